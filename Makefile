@@ -1,0 +1,54 @@
+# socklab — the front door. The real build is CMake; these targets install what
+# is missing, configure, build and run. `make help` lists them.
+#
+#   make run     the demo: lesson 01's server and lesson 02's client, talking
+#   make test    build everything and run the whole test suite (ctest)
+
+BUILD    ?= build
+JOBS     ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+# CI builds treat warnings as errors; students get warnings only.
+WERROR   ?= $(if $(CI),ON,OFF)
+CMAKE_ARGS ?=
+CTEST_ARGS ?=
+
+.PHONY: help deps configure build run test progress check-% clean format
+
+help:
+	@echo "socklab targets:"
+	@echo "  make run        build, then run the demo (echo server + client)"
+	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
+	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01"
+	@echo "  make progress   which lessons pass, which step fails"
+	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
+	@echo "  make format     clang-format every source file"
+	@echo "  make clean      remove $(BUILD)/"
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	@$(MAKE) --no-print-directory deps
+	cmake -S . -B $(BUILD) -DSOCKLAB_WERROR=$(WERROR) $(CMAKE_ARGS)
+
+configure: $(BUILD)/CMakeCache.txt
+
+build: configure
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@sh scripts/tour.sh $(BUILD)/bin
+
+test: build
+	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure $(CTEST_ARGS)
+
+check-%: build
+	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
+
+progress: build
+	@sh scripts/progress.sh $(BUILD)
+
+format:
+	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,66 @@
+# Socklab.cmake — the few helpers every part of the build uses.
+
+# Warnings for our own targets; errors too when SOCKLAB_WERROR is on (CI).
+function(socklab_warnings target)
+  if(MSVC)
+    target_compile_options(${target} PRIVATE /W4 /utf-8 $<$<BOOL:${SOCKLAB_WERROR}>:/WX>)
+  else()
+    target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+                                             $<$<BOOL:${SOCKLAB_WERROR}>:-Werror>)
+  endif()
+endfunction()
+
+# fmt: the system package (Debian libfmt-dev, Homebrew fmt, vcpkg). A cross
+# build may set SOCKLAB_FMT_HEADER_ONLY to use fmt's headers without its library.
+option(SOCKLAB_FMT_HEADER_ONLY "Use fmt in header-only mode (cross builds)" OFF)
+set(SOCKLAB_FMT_INCLUDE_DIR "" CACHE PATH "Where fmt/core.h lives (header-only mode)")
+macro(socklab_find_fmt)
+  if(SOCKLAB_FMT_HEADER_ONLY)
+    add_library(socklab_fmt INTERFACE)
+    target_compile_definitions(socklab_fmt INTERFACE FMT_HEADER_ONLY=1)
+    if(SOCKLAB_FMT_INCLUDE_DIR)
+      target_include_directories(socklab_fmt SYSTEM INTERFACE ${SOCKLAB_FMT_INCLUDE_DIR})
+    endif()
+    add_library(fmt::fmt ALIAS socklab_fmt)
+  else()
+    find_package(fmt REQUIRED)
+  endif()
+endmacro()
+
+# socklab_add_program(<target> <sources>...): a program built on the layer.
+function(socklab_add_program target)
+  add_executable(${target} ${ARGN})
+  target_link_libraries(${target} PRIVATE socklab::socklab)
+  socklab_warnings(${target})
+endfunction()
+
+# socklab_add_test(<target> LABELS <labels> SOURCES <files> [NEEDS <programs>])
+# A GoogleTest executable; every TEST becomes one ctest test carrying LABELS.
+function(socklab_add_test target)
+  cmake_parse_arguments(T "" "" "LABELS;SOURCES;NEEDS" ${ARGN})
+  add_executable(${target} ${T_SOURCES})
+  target_link_libraries(${target} PRIVATE socklab::socklab socklab_test_support
+                                          GTest::gtest GTest::gtest_main)
+  socklab_warnings(${target})
+  if(T_NEEDS)
+    add_dependencies(${target} ${T_NEEDS})  # the end-to-end tests run these binaries
+  endif()
+  gtest_discover_tests(${target}
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 60
+    DISCOVERY_TIMEOUT 120)
+endfunction()
+
+# socklab_add_lesson(<NN> <slug> PROGRAMS <names> TESTS <files> [NEEDS <programs>])
+# Registers lesson NN: each program lessons/NN_slug/<name>.cpp, and one test
+# executable lessonNN_test labelled "lessonNN" (make check-NN runs it).
+function(socklab_add_lesson number slug)
+  cmake_parse_arguments(L "" "" "PROGRAMS;TESTS;NEEDS" ${ARGN})
+  foreach(program IN LISTS L_PROGRAMS)
+    socklab_add_program(${program} ${PROJECT_SOURCE_DIR}/lessons/${number}_${slug}/${program}.cpp)
+  endforeach()
+  if(SOCKLAB_BUILD_TESTS AND L_TESTS)
+    list(TRANSFORM L_TESTS PREPEND ${PROJECT_SOURCE_DIR}/)
+    socklab_add_test(lesson${number}_test LABELS lesson${number} SOURCES ${L_TESTS}
+                     NEEDS ${L_PROGRAMS} ${L_NEEDS})
+  endif()
+endfunction()

@@ -1,0 +1,88 @@
+// Lesson 01 — the echo server of the tutorial (section 2.3), in C++.
+//
+// The Python original, line for line:
+//
+//   server_socket = socket.socket(AF_INET, SOCK_STREAM)   -> Socket::tcp()
+//   server_socket.bind(('localhost', 8888))               -> server.bind(address)
+//   server_socket.listen(5)                               -> server.listen(5)
+//   client_socket, client_address = server_socket.accept() -> server.accept()
+//   data = client_socket.recv(1024)                       -> client.recv(buffer)
+//   if not data: break                                    -> if (got.eof) break
+//   client_socket.send(response.encode())                 -> send_all(client, reply)
+//   client_socket.close()                                 -> client.close()
+//
+// Run it:   build/bin/echo_server            (then lesson 02's echo_client)
+// Docs:     docs/lessons/01-echo-server.md
+#include <socklab/socklab.hpp>
+
+#include <array>
+#include <string>
+#include <string_view>
+
+using namespace socklab;
+
+// The tutorial's reply: "收到您的消息:" ("received your message:") + the message.
+constexpr std::string_view reply_prefix = "收到您的消息:";
+
+// Talks to one client until it closes the connection.
+void serve(Socket& client, const Address& peer) {
+  std::array<char, 1024> buffer;  // recv(1024)
+  for (;;) {
+    // 5. recv(): waits for bytes and returns whatever has arrived — maybe half a
+    //    message, maybe two messages at once. TCP is a byte stream, not messages.
+    Received got = client.recv(buffer);
+    if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
+
+    std::string_view data(buffer.data(), got.bytes);
+    cli::say("message from {}: {}", peer.to_string(), data);
+
+    // 6. send() the reply. We join raw bytes and never decode them, so a UTF-8
+    //    character cut in half by recv() is put back together by the client.
+    //    send_all() loops, because one send() may take only part of the bytes.
+    send_all(client, std::string(reply_prefix) + std::string(data));
+  }
+  // 7. close(): we are done with this client (the destructor would do it too).
+  client.close();
+  cli::say("closed {}", peer.to_string());
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("echo_server", "Lesson 01: the tutorial's TCP echo server.");
+  args.option("--host", "HOST", "127.0.0.1",
+              "address to listen on (0.0.0.0 or :: exposes the server to the network)")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .flag("--once", "serve one client, then exit");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+
+    // 1. socket(): a TCP socket of the address's family (IPv4 here by default).
+    Socket server = Socket::tcp(address.family());
+    // Let a restarted server take its port back at once, even while connections
+    // of the last run wait in TIME_WAIT (lesson 03 shows that state).
+    server.set_reuse_address(true);
+
+    // 2. bind(): claim the address and port. Port 0 = "any free port".
+    server.bind(address);
+
+    // 3. listen(5): from now on the kernel answers clients' handshakes by itself.
+    //    5 is NOT "at most 5 clients": it is the queue of connections that are
+    //    already established but not yet accept()ed. We still serve one at a time.
+    server.listen(5);
+    cli::say("listening on {}", server.local_address().to_string());
+
+    do {
+      // 4. accept(): waits for the next client and returns a NEW socket for it;
+      //    `server` keeps listening for others.
+      auto [client, peer] = server.accept();
+      cli::say("connection from {}", peer.to_string());
+      try {
+        serve(client, peer);
+      } catch (const Error& e) {
+        // One client's failure (e.g. it reset the connection) must not stop the server.
+        fmt::print(stderr, "echo_server: client {}: {}\n", peer.to_string(), e.what());
+      }
+    } while (!args.is_set("--once"));
+    return 0;
+  });
+}

@@ -1,0 +1,84 @@
+// Lesson 02 — the echo client of the tutorial (section 3.3), in C++.
+//
+//   sock = socket.socket(AF_INET, SOCK_STREAM)   -> Socket::tcp()
+//   sock.connect(('localhost', 8888))            -> sock.connect(address)
+//   sock.sendall(message.encode())               -> send_all(sock, message)
+//   data = sock.recv(1024)                       -> sock.recv(buffer), in a loop (see below)
+//   sock.close()                                 -> sock.close()
+//
+// It sends each MESSAGE given on the command line (or, with none, each line of
+// stdin) and prints the server's reply. It works with any echo server: ours,
+// the tutorial's Python one, or `ncat -e /bin/cat -l`.
+//
+// Docs: docs/lessons/02-echo-client.md
+#include <socklab/socklab.hpp>
+
+#include <array>
+#include <chrono>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace socklab;
+
+// Receives one reply. An echo server's reply ENDS WITH the bytes we sent (ours
+// puts "收到您的消息:" in front), so we call recv() until it does: one recv()
+// may return only part of the reply — TCP does not keep message boundaries.
+std::string receive_reply(Socket& sock, std::string_view message) {
+  std::string reply;
+  std::array<char, 1024> buffer;
+  while (!std::string_view(reply).ends_with(message)) {
+    Received got = sock.recv(buffer);
+    if (got.eof) throw Error(errc::unexpected_eof, "recv", sock.peer_address().to_string());
+    reply.append(buffer.data(), got.bytes);
+    if (reply.size() > 1024 * 1024) throw Error(errc::line_too_long, "recv");
+  }
+  return reply;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("echo_client", "Lesson 02: the tutorial's TCP echo client.");
+  args.option("--host", "HOST", "127.0.0.1", "server host name or IP")
+      .option("--port", "PORT", "8888", "server TCP port")
+      .option("--timeout", "MS", "5000", "give up when a reply takes longer (milliseconds)")
+      .positionals("MESSAGE", "messages to send; with none, each line of stdin is one");
+
+  return cli::run(argc, argv, args, [&] {
+    Address server = cli::host_port(args.get("--host"), args.port());
+    long timeout_ms = 0;
+    try {
+      timeout_ms = std::stol(args.get("--timeout"));
+    } catch (const std::exception&) {
+      throw cli::UsageError("--timeout needs a number of milliseconds");
+    }
+    if (timeout_ms <= 0) throw cli::UsageError("--timeout must be positive");
+
+    // 1. socket(): a TCP socket of the server address's family.
+    Socket sock = Socket::tcp(server.family());
+    // A server that never answers must not hang us: recv() gives up after this.
+    sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+
+    // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
+    sock.connect(server);
+    cli::say("connected to {} from {}", server.to_string(), sock.local_address().to_string());
+
+    auto talk = [&](const std::string& message) {
+      if (message.empty()) return;  // 0 bytes would get no reply: nothing to wait for
+      // 3. send(): send_all() repeats send() until every byte is gone.
+      send_all(sock, message);
+      // 4. recv(): until the whole reply is here.
+      cli::say("reply: {}", receive_reply(sock, message));
+    };
+
+    if (!args.words().empty()) {
+      for (const std::string& message : args.words()) talk(message);
+    } else {
+      for (std::string line; std::getline(std::cin, line);) talk(line);
+    }
+
+    // 5. close(): the server's recv() now returns 0 bytes — it sees EOF.
+    sock.close();
+    return 0;
+  });
+}

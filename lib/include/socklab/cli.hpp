@@ -1,0 +1,90 @@
+// socklab/cli.hpp — the small command-line front every lesson program shares.
+//
+// Same flags everywhere: --host (default 127.0.0.1), --port (0 = pick a free
+// port), --help. Exit codes: 0 success, 1 runtime failure (one clear line on
+// stderr), 2 usage error.
+//
+//   int main(int argc, char** argv) {
+//     cli::Parser args("echo_server", "Lesson 01: the tutorial's echo server.");
+//     args.option("--port", "PORT", "8888", "TCP port (0 = any free port)");
+//     return cli::run(argc, argv, args, [&] { ...; return 0; });
+//   }
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <fmt/core.h>
+
+#include "socklab/address.hpp"
+
+namespace socklab::cli {
+
+/// A mistake in the command line: printed as one line, exit code 2.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class Parser {
+ public:
+  Parser(std::string program, std::string summary);
+
+  /// --name VALUE (also --name=VALUE), with a default.
+  Parser& option(std::string name, std::string value_name, std::string default_value,
+                 std::string help);
+  /// --name on its own.
+  Parser& flag(std::string name, std::string help);
+  /// Words that are not options, e.g. the messages of the echo client.
+  Parser& positionals(std::string value_name, std::string help);
+
+  /// Reads argv. Throws UsageError on a mistake. Returns false if --help was
+  /// asked for (the help has then been printed and the program should exit 0).
+  bool parse(int argc, char** argv);
+
+  std::string get(std::string_view name) const;
+  bool is_set(std::string_view name) const;  ///< a flag, or an option given explicitly
+  std::uint16_t port(std::string_view name = "--port") const;
+  const std::vector<std::string>& words() const noexcept { return words_; }
+
+  const std::string& program() const noexcept { return program_; }
+  std::string help() const;
+
+ private:
+  struct Opt {
+    std::string name, value_name, value, help;
+    bool is_flag = false;
+    bool given = false;
+  };
+  const Opt* find(std::string_view name) const;
+  Opt* find(std::string_view name);
+
+  std::string program_, summary_, positional_name_, positional_help_;
+  std::vector<Opt> opts_;
+  std::vector<std::string> words_;
+  bool takes_positionals_ = false;
+};
+
+/// Parses the command line and runs `body`, turning failures into exit codes:
+/// UsageError -> "PROGRAM: usage: ..." and 2; socklab::Error or any other
+/// exception -> "PROGRAM: error: ..." and 1. --help prints the help and returns 0.
+int run(int argc, char** argv, Parser& parser, const std::function<int()>& body);
+
+/// An address for --host/--port: numeric hosts are parsed, names resolved
+/// (the first result of the given type is taken).
+Address host_port(std::string_view host, std::uint16_t port, Type type = Type::stream);
+
+/// fmt::print + newline + flush: output reaches a pipe (a test, a script) at once.
+template <typename... Args>
+void say(fmt::format_string<Args...> format, Args&&... args) {
+  fmt::print(format, std::forward<Args>(args)...);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace socklab::cli

@@ -1,0 +1,180 @@
+// socklab/socket.hpp — a socket, one member function per system call.
+//
+//   Python                                 socklab
+//   s = socket.socket(AF_INET, SOCK_STREAM)  auto s = Socket::tcp();
+//   s.bind(('localhost', 8888))             s.bind(Address::parse("127.0.0.1:8888"));
+//   s.listen(5)                             s.listen(5);
+//   c, addr = s.accept()                    auto [c, addr] = s.accept();
+//   data = c.recv(1024)                     auto got = c.recv(buffer);  // got.eof, got.bytes
+//   c.send(data)                            c.send(data);               // may send less!
+//   c.close()                               c.close();                  // or let it go out of scope
+//
+// A Socket owns its handle: it cannot be copied, it can be moved, and the
+// destructor closes it (never throwing). native_handle() is the escape hatch to
+// the raw API (an int on POSIX, a SOCKET on Windows).
+//
+// Sends never raise SIGPIPE: a write to a closed connection fails with
+// std::errc::broken_pipe instead of killing the program.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <system_error>
+
+#include "socklab/address.hpp"
+
+namespace socklab {
+
+/// Result of recv(): how many bytes arrived, or EOF.
+struct Received {
+  std::size_t bytes = 0;  ///< bytes written into the buffer
+  bool eof = false;       ///< recv() returned 0: the peer closed its sending side
+};
+
+/// Result of recv_from() on a datagram socket.
+struct ReceivedFrom {
+  std::size_t bytes = 0;  ///< bytes of the datagram that fit in the buffer
+  Address from;           ///< the sender
+};
+
+/// shutdown(): which direction to close.
+enum class Shutdown { read, write, both };
+
+class Socket;
+
+/// Result of accept(): the connected socket and the client's address.
+struct Accepted;
+
+class Socket {
+ public:
+  /// The native handle: int on POSIX, SOCKET (an unsigned pointer-sized int) on Windows.
+  using native_handle_type = std::uintptr_t;
+  static constexpr native_handle_type invalid_handle = ~native_handle_type{0};
+
+  /// A Socket that owns nothing.
+  Socket() noexcept = default;
+  /// Takes ownership of an already open native socket.
+  explicit Socket(native_handle_type handle) noexcept : handle_(handle) {}
+  ~Socket();
+
+  Socket(const Socket&) = delete;
+  Socket& operator=(const Socket&) = delete;
+  Socket(Socket&& other) noexcept;
+  Socket& operator=(Socket&& other) noexcept;
+
+  // --- socket() -------------------------------------------------------------
+  /// socket(family, SOCK_STREAM, 0): a TCP socket.
+  static Socket tcp(Family family = Family::ipv4);
+  static Socket tcp(Family family, std::error_code& ec) noexcept;
+  /// socket(family, SOCK_DGRAM, 0): a UDP socket.
+  static Socket udp(Family family = Family::ipv4);
+  static Socket udp(Family family, std::error_code& ec) noexcept;
+  static Socket open(Family family, Type type);
+  static Socket open(Family family, Type type, std::error_code& ec) noexcept;
+
+  // --- the calls of a connection, in the order a program makes them ----------
+  void bind(const Address& local);
+  void bind(const Address& local, std::error_code& ec) noexcept;
+
+  void listen(int backlog);
+  void listen(int backlog, std::error_code& ec) noexcept;
+
+  Accepted accept();
+  Accepted accept(std::error_code& ec) noexcept;
+
+  void connect(const Address& remote);
+  void connect(const Address& remote, std::error_code& ec) noexcept;
+
+  /// send(): returns how many bytes the kernel took — possibly fewer than asked.
+  std::size_t send(std::span<const std::byte> data);
+  std::size_t send(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  std::size_t send(std::string_view data);
+  std::size_t send(std::string_view data, std::error_code& ec) noexcept;
+
+  /// recv(): whatever bytes have arrived (at most buffer.size()), or eof.
+  Received recv(std::span<std::byte> buffer);
+  Received recv(std::span<std::byte> buffer, std::error_code& ec) noexcept;
+  Received recv(std::span<char> buffer);
+  Received recv(std::span<char> buffer, std::error_code& ec) noexcept;
+
+  /// sendto() / recvfrom() for datagram sockets.
+  std::size_t send_to(std::string_view data, const Address& to);
+  std::size_t send_to(std::string_view data, const Address& to, std::error_code& ec) noexcept;
+  ReceivedFrom recv_from(std::span<char> buffer);
+  ReceivedFrom recv_from(std::span<char> buffer, std::error_code& ec) noexcept;
+
+  void shutdown(Shutdown how);
+  void shutdown(Shutdown how, std::error_code& ec) noexcept;
+
+  /// close(): releases the socket now and reports a failure (the destructor can't).
+  void close();
+  void close(std::error_code& ec) noexcept;
+
+  // --- addresses --------------------------------------------------------------
+  Address local_address() const;  ///< getsockname(): e.g. the port bind() picked for port 0
+  Address local_address(std::error_code& ec) const noexcept;
+  Address peer_address() const;   ///< getpeername()
+  Address peer_address(std::error_code& ec) const noexcept;
+
+  // --- options (setsockopt / getsockopt) ---------------------------------------
+  void set_reuse_address(bool on);  ///< SO_REUSEADDR
+  void set_reuse_address(bool on, std::error_code& ec) noexcept;
+  void set_no_delay(bool on);  ///< TCP_NODELAY: switch Nagle's algorithm off
+  void set_no_delay(bool on, std::error_code& ec) noexcept;
+  void set_v6_only(bool on);  ///< IPV6_V6ONLY
+  void set_v6_only(bool on, std::error_code& ec) noexcept;
+  /// SO_RCVTIMEO: recv() fails with std::errc::timed_out after this long (0 = never).
+  void set_recv_timeout(std::chrono::milliseconds timeout);
+  void set_recv_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+  /// SO_SNDTIMEO: send() fails with std::errc::timed_out after this long (0 = never).
+  void set_send_timeout(std::chrono::milliseconds timeout);
+  void set_send_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+  void set_recv_buffer_size(int bytes);  ///< SO_RCVBUF (the kernel may round it)
+  void set_recv_buffer_size(int bytes, std::error_code& ec) noexcept;
+  void set_send_buffer_size(int bytes);  ///< SO_SNDBUF (the kernel may round it)
+  void set_send_buffer_size(int bytes, std::error_code& ec) noexcept;
+  int recv_buffer_size() const;
+  int send_buffer_size() const;
+  /// SO_LINGER: nullopt = normal close; 0 s = abortive close (sends RST).
+  void set_linger(std::optional<std::chrono::seconds> linger);
+  void set_linger(std::optional<std::chrono::seconds> linger, std::error_code& ec) noexcept;
+  /// O_NONBLOCK / FIONBIO: calls that would wait fail with would_block instead.
+  void set_non_blocking(bool on);
+  void set_non_blocking(bool on, std::error_code& ec) noexcept;
+  /// SO_ERROR: the pending error (e.g. the result of a non-blocking connect).
+  std::error_code pending_error() const;
+
+  // --- ownership ---------------------------------------------------------------
+  bool is_open() const noexcept { return handle_ != invalid_handle; }
+  explicit operator bool() const noexcept { return is_open(); }
+  native_handle_type native_handle() const noexcept { return handle_; }
+  /// Gives up ownership: the caller must close the returned handle.
+  native_handle_type release() noexcept;
+
+ private:
+  native_handle_type handle_ = invalid_handle;
+};
+
+struct Accepted {
+  Socket socket;  ///< the new connected socket, one per client
+  Address peer;   ///< the client's address
+};
+
+/// Two connected TCP sockets over loopback (socketpair() for TCP, on every platform).
+struct SocketPair {
+  Socket first;
+  Socket second;
+};
+SocketPair tcp_pair(Family family = Family::ipv4);
+
+/// Call once before any socket call on platforms that need it (WSAStartup on
+/// Windows; nothing on POSIX). Every Socket factory calls it for you; it fails
+/// with an Error naming the cause if the platform's socket library can't start.
+void initialize();
+void initialize(std::error_code& ec) noexcept;
+
+}  // namespace socklab

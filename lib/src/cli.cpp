@@ -1,0 +1,141 @@
+// cli.cpp — flags, help text and exit codes shared by every lesson program.
+#include "socklab/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <exception>
+
+#include "socklab/error.hpp"
+
+namespace socklab::cli {
+
+Parser::Parser(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+Parser& Parser::option(std::string name, std::string value_name, std::string default_value,
+                       std::string help) {
+  opts_.push_back({std::move(name), std::move(value_name), std::move(default_value),
+                   std::move(help), false, false});
+  return *this;
+}
+
+Parser& Parser::flag(std::string name, std::string help) {
+  opts_.push_back({std::move(name), {}, {}, std::move(help), true, false});
+  return *this;
+}
+
+Parser& Parser::positionals(std::string value_name, std::string help) {
+  takes_positionals_ = true;
+  positional_name_ = std::move(value_name);
+  positional_help_ = std::move(help);
+  return *this;
+}
+
+const Parser::Opt* Parser::find(std::string_view name) const {
+  for (const Opt& o : opts_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+Parser::Opt* Parser::find(std::string_view name) {
+  for (Opt& o : opts_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+bool Parser::parse(int argc, char** argv) {
+  bool only_words = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (only_words || arg.size() < 2 || arg.substr(0, 2) != "--") {
+      if (!takes_positionals_) throw UsageError(fmt::format("unexpected argument '{}'", arg));
+      words_.emplace_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_words = true;
+      continue;
+    }
+    if (arg == "--help") {
+      fmt::print("{}", help());
+      std::fflush(stdout);
+      return false;
+    }
+    std::string_view name = arg, value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      inline_value = true;
+    }
+    Opt* o = find(name);
+    if (o == nullptr) throw UsageError(fmt::format("unknown option '{}'", name));
+    o->given = true;
+    if (o->is_flag) {
+      if (inline_value) throw UsageError(fmt::format("{} takes no value", name));
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value ({})", name, o->value_name));
+      value = argv[++i];
+    }
+    o->value = std::string(value);
+  }
+  return true;
+}
+
+std::string Parser::get(std::string_view name) const {
+  const Opt* o = find(name);
+  return o != nullptr ? o->value : std::string{};
+}
+
+bool Parser::is_set(std::string_view name) const {
+  const Opt* o = find(name);
+  return o != nullptr && o->given;
+}
+
+std::uint16_t Parser::port(std::string_view name) const {
+  std::string text = get(name);
+  std::error_code ec;
+  std::uint16_t p = socklab::parse_port(text, ec);
+  if (ec) throw UsageError(fmt::format("{} '{}': not a port number (0-65535)", name, text));
+  return p;
+}
+
+std::string Parser::help() const {
+  std::string out = fmt::format("{}\n\nusage: {} [options]", summary_, program_);
+  if (takes_positionals_) out += fmt::format(" [{}...]", positional_name_);
+  out += "\n\noptions:\n";
+  for (const Opt& o : opts_) {
+    std::string left = o.is_flag ? o.name : fmt::format("{} {}", o.name, o.value_name);
+    std::string def = o.is_flag || o.value.empty() ? "" : fmt::format(" (default {})", o.value);
+    out += fmt::format("  {:<18} {}{}\n", left, o.help, def);
+  }
+  out += fmt::format("  {:<18} {}\n", "--help", "show this help and exit");
+  if (takes_positionals_) out += fmt::format("\n  {:<18} {}\n", positional_name_, positional_help_);
+  out += "\nexit status: 0 success, 1 runtime error, 2 usage error\n";
+  return out;
+}
+
+int run(int argc, char** argv, Parser& parser, const std::function<int()>& body) {
+  try {
+    if (!parser.parse(argc, argv)) return 0;
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: usage: {} (try --help)\n", parser.program(), e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: error: {}\n", parser.program(), e.what());
+    return 1;
+  }
+}
+
+Address host_port(std::string_view host, std::uint16_t port, Type type) {
+  std::error_code ec;
+  Address numeric = Address::from_ip(host, port, ec);
+  if (!ec) return numeric;
+  if (host.empty()) throw UsageError("--host must not be empty");
+  // A name: ask getaddrinfo(), take its first answer.
+  return Address::resolve(host, std::to_string(port), Family::unspecified, type).front();
+}
+
+}  // namespace socklab::cli

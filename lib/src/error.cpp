@@ -1,0 +1,179 @@
+// error.cpp — the portable error categories, hints and the Error exception.
+#include "socklab/error.hpp"
+
+#include <fmt/format.h>
+
+#include "platform.hpp"
+
+namespace socklab {
+namespace {
+
+// One English text per condition a student meets, so that a message reads the
+// same on Linux, macOS and Windows (whose own texts differ in wording).
+const char* portable_message(std::errc e) noexcept {
+  switch (e) {
+    case std::errc::connection_refused:
+      return "Connection refused";
+    case std::errc::connection_reset:
+      return "Connection reset by peer";
+    case std::errc::connection_aborted:
+      return "Connection aborted";
+    case std::errc::broken_pipe:
+      return "Broken pipe";
+    case std::errc::address_in_use:
+      return "Address already in use";
+    case std::errc::address_not_available:
+      return "Cannot assign requested address";
+    case std::errc::timed_out:
+      return "Connection timed out";
+    case std::errc::host_unreachable:
+      return "No route to host";
+    case std::errc::network_unreachable:
+      return "Network is unreachable";
+    case std::errc::not_connected:
+      return "Transport endpoint is not connected";
+    case std::errc::already_connected:
+      return "Transport endpoint is already connected";
+    case std::errc::operation_would_block:
+      return "Operation would block";
+    case std::errc::operation_in_progress:
+      return "Operation now in progress";
+    case std::errc::permission_denied:
+      return "Permission denied";
+    case std::errc::invalid_argument:
+      return "Invalid argument";
+    case std::errc::bad_file_descriptor:
+      return "Bad file descriptor";
+    case std::errc::too_many_files_open:
+      return "Too many open files";
+    case std::errc::address_family_not_supported:
+      return "Address family not supported by protocol";
+    case std::errc::message_size:
+      return "Message too long";
+    default:
+      return nullptr;
+  }
+}
+
+class SocketCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "socket"; }
+  std::error_condition default_error_condition(int code) const noexcept override {
+    return sys::to_condition(code);
+  }
+  std::string message(int code) const override {
+    std::error_condition c = sys::to_condition(code);
+    if (c.category() == std::generic_category()) {
+      if (const char* text = portable_message(static_cast<std::errc>(c.value()))) return text;
+    }
+    return sys::native_message(code);
+  }
+};
+
+class SocklabCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "socklab"; }
+  std::string message(int code) const override {
+    switch (static_cast<errc>(code)) {
+      case errc::invalid_address:
+        return "Not an IP address";
+      case errc::invalid_port:
+        return "Not a port number (0-65535)";
+      case errc::unexpected_eof:
+        return "The peer closed the connection before all data arrived";
+      case errc::line_too_long:
+        return "Line too long";
+      case errc::not_open:
+        return "The socket is not open";
+    }
+    return fmt::format("socklab error {}", code);
+  }
+};
+
+class ResolveCategory final : public std::error_category {
+ public:
+  const char* name() const noexcept override { return "resolve"; }
+  std::string message(int code) const override {
+    switch (static_cast<resolve_errc>(code)) {
+      case resolve_errc::host_not_found:
+        return "Name or service not known";
+      case resolve_errc::service_not_found:
+        return "Service not known";
+      case resolve_errc::no_address:
+        return "The host has no address of the requested family";
+      case resolve_errc::try_again:
+        return "Temporary failure in name resolution";
+      case resolve_errc::failed:
+        return "Name resolution failed";
+    }
+    return fmt::format("resolve error {}", code);
+  }
+};
+
+std::string describe(const std::error_code& ec, std::string_view call, std::string_view address) {
+  std::string text = address.empty() ? fmt::format("{}: {}", call, ec.message())
+                                     : fmt::format("{}({}): {}", call, address, ec.message());
+  std::string hint = hint_for(call, ec);
+  if (!hint.empty()) text += fmt::format(" \u2014 {}", hint);
+  return text;
+}
+
+}  // namespace
+
+const std::error_category& socket_category() noexcept {
+  static const SocketCategory instance;
+  return instance;
+}
+const std::error_category& socklab_category() noexcept {
+  static const SocklabCategory instance;
+  return instance;
+}
+const std::error_category& resolve_category() noexcept {
+  static const ResolveCategory instance;
+  return instance;
+}
+
+std::error_code make_error_code(errc e) noexcept {
+  return {static_cast<int>(e), socklab_category()};
+}
+std::error_code make_error_code(resolve_errc e) noexcept {
+  return {static_cast<int>(e), resolve_category()};
+}
+
+std::error_code last_socket_error() noexcept { return {sys::last_error(), socket_category()}; }
+
+std::string hint_for(std::string_view call, const std::error_code& ec) {
+  if (ec == std::errc::connection_refused) return "is the server running?";
+  if (ec == std::errc::address_in_use)
+    return "another program (or an old connection in TIME_WAIT) holds this port; "
+           "pick another with --port, or use 0 for any free port";
+  if (ec == std::errc::permission_denied && call == "bind")
+    return "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023";
+  if (ec == std::errc::address_not_available)
+    return "this machine has no such address; try 127.0.0.1";
+  if (ec == std::errc::connection_reset) return "the peer closed the connection abruptly (RST)";
+  if (ec == std::errc::broken_pipe) return "the peer has closed the connection";
+  if (ec == std::errc::timed_out) return "no answer in time; is the host reachable?";
+  if (ec == std::errc::operation_would_block)
+    return "the socket is non-blocking and the call would have to wait";
+  if (ec == resolve_errc::host_not_found || ec == resolve_errc::no_address)
+    return "check the spelling of the host name, or use an IP such as 127.0.0.1";
+  if (ec == resolve_errc::try_again) return "is the name server reachable?";
+  if (ec == errc::invalid_address) return "expected e.g. 127.0.0.1:8888 or [::1]:8888";
+  if (ec == errc::invalid_port) return "a port is a whole number from 0 to 65535";
+  return {};
+}
+
+Error::Error(std::error_code ec, std::string call, std::string address)
+    : std::system_error(ec),
+      call_(std::move(call)),
+      address_(std::move(address)),
+      what_(describe(ec, call_, address_)) {}
+
+const char* Error::what() const noexcept { return what_.c_str(); }
+
+void throw_if(const std::error_code& ec, std::string_view call, std::string_view address) {
+  if (ec) throw Error(ec, std::string(call), std::string(address));
+}
+
+}  // namespace socklab

@@ -1,0 +1,212 @@
+// process_posix.cpp — Program on POSIX: posix_spawn with three pipes.
+//
+// Waiting is event-driven: poll() on the child's stdout/stderr pipes and, on
+// Linux, on a pidfd that becomes readable when the child exits. No sleeps.
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+
+#include "support/programs.hpp"
+
+extern char** environ;
+
+namespace socklab::test {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+int remaining_ms(Clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  return left.count() < 0 ? 0 : static_cast<int>(left.count());
+}
+
+void close_fd(int& fd) {
+  if (fd >= 0) ::close(fd);
+  fd = -1;
+}
+
+}  // namespace
+
+struct Program::Impl {
+  pid_t pid = -1;
+  int pidfd = -1;
+  int in = -1, out = -1, err = -1;
+  std::string out_text, err_text;
+  std::size_t out_pos = 0;  // read_line() has consumed out_text up to here
+  bool reaped = false;
+  Exit exit;
+
+  ~Impl() {
+    if (pid > 0 && !reaped) {
+      ::kill(pid, SIGKILL);
+      reap(true);
+    }
+    close_fd(in);
+    close_fd(out);
+    close_fd(err);
+    close_fd(pidfd);
+  }
+
+  // Reads what the pipes have; waits at most until `deadline` for something to happen.
+  void pump(Clock::time_point deadline, bool watch_exit = true) {
+    pollfd fds[3];
+    int n = 0;
+    if (out >= 0) fds[n++] = {out, POLLIN, 0};
+    if (err >= 0) fds[n++] = {err, POLLIN, 0};
+    if (watch_exit && pidfd >= 0 && !reaped) fds[n++] = {pidfd, POLLIN, 0};
+    if (n == 0) return;
+    int rc = ::poll(fds, static_cast<nfds_t>(n), remaining_ms(deadline));
+    if (rc <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      if (fds[i].revents == 0) continue;
+      if (fds[i].fd == pidfd) continue;  // the caller checks for the exit
+      char buf[4096];
+      ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
+      if (got > 0) {
+        (fds[i].fd == out ? out_text : err_text).append(buf, static_cast<std::size_t>(got));
+      } else if (got == 0 || errno != EINTR) {
+        if (fds[i].fd == out) close_fd(out);
+        else close_fd(err);
+      }
+    }
+  }
+
+  bool reap(bool block) {
+    if (reaped) return true;
+    int status = 0;
+    pid_t r;
+    do r = ::waitpid(pid, &status, block ? 0 : WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r != pid) return false;
+    reaped = true;
+    if (WIFEXITED(status)) exit.code = WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) exit.signal = WTERMSIG(status);
+    return true;
+  }
+
+  Exit wait_until(Clock::time_point deadline) {
+    close_fd(in);  // a program reading stdin sees EOF
+    while (!reaped) {
+      if (reap(false)) break;
+      if (Clock::now() >= deadline) {
+        ::kill(pid, SIGKILL);
+        reap(true);
+        exit.timed_out = true;
+        break;
+      }
+      if (pidfd < 0 && out < 0 && err < 0) {
+        // No pidfd (not Linux) and the pipes are closed: the exit is imminent.
+        pollfd none{};
+        ::poll(&none, 0, 5);
+      }
+      pump(deadline);
+    }
+    // Collect the last output, bounded: a grandchild could keep the pipes open.
+    auto drain_deadline = Clock::now() + std::chrono::seconds(2);
+    while ((out >= 0 || err >= 0) && Clock::now() < drain_deadline) pump(drain_deadline);
+    return exit;
+  }
+};
+
+Program::Program(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Program::Program(Program&&) noexcept = default;
+Program& Program::operator=(Program&&) noexcept = default;
+Program::~Program() = default;
+
+Program Program::start_path(const std::string& path, const std::vector<std::string>& args) {
+  // A test writing to a child that has already exited must get EPIPE, not die.
+  static const bool sigpipe_ignored = [] { return ::signal(SIGPIPE, SIG_IGN) != SIG_ERR; }();
+  (void)sigpipe_ignored;
+
+  int pin[2], pout[2], perr[2];
+  if (::pipe2(pin, O_CLOEXEC) != 0 || ::pipe2(pout, O_CLOEXEC) != 0 ||
+      ::pipe2(perr, O_CLOEXEC) != 0)
+    throw std::runtime_error(std::string("pipe2: ") + std::strerror(errno));
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pin[0], 0);
+  posix_spawn_file_actions_adddup2(&actions, pout[1], 1);
+  posix_spawn_file_actions_adddup2(&actions, perr[1], 2);
+
+  std::vector<std::string> argv_text{path};
+  argv_text.insert(argv_text.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& a : argv_text) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  auto impl = std::make_unique<Impl>();
+  int rc = ::posix_spawn(&impl->pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(pin[0]);
+  ::close(pout[1]);
+  ::close(perr[1]);
+  impl->in = pin[1];
+  impl->out = pout[0];
+  impl->err = perr[0];
+  if (rc != 0) {
+    impl->pid = -1;
+    throw std::runtime_error("cannot start " + path + ": " + std::strerror(rc));
+  }
+#if defined(__linux__) && defined(SYS_pidfd_open)
+  impl->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, impl->pid, 0));
+#endif
+  return Program(std::move(impl));
+}
+
+std::optional<std::string> Program::read_line(std::chrono::milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  for (;;) {
+    auto nl = impl_->out_text.find('\n', impl_->out_pos);
+    if (nl != std::string::npos) {
+      std::string line = impl_->out_text.substr(impl_->out_pos, nl - impl_->out_pos);
+      impl_->out_pos = nl + 1;
+      return line;
+    }
+    if (impl_->out < 0 || Clock::now() >= deadline) return std::nullopt;
+    impl_->pump(deadline, /*watch_exit=*/false);
+  }
+}
+
+void Program::write_stdin(std::string_view text) {
+  while (!text.empty() && impl_->in >= 0) {
+    ssize_t n = ::write(impl_->in, text.data(), text.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return;  // the child closed its stdin (EPIPE): nothing more to write
+    }
+    text.remove_prefix(static_cast<std::size_t>(n));
+  }
+}
+
+void Program::close_stdin() { close_fd(impl_->in); }
+
+Exit Program::wait(std::chrono::milliseconds timeout) {
+  return impl_->wait_until(Clock::now() + timeout);
+}
+
+Exit Program::stop(std::chrono::milliseconds timeout) {
+  if (!impl_->reaped) ::kill(impl_->pid, SIGTERM);
+  return wait(timeout);
+}
+
+const std::string& Program::stdout_text() const { return impl_->out_text; }
+const std::string& Program::stderr_text() const { return impl_->err_text; }
+
+int open_descriptor_count() {
+  int count = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/dev/fd"))
+    ++count;
+  return count;
+}
+
+}  // namespace socklab::test
