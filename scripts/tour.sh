@@ -1,0 +1,42 @@
+#!/usr/bin/env sh
+# tour.sh — what `make run` shows: the lessons' programs running for real, on
+# loopback, each stop explained in a line or two. Usage: tour.sh BUILD/bin
+set -eu
+BIN=${1:-build/bin}
+tmp=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+banner() { printf '\n=== %s\n' "$*"; }
+
+# Starts "$@" (a server) with its output prefixed by "  [server] " and waits for
+# its first line "listening on HOST:PORT"; sets $server_pid and $server_port.
+start_server() {
+  rm -f "$tmp/fifo"
+  mkfifo "$tmp/fifo"
+  "$@" >"$tmp/fifo" 2>&1 &
+  server_pid=$!
+  exec 3<"$tmp/fifo"
+  IFS= read -r first <&3 || { echo "tour: the server did not start" >&2; exit 1; }
+  echo "  [server] $first"
+  server_port=${first##*:}
+  # Show the rest of the server's output as it comes.
+  sed 's/^/  [server] /' <&3 &
+  exec 3<&-
+}
+
+banner "Lesson 01 + 02: the tutorial's echo server and client"
+echo "The server listens on 127.0.0.1 (port 0: the kernel picks a free one);"
+echo "the client connects, sends two messages and prints the replies."
+start_server "$BIN/echo_server" --port 0 --once
+"$BIN/echo_client" --port "$server_port" "hello, socket" "你好，套接字" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: the echo server failed" >&2; exit 1; }
+server_pid=""
+wait  # the output relay
+
+banner "Done"
+echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"
