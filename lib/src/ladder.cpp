@@ -285,6 +285,15 @@ std::string render_ladder(const Conversation& c, const LadderOptions& options) {
                          arrow(r.label, r.direction, width), r.server_state);
     }
   }
+  if (c.captured) {
+    out +=
+        "  (states beside the arrows: RFC 9293's diagram driven by the captured segments;\n"
+        "   -- lines: the program's steps, with what the kernel reported then)\n";
+  } else {
+    out +=
+        "  (INFERRED, nothing captured: the states are what the kernel reported after each\n"
+        "   step; the segments in brackets are inferred from the changes of state)\n";
+  }
   // Strip the spaces an empty server column leaves at the ends of lines.
   std::string trimmed;
   std::size_t start = 0;
