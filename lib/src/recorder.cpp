@@ -20,6 +20,14 @@ Recorder::Recorder(const Address& server)
 }
 
 StepNote Recorder::step(std::string what, const Socket& client, const Socket& server) {
+  // Take what is queued first: those segments crossed before this step, whatever
+  // their timestamps say (see Capture: a packet read before the kernel's
+  // timestamping is on carries the time it was read, not when it arrived).
+  if (capturing()) {
+    std::error_code ignored;
+    for (auto& p : capture_.read_until(std::chrono::steady_clock::now(), ignored))
+      raw_.push_back(std::move(p));
+  }
   StepNote note{wall_now(), std::move(what), TcpState::closed, TcpState::listen};
   if (client_.family() != Family::unspecified) {  // the connection exists: ask for it
     note.client = state_of(client, client_, server_);
@@ -37,9 +45,9 @@ Conversation Recorder::finish(std::chrono::milliseconds linger) {
   Conversation c{client_, server_, {}, steps_, capturing()};
   if (capturing()) {
     std::error_code ec;
-    auto packets = capture_.read_until(last_step_ + linger, ec);
+    for (auto& p : capture_.read_until(last_step_ + linger, ec)) raw_.push_back(std::move(p));
     std::vector<packet::Segment> all;
-    for (auto& p : packets) {
+    for (auto& p : raw_) {
       packet::Segment s = packet::decode(p.bytes, ec);
       if (ec) continue;  // not a TCP segment we can read: leave it out
       s.time = p.time;

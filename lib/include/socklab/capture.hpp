@@ -10,6 +10,12 @@
 // The kernel queues the packets in the capture socket until they are read, so a
 // program can run its steps first and read the packets afterwards.
 //
+// Timestamps: the kernel switches arrival timestamps on a moment after
+// SO_TIMESTAMPNS is set (deferred work, shared by the whole system), so
+// loopback() first waits, bounded, until a probe datagram comes back stamped on
+// arrival. Should timestamping still lag, a packet carries the time it was read
+// instead; reading at each step (as Recorder does) keeps the order right.
+//
 // Needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep PROGRAM`): without it
 // open fails with std::errc::operation_not_permitted. Linux only; elsewhere
 // open fails with std::errc::operation_not_supported.

@@ -57,6 +57,7 @@ class Recorder {
   std::error_code capture_error_;
   std::vector<StepNote> steps_;
   std::chrono::steady_clock::time_point last_step_;
+  std::vector<CapturedPacket> raw_;      // everything captured, in arrival order
   std::vector<CapturedPacket> packets_;  // of this connection, in time order
 };
 
