@@ -174,7 +174,9 @@ std::string to_string(const Plan& plan) {
   return out;
 }
 
-void set(const Plan& plan) noexcept {
+namespace {
+
+void install(const Plan& plan) noexcept {
   std::lock_guard lock(g_set_mutex);
   detail::enabled.store(false, std::memory_order_relaxed);
   g_max_bytes.store(plan.max_bytes, std::memory_order_relaxed);
@@ -188,11 +190,19 @@ void set(const Plan& plan) noexcept {
   detail::enabled.store(plan.enabled(), std::memory_order_seq_cst);
 }
 
+}  // namespace
+
+void set(const Plan& plan) noexcept {
+  load_environment();  // first, so that a plan set by a test wins over SOCKLAB_FAULTS
+  install(plan);
+}
+
 void clear() noexcept {
   set(Plan{});
 }
 
 Plan current() noexcept {
+  load_environment();
   std::lock_guard lock(g_set_mutex);
   Plan plan;
   plan.max_bytes = g_max_bytes.load(std::memory_order_relaxed);
@@ -225,7 +235,7 @@ void load_environment() noexcept {
                    spec);
       return false;
     }
-    set(plan);
+    install(plan);
     return true;
   }();
   (void)loaded;
