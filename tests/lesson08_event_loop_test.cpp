@@ -218,14 +218,25 @@ TEST_F(Lesson08Server, E2E2_OneThreadServes1000ConcurrentClients) {
   EXPECT_LT(ms_since(t0), 20000);
 }
 
-// A client that sends a lot and never reads its echo; returns how much it sent.
-std::size_t flood_without_reading(Socket& hog) {
+// A client that sends a lot and never reads its echo. It sends until its socket
+// stays unwritable for 200 ms: the server has stopped reading from it (stuck in a
+// blocking send, or — the fix — holding 1 MiB of output for it). Returns the bytes sent.
+std::size_t flood_until_the_server_stops_reading(Socket& hog) {
   hog.set_non_blocking(true);
   const std::string chunk(64 * 1024, 'h');
   std::size_t sent = 0;
-  std::error_code ec;
-  for (int i = 0; i < 1024 && !ec; ++i) sent += hog.send(chunk, ec);  // at most 64 MiB
-  EXPECT_EQ(ec, std::errc::operation_would_block) << "the hog should fill the buffers";
+  for (int i = 0; i < 4096; ++i) {  // at most 256 MiB
+    std::error_code ec;
+    sent += hog.send(chunk, ec);
+    if (ec == std::errc::operation_would_block) {
+      std::array<PollFd, 1> fds{PollFd{hog.native_handle(), Events::out}};
+      if (poll(fds, 200ms) == 0) return sent;  // no room for 200 ms: nobody reads
+    } else if (ec) {
+      ADD_FAILURE() << "the hog's send failed: " << ec.message();
+      return sent;
+    }
+  }
+  ADD_FAILURE() << "the server kept reading 256 MiB from a client that never reads";
   return sent;
 }
 
@@ -236,7 +247,8 @@ TEST_F(Lesson08Server, E2E3_NaiveBlockingSendLetsOneClientStallEveryone) {
   Socket hog = Socket::tcp();
   hog.set_recv_buffer_size(4096);  // a small window: the echo backs up fast
   hog.connect(address_);
-  test::narrate("  the hog sent " + std::to_string(flood_without_reading(hog)) + " bytes");
+  test::narrate("  the hog sent " + std::to_string(flood_until_the_server_stops_reading(hog)) +
+                " bytes");
   Socket polite = connect(1s);
   send_all(polite, "hi");
   std::array<char, 2> buf;
@@ -253,7 +265,8 @@ TEST_F(Lesson08Server, E2E4_OutputBuffersKeepEveryoneServed) {
   Socket hog = Socket::tcp();
   hog.set_recv_buffer_size(4096);
   hog.connect(address_);
-  test::narrate("  the hog sent " + std::to_string(flood_without_reading(hog)) + " bytes");
+  test::narrate("  the hog sent " + std::to_string(flood_until_the_server_stops_reading(hog)) +
+                " bytes");
   Socket polite = connect(5s);
   send_all(polite, "hi");
   std::string got(2, '\0');
