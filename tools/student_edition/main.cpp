@@ -110,10 +110,11 @@ std::vector<std::string> list_files(const Options& o) {
     const fs::path output = fs::weakly_canonical(o.output);
     for (auto it = fs::recursive_directory_iterator(o.source);
          it != fs::recursive_directory_iterator(); ++it) {
-      if (it->is_directory() &&
-          (it->path().filename() == ".git" || fs::exists(it->path() / "CMakeCache.txt") ||
-           fs::weakly_canonical(it->path()) == output)) {
-        it.disable_recursion_pending();
+      if (it->path().filename() == ".git") {  // a folder, or a file in a git worktree
+        if (it->is_directory()) it.disable_recursion_pending();
+      } else if (it->is_directory() && (fs::exists(it->path() / "CMakeCache.txt") ||
+                                        fs::weakly_canonical(it->path()) == output)) {
+        it.disable_recursion_pending();  // a build tree, or the output itself
       } else if (it->is_regular_file()) {
         files.push_back(fs::relative(it->path(), o.source).generic_string());
       }
