@@ -85,6 +85,18 @@ TEST_F(StudentEditionTool, WritesTheWholeTreeWithSolutionsReplaced) {
   EXPECT_NE(output_.find("1 marked blocks in 1 files"), std::string::npos) << output_;
 }
 
+TEST_F(StudentEditionTool, WalkingTheTreeSkipsGitAndBuildTrees) {
+  write("src/.git", "gitdir: /somewhere/.git/worktrees/x\n");  // a git worktree's .git file
+  write("src/.git-folder/.git/config", "[core]\n");
+  write("src/build-ci/CMakeCache.txt", "CMAKE_GENERATOR:INTERNAL=Ninja\n");
+  write("src/build-ci/bin/tool.cpp", "int main() {}\n");
+  ASSERT_EQ(run(), 0) << output_;
+  EXPECT_FALSE(fs::exists(root_ / "out/.git"));
+  EXPECT_FALSE(fs::exists(root_ / "out/.git-folder/.git"));
+  EXPECT_FALSE(fs::exists(root_ / "out/build-ci"));
+  EXPECT_TRUE(fs::exists(root_ / "out/lessons/01_x/x.cpp"));
+}
+
 TEST_F(StudentEditionTool, FilesFromAListOnly) {
   write("list", "lessons/01_x/x.cpp\nREADME.md\ndeleted/in/worktree.cpp\n");
   ASSERT_EQ(run("--files-from " + (root_ / "list").string()), 0) << output_;
