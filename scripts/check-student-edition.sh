@@ -84,7 +84,7 @@ if ! cmake -S "$student" -B "$tmp/build" -G "$generator" -DSOCKLAB_WERROR=ON \
 fi
 echo "  built:$(printf '%s' "$targets" | sed 's/ --target//g')"
 if command -v clang-format >/dev/null 2>&1; then
-  sed -n 's/^marked \([^ ]*\) .*/\1/p' "$student/.socklab-student-edition" >"$tmp/marked_files"
+  sed -n 's/^marked \([^ ]*\.[ch][cp]*p*\) .*/\1/p' "$student/.socklab-student-edition" >"$tmp/marked_files"
   if ! (cd "$student" && xargs clang-format --dry-run -Werror <"$tmp/marked_files") >"$tmp/format.log" 2>&1; then
     head -n 10 "$tmp/format.log" | sed 's/^/    /'
     problem "the student edition's marked files are not clang-format clean (check the stubs)"

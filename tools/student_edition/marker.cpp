@@ -291,6 +291,7 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
   Phase phase = Phase::outside;
   int begin_line = 0;
   std::size_t solution_lines_at_begin = 0;
+  std::vector<std::string> stubs;  // of the open block
 
   const std::vector<Line> lines = split_lines(text);
   out.text.reserve(text.size());
@@ -317,6 +318,7 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
       phase = Phase::todo;
       begin_line = number;
       solution_lines_at_begin = out.solution_lines.size();
+      stubs.clear();
       out.text += indent_of(line.body);
       if (syntax == Syntax::cpp) out.text += "// ";
       out.text += marker->text;
@@ -337,6 +339,7 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
         throw MarkerError(filename, number, "SOLUTION-STUB needs the stub's code after it");
       }
       phase = Phase::stubs;
+      stubs.push_back(marker->text);
       out.text += indent_of(line.body);
       out.text += marker->text;
       out.text += line.eol;
@@ -351,6 +354,16 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
             filename, number,
             fmt::format("the block opened at line {} has no solution code", begin_line));
       }
+      // A solution line that a stub puts back on purpose (a table row of the docs
+      // that stays, say) is not a solution to hide.
+      auto first =
+          out.solution_lines.begin() + static_cast<std::ptrdiff_t>(solution_lines_at_begin);
+      out.solution_lines.erase(std::remove_if(first, out.solution_lines.end(),
+                                              [&](const std::string& removed) {
+                                                return std::find(stubs.begin(), stubs.end(),
+                                                                 removed) != stubs.end();
+                                              }),
+                               out.solution_lines.end());
       phase = Phase::outside;
       ++out.blocks;
       continue;

@@ -236,6 +236,28 @@ TEST(MarkerMarkdown, HtmlCommentMarkersBecomeVisibleText) {
             "# Lesson 1\n*Your turn: step 3 is yours to write.*\nThe end.\n");
 }
 
+TEST(MarkerMarkdown, ATableWithSomeCellsForTheStudent) {
+  const std::string source =
+      "<!-- SOLUTION-BEGIN: | Python | C++ (TODO: yours to write) | -->\n"
+      "<!-- SOLUTION-STUB: |---|---| -->\n"
+      "<!-- SOLUTION-STUB: | `s = socket()` | `Socket s = Socket::tcp();` | -->\n"
+      "<!-- SOLUTION-STUB: | `s.listen(5)` | TODO(step 3) | -->\n"
+      "| Python | C++ |\n"
+      "|---|---|\n"
+      "| `s = socket()` | `Socket s = Socket::tcp();` |\n"
+      "| `s.listen(5)` | `s.listen(5);` |\n"
+      "<!-- SOLUTION-END -->\n";
+  auto result = strip_solutions(source, Syntax::markdown, "x.md");
+  EXPECT_EQ(result.text,
+            "| Python | C++ (TODO: yours to write) |\n"
+            "|---|---|\n"
+            "| `s = socket()` | `Socket s = Socket::tcp();` |\n"
+            "| `s.listen(5)` | TODO(step 3) |\n");
+  // The row a stub puts back is no secret; the others are.
+  EXPECT_EQ(result.solution_lines,
+            (std::vector<std::string>{"| Python | C++ |", "| `s.listen(5)` | `s.listen(5);` |"}));
+}
+
 TEST(MarkerMarkdown, InsideCodeFencesAndMultiLineCommentsIsText) {
   const std::string source =
       "````markdown\n"
