@@ -38,5 +38,14 @@ wait "$server_pid" || { echo "tour: the echo server failed" >&2; exit 1; }
 server_pid=""
 wait  # the output relay
 
+banner "Lesson 03: the TCP handshake and teardown, shown with real packets"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "As root the demo captures the connection's segments on loopback and draws them."
+else
+  echo "Not root: no capture. The demo shows the states the kernel reports and infers the"
+  echo "segments; run 'sudo make run' (or setcap cap_net_raw+ep $BIN/handshake) to see them."
+fi
+"$BIN/handshake" | sed 's/^/  /'
+
 banner "Done"
 echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"
