@@ -107,13 +107,27 @@ TEST_F(StudentEditionTool, FilesFromAListOnly) {
 TEST_F(StudentEditionTool, SolutionCodeElsewhereInTheTreeIsALeak) {
   write("src/docs/lesson01.md", "Step 1:\n\n    return compute_the_answer();\n");
   ASSERT_EQ(run(), 1) << output_;
-  EXPECT_NE(output_.find("docs/lesson01.md:3: solution code left in the student edition: "
-                         "return compute_the_answer();"),
+  EXPECT_NE(output_.find("docs/lesson01.md:3: solution code of lessons/01_x/x.cpp left in the "
+                         "student edition: return compute_the_answer();"),
             std::string::npos)
       << output_;
   // ...unless the instructor allows it there (tests call the same functions).
   fs::remove_all(root_ / "out");
   EXPECT_EQ(run("--exclude tools/student_edition --allow-trace docs"), 0) << output_;
+}
+
+TEST_F(StudentEditionTool, SolutionCodeInAnotherLessonIsANoteWhenAllowed) {
+  write("src/lessons/03_z/z.cpp", "int f() { return compute_the_answer(); }\n");
+  ASSERT_EQ(run(), 1) << output_;  // by default a leak...
+  fs::remove_all(root_ / "out");
+  ASSERT_EQ(run("--exclude tools/student_edition --note-trace lessons"), 0) << output_;
+  EXPECT_NE(output_.find("note: lessons/03_z/z.cpp:1: solution code of lessons/01_x/x.cpp"),
+            std::string::npos)
+      << output_;
+  // ...but never in the marked lesson's own folder.
+  fs::remove_all(root_ / "out");
+  write("src/lessons/01_x/helper.cpp", "int g() { return compute_the_answer(); }\n");
+  EXPECT_EQ(run("--exclude tools/student_edition --note-trace lessons"), 1) << output_;
 }
 
 TEST_F(StudentEditionTool, MarkerWordLeftInAnyFileIsALeak) {
