@@ -160,16 +160,18 @@ mv "$root/CMakeLists.txt.new" "$root/CMakeLists.txt"
 
 # The README's lesson table: a row after the last row that starts with a lesson number.
 readme_note=""
-if [ -f "$root/README.md" ] && grep -q '^|[^|]*[0-9][0-9]' "$root/README.md"; then
-  awk -v nn="$nn" -v title="$title" -v doc="$doc" -v dir="$dir" '
+if [ -f "$root/README.md" ] && grep -q '^| *[0-9][0-9] *|' "$root/README.md"; then
+  awk -v nn="$nn" -v title="$title" -v doc="$doc" -v name="$name" '
     { line[NR] = $0 }
-    /^\|[^|]*[0-9][0-9]/ {
+    /^\| *[0-9][0-9] *\|/ {
       last = NR; cells = gsub(/\|/, "|", line[NR]) - 1
       number = $0; sub(/^\|[^0-9]*/, "", number); sub(/[^0-9].*$/, "", number)
       if (before == 0 && number + 0 > nn + 0) before = NR
     }
     END {
-      split(nn "|[" title "](" doc ")|`" dir "/`|`make check-" nn "`", cell, "|")
+      # The columns of README.md: # | topic | program | tests (make check-NN) | docs
+      docname = doc; sub(/^.*\//, "", docname); sub(/\.md$/, "", docname)
+      split(nn "|" title " (not written yet)|`build/bin/" name "`|`lesson" nn "`|[" docname "](" doc ")", cell, "|")
       row = "|"
       for (c = 1; c <= cells; c++) row = row " " (c in cell ? cell[c] : "…") " |"
       for (i = 1; i <= NR; i++) {
