@@ -24,8 +24,8 @@ int main(int argc, char** argv) {
       .flag("--v6only", "set IPV6_V6ONLY: IPv6 clients only");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
-    if (address.family() != Family::ipv6) throw cli::UsageError("--host must be an IPv6 address");
+    Address where = cli::host_port(args.get("--host"), args.port());
+    if (where.family() != Family::ipv6) throw cli::UsageError("--host must be an IPv6 address");
     unsigned long count = 0;
     try {
       count = std::stoul(args.get("--count"));
@@ -40,19 +40,19 @@ int main(int argc, char** argv) {
     server.set_v6_only(args.is_set("--v6only"));
     server.set_reuse_address(true);
     // 3. bind([::]:port), listen()
-    server.bind(address);
+    server.bind(where);
     server.listen(16);
     cli::say("listening on {}", server.local_address().to_string());
 
     for (unsigned long served = 0; count == 0 || served < count; ++served) {
       // 4. accept(): the peer is always an IPv6 address here; IPv4 clients show
       //    up as ::ffff:a.b.c.d.
-      auto [client, peer] = server.accept();
+      auto [conn, peer] = server.accept();
       bool mapped = peer.ip().rfind("::ffff:", 0) == 0 && peer.ip().find('.') != std::string::npos;
       cli::say("connection from {} ({})", peer.to_string(),
                mapped ? "an IPv4 client, IPv4-mapped" : "an IPv6 client");
       std::error_code ignored;  // a client that has already gone must not stop the server
-      send_all(client, "you are " + peer.to_string() + "\n", ignored);
+      send_all(conn, "you are " + peer.to_string() + "\n", ignored);
     }
     return 0;
   });

@@ -46,11 +46,11 @@ int main(int argc, char** argv) {
 
     // 1. socket(AF_INET, SOCK_DGRAM), and a receive timeout: a lost datagram
     //    must not leave us waiting in recvfrom() forever.
-    Socket sock = Socket::udp(server.family());
-    sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+    Socket udp = Socket::udp(server.family());
+    udp.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
 
     // 2. connect(): no packet is sent; the kernel remembers the peer (see above).
-    sock.connect(server);
+    udp.connect(server);
 
     long id = 0;
     for (const std::string& message : args.words()) {
@@ -61,14 +61,14 @@ int main(int argc, char** argv) {
       std::error_code timeout;
       for (long attempt = 1; attempt <= tries && !answered; ++attempt) {
         // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
-        sock.send(request);
+        udp.send(request);
 
         // 4. recvfrom() until our answer comes or the timeout strikes. Bounded:
         //    at most 100 stale replies are skipped per attempt.
         for (int stale = 0; stale < 100; ++stale) {
           std::array<char, 65535> buffer;
           std::error_code ec;
-          ReceivedFrom got = sock.recv_from(buffer, ec);
+          ReceivedFrom got = udp.recv_from(buffer, ec);
           if (ec == std::errc::timed_out) {
             timeout = ec;
             cli::say("no reply within {} ms (try {} of {})", timeout_ms, attempt, tries);
