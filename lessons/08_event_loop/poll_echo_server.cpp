@@ -90,12 +90,12 @@ int main(int argc, char** argv) {
     }
     const bool verbose = args.is_set("--verbose"), naive = args.is_set("--naive");
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(4096);            // a burst of clients queues here until the loop accept()s them
-    server.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(4096);  // a burst of clients queues here until the loop accept()s them
+    listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
+    cli::say("listening on {}", listener.local_address().to_string());
     // Each client is a descriptor; the default limit (often 1024) would stop us early.
     cli::say("open-file limit: {}", raise_open_file_limit(65536));
 
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
     while (exit_after == 0 || gone < exit_after) {
       // 1. What do we want from each socket?
       fds.clear();
-      fds.push_back({server.native_handle(), out_of_descriptors ? Events::none : Events::in});
+      fds.push_back({listener.native_handle(), out_of_descriptors ? Events::none : Events::in});
       for (const Client& c : clients) {
         Events want = Events::none;
         if (!c.eof && c.pending.size() < max_pending) want |= Events::in;
@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
       // 3. New clients: accept() until it would block (several may be queued).
       while (has(fds[0].revents, Events::in)) {
         std::error_code ec;
-        Accepted a = server.accept(ec);
+        Accepted a = listener.accept(ec);
         if (ec == std::errc::operation_would_block) break;
         if (ec == std::errc::too_many_files_open) {
           // The client stays queued; stop asking about the listener (it would stay

@@ -71,12 +71,12 @@ int main(int argc, char** argv) {
     Address address = cli::host_port(args.get("--host"), args.port());
     const bool verbose = args.is_set("--verbose");
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(4096);
-    server.set_non_blocking(true);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(4096);
+    listener.set_non_blocking(true);
+    cli::say("listening on {}", listener.local_address().to_string());
     cli::say("select() watches descriptors below FD_SETSIZE = {}", select_limit());
     raise_open_file_limit(65536);  // so that we reach FD_SETSIZE, not the file limit, first
 
@@ -85,7 +85,7 @@ int main(int argc, char** argv) {
 
     for (;;) {
       // 1. The two lists: who may send us bytes, and to whom we owe bytes.
-      std::vector<Socket::native_handle_type> want_read{server.native_handle()}, want_write;
+      std::vector<Socket::native_handle_type> want_read{listener.native_handle()}, want_write;
       for (const auto& [h, c] : clients) {
         if (!c.eof && c.pending.size() < max_pending) want_read.push_back(h);
         if (!c.pending.empty()) want_write.push_back(h);
@@ -95,11 +95,11 @@ int main(int argc, char** argv) {
       Selected ready = select(want_read, want_write, wait_forever);
 
       for (auto h : ready.readable) {
-        if (h == server.native_handle()) {
+        if (h == listener.native_handle()) {
           // 3. New clients, until accept() would block.
           for (;;) {
             std::error_code ec;
-            Accepted a = server.accept(ec);
+            Accepted a = listener.accept(ec);
             if (ec == std::errc::operation_would_block) break;
             throw_if(ec, "accept");
             if (!select_can_watch(a.socket, clients.size())) {

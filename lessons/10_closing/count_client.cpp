@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "lines to upload; with none (and no --bytes), stdin");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port());
+    Address address = cli::host_port(args.get("--host"), args.port());
     std::size_t n = 0;
     long timeout_ms = 0;
     try {
@@ -61,9 +61,9 @@ int main(int argc, char** argv) {
       upload.assign(std::istreambuf_iterator<char>(std::cin), {});
     }
 
-    Socket sock = Socket::tcp(server.family());
+    Socket sock = Socket::tcp(address.family());
     sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
-    sock.connect(server);
+    sock.connect(address);
     cli::say("uploading {} bytes", upload.size());
 
     // 1. The upload.

@@ -25,28 +25,28 @@
 
 using namespace socklab;
 
-void serve(Socket& client, std::size_t max_bytes, bool naive_close) {
+void serve(Socket& conn, std::size_t max_bytes, bool naive_close) {
   std::array<char, 64 * 1024> buffer;
   std::size_t bytes = 0, lines = 0;
   // 1. recv() until it returns 0: the client's FIN, "no more data".
   for (;;) {
-    Received got = client.recv(buffer);
+    Received got = conn.recv(buffer);
     if (got.eof) break;
     bytes += got.bytes;
     lines += static_cast<std::size_t>(std::count(buffer.begin(), buffer.begin() + got.bytes, '\n'));
     if (bytes > max_bytes) {
       // 2b. Too much: refuse early, with a reply the client should get to read.
-      send_all(client, fmt::format("error: more than {} bytes\n", max_bytes));
-      if (naive_close) return;           // close() with unread data -> RST; the reply may be lost
-      client.shutdown(Shutdown::write);  // FIN after the reply: "I'm done sending"
-      client.set_recv_timeout(std::chrono::seconds(5));  // don't drain a stuck client forever
-      while (!client.recv(buffer).eof) {
+      send_all(conn, fmt::format("error: more than {} bytes\n", max_bytes));
+      if (naive_close) return;         // close() with unread data -> RST; the reply may be lost
+      conn.shutdown(Shutdown::write);  // FIN after the reply: "I'm done sending"
+      conn.set_recv_timeout(std::chrono::seconds(5));  // don't drain a stuck client forever
+      while (!conn.recv(buffer).eof) {
       }  // read and discard until the client's FIN: nothing unread, no RST
       return;
     }
   }
   // 2. The whole upload is here: the reply, then close() sends our FIN.
-  send_all(client, fmt::format("{} bytes, {} lines\n", bytes, lines));
+  send_all(conn, fmt::format("{} bytes, {} lines\n", bytes, lines));
 }
 
 int main(int argc, char** argv) {
@@ -66,14 +66,14 @@ int main(int argc, char** argv) {
       throw cli::UsageError("--max-bytes needs a number");
     }
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(16);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(16);
+    cli::say("listening on {}", listener.local_address().to_string());
 
     do {
-      auto [client, peer] = server.accept();
+      auto [client, peer] = listener.accept();
       try {
         serve(client, max_bytes, args.is_set("--naive-close"));
         // 3. close(): FIN if everything was read, RST if bytes were left unread.
