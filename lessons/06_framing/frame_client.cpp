@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
     sock.connect(server);
     send_all(sock, request);
-    cli::say("sent {} messages ({} bytes) with one send_all()", args.words().size(),
+    cli::say("sent {} message(s), {} bytes, with one send_all()", args.words().size(),
              request.size());
 
     // 3. shutdown(write): "no more messages". The server's reader sees EOF after
