@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     } catch (const std::exception&) {
     }
     if (timeout_ms <= 0) throw cli::UsageError("--timeout needs a positive number of milliseconds");
-    Address server = cli::host_port(args.get("--host"), args.port());
+    Address server_address = cli::host_port(args.get("--host"), args.port());
 
     // 1. Frame the messages, back to back, into one buffer.
     std::string request;
@@ -50,9 +50,9 @@ int main(int argc, char** argv) {
     }
 
     // 2. socket(), connect(), then one send_all() for everything.
-    Socket sock = Socket::tcp(server.family());
+    Socket sock = Socket::tcp(server_address.family());
     sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
-    sock.connect(server);
+    sock.connect(server_address);
     send_all(sock, request);
     cli::say("sent {} message(s), {} bytes, with one send_all()", args.words().size(),
              request.size());

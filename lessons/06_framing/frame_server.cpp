@@ -40,17 +40,17 @@ bool is_utf8(std::string_view s) {
 void serve_raw(Socket& client, std::size_t recv_size) {
   std::vector<char> buffer(recv_size);
   for (int n = 1;; ++n) {
-    Received got = client.recv(buffer);  // recv(1024): whatever has arrived, up to 1024
-    if (got.eof) return;
-    std::string_view data(buffer.data(), got.bytes);
+    Received chunk = client.recv(buffer);  // recv(1024): whatever has arrived, up to 1024
+    if (chunk.eof) return;
+    std::string_view data(buffer.data(), chunk.bytes);
     if (!is_utf8(data))
       // Python's data.decode() raises UnicodeDecodeError here, and the tutorial's
       // server dies. So does this one: the message is one clear line on stderr.
       throw std::runtime_error(fmt::format(
           "message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut "
           "in half?); Python's data.decode() raises UnicodeDecodeError here",
-          n, got.bytes));
-    cli::say("message {} ({} bytes): {}", n, got.bytes, data);
+          n, chunk.bytes));
+    cli::say("message {} ({} bytes): {}", n, chunk.bytes, data);
     send_all(client, fmt::format("#{}: {}\n", n, data));
   }
 }
@@ -106,15 +106,15 @@ int main(int argc, char** argv) {
     Address address = cli::host_port(args.get("--host"), args.port());
 
     // socket(), bind(), listen(): as in lesson 01.
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(5);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(5);
+    cli::say("listening on {}", listener.local_address().to_string());
     cli::say("framing: {}", framing);
 
     do {
-      auto [client, peer] = server.accept();
+      auto [client, peer] = listener.accept();
       cli::say("connection from {}", peer.to_string());
       try {
         if (framing == "raw") serve_raw(client, recv_size);

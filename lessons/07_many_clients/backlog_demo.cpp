@@ -49,10 +49,10 @@ int main(int argc, char** argv) {
     const int wait_ms = whole_number(args, "--wait-ms", 1);
 
     // 1. socket(), bind(), listen(backlog) — and then NO accept() for a while.
-    Socket server = Socket::tcp(address.family());
-    server.bind(address);
-    server.listen(backlog);
-    Address where = server.local_address();
+    Socket listener = Socket::tcp(address.family());
+    listener.bind(address);
+    listener.listen(backlog);
+    Address where = listener.local_address();
     cli::say("listening on {}", where.to_string());
     cli::say("listen(backlog={}); nobody calls accept() yet", backlog);
 
@@ -83,7 +83,7 @@ int main(int argc, char** argv) {
 
     // 3. Now accept() them: each comes out of the queue with its data waiting.
     for (std::size_t i = 0; i < connected.size(); ++i) {
-      auto [conn, peer] = server.accept();
+      auto [conn, peer] = listener.accept();
       std::array<char, 64> buffer;
       Received got = conn.recv(buffer);
       cli::say("accept() -> {}, which had sent: {}", peer.to_string(),

@@ -51,14 +51,14 @@ int main(int argc, char** argv) {
     const int backlog = whole_number(args, "--backlog", 0);
     const int max_clients = whole_number(args, "--max-clients", 0);
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(backlog);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(backlog);
+    cli::say("listening on {}", listener.local_address().to_string());
 
     for (int served = 0; max_clients == 0 || served < max_clients; ++served) {
-      auto [client, peer] = server.accept();
+      auto [client, peer] = listener.accept();
       cli::say("connection from {}", peer.to_string());
       serve(client, peer);  // <- everyone else waits here, however long this takes
     }

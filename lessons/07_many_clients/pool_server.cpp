@@ -100,11 +100,11 @@ int main(int argc, char** argv) {
     const int capacity = whole_number(args, "--queue", 0);
     const int max_clients = whole_number(args, "--max-clients", 0);
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(64);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(64);
+    cli::say("listening on {}", listener.local_address().to_string());
 
     // The workers: each takes the next connection from the queue and serves it.
     ConnectionQueue queue(static_cast<std::size_t>(capacity));
@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
       });
 
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
-      Accepted connection = server.accept();
+      Accepted connection = listener.accept();
       std::string peer = connection.peer.to_string();
       if (queue.try_push(connection)) {
         cli::say("connection from {}: queued", peer);

@@ -57,17 +57,17 @@ int main(int argc, char** argv) {
     Address address = cli::host_port(args.get("--host"), args.port());
     const int max_clients = whole_number(args, "--max-clients", 0);
 
-    Socket server = Socket::tcp(address.family());
-    server.set_reuse_address(true);
-    server.bind(address);
-    server.listen(64);
-    cli::say("listening on {}", server.local_address().to_string());
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(64);
+    cli::say("listening on {}", listener.local_address().to_string());
 
     // One std::async(launch::async) = one new thread. Its future joins the
     // thread when destroyed, so no thread outlives main() (none is detached).
     std::vector<std::future<void>> threads;
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
-      auto [client, peer] = server.accept();
+      auto [client, peer] = listener.accept();
       // Join the threads whose clients have left: a long-running server must not
       // collect finished threads forever.
       std::erase_if(threads, [](auto& t) { return t.wait_for(0s) == std::future_status::ready; });

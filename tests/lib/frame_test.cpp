@@ -6,6 +6,7 @@
 // never allocate the size a peer merely claims.
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <string>
@@ -187,4 +188,22 @@ TEST(FrameReader, EofInsideTheBodyAfterAHugeLegalClaim) {
   std::size_t largest = largest_allocation;
   EXPECT_EQ(ec, errc::unexpected_eof);
   EXPECT_LT(largest, 64u * 1024) << "the reader allocated for the claimed size";
+}
+
+TEST(FrameReader, NaiveReaderAllocatesTheClaim) {
+  // The pitfall FrameReader avoids, reproduced: a reader that sizes its buffer
+  // from the header allocates 64 MiB for a peer that sends 10 bytes.
+  auto [a, b] = tcp_pair();
+  constexpr std::uint32_t claim = 64u * 1024 * 1024;
+  send_all(a, raw_header(claim) + "0123456789");
+  a.close();
+  largest_allocation = 0;
+  std::array<char, frame_header_size> header;
+  recv_exact(b, header);
+  std::string payload(decode_frame_header(header), '\0');  // trusts the peer
+  std::error_code ec;
+  recv_exact(b, payload, ec);
+  std::size_t largest = largest_allocation;
+  EXPECT_EQ(ec, errc::unexpected_eof);
+  EXPECT_GE(largest, std::size_t{claim}) << "the naive reader allocated what the header claimed";
 }
