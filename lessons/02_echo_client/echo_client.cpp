@@ -26,18 +26,19 @@ using namespace socklab;
 // Receives one reply. An echo server's reply ENDS WITH the bytes we sent (ours
 // puts "收到您的消息:" in front), so we call recv() until it does: one recv()
 // may return only part of the reply — TCP does not keep message boundaries.
-std::string receive_reply(Socket& sock, std::string_view message) {
+std::string receive_reply(Socket& sock, const Address& server, std::string_view message) {
   std::string reply;
   std::array<char, 1024> buffer;
   while (!std::string_view(reply).ends_with(message)) {
     // SOLUTION-BEGIN: TODO(step 4): recv() the next bytes into `buffer` (man 2 recv).
+    // SOLUTION-STUB: (void)sock;
     // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
     // SOLUTION-STUB: Received got{};
     Received got = sock.recv(buffer);
     // SOLUTION-END
-    if (got.eof) throw Error(errc::unexpected_eof, "recv", sock.peer_address().to_string());
+    if (got.eof) throw Error(errc::unexpected_eof, "recv", server.to_string());
     reply.append(buffer.data(), got.bytes);
-    if (reply.size() > 1024 * 1024) throw Error(errc::line_too_long, "recv");
+    if (reply.size() > 1024 * 1024) throw Error(errc::line_too_long, "recv", server.to_string());
   }
   return reply;
 }
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
       send_all(sock, message);
       // SOLUTION-END
       // 4. recv(): until the whole reply is here.
-      cli::say("reply: {}", receive_reply(sock, message));
+      cli::say("reply: {}", receive_reply(sock, server, message));
     };
 
     if (!args.words().empty()) {
