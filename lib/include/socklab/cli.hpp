@@ -85,10 +85,12 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
 Address host_port(std::string_view host, std::uint16_t port, Type type = Type::stream);
 
 /// fmt::print + newline + flush: output reaches a pipe (a test, a script) at once.
+/// The line is written with one call, so lines said by several threads never mix.
 template <typename... Args>
 void say(fmt::format_string<Args...> format, Args&&... args) {
-  fmt::print(format, std::forward<Args>(args)...);
-  std::fputc('\n', stdout);
+  std::string line = fmt::format(format, std::forward<Args>(args)...);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
 
