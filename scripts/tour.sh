@@ -47,5 +47,66 @@ else
 fi
 "$BIN/handshake" | sed 's/^/  /'
 
+banner "Lesson 04: addresses, names and byte order"
+echo "getaddrinfo() turns a name into every address it has; htons() puts a port in"
+echo "network byte order (big-endian)."
+"$BIN/showip" --service 80 localhost ::1 | sed 's/^/  /'
+"$BIN/byte_order" --port 8888 | sed 's/^/  /'
+if [ "$(id -u)" -eq 0 ]; then
+  echo "As root: two hosts and a router from network namespaces; watch the TTL drop."
+  "$BIN/routing" | sed 's/^/  /'
+else
+  echo "The routing demo (host A -> router -> host B, TTL 64 -> 63) needs root: sudo $BIN/routing"
+fi
+
+banner "Lesson 05: UDP — datagrams, loss, timeout and retry"
+echo "The server 'loses' the first datagram (--drop 1); the client times out and sends again."
+start_server "$BIN/udp_echo_server" --port 0 --drop 1 --count 2
+"$BIN/udp_client" --port "$server_port" --timeout 300 "hello, datagram" "你好" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: the UDP echo server failed" >&2; exit 1; }
+server_pid=""
+wait  # the output relay
+
+banner "Lesson 06: TCP is a byte stream; framing finds the messages"
+echo "The tutorial's way (--framing raw): the client sends 'one' and 'two' with one"
+echo "send_all(), and the server's recv() sees ONE message 'onetwo'."
+start_server "$BIN/frame_server" --port 0 --once --framing raw
+"$BIN/frame_client" --port "$server_port" --framing raw one two | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
+server_pid=""
+wait
+echo "The same with a newline after each message (--framing line): two messages."
+start_server "$BIN/frame_server" --port 0 --once --framing line
+"$BIN/frame_client" --port "$server_port" --framing line one two | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
+server_pid=""
+wait
+
+banner "Lesson 07: listen(backlog) is a queue of finished handshakes"
+echo "Nobody calls accept(); clients connect anyway until the queue is full."
+"$BIN/backlog_demo" --backlog 1 --clients 3 | sed 's/^/  /'
+
+banner "Lesson 08: one thread, many sockets (poll)"
+echo "One thread serves 200 clients at once: poll() says which sockets are ready."
+start_server "$BIN/poll_echo_server" --port 0 --exit-after 200
+"$BIN/idle_clients" --port "$server_port" --clients 200 --hold-ms 0 | sed 's/^/  [clients] /'
+wait "$server_pid" || { echo "tour: the poll echo server failed" >&2; exit 1; }
+server_pid=""
+wait
+
+banner "Lesson 09: the errors you will meet, and the 40 ms Nagle stall"
+"$BIN/errors" --show refused | sed 's/^/  /'
+"$BIN/errors" --show broken-pipe | sed 's/^/  /'
+echo "Small writes wait for a delayed ACK; TCP_NODELAY or one write per message do not:"
+"$BIN/nagle_demo" --rounds 5 | sed 's/^/  /'
+
+banner "Lesson 10: closing well (half-close)"
+echo "The client uploads, then shutdown(SHUT_WR): the server reads to EOF and answers."
+start_server "$BIN/count_server" --port 0 --once
+"$BIN/count_client" --port "$server_port" "hello" "half-close" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: the count server failed" >&2; exit 1; }
+server_pid=""
+wait
+
 banner "Done"
 echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"

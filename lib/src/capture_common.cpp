@@ -13,6 +13,13 @@ Capture Capture::loopback(std::uint16_t port) {
   return c;
 }
 
+Capture Capture::on_interface(std::string_view interface_name, std::uint16_t port) {
+  std::error_code ec;
+  Capture c = on_interface(interface_name, port, ec);
+  throw_if(ec, "socket(AF_PACKET)", fmt::format("{}, port {}", interface_name, port));
+  return c;
+}
+
 std::vector<CapturedPacket> Capture::read_until(std::chrono::steady_clock::time_point deadline,
                                                 std::error_code& ec) {
   ec.clear();

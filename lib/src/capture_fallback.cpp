@@ -21,6 +21,11 @@ Capture Capture::loopback(std::uint16_t, std::error_code& ec) noexcept {
   return Capture{};
 }
 
+Capture Capture::on_interface(std::string_view, std::uint16_t, std::error_code& ec) noexcept {
+  ec = not_supported();
+  return Capture{};
+}
+
 Capture::~Capture() = default;
 Capture::Capture(Capture&& other) noexcept : handle_(other.handle_) {
   other.handle_ = -1;

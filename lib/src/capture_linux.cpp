@@ -132,7 +132,19 @@ void wait_for_arrival_stamps(int fd) {
 }  // namespace
 
 Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
+  return on_interface("lo", port, ec);
+}
+
+Capture Capture::on_interface(std::string_view interface_name, std::uint16_t port,
+                              std::error_code& ec) noexcept {
   ec.clear();
+  char name[IF_NAMESIZE] = {};
+  if (interface_name.empty() || interface_name.size() >= sizeof name) {
+    ec = std::make_error_code(std::errc::no_such_device);
+    return Capture{};
+  }
+  std::memcpy(name, interface_name.data(), interface_name.size());
+  const bool is_loopback = interface_name == "lo";
   // Protocol 0: the socket receives nothing until bind() names a protocol, so
   // no packet of another port slips in before the filter is attached.
   int fd = ::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -163,7 +175,7 @@ Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
   sockaddr_ll where{};
   where.sll_family = AF_PACKET;
   where.sll_protocol = htons(ETH_P_ALL);
-  where.sll_ifindex = static_cast<int>(::if_nametoindex("lo"));
+  where.sll_ifindex = static_cast<int>(::if_nametoindex(name));
   if (where.sll_ifindex == 0) {
     ec = last();
     return Capture{};
@@ -172,7 +184,8 @@ Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
     ec = last();
     return Capture{};
   }
-  wait_for_arrival_stamps(fd);
+  // The probe travels over loopback: only a capture on "lo" can see it come back.
+  if (is_loopback) wait_for_arrival_stamps(fd);
   if (!attach(fd, port_filter(port))) {
     ec = last();
     return Capture{};

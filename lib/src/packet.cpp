@@ -176,6 +176,7 @@ packet::Segment decode_ipv4(const Reader& r, std::error_code& ec) {
   s.source = Address::from_ip(ipv4_text(r, 12), tcp.u16(0), ec);
   if (!ec) s.destination = Address::from_ip(ipv4_text(r, 16), tcp.u16(2), ec);
   s.ip_length = total_length;
+  s.ttl = r.u8(8);  // RFC 791: Time to Live, byte 8 of the IPv4 header
   return ec ? packet::Segment{} : s;
 }
 
@@ -228,6 +229,7 @@ packet::Segment decode_ipv6(const Reader& r, std::error_code& ec) {
   s.source = Address::from_ip(ipv6_text(r, 8), tcp.u16(0), ec);
   if (!ec) s.destination = Address::from_ip(ipv6_text(r, 24), tcp.u16(2), ec);
   s.ip_length = end;
+  s.ttl = r.u8(7);  // RFC 8200: Hop Limit, byte 7 of the IPv6 header
   return ec ? packet::Segment{} : s;
 }
 

@@ -42,6 +42,12 @@ class Capture {
   /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface.
   static Capture loopback(std::uint16_t port);
   static Capture loopback(std::uint16_t port, std::error_code& ec) noexcept;
+  /// The same on any interface of the current network namespace, e.g. "eth0" (lesson
+  /// 04's routing demo captures inside namespaces it builds). Only "lo" waits for
+  /// arrival timestamps; elsewhere a packet may carry the time it was read.
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port);
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port,
+                              std::error_code& ec) noexcept;
 
   Capture() noexcept = default;
   ~Capture();

@@ -77,6 +77,7 @@ struct Segment {
   Options options;
   std::size_t payload_length = 0;  ///< bytes of data after the TCP header
   std::size_t ip_length = 0;       ///< bytes of the whole IP packet
+  std::uint8_t ttl = 0;  ///< IPv4 Time to Live / IPv6 Hop Limit: each router takes one off
 
   bool has(Flag f) const noexcept { return (flags & f) != 0; }
   /// Sequence numbers this segment takes: its data, plus one each for SYN and FIN.
