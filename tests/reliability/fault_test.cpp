@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "socklab/fault.hpp"
+#include "socklab/frame.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
@@ -177,6 +178,33 @@ TEST(Faults, ResetIsReportedNotHidden) {
     narrate(std::string("  ") + e.what());
     EXPECT_EQ(e.code(), std::errc::connection_reset);
     EXPECT_EQ(e.call(), "send_all");
+  }
+}
+
+TEST(Faults, FrameReaderUnderShortIoInterruptsAndWouldBlock) {
+  Step step(1, 1, "FrameReader with short=3, eintr%4 and eagain%5 on recv",
+            "every frame comes back whole; EINTR is retried; after EAGAIN a retry loses nothing");
+  for (const char* spec : {"short=3,eintr%4", "short=3:recv,eagain%5:recv"}) {
+    SCOPED_TRACE(spec);
+    auto [a, b] = tcp_pair();
+    const std::string big = pattern(10000);
+    send_frame(a, "first");
+    send_frame(a, "");
+    send_frame(a, big);
+    a.shutdown(Shutdown::write);
+    fault::Scope faults(fault::parse(spec));
+    FrameReader frames(b);
+    std::vector<std::string> got;
+    for (int i = 0; i < 20000; ++i) {  // bounded
+      std::error_code ec;
+      auto frame = frames.read_frame(ec);
+      if (ec == std::errc::resource_unavailable_try_again) continue;
+      ASSERT_FALSE(ec) << ec.message();
+      if (!frame) break;
+      got.push_back(*frame);
+    }
+    EXPECT_EQ(got, (std::vector<std::string>{"first", "", big}));
+    EXPECT_GT(fault::failures_injected(), 0u);
   }
 }
 

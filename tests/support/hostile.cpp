@@ -191,18 +191,22 @@ void reset_mid_message(const Address& server, std::string_view partial) {
   s.close(ec);
 }
 
-NeverReads::NeverReads(const Address& server, std::size_t cap, std::chrono::milliseconds stall) {
+NeverReads::NeverReads(const Address& server, const std::string& unit, std::size_t cap,
+                       std::chrono::milliseconds stall) {
   std::error_code ec;
   sock_ = connect_to(server, ec);
   if (ec) return;
   // A blocking send that moves nothing for `stall` fails with timed_out:
   // then the server has stopped reading, because we never read its replies.
   sock_.set_send_timeout(stall, ec);
-  const std::string chunk(64 * 1024, 'z');
+  std::string chunk;
+  while (chunk.size() < 64 * 1024) chunk += unit;  // whole messages: the server must serve them
+  std::size_t offset = 0;                          // where the next send starts in `chunk`
   while (!ec && sent_ < cap) {
-    std::size_t n = sock_.send(std::string_view(chunk).substr(0, cap - sent_), ec);
+    std::size_t n = sock_.send(std::string_view(chunk).substr(offset), ec);
     if (ec == std::errc::timed_out) stalled_ = true;
     sent_ += n;
+    offset = (offset + n) % chunk.size();
   }
 }
 
@@ -231,7 +235,7 @@ void IdleCrowd::leave() {
   socks_.clear();
 }
 
-Overlong send_overlong(const Address& server, std::size_t bytes,
+Overlong send_overlong(const Address& server, std::size_t bytes, bool expect_close,
                        std::chrono::milliseconds timeout) {
   Overlong out;
   std::error_code ec;
@@ -264,7 +268,7 @@ Overlong send_overlong(const Address& server, std::size_t bytes,
       break;
     }
   }
-  stop = true;
+  if (!expect_close) stop = true;  // else the reader waits for the hang-up (or the deadline)
   reader.join();
   out.closed_by_server = closed;
   return out;

@@ -131,11 +131,12 @@ void disconnect_mid_message(const Address& server, std::string_view partial);
 /// Connects, sends part of a message, then aborts: SO_LINGER 0 + close sends RST.
 void reset_mid_message(const Address& server, std::string_view partial);
 
-/// A client that sends as much as it can and never reads a byte of the replies.
-/// It stops when nothing moves for `stall` or after `cap` bytes.
+/// A client that sends well-formed messages (`unit`, repeated) as fast as it can
+/// and never reads a byte of the replies. It stops when nothing moves for
+/// `stall` or after `cap` bytes.
 class NeverReads {
  public:
-  NeverReads(const Address& server, std::size_t cap = 8u << 20,
+  NeverReads(const Address& server, const std::string& unit, std::size_t cap = 8u << 20,
              std::chrono::milliseconds stall = 300ms);
   ~NeverReads();
   std::size_t sent() const noexcept { return sent_; }
@@ -164,11 +165,12 @@ class IdleCrowd {
 
 /// Sends `bytes` bytes with no line end or frame end, reading (and discarding)
 /// whatever the server answers meanwhile, so the client is not the one stuck.
+/// With `expect_close`, then waits (at most `timeout`) for the server to hang up.
 struct Overlong {
   std::size_t sent = 0;           ///< bytes the server took before it closed (or all)
   bool closed_by_server = false;  ///< the server ended the connection (EOF, RST, EPIPE)
 };
-Overlong send_overlong(const Address& server, std::size_t bytes,
+Overlong send_overlong(const Address& server, std::size_t bytes, bool expect_close,
                        std::chrono::milliseconds timeout = 10s);
 
 /// `cycles` connect + close cycles, `group` connections at a time; after each
