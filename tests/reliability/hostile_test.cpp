@@ -196,7 +196,7 @@ class Hostile : public ::testing::TestWithParam<Target> {
       EXPECT_TRUE(client.reply(3s)) << "a concurrent server must serve others during the attack";
       attack.leave();
     } else {
-      EXPECT_FALSE(client.reply(200ms))
+      EXPECT_FALSE(client.reply(100ms))
           << "answered while busy with the attacker: is the server concurrent now? "
              "Then say so in the table.";
       attack.leave();

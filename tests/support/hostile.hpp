@@ -137,7 +137,7 @@ void reset_mid_message(const Address& server, std::string_view partial);
 class NeverReads {
  public:
   NeverReads(const Address& server, const std::string& unit, std::size_t cap = 8u << 20,
-             std::chrono::milliseconds stall = 300ms);
+             std::chrono::milliseconds stall = 150ms);
   ~NeverReads();
   std::size_t sent() const noexcept { return sent_; }
   /// True if sending stalled: the server stopped reading (its buffers are full).
