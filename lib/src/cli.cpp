@@ -145,8 +145,8 @@ long long Parser::integer(std::string_view name, long long min, long long max) c
   }
   if (negative) value = -value;
   if (!ok || value < min || value > max)
-    throw UsageError(
-        fmt::format("{} '{}': expected a whole number from {} to {}", name, text, min, max));
+    throw UsageError(fmt::format("{} '{}': expected a whole number from {} to {}", one_line(name),
+                                 one_line(text), min, max));
   return value;
 }
 

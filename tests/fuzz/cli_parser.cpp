@@ -24,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   cli::Parser args("prog", "fuzzed");
   args.option("--host", "HOST", "127.0.0.1", "host").option("--port", "PORT", "8888", "port");
   args.flag("--once", "once");
+  args.option("--count", "N", "5", "a whole number").option("--wait", "MS", "100", "a time");
   if (!words[1].empty() && words[1][0] == 'p') args.positionals("WORDS", "words");
   try {
     if (args.parse(static_cast<int>(words.size()), argv.data())) {
@@ -31,6 +32,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_CHECK(std::to_string(port).size() <= 5);
       (void)args.get("--host");
       (void)args.is_set("--once");
+      long long n = args.integer("--count", -5, 100000);
+      FUZZ_CHECK(n >= -5 && n <= 100000);
+      FUZZ_CHECK(std::to_string(n) == args.get("--count") ||
+                 args.get("--count").find_first_not_of("-0123456789") == std::string::npos);
+      auto ms = args.milliseconds("--wait");
+      FUZZ_CHECK(ms.count() >= 1 && ms.count() <= 24LL * 3600 * 1000);
     }
   } catch (const cli::UsageError& e) {
     FUZZ_CHECK(std::string_view(e.what()).find('\n') == std::string_view::npos);
