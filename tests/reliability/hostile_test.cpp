@@ -94,6 +94,15 @@ const std::string kIterative =
     "connected, and are served, with their data intact, when it leaves. It must never die "
     "or leak.";
 
+// One entry of the table, in the order of Target's fields.
+Target entry(std::string name, std::string program, std::vector<std::string> args, bool concurrent,
+             int idle_clients, std::size_t max_message,
+             std::function<std::string(std::string_view)> encode,
+             std::function<Reply(std::string_view, std::string_view)> check, std::string promise) {
+  return {std::move(name), std::move(program), std::move(args),  concurrent,        idle_clients,
+          max_message,     std::move(encode),  std::move(check), std::move(promise)};
+}
+
 // --- the table: one entry per server --------------------------------------------------
 std::vector<Target> targets() {
   return {
@@ -108,71 +117,26 @@ std::vector<Target> targets() {
        .promise = "iterative: serves one client at a time; others wait in the backlog "
                   "while one is connected, and are served, with their data intact, "
                   "when it leaves. It must never die or leak."},
-      {"lesson06_frame_server_line",
-       "frame_server",
-       {"--framing", "line"},
-       false,
-       4,
-       65536,
-       line,
-       exactly(numbered_line),
-       kIterative + " Lines above --max-size (64 KiB) end the connection."},
-      {"lesson06_frame_server_length",
-       "frame_server",
-       {"--framing", "length"},
-       false,
-       4,
-       65536,
-       frame,
-       exactly(numbered_frame),
-       kIterative + " A length above --max-size (64 KiB) ends the connection."},
-      {"lesson07_iterative_server",
-       "iterative_server",
-       {},
-       false,
-       4,
-       65536,
-       line,
-       exactly(echo_line),
-       kIterative},
-      {"lesson07_thread_server",
-       "thread_server",
-       {},
-       true,
-       100,
-       65536,
-       line,
-       exactly(echo_line),
-       "one thread per client: idle clients block only their own thread."},
-      {"lesson07_pool_server",
-       "pool_server",
-       {},
-       true,
-       3,
-       65536,
-       line,
-       exactly(echo_line),
-       "4 workers: up to 4 clients at once. 3 idle ones leave a worker free; a 5th idle one "
-       "would make others queue (that is the pool's bound, not a failure)."},
-      {"lesson08_poll_echo_server",
-       "poll_echo_server",
-       {},
-       true,
-       100,
-       0,
-       as_is,
-       exactly(as_is),
-       "one thread, poll(): no client can block another; a client that never reads is "
-       "buffered up to 1 MiB, then no longer read."},
-      {"lesson08_select_echo_server",
-       "select_echo_server",
-       {},
-       true,
-       100,
-       0,
-       as_is,
-       exactly(as_is),
-       "one thread, select(): as poll_echo_server, below FD_SETSIZE."},
+      // name, program, args, concurrent?, idle clients, line/frame limit, encode, check, promise
+      entry("lesson06_frame_server_line", "frame_server", {"--framing", "line"}, false, 4, 65536,
+            line, exactly(numbered_line),
+            kIterative + " Lines above --max-size (64 KiB) end the connection."),
+      entry("lesson06_frame_server_length", "frame_server", {"--framing", "length"}, false, 4,
+            65536, frame, exactly(numbered_frame),
+            kIterative + " A length above --max-size (64 KiB) ends the connection."),
+      entry("lesson07_iterative_server", "iterative_server", {}, false, 4, 65536, line,
+            exactly(echo_line), kIterative),
+      entry("lesson07_thread_server", "thread_server", {}, true, 100, 65536, line,
+            exactly(echo_line), "one thread per client: idle clients block only their own thread."),
+      entry("lesson07_pool_server", "pool_server", {}, true, 3, 65536, line, exactly(echo_line),
+            "4 workers: up to 4 clients at once. 3 idle ones leave a worker free; a 5th idle one "
+            "would make others queue (that is the pool's bound, not a failure)."),
+      entry("lesson08_poll_echo_server", "poll_echo_server", {}, true, 100, 0, as_is,
+            exactly(as_is),
+            "one thread, poll(): no client can block another; a client that never reads is "
+            "buffered up to 1 MiB, then no longer read."),
+      entry("lesson08_select_echo_server", "select_echo_server", {}, true, 100, 0, as_is,
+            exactly(as_is), "one thread, select(): as poll_echo_server, below FD_SETSIZE."),
       // The examples add their servers here, one entry each. (lesson 10's count_server
       // answers only after the client's FIN, so it needs its own probe: not yet here.)
   };
