@@ -101,7 +101,7 @@ test-asan test-tsan: test-%: build-%/CMakeCache.txt
 # valgrind runs the plain build's programs (it needs no instrumentation): every
 # program a test starts is prefixed with valgrind; any error fails that program.
 VALGRIND_CMD = $(shell command -v valgrind) -q --error-exitcode=99 --exit-on-first-error=yes \
-               --leak-check=full --errors-for-leak-kinds=definite
+               --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
 test-valgrind: build
 	@command -v valgrind >/dev/null || sh scripts/install-deps.sh valgrind
 	cd $(BUILD) && SOCKLAB_TEST_WRAPPER="$(VALGRIND_CMD)" \
