@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
       // for SOCK_STREAM, so the same address is not repeated for UDP and raw).
       // SOLUTION-BEGIN: TODO(step 1): getaddrinfo() `host` and --service for `family`, stream
       // sockets only (Address::resolve() in address.hpp; man 3 getaddrinfo).
+      // SOLUTION-STUB: (void)family;
       // SOLUTION-STUB: throw std::logic_error("TODO(step 1): getaddrinfo() is not written yet");
       // SOLUTION-STUB: std::vector<Address> found;
       std::vector<Address> found =
