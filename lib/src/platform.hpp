@@ -31,6 +31,11 @@ std::string native_message(int code);               // strerror / FormatMessage
 
 // --- start-up -----------------------------------------------------------------
 std::error_code startup() noexcept;  // WSAStartup once; nothing on POSIX
+// WSAStartup(major.minor) checked as startup() checks 2.2, then WSACleanup: the
+// seam that lets a test reach the start-up failure path. Success on POSIX.
+std::error_code try_startup(int major, int minor) noexcept;
+const char* api_name() noexcept;  // "POSIX sockets" / "Winsock 2.2"
+bool needs_startup() noexcept;    // true where startup() has work to do
 
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept;
