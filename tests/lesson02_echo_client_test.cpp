@@ -1,1 +1,228 @@
+// Lesson 02 — the echo client, step by step (`ctest -L lesson02 -V` reads like the lesson).
+//
+// Part 1 (Lesson02Steps): the client's calls one by one, against a listener in this process.
+// Part 2 (Lesson02Client): the real program lessons/02_echo_client, end to end, against
+// lesson 01's server and against a plain echo server that replies one byte at a time.
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <thread>
+
+#include "socklab/socklab.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using socklab::test::Program;
+using socklab::test::Step;
+
+namespace {
+
+const std::string kPrefix = "\u6536\u5230\u60a8\u7684\u6d88\u606f:";  // 收到您的消息:
+
+Socket any_port_listener() {
+  Socket s = Socket::tcp();
+  s.bind(Address::parse("127.0.0.1:0"));
+  s.listen(5);
+  return s;
+}
+
+// Runs echo_client with args (plus the port), feeding it `stdin_text`.
+struct ClientRun {
+  test::Exit exit;
+  std::string out, err;
+};
+ClientRun run_client(std::uint16_t port, std::vector<std::string> args,
+                     const std::string& stdin_text = "") {
+  std::vector<std::string> all{"--port", std::to_string(port)};
+  all.insert(all.end(), args.begin(), args.end());
+  Program p = Program::start("echo_client", all);
+  p.write_stdin(stdin_text);
+  p.close_stdin();
+  ClientRun r;
+  r.exit = p.wait();
+  r.out = p.stdout_text();
+  r.err = p.stderr_text();
+  return r;
+}
+
+// A plain echo server in a thread: echoes every byte back ONE BYTE PER send(),
+// so a client that reads a reply with a single recv() gets only part of it.
+class TricklingEchoServer {
+ public:
+  TricklingEchoServer() : listener_(any_port_listener()) {
+    thread_ = std::thread([this] {
+      auto [conn, peer] = listener_.accept();
+      conn.set_no_delay(true);
+      std::array<char, 1024> buf;
+      for (;;) {
+        Received got = conn.recv(buf);
+        if (got.eof) break;
+        for (std::size_t i = 0; i < got.bytes; ++i) conn.send(std::string_view(&buf[i], 1));
+      }
+    });
+  }
+  ~TricklingEchoServer() { thread_.join(); }
+  std::uint16_t port() const { return listener_.local_address().port(); }
+
+ private:
+  Socket listener_;
+  std::thread thread_;
+};
+
+}  // namespace
+
+// --- Part 1: the calls ---------------------------------------------------------
+
+TEST(Lesson02Steps, Step1_ConnectCompletesTheHandshake) {
+  Step step(1, 4, "connect(127.0.0.1:PORT)",
+            "returns once the three-way handshake is done, before the server's accept()");
+  Socket server = any_port_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  EXPECT_EQ(client.peer_address(), server.local_address());
+  test::narrate("  connected from " + client.local_address().to_string() +
+                " (the kernel chose our port)");
+  EXPECT_NE(client.local_address().port(), 0);
+}
+
+TEST(Lesson02Steps, Step2_SendPutsBytesOnTheWire) {
+  Step step(2, 4, "send(\"hello\")", "send() returns how many bytes the kernel took");
+  Socket server = any_port_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  auto [conn, peer] = server.accept();
+  EXPECT_EQ(client.send("hello"), 5u);
+  std::string got(5, '\0');
+  recv_exact(conn, got);
+  EXPECT_EQ(got, "hello");
+}
+
+TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
+  Step step(3, 4, "recv(1024)",
+            "TCP keeps no message boundaries: a reply sent in two pieces can arrive in two");
+  Socket server = any_port_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  auto [conn, peer] = server.accept();
+  conn.send(kPrefix);  // the first half of the reply ...
+  std::array<char, 1024> buf;
+  Received first = client.recv(buf);
+  EXPECT_EQ(std::string(buf.data(), first.bytes), kPrefix)
+      << "recv() returns what has arrived — here only the first piece";
+  conn.send("hello");  // ... and the rest
+  Received second = client.recv(buf);
+  EXPECT_EQ(std::string(buf.data(), second.bytes), "hello");
+  test::narrate("  so the client loops: recv() until the reply ends with what it sent");
+}
+
+TEST(Lesson02Steps, Step4_CloseIsSeenAsEofByTheServer) {
+  Step step(4, 4, "close()", "the server's recv() returns 0 bytes: the client is done");
+  Socket server = any_port_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  auto [conn, peer] = server.accept();
+  client.close();
+  std::array<char, 16> buf;
+  EXPECT_TRUE(conn.recv(buf).eof);
+}
+
+// --- Part 2: the real program ----------------------------------------------------
+
+TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
+  Step step(1, 5, "echo_client hello 你好", "each message's reply is printed as 'reply: ...'");
+  Program server = Program::start("echo_server", {"--port", "0", "--once"});
+  Address addr = server.listening_address();
+  ASSERT_NE(addr.port(), 0);
+  auto r = run_client(addr.port(), {"hello", "\u4f60\u597d"});
+  EXPECT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.out.find("reply: " + kPrefix + "hello\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("reply: " + kPrefix + "\u4f60\u597d\n"), std::string::npos) << r.out;
+  EXPECT_EQ(server.wait().code, 0) << "the server should see the client close and exit";
+}
+
+TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
+  Step step(2, 5, "echo_client < lines", "with no MESSAGE arguments, each stdin line is one");
+  Program server = Program::start("echo_server", {"--port", "0", "--once"});
+  Address addr = server.listening_address();
+  ASSERT_NE(addr.port(), 0);
+  auto r = run_client(addr.port(), {}, "one\ntwo\n");
+  EXPECT_EQ(r.exit.code, 0) << r.err;
+  auto first = r.out.find("reply: " + kPrefix + "one\n");
+  auto second = r.out.find("reply: " + kPrefix + "two\n");
+  EXPECT_NE(first, std::string::npos) << r.out;
+  EXPECT_NE(second, std::string::npos) << r.out;
+  EXPECT_LT(first, second) << "replies out of order";
+}
+
+TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
+  Step step(3, 5, "a server that replies one byte per send()",
+            "the client must loop on recv() until the whole reply is there");
+  TricklingEchoServer echo;
+  const std::string msg = "a longer message, \u4f60\u597d, to arrive in many pieces";
+  auto r = run_client(echo.port(), {msg});
+  EXPECT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.out.find("reply: " + msg + "\n"), std::string::npos) << r.out;
+}
+
+TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
+  Step step(4, 5, "server closes early", "one clear error line, exit 1 — no hang, no crash");
+  Socket server = any_port_listener();
+  std::thread rude([&] {
+    auto [conn, peer] = server.accept();
+    std::array<char, 64> buf;
+    conn.recv(buf);  // take the message, then close without a reply
+  });
+  auto r = run_client(server.local_address().port(), {"hello"});
+  rude.join();
+  EXPECT_TRUE(r.exit.exited_normally());
+  EXPECT_EQ(r.exit.code, 1);
+  EXPECT_NE(r.err.find("closed the connection"), std::string::npos) << r.err;
+}
+
+TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
+  Step step(5, 5, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
+  Socket server = any_port_listener();  // the kernel accepts the connection; nobody reads
+  auto r = run_client(server.local_address().port(), {"--timeout", "200", "hello"});
+  EXPECT_TRUE(r.exit.exited_normally());
+  EXPECT_EQ(r.exit.code, 1);
+  EXPECT_NE(r.err.find("timed out"), std::string::npos) << r.err;
+}
+
+// --- bad input ------------------------------------------------------------------
+
+TEST(Lesson02BadInput, NoServerListening) {
+  Socket s = Socket::tcp();
+  s.bind(Address::parse("127.0.0.1:0"));
+  std::uint16_t port = s.local_address().port();
+  s.close();  // now nobody has this port
+  auto r = run_client(port, {"hello"});
+  EXPECT_TRUE(r.exit.exited_normally());
+  EXPECT_EQ(r.exit.code, 1);
+  EXPECT_NE(r.err.find("Connection refused \u2014 is the server running?"), std::string::npos)
+      << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+TEST(Lesson02BadInput, UsageErrorsExitTwo) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"--port", "70000"},
+                                        {"--port", "abc"},
+                                        {"--timeout", "soon"},
+                                        {"--bogus"}}) {
+    Program p = Program::start("echo_client", args);
+    auto exit = p.wait();
+    EXPECT_TRUE(exit.exited_normally());
+    EXPECT_EQ(exit.code, 2) << args[0] << ": " << p.stderr_text();
+    EXPECT_NE(p.stderr_text().find("usage:"), std::string::npos) << p.stderr_text();
+  }
+}
+
+TEST(Lesson02BadInput, UnknownHost) {
+  Program p = Program::start("echo_client", {"--host", "no.such.host.invalid", "hi"});
+  auto exit = p.wait();
+  EXPECT_TRUE(exit.exited_normally());
+  EXPECT_EQ(exit.code, 1);
+  EXPECT_NE(p.stderr_text().find("no.such.host.invalid"), std::string::npos) << p.stderr_text();
+}

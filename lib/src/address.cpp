@@ -106,7 +106,9 @@ Address Address::loopback(Family family, std::uint16_t port) {
   return sys::loopback_address(family, port);
 }
 
-Address Address::any(Family family, std::uint16_t port) { return sys::any_address(family, port); }
+Address Address::any(Family family, std::uint16_t port) {
+  return sys::any_address(family, port);
+}
 
 std::vector<Address> Address::resolve(std::string_view host, std::string_view service,
                                       Family family, Type type, std::error_code& ec) {
@@ -123,11 +125,21 @@ std::vector<Address> Address::resolve(std::string_view host, std::string_view se
   return out;
 }
 
-Family Address::family() const noexcept { return sys::family_of(*this); }
-std::uint16_t Address::port() const noexcept { return sys::port_of(*this); }
-Address Address::with_port(std::uint16_t port) const { return sys::with_port(*this, port); }
-std::string Address::ip() const { return sys::ip_of(*this); }
-bool Address::is_loopback() const noexcept { return sys::is_loopback(*this); }
+Family Address::family() const noexcept {
+  return sys::family_of(*this);
+}
+std::uint16_t Address::port() const noexcept {
+  return sys::port_of(*this);
+}
+Address Address::with_port(std::uint16_t port) const {
+  return sys::with_port(*this, port);
+}
+std::string Address::ip() const {
+  return sys::ip_of(*this);
+}
+bool Address::is_loopback() const noexcept {
+  return sys::is_loopback(*this);
+}
 
 std::string Address::to_string() const {
   switch (family()) {

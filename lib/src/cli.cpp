@@ -75,7 +75,8 @@ bool Parser::parse(int argc, char** argv) {
       continue;
     }
     if (!inline_value) {
-      if (i + 1 >= argc) throw UsageError(fmt::format("{} needs a value ({})", name, o->value_name));
+      if (i + 1 >= argc)
+        throw UsageError(fmt::format("{} needs a value ({})", name, o->value_name));
       value = argv[++i];
     }
     o->value = std::string(value);

@@ -140,7 +140,9 @@ std::error_code make_error_code(resolve_errc e) noexcept {
   return {static_cast<int>(e), resolve_category()};
 }
 
-std::error_code last_socket_error() noexcept { return {sys::last_error(), socket_category()}; }
+std::error_code last_socket_error() noexcept {
+  return {sys::last_error(), socket_category()};
+}
 
 std::string hint_for(std::string_view call, const std::error_code& ec) {
   if (ec == std::errc::connection_refused) return "is the server running?";
@@ -170,7 +172,9 @@ Error::Error(std::error_code ec, std::string call, std::string address)
       address_(std::move(address)),
       what_(describe(ec, call_, address_)) {}
 
-const char* Error::what() const noexcept { return what_.c_str(); }
+const char* Error::what() const noexcept {
+  return what_.c_str();
+}
 
 void throw_if(const std::error_code& ec, std::string_view call, std::string_view address) {
   if (ec) throw Error(ec, std::string(call), std::string(address));

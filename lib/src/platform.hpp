@@ -25,9 +25,9 @@ using handle = Socket::native_handle_type;
 constexpr handle invalid = Socket::invalid_handle;
 
 // --- errors -------------------------------------------------------------------
-int last_error() noexcept;                          // errno / WSAGetLastError()
+int last_error() noexcept;                             // errno / WSAGetLastError()
 std::error_condition to_condition(int code) noexcept;  // native -> std::errc
-std::string native_message(int code);               // strerror / FormatMessage
+std::string native_message(int code);                  // strerror / FormatMessage
 
 // --- start-up -----------------------------------------------------------------
 std::error_code startup() noexcept;  // WSAStartup once; nothing on POSIX
@@ -42,7 +42,7 @@ Family family_of(const Address& a) noexcept;
 std::uint16_t port_of(const Address& a) noexcept;
 Address with_port(const Address& a, std::uint16_t port) noexcept;
 bool is_loopback(const Address& a) noexcept;
-std::string ip_of(const Address& a);                               // inet_ntop
+std::string ip_of(const Address& a);                                                // inet_ntop
 std::optional<Address> parse_ip(std::string_view ip, std::uint16_t port) noexcept;  // inet_pton
 Address any_address(Family f, std::uint16_t port) noexcept;
 Address loopback_address(Family f, std::uint16_t port) noexcept;

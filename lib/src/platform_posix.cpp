@@ -26,13 +26,23 @@
 namespace socklab::sys {
 namespace {
 
-int native(handle h) noexcept { return static_cast<int>(h); }
-handle wrap(int fd) noexcept { return fd < 0 ? invalid : static_cast<handle>(fd); }
+int native(handle h) noexcept {
+  return static_cast<int>(h);
+}
+handle wrap(int fd) noexcept {
+  return fd < 0 ? invalid : static_cast<handle>(fd);
+}
 
-std::error_code error_from(int code) noexcept { return {code, socket_category()}; }
-std::error_code last() noexcept { return error_from(errno); }
+std::error_code error_from(int code) noexcept {
+  return {code, socket_category()};
+}
+std::error_code last() noexcept {
+  return error_from(errno);
+}
 
-const sockaddr* sa(const Address& a) noexcept { return static_cast<const sockaddr*>(a.data()); }
+const sockaddr* sa(const Address& a) noexcept {
+  return static_cast<const sockaddr*>(a.data());
+}
 
 int send_flags() noexcept {
 #ifdef MSG_NOSIGNAL
@@ -102,19 +112,31 @@ int af(Family f) noexcept {
 }  // namespace
 
 // --- errors -------------------------------------------------------------------
-int last_error() noexcept { return errno; }
+int last_error() noexcept {
+  return errno;
+}
 
 std::error_condition to_condition(int code) noexcept {
   // errno values are the std::errc values on POSIX.
   return {code, std::generic_category()};
 }
 
-std::string native_message(int code) { return std::strerror(code); }
+std::string native_message(int code) {
+  return std::strerror(code);
+}
 
-std::error_code startup() noexcept { return {}; }
-std::error_code try_startup(int, int) noexcept { return {}; }
-const char* api_name() noexcept { return "POSIX sockets"; }
-bool needs_startup() noexcept { return false; }
+std::error_code startup() noexcept {
+  return {};
+}
+std::error_code try_startup(int, int) noexcept {
+  return {};
+}
+const char* api_name() noexcept {
+  return "POSIX sockets";
+}
+bool needs_startup() noexcept {
+  return false;
+}
 
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept {
@@ -247,8 +269,8 @@ std::vector<Address> resolve(std::string_view host, std::string_view service, Fa
   hints.ai_socktype = type == Type::stream ? SOCK_STREAM : SOCK_DGRAM;
   const std::string h(host), s(service);
   addrinfo* list = nullptr;
-  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(),
-                         &hints, &list);
+  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(), &hints,
+                         &list);
   if (rc != 0) {
     ec = resolver_error(rc);
     return {};
@@ -291,8 +313,7 @@ void close(handle h, std::error_code& ec) noexcept {
 }
 
 void bind(handle h, const Address& a, std::error_code& ec) noexcept {
-  ec = ::bind(native(h), sa(a), static_cast<socklen_t>(a.size())) == 0 ? std::error_code{}
-                                                                        : last();
+  ec = ::bind(native(h), sa(a), static_cast<socklen_t>(a.size())) == 0 ? std::error_code{} : last();
 }
 
 void listen(handle h, int backlog, std::error_code& ec) noexcept {
@@ -371,8 +392,8 @@ std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) no
 std::size_t send_to(handle h, const void* data, std::size_t size, const Address& to,
                     std::error_code& ec) noexcept {
   for (;;) {
-    ssize_t n = ::sendto(native(h), data, size, send_flags(), sa(to),
-                         static_cast<socklen_t>(to.size()));
+    ssize_t n =
+        ::sendto(native(h), data, size, send_flags(), sa(to), static_cast<socklen_t>(to.size()));
     if (n >= 0) {
       ec.clear();
       return static_cast<std::size_t>(n);
@@ -433,14 +454,13 @@ void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept {
   int level = SOL_SOCKET, name = SO_REUSEADDR;
   if (o == BoolOption::no_delay) level = IPPROTO_TCP, name = TCP_NODELAY;
   if (o == BoolOption::v6_only) level = IPPROTO_IPV6, name = IPV6_V6ONLY;
-  ec = ::setsockopt(native(h), level, name, &value, sizeof value) == 0 ? std::error_code{}
-                                                                      : last();
+  ec = ::setsockopt(native(h), level, name, &value, sizeof value) == 0 ? std::error_code{} : last();
 }
 
 void set_option(handle h, IntOption o, int value, std::error_code& ec) noexcept {
   int name = o == IntOption::recv_buffer ? SO_RCVBUF : SO_SNDBUF;
   ec = ::setsockopt(native(h), SOL_SOCKET, name, &value, sizeof value) == 0 ? std::error_code{}
-                                                                           : last();
+                                                                            : last();
 }
 
 int get_option(handle h, IntOption o, std::error_code& ec) noexcept {
@@ -451,23 +471,20 @@ int get_option(handle h, IntOption o, std::error_code& ec) noexcept {
   return value;
 }
 
-void set_option(handle h, TimeOption o, std::chrono::milliseconds t,
-                std::error_code& ec) noexcept {
+void set_option(handle h, TimeOption o, std::chrono::milliseconds t, std::error_code& ec) noexcept {
   timeval tv{};
   tv.tv_sec = static_cast<decltype(tv.tv_sec)>(t.count() / 1000);
   tv.tv_usec = static_cast<decltype(tv.tv_usec)>((t.count() % 1000) * 1000);
   int name = o == TimeOption::recv_timeout ? SO_RCVTIMEO : SO_SNDTIMEO;
-  ec = ::setsockopt(native(h), SOL_SOCKET, name, &tv, sizeof tv) == 0 ? std::error_code{}
-                                                                     : last();
+  ec = ::setsockopt(native(h), SOL_SOCKET, name, &tv, sizeof tv) == 0 ? std::error_code{} : last();
 }
 
 void set_linger(handle h, std::optional<std::chrono::seconds> l, std::error_code& ec) noexcept {
   linger value{};
   value.l_onoff = l.has_value() ? 1 : 0;
   value.l_linger = l.has_value() ? static_cast<int>(l->count()) : 0;
-  ec = ::setsockopt(native(h), SOL_SOCKET, SO_LINGER, &value, sizeof value) == 0
-           ? std::error_code{}
-           : last();
+  ec = ::setsockopt(native(h), SOL_SOCKET, SO_LINGER, &value, sizeof value) == 0 ? std::error_code{}
+                                                                                 : last();
 }
 
 void set_non_blocking(handle h, bool on, std::error_code& ec) noexcept {

@@ -50,15 +50,29 @@
 namespace socklab::sys {
 namespace {
 
-SOCKET native(handle h) noexcept { return static_cast<SOCKET>(h); }
-handle wrap(SOCKET s) noexcept { return s == INVALID_SOCKET ? invalid : static_cast<handle>(s); }
+SOCKET native(handle h) noexcept {
+  return static_cast<SOCKET>(h);
+}
+handle wrap(SOCKET s) noexcept {
+  return s == INVALID_SOCKET ? invalid : static_cast<handle>(s);
+}
 
-std::error_code error_from(int code) noexcept { return {code, socket_category()}; }
-std::error_code last() noexcept { return error_from(::WSAGetLastError()); }
-std::error_code result(int rc) noexcept { return rc == 0 ? std::error_code{} : last(); }
+std::error_code error_from(int code) noexcept {
+  return {code, socket_category()};
+}
+std::error_code last() noexcept {
+  return error_from(::WSAGetLastError());
+}
+std::error_code result(int rc) noexcept {
+  return rc == 0 ? std::error_code{} : last();
+}
 
-const sockaddr* sa(const Address& a) noexcept { return static_cast<const sockaddr*>(a.data()); }
-int sa_len(const Address& a) noexcept { return static_cast<int>(a.size()); }
+const sockaddr* sa(const Address& a) noexcept {
+  return static_cast<const sockaddr*>(a.data());
+}
+int sa_len(const Address& a) noexcept {
+  return static_cast<int>(a.size());
+}
 
 // Winsock takes int lengths: a buffer larger than INT_MAX is sent/received in parts.
 int io_len(std::size_t size) noexcept {
@@ -121,7 +135,9 @@ const char* wsa_name(int code) noexcept {
 }  // namespace
 
 // --- errors -------------------------------------------------------------------
-int last_error() noexcept { return ::WSAGetLastError(); }
+int last_error() noexcept {
+  return ::WSAGetLastError();
+}
 
 std::error_condition to_condition(int code) noexcept {
   using std::errc;
@@ -206,10 +222,9 @@ std::error_condition to_condition(int code) noexcept {
 
 std::string native_message(int code) {
   char* text = nullptr;
-  DWORD n = ::FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                 FORMAT_MESSAGE_IGNORE_INSERTS,
-                             nullptr, static_cast<DWORD>(code), 0,
-                             reinterpret_cast<char*>(&text), 0, nullptr);
+  DWORD n = ::FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, static_cast<DWORD>(code), 0, reinterpret_cast<char*>(&text), 0, nullptr);
   std::string message;
   if (n != 0 && text != nullptr) {
     message.assign(text, n);
@@ -260,8 +275,12 @@ std::error_code try_startup(int major, int minor) noexcept {
   return ec;
 }
 
-const char* api_name() noexcept { return "Winsock 2.2"; }
-bool needs_startup() noexcept { return true; }
+const char* api_name() noexcept {
+  return "Winsock 2.2";
+}
+bool needs_startup() noexcept {
+  return true;
+}
 
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept {
@@ -396,8 +415,8 @@ std::vector<Address> resolve(std::string_view host, std::string_view service, Fa
   hints.ai_socktype = type == Type::stream ? SOCK_STREAM : SOCK_DGRAM;
   const std::string h(host), s(service);
   addrinfo* list = nullptr;
-  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(),
-                         &hints, &list);
+  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(), &hints,
+                         &list);
   if (rc != 0) {
     ec = resolver_error(rc);
     return {};
@@ -432,14 +451,15 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     BOOL report = FALSE;
     DWORD unused = 0;
     // Best effort: without it only a later recvfrom() may see WSAECONNRESET.
-    ::WSAIoctl(s, SIO_UDP_CONNRESET, &report, sizeof report, nullptr, 0, &unused, nullptr,
-               nullptr);
+    ::WSAIoctl(s, SIO_UDP_CONNRESET, &report, sizeof report, nullptr, 0, &unused, nullptr, nullptr);
   }
   ec.clear();
   return wrap(s);
 }
 
-void close(handle h, std::error_code& ec) noexcept { ec = result(::closesocket(native(h))); }
+void close(handle h, std::error_code& ec) noexcept {
+  ec = result(::closesocket(native(h)));
+}
 
 void bind(handle h, const Address& a, std::error_code& ec) noexcept {
   ec = result(::bind(native(h), sa(a), sa_len(a)));
@@ -587,11 +607,10 @@ int get_option(handle h, IntOption o, std::error_code& ec) noexcept {
   return value;
 }
 
-void set_option(handle h, TimeOption o, std::chrono::milliseconds t,
-                std::error_code& ec) noexcept {
+void set_option(handle h, TimeOption o, std::chrono::milliseconds t, std::error_code& ec) noexcept {
   // Windows takes a DWORD of milliseconds, not a timeval; 0 still means "never".
-  auto ms = std::clamp<std::chrono::milliseconds::rep>(t.count(), 0,
-                                                        std::numeric_limits<DWORD>::max());
+  auto ms =
+      std::clamp<std::chrono::milliseconds::rep>(t.count(), 0, std::numeric_limits<DWORD>::max());
   DWORD value = static_cast<DWORD>(ms);
   int name = o == TimeOption::recv_timeout ? SO_RCVTIMEO : SO_SNDTIMEO;
   ec = result(::setsockopt(native(h), SOL_SOCKET, name, reinterpret_cast<const char*>(&value),

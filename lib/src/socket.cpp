@@ -33,7 +33,9 @@ bool check_open(Socket::native_handle_type h, std::error_code& ec) noexcept {
 
 }  // namespace
 
-void initialize(std::error_code& ec) noexcept { ec = sys::startup(); }
+void initialize(std::error_code& ec) noexcept {
+  ec = sys::startup();
+}
 void initialize() {
   std::error_code ec;
   initialize(ec);
@@ -75,11 +77,15 @@ Socket Socket::open(Family family, Type type) {
   return s;
 }
 
-Socket Socket::tcp(Family family) { return open(family, Type::stream); }
+Socket Socket::tcp(Family family) {
+  return open(family, Type::stream);
+}
 Socket Socket::tcp(Family family, std::error_code& ec) noexcept {
   return open(family, Type::stream, ec);
 }
-Socket Socket::udp(Family family) { return open(family, Type::datagram); }
+Socket Socket::udp(Family family) {
+  return open(family, Type::datagram);
+}
 Socket Socket::udp(Family family, std::error_code& ec) noexcept {
   return open(family, Type::datagram, ec);
 }
@@ -160,7 +166,9 @@ Received Socket::recv(std::span<std::byte> buffer) {
 Received Socket::recv(std::span<char> buffer, std::error_code& ec) noexcept {
   return recv(std::as_writable_bytes(buffer), ec);
 }
-Received Socket::recv(std::span<char> buffer) { return recv(std::as_writable_bytes(buffer)); }
+Received Socket::recv(std::span<char> buffer) {
+  return recv(std::as_writable_bytes(buffer));
+}
 
 std::size_t Socket::send_to(std::string_view data, const Address& to,
                             std::error_code& ec) noexcept {

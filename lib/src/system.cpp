@@ -7,9 +7,13 @@
 
 namespace socklab::system {
 
-std::string_view api_name() noexcept { return sys::api_name(); }
+std::string_view api_name() noexcept {
+  return sys::api_name();
+}
 
-bool needs_startup() noexcept { return sys::needs_startup(); }
+bool needs_startup() noexcept {
+  return sys::needs_startup();
+}
 
 void try_startup(int major, int minor, std::error_code& ec) noexcept {
   ec = sys::try_startup(major, minor);

@@ -1,1 +1,94 @@
+// Unit tests of the shared command line: flags, ports, exit codes.
 #include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "socklab/cli.hpp"
+#include "socklab/error.hpp"
+
+using namespace socklab;
+
+namespace {
+
+struct Argv {
+  explicit Argv(std::vector<std::string> a) : args(std::move(a)) {
+    for (auto& s : args) ptrs.push_back(s.data());
+  }
+  int argc() const { return static_cast<int>(ptrs.size()); }
+  char** argv() { return ptrs.data(); }
+  std::vector<std::string> args;
+  std::vector<char*> ptrs;
+};
+
+cli::Parser parser() {
+  cli::Parser p("prog", "A test program.");
+  p.option("--host", "HOST", "127.0.0.1", "host").option("--port", "PORT", "8888", "port");
+  p.flag("--once", "once");
+  return p;
+}
+
+}  // namespace
+
+TEST(Cli, DefaultsAndValues) {
+  auto p = parser();
+  Argv a({"prog", "--port", "0", "--once"});
+  ASSERT_TRUE(p.parse(a.argc(), a.argv()));
+  EXPECT_EQ(p.get("--host"), "127.0.0.1");
+  EXPECT_EQ(p.port(), 0);
+  EXPECT_TRUE(p.is_set("--once"));
+  EXPECT_FALSE(p.is_set("--host"));
+}
+
+TEST(Cli, EqualsFormAndPositionals) {
+  auto p = parser();
+  p.positionals("MESSAGE", "messages");
+  Argv a({"prog", "--host=::1", "hello", "--", "--not-an-option"});
+  ASSERT_TRUE(p.parse(a.argc(), a.argv()));
+  EXPECT_EQ(p.get("--host"), "::1");
+  EXPECT_EQ(p.words(), (std::vector<std::string>{"hello", "--not-an-option"}));
+}
+
+TEST(Cli, MistakesAreUsageErrors) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"prog", "--nope"},
+                                        {"prog", "--port"},
+                                        {"prog", "stray"},
+                                        {"prog", "--once=yes"}}) {
+    auto p = parser();
+    Argv a(args);
+    EXPECT_THROW(p.parse(a.argc(), a.argv()), cli::UsageError) << args.back();
+  }
+  for (const char* port : {"70000", "abc", "-1", ""}) {
+    auto p = parser();
+    Argv a({"prog", "--port", port});
+    ASSERT_TRUE(p.parse(a.argc(), a.argv()));
+    EXPECT_THROW(p.port(), cli::UsageError) << port;
+  }
+}
+
+TEST(Cli, RunTurnsFailuresIntoExitCodes) {
+  auto p = parser();
+  Argv ok({"prog"});
+  EXPECT_EQ(cli::run(ok.argc(), ok.argv(), p, [] { return 0; }), 0);
+  auto q = parser();
+  Argv bad_port({"prog", "--port", "70000"});
+  EXPECT_EQ(cli::run(bad_port.argc(), bad_port.argv(), q, [&] { return q.port(), 0; }), 2);
+  auto r = parser();
+  Argv runtime({"prog"});
+  EXPECT_EQ(cli::run(runtime.argc(), runtime.argv(), r,
+                     []() -> int { throw Error(errc::unexpected_eof, "recv"); }),
+            1);
+  auto s = parser();
+  Argv help({"prog", "--help"});
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(cli::run(help.argc(), help.argv(), s, [] { return 1; }), 0);
+  std::string text = testing::internal::GetCapturedStdout();
+  EXPECT_NE(text.find("--port PORT"), std::string::npos) << text;
+}
+
+TEST(Cli, HostPortParsesNumbersAndResolvesNames) {
+  EXPECT_EQ(cli::host_port("127.0.0.1", 80).to_string(), "127.0.0.1:80");
+  EXPECT_EQ(cli::host_port("::1", 80).to_string(), "[::1]:80");
+  EXPECT_TRUE(cli::host_port("localhost", 80).is_loopback());
+  EXPECT_THROW(cli::host_port("no.such.host.invalid", 80), Error);
+}

@@ -74,8 +74,10 @@ struct Program::Impl {
       if (got > 0) {
         (fds[i].fd == out ? out_text : err_text).append(buf, static_cast<std::size_t>(got));
       } else if (got == 0 || errno != EINTR) {
-        if (fds[i].fd == out) close_fd(out);
-        else close_fd(err);
+        if (fds[i].fd == out)
+          close_fd(out);
+        else
+          close_fd(err);
       }
     }
   }
@@ -188,7 +190,9 @@ void Program::write_stdin(std::string_view text) {
   }
 }
 
-void Program::close_stdin() { close_fd(impl_->in); }
+void Program::close_stdin() {
+  close_fd(impl_->in);
+}
 
 Exit Program::wait(std::chrono::milliseconds timeout) {
   return impl_->wait_until(Clock::now() + timeout);
@@ -199,13 +203,16 @@ Exit Program::stop(std::chrono::milliseconds timeout) {
   return wait(timeout);
 }
 
-const std::string& Program::stdout_text() const { return impl_->out_text; }
-const std::string& Program::stderr_text() const { return impl_->err_text; }
+const std::string& Program::stdout_text() const {
+  return impl_->out_text;
+}
+const std::string& Program::stderr_text() const {
+  return impl_->err_text;
+}
 
 int open_descriptor_count() {
   int count = 0;
-  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/dev/fd"))
-    ++count;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/dev/fd")) ++count;
   return count;
 }
 

@@ -38,9 +38,9 @@ constexpr int sigterm = 15;
 
 std::string last_error_text(DWORD code) {
   char* text = nullptr;
-  DWORD n = ::FormatMessageA(FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM |
-                                 FORMAT_MESSAGE_IGNORE_INSERTS,
-                             nullptr, code, 0, reinterpret_cast<char*>(&text), 0, nullptr);
+  DWORD n = ::FormatMessageA(
+      FORMAT_MESSAGE_ALLOCATE_BUFFER | FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS,
+      nullptr, code, 0, reinterpret_cast<char*>(&text), 0, nullptr);
   std::string out = n != 0 && text != nullptr ? std::string(text, n) : std::string{};
   if (text != nullptr) ::LocalFree(text);
   while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
@@ -176,7 +176,8 @@ struct Program::Impl {
   void terminate(int as_signal) {
     if (reaped) return;
     // Fails if the program has exited already: then its own exit code stands.
-    if (::TerminateProcess(process, 128 + static_cast<UINT>(as_signal))) terminated_with = as_signal;
+    if (::TerminateProcess(process, 128 + static_cast<UINT>(as_signal)))
+      terminated_with = as_signal;
   }
 
   Exit wait_until(Clock::time_point deadline) {
@@ -279,7 +280,9 @@ void Program::write_stdin(std::string_view text) {
   }
 }
 
-void Program::close_stdin() { close_handle(impl_->in); }
+void Program::close_stdin() {
+  close_handle(impl_->in);
+}
 
 Exit Program::wait(std::chrono::milliseconds timeout) {
   return impl_->wait_until(Clock::now() + timeout);

@@ -24,8 +24,8 @@ std::string program_path(std::string_view name);
 
 /// How a program ended.
 struct Exit {
-  int code = -1;        ///< exit status, if it exited
-  int signal = 0;       ///< the signal that killed it (POSIX), else 0
+  int code = -1;           ///< exit status, if it exited
+  int signal = 0;          ///< the signal that killed it (POSIX), else 0
   bool timed_out = false;  ///< still running at the deadline (then killed)
   bool exited_normally() const noexcept { return signal == 0 && !timed_out; }
 };

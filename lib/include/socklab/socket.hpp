@@ -7,7 +7,8 @@
 //   c, addr = s.accept()                    auto [c, addr] = s.accept();
 //   data = c.recv(1024)                     auto got = c.recv(buffer);  // got.eof, got.bytes
 //   c.send(data)                            c.send(data);               // may send less!
-//   c.close()                               c.close();                  // or let it go out of scope
+//   c.close()                               c.close();                  // or let it go out of
+//   scope
 //
 // A Socket owns its handle: it cannot be copied, it can be moved, and the
 // destructor closes it (never throwing). native_handle() is the escape hatch to
@@ -117,7 +118,7 @@ class Socket {
   // --- addresses --------------------------------------------------------------
   Address local_address() const;  ///< getsockname(): e.g. the port bind() picked for port 0
   Address local_address(std::error_code& ec) const noexcept;
-  Address peer_address() const;   ///< getpeername()
+  Address peer_address() const;  ///< getpeername()
   Address peer_address(std::error_code& ec) const noexcept;
 
   // --- options (setsockopt / getsockopt) ---------------------------------------
