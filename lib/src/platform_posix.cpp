@@ -138,6 +138,15 @@ bool needs_startup() noexcept {
   return false;
 }
 
+// --- programs -----------------------------------------------------------------
+std::vector<std::string> arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
+std::string emulator() {
+  return {};
+}
+
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept {
   if (a.size() < sizeof(sa_family_t)) return Family::unspecified;

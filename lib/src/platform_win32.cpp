@@ -37,6 +37,7 @@
 #include <ws2tcpip.h>
 #include <mswsock.h>
 #include <windows.h>
+#include <shellapi.h>  // CommandLineToArgvW
 // clang-format on
 
 #include <fmt/format.h>
@@ -280,6 +281,35 @@ const char* api_name() noexcept {
 }
 bool needs_startup() noexcept {
   return true;
+}
+
+// --- programs -----------------------------------------------------------------
+std::vector<std::string> arguments(int argc, char** argv) {
+  std::vector<std::string> out;
+  int count = 0;
+  wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
+  if (wide == nullptr || count != argc) {  // not main()'s command line: keep argv
+    if (wide != nullptr) ::LocalFree(wide);
+    return std::vector<std::string>(argv, argv + argc);
+  }
+  for (int i = 0; i < count; ++i) {
+    int n = ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
+    std::string arg(n > 0 ? static_cast<std::size_t>(n) : 1u, '\0');
+    ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, arg.data(), n, nullptr, nullptr);
+    arg.resize(arg.size() - 1);  // the terminating NUL
+    out.push_back(std::move(arg));
+  }
+  ::LocalFree(wide);
+  return out;
+}
+
+std::string emulator() {
+  // Wine's ntdll exports wine_get_version(); Windows' does not.
+  using version_fn = const char* (*)();
+  HMODULE ntdll = ::GetModuleHandleA("ntdll.dll");
+  FARPROC f = ntdll != nullptr ? ::GetProcAddress(ntdll, "wine_get_version") : nullptr;
+  if (f == nullptr) return {};
+  return fmt::format("Wine {}", reinterpret_cast<version_fn>(reinterpret_cast<void*>(f))());
 }
 
 // --- addresses ----------------------------------------------------------------

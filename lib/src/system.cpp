@@ -15,6 +15,10 @@ bool needs_startup() noexcept {
   return sys::needs_startup();
 }
 
+std::string emulator() {
+  return sys::emulator();
+}
+
 void try_startup(int major, int minor, std::error_code& ec) noexcept {
   ec = sys::try_startup(major, minor);
 }

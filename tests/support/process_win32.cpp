@@ -304,9 +304,21 @@ const std::string& Program::stderr_text() const {
 
 int open_descriptor_count() {
   DWORD count = 0;
-  if (!::GetProcessHandleCount(::GetCurrentProcess(), &count))
-    throw std::runtime_error("GetProcessHandleCount: " + last_error_text(::GetLastError()));
-  return static_cast<int>(count);
+  if (::GetProcessHandleCount(::GetCurrentProcess(), &count) && count > 0)
+    return static_cast<int>(count);
+  // Wine answers 0. Count the handle values that are valid instead: handles are
+  // multiples of 4, handed out lowest first; stop after a long run of unused ones.
+  int found = 0, misses = 0;
+  for (std::uintptr_t h = 4; misses < 4096 && h < (1u << 24); h += 4) {
+    DWORD flags = 0;
+    if (::GetHandleInformation(reinterpret_cast<HANDLE>(h), &flags)) {
+      ++found;
+      misses = 0;
+    } else {
+      ++misses;
+    }
+  }
+  return found;
 }
 
 }  // namespace socklab::test

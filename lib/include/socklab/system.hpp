@@ -7,6 +7,7 @@
 //   if (!socklab::system::needs_startup()) GTEST_SKIP() << "POSIX needs no WSAStartup";
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <system_error>
 
@@ -18,6 +19,10 @@ std::string_view api_name() noexcept;
 /// True where the socket library must be started before the first socket call
 /// (WSAStartup on Windows). socklab::initialize() and every Socket factory do it.
 bool needs_startup() noexcept;
+
+/// "Wine 8.0" when this Windows build runs under Wine, "" otherwise. Tests use it
+/// to skip, with the reason, what Wine does differently from real Windows.
+std::string emulator();
 
 /// Starts the socket library asking for API version major.minor, checks the
 /// answer exactly as the layer checks its own start-up (which asks for 2.2), and
