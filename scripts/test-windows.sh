@@ -27,7 +27,7 @@ unset DISPLAY WAYLAND_DISPLAY
 mkdir -p "$WINEPREFIX"
 stop_wine() { wineserver -k >/dev/null 2>&1 || true; }
 trap stop_wine EXIT
-wineserver -p >/dev/null 2>&1 </dev/null
+wineserver -p >/dev/null 2>&1 </dev/null || true  # (already running for this prefix: fine)
 wine wineboot -i >/dev/null 2>&1 </dev/null  # its services keep /dev/null as output
 
 # 3. Cross-build. gtest_discover_tests runs each test .exe under Wine at build time.

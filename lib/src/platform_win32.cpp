@@ -285,22 +285,27 @@ bool needs_startup() noexcept {
 
 // --- programs -----------------------------------------------------------------
 std::vector<std::string> arguments(int argc, char** argv) {
-  std::vector<std::string> out;
+  std::vector<std::string> given(argv, argv + argc);
   int count = 0;
   wchar_t** wide = ::CommandLineToArgvW(::GetCommandLineW(), &count);
-  if (wide == nullptr || count != argc) {  // not main()'s command line: keep argv
-    if (wide != nullptr) ::LocalFree(wide);
-    return std::vector<std::string>(argv, argv + argc);
-  }
-  for (int i = 0; i < count; ++i) {
-    int n = ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
-    std::string arg(n > 0 ? static_cast<std::size_t>(n) : 1u, '\0');
-    ::WideCharToMultiByte(CP_UTF8, 0, wide[i], -1, arg.data(), n, nullptr, nullptr);
-    arg.resize(arg.size() - 1);  // the terminating NUL
-    out.push_back(std::move(arg));
+  if (wide == nullptr) return given;
+  std::vector<std::string> utf8;
+  // Only if argv is this process's command line (not, say, a test's own array):
+  // each argument must read the same once converted to the ANSI code page.
+  bool same = count == argc;
+  for (int i = 0; same && i < count; ++i) {
+    auto convert = [&](UINT page) {
+      int n = ::WideCharToMultiByte(page, 0, wide[i], -1, nullptr, 0, nullptr, nullptr);
+      std::string out(n > 0 ? static_cast<std::size_t>(n) : 1u, '\0');
+      if (n > 0) ::WideCharToMultiByte(page, 0, wide[i], -1, out.data(), n, nullptr, nullptr);
+      out.resize(out.size() - 1);  // the terminating NUL
+      return out;
+    };
+    same = i == 0 || convert(CP_ACP) == given[static_cast<std::size_t>(i)];
+    utf8.push_back(i == 0 ? given[0] : convert(CP_UTF8));
   }
   ::LocalFree(wide);
-  return out;
+  return same ? utf8 : given;
 }
 
 std::string emulator() {

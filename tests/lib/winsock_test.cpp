@@ -49,10 +49,10 @@ TEST(Winsock, ResetIsConnectionReset) {
   b.set_recv_timeout(5s);
   ASSERT_EQ(b.recv(std::span<char>(one)).bytes, 1u);
   b.close();  // closing with unread data answers with RST on every TCP stack (RFC 2525 2.17)
-  std::array<char, 16> buf;
+  // The next send() meets the reset. (recv() would too, but Wine 8 reports that
+  // reset to recv() as EOF; send() reads the same on Linux, Windows and Wine.)
   std::error_code ec;
-  a.set_recv_timeout(5s);
-  a.recv(buf, ec);
+  a.send("after the reset", ec);
   expect_portable(ec, std::errc::connection_reset, "Connection reset by peer");
 }
 

@@ -19,6 +19,7 @@
 #define NOMINMAX
 #endif
 #include <windows.h>
+#include <winsock2.h>  // getsockopt(): is this handle a socket?
 
 #include <condition_variable>
 #include <memory>
@@ -137,6 +138,7 @@ struct Program::Impl {
   HANDLE process = nullptr;
   HANDLE in = nullptr;  // our end of the child's stdin
   std::shared_ptr<Output> output = std::make_shared<Output>();
+  std::thread readers[2];          // stdout, stderr
   std::string out_text, err_text;  // snapshots handed out by stdout_text()/stderr_text()
   std::size_t out_pos = 0;         // read_line() has consumed stdout up to here
   bool reaped = false;
@@ -150,7 +152,25 @@ struct Program::Impl {
     }
     close_handle(in);
     close_handle(process);
-    // The reader threads are detached: they end when the pipes close.
+    // The readers end when the pipes close, which the child's exit does. Join them
+    // (so none is still running when the test program exits); only a pipe kept
+    // open by a grandchild, past a bounded wait, leaves its reader detached.
+    {
+      std::unique_lock lock(output->mutex);
+      output->changed.wait_for(lock, std::chrono::seconds(2),
+                               [&] { return !output->open[0] && !output->open[1]; });
+    }
+    for (std::thread& t : readers) {
+      bool done;
+      {
+        std::lock_guard lock(output->mutex);
+        done = !output->open[&t - readers];
+      }
+      if (done)
+        t.join();
+      else
+        t.detach();
+    }
   }
 
   void snapshot() {
@@ -250,8 +270,8 @@ Program Program::start_path(const std::string& path, const std::vector<std::stri
     ::CloseHandle(pi.hThread);
     impl->process = pi.hProcess;
   }
-  std::thread(read_pipe, impl->output, out_read, 0).detach();
-  std::thread(read_pipe, impl->output, err_read, 1).detach();
+  impl->readers[0] = std::thread(read_pipe, impl->output, out_read, 0);
+  impl->readers[1] = std::thread(read_pipe, impl->output, err_read, 1);
   return Program(std::move(impl));
 }
 
@@ -303,22 +323,25 @@ const std::string& Program::stderr_text() const {
 }
 
 int open_descriptor_count() {
-  DWORD count = 0;
-  if (::GetProcessHandleCount(::GetCurrentProcess(), &count) && count > 0)
-    return static_cast<int>(count);
-  // Wine answers 0. Count the handle values that are valid instead: handles are
-  // multiples of 4, handed out lowest first; stop after a long run of unused ones.
-  int found = 0, misses = 0;
-  for (std::uintptr_t h = 4; misses < 4096 && h < (1u << 24); h += 4) {
+  // Counts the handles that are sockets. Not GetProcessHandleCount(): Winsock
+  // opens handles of its own on first use (at WSAStartup, per thread, per kind of
+  // call), so the total moves when no socket leaked; and Wine answers 0.
+  // Handle values are multiples of 4, handed out lowest first: probe them, and
+  // stop after a long run of unused values.
+  int sockets = 0, misses = 0;
+  for (std::uintptr_t h = 4; misses < 1024 && h < (1u << 24); h += 4) {
     DWORD flags = 0;
-    if (::GetHandleInformation(reinterpret_cast<HANDLE>(h), &flags)) {
-      ++found;
-      misses = 0;
-    } else {
+    if (!::GetHandleInformation(reinterpret_cast<HANDLE>(h), &flags)) {
       ++misses;
+      continue;
     }
+    misses = 0;
+    int type = 0, len = sizeof type;
+    if (::getsockopt(static_cast<SOCKET>(h), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type),
+                     &len) == 0)
+      ++sockets;
   }
-  return found;
+  return sockets;
 }
 
 }  // namespace socklab::test
