@@ -11,7 +11,8 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps configure build run test test-windows progress check-% clean format
+.PHONY: help deps configure build run test progress check-% clean format test-windows \
+        student-edition check-student-edition new-lesson
 
 help:
 	@echo "socklab targets:"
@@ -23,6 +24,10 @@ help:
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
 	@echo "  make format     clang-format every source file"
 	@echo "  make clean      remove $(BUILD)/"
+	@echo "instructors (docs/instructors.md):"
+	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
+	@echo "  make check-student-edition     prove every marked lesson fails without its solution"
+	@echo "  make new-lesson NN=11 NAME=my_topic   scaffold a lesson"
 
 deps:
 	@sh scripts/install-deps.sh
@@ -49,8 +54,26 @@ test-windows:
 check-%: build
 	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
 
-progress: build
-	@sh scripts/progress.sh $(BUILD)
+# Builds what compiles itself, so one lesson's compile error does not hide the others.
+progress: configure
+	@JOBS=$(JOBS) sh scripts/progress.sh $(BUILD)
+
+# --- instructors' tools (not in the student edition) ---
+OUT ?= student-edition
+INSTRUCTOR_TOOL = @[ -f scripts/$(1) ] || { echo "make $@: an instructors' tool, not part of the student edition"; exit 1; }
+
+student-edition: configure
+	$(call INSTRUCTOR_TOOL,student-edition.sh)
+	cmake --build $(BUILD) -j $(JOBS) --target student_edition
+	@sh scripts/student-edition.sh $(BUILD)/bin/student_edition $(OUT)
+
+check-student-edition: build
+	$(call INSTRUCTOR_TOOL,check-student-edition.sh)
+	@JOBS=$(JOBS) sh scripts/check-student-edition.sh $(BUILD)
+
+new-lesson:
+	$(call INSTRUCTOR_TOOL,new-lesson.sh)
+	@sh scripts/new-lesson.sh $(NN) $(NAME)
 
 format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')

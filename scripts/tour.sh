@@ -38,5 +38,34 @@ wait "$server_pid" || { echo "tour: the echo server failed" >&2; exit 1; }
 server_pid=""
 wait  # the output relay
 
+banner "Lesson 03: the TCP handshake and teardown, shown with real packets"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "As root the demo captures the connection's segments on loopback and draws them."
+else
+  echo "Not root: no capture. The demo shows the states the kernel reports and infers the"
+  echo "segments; run 'sudo make run' (or setcap cap_net_raw+ep $BIN/handshake) to see them."
+fi
+"$BIN/handshake" | sed 's/^/  /'
+
+banner "Lesson 04: addresses, names and byte order"
+echo "getaddrinfo() turns a name into every address it has; htons() puts a port in"
+echo "network byte order (big-endian)."
+"$BIN/showip" --service 80 localhost ::1 | sed 's/^/  /'
+"$BIN/byte_order" --port 8888 | sed 's/^/  /'
+if [ "$(id -u)" -eq 0 ]; then
+  echo "As root: two hosts and a router from network namespaces; watch the TTL drop."
+  "$BIN/routing" | sed 's/^/  /'
+else
+  echo "The routing demo (host A -> router -> host B, TTL 64 -> 63) needs root: sudo $BIN/routing"
+fi
+
+banner "Lesson 05: UDP — datagrams, loss, timeout and retry"
+echo "The server 'loses' the first datagram (--drop 1); the client times out and sends again."
+start_server "$BIN/udp_echo_server" --port 0 --drop 1 --count 2
+"$BIN/udp_client" --port "$server_port" --timeout 300 "hello, datagram" "你好" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: the UDP echo server failed" >&2; exit 1; }
+server_pid=""
+wait  # the output relay
+
 banner "Done"
 echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"

@@ -138,6 +138,15 @@ class Lesson01Server : public ::testing::Test {
     c.connect(address_);
     return c;
   }
+  // After a failure, show the server's own error line: often the reason
+  // ("echo_server: error: TODO(step 4): accept() is not written yet").
+  void TearDown() override {
+    if (!HasFailure() || !server_) return;
+    server_->stop();
+    if (!server_->first_stderr_line().empty()) {
+      test::narrate("echo_server said: " + server_->first_stderr_line());
+    }
+  }
   std::optional<Program> server_;
   Address address_;
 };

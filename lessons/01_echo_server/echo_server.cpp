@@ -16,6 +16,7 @@
 #include <socklab/socklab.hpp>
 
 #include <array>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -30,7 +31,12 @@ void serve(Socket& client, const Address& peer) {
   for (;;) {
     // 5. recv(): waits for bytes and returns whatever has arrived — maybe half a
     //    message, maybe two messages at once. TCP is a byte stream, not messages.
+    // SOLUTION-BEGIN: TODO(step 5): recv() into `buffer` (man 2 recv); `got` says how many
+    // bytes arrived, or eof when the client has closed.
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 5): recv() is not written yet");
+    // SOLUTION-STUB: Received got{};
     Received got = client.recv(buffer);
+    // SOLUTION-END
     if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
 
     std::string_view data(buffer.data(), got.bytes);
@@ -39,7 +45,10 @@ void serve(Socket& client, const Address& peer) {
     // 6. send() the reply. We join raw bytes and never decode them, so a UTF-8
     //    character cut in half by recv() is put back together by the client.
     //    send_all() loops, because one send() may take only part of the bytes.
+    // SOLUTION-BEGIN: TODO(step 6): send reply_prefix + data back (see send_all() in io.hpp).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 6): send() is not written yet");
     send_all(client, std::string(reply_prefix) + std::string(data));
+    // SOLUTION-END
   }
   // 7. close(): we are done with this client (the destructor would do it too).
   client.close();
@@ -63,18 +72,28 @@ int main(int argc, char** argv) {
     server.set_reuse_address(true);
 
     // 2. bind(): claim the address and port. Port 0 = "any free port".
+    // SOLUTION-BEGIN: TODO(step 2): bind() `server` to `address` (man 2 bind).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): bind() is not written yet");
     server.bind(address);
+    // SOLUTION-END
 
     // 3. listen(5): from now on the kernel answers clients' handshakes by itself.
     //    5 is NOT "at most 5 clients": it is the queue of connections that are
     //    already established but not yet accept()ed. We still serve one at a time.
+    // SOLUTION-BEGIN: TODO(step 3): listen() with a backlog of 5 (man 2 listen).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): listen() is not written yet");
     server.listen(5);
+    // SOLUTION-END
     cli::say("listening on {}", server.local_address().to_string());
 
     do {
       // 4. accept(): waits for the next client and returns a NEW socket for it;
       //    `server` keeps listening for others.
+      // SOLUTION-BEGIN: TODO(step 4): accept() the next client (man 2 accept).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 4): accept() is not written yet");
+      // SOLUTION-STUB: auto [client, peer] = Accepted{};
       auto [client, peer] = server.accept();
+      // SOLUTION-END
       cli::say("connection from {}", peer.to_string());
       try {
         serve(client, peer);

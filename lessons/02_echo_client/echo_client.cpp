@@ -16,6 +16,7 @@
 #include <array>
 #include <chrono>
 #include <iostream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,14 +26,19 @@ using namespace socklab;
 // Receives one reply. An echo server's reply ENDS WITH the bytes we sent (ours
 // puts "收到您的消息:" in front), so we call recv() until it does: one recv()
 // may return only part of the reply — TCP does not keep message boundaries.
-std::string receive_reply(Socket& sock, std::string_view message) {
+std::string receive_reply(Socket& sock, const Address& server, std::string_view message) {
   std::string reply;
   std::array<char, 1024> buffer;
   while (!std::string_view(reply).ends_with(message)) {
+    // SOLUTION-BEGIN: TODO(step 4): recv() the next bytes into `buffer` (man 2 recv).
+    // SOLUTION-STUB: (void)sock;
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
+    // SOLUTION-STUB: Received got{};
     Received got = sock.recv(buffer);
-    if (got.eof) throw Error(errc::unexpected_eof, "recv", sock.peer_address().to_string());
+    // SOLUTION-END
+    if (got.eof) throw Error(errc::unexpected_eof, "recv", server.to_string());
     reply.append(buffer.data(), got.bytes);
-    if (reply.size() > 1024 * 1024) throw Error(errc::line_too_long, "recv");
+    if (reply.size() > 1024 * 1024) throw Error(errc::line_too_long, "recv", server.to_string());
   }
   return reply;
 }
@@ -60,15 +66,21 @@ int main(int argc, char** argv) {
     sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
 
     // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
+    // SOLUTION-BEGIN: TODO(step 2): connect() `sock` to `server` (man 2 connect).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): connect() is not written yet");
     sock.connect(server);
+    // SOLUTION-END
     cli::say("connected to {} from {}", server.to_string(), sock.local_address().to_string());
 
     auto talk = [&](const std::string& message) {
       if (message.empty()) return;  // 0 bytes would get no reply: nothing to wait for
       // 3. send(): send_all() repeats send() until every byte is gone.
+      // SOLUTION-BEGIN: TODO(step 3): send `message`, all of it (send_all() in io.hpp).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 3): send() is not written yet");
       send_all(sock, message);
+      // SOLUTION-END
       // 4. recv(): until the whole reply is here.
-      cli::say("reply: {}", receive_reply(sock, message));
+      cli::say("reply: {}", receive_reply(sock, server, message));
     };
 
     if (!args.words().empty()) {

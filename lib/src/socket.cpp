@@ -4,6 +4,7 @@
 
 #include <utility>
 
+#include "datagram.hpp"
 #include "platform.hpp"
 #include "socklab/error.hpp"
 
@@ -185,7 +186,8 @@ std::size_t Socket::send_to(std::string_view data, const Address& to) {
 ReceivedFrom Socket::recv_from(std::span<char> buffer, std::error_code& ec) noexcept {
   ReceivedFrom out;
   if (check_open(handle_, ec))
-    out.bytes = sys::recv_from(handle_, buffer.data(), buffer.size(), out.from, ec);
+    out.bytes =
+        sys::recv_datagram(handle_, buffer.data(), buffer.size(), out.from, out.truncated, ec);
   return out;
 }
 ReceivedFrom Socket::recv_from(std::span<char> buffer) {

@@ -38,8 +38,9 @@ struct Received {
 
 /// Result of recv_from() on a datagram socket.
 struct ReceivedFrom {
-  std::size_t bytes = 0;  ///< bytes of the datagram that fit in the buffer
-  Address from;           ///< the sender
+  std::size_t bytes = 0;   ///< bytes of the datagram that fit in the buffer
+  Address from;            ///< the sender
+  bool truncated = false;  ///< the datagram was longer than the buffer: its tail is lost
 };
 
 /// shutdown(): which direction to close.
@@ -102,7 +103,11 @@ class Socket {
   Received recv(std::span<char> buffer);
   Received recv(std::span<char> buffer, std::error_code& ec) noexcept;
 
-  /// sendto() / recvfrom() for datagram sockets.
+  /// sendto() / recvfrom() for datagram sockets. One recv_from() returns one
+  /// whole datagram, or its first buffer.size() bytes with `truncated` set (the
+  /// rest is gone: UDP never splits a datagram over two receives). On POSIX it
+  /// is recvmsg(), the form of recvfrom() that reports MSG_TRUNC. An ICMP "port
+  /// unreachable" for an earlier send fails it with std::errc::connection_refused.
   std::size_t send_to(std::string_view data, const Address& to);
   std::size_t send_to(std::string_view data, const Address& to, std::error_code& ec) noexcept;
   ReceivedFrom recv_from(std::span<char> buffer);

@@ -1,0 +1,155 @@
+// Lesson 04 — routing: the tutorial's "IP addresses and routes", on a network we build.
+//
+//   host A  10.200.1.2 ──── 10.200.1.1  router  10.200.2.1 ──── 10.200.2.2  host B
+//           (eth0)          (eth0)              (eth1)          (eth0)
+//
+// Each box is a Linux network namespace: its own interfaces, addresses, routing
+// table and sockets. The wires are veth pairs (a virtual cable with two ends).
+// The demo builds this with iproute2 (every command is printed, so you can type
+// them yourself), shows each routing table, connects from A to B through the
+// router, and captures the SYN twice: arriving at the router and arriving at B.
+// IP's Time to Live drops by one at the router: that is what routing does to a
+// packet, besides choosing where it goes next (RFC 791 section 3.2; RFC 1812 5.3.1).
+//
+// Needs root on Linux (namespaces, setns(), packet capture); otherwise it
+// explains and exits 0. Everything it builds is private (10.200.x.0/24 inside
+// namespaces named socklab-PID-*) and is deleted at the end, also on failure.
+//
+// Docs: docs/lessons/04-addresses.md
+#include <socklab/capture.hpp>
+#include <socklab/netns.hpp>
+#include <socklab/packet.hpp>
+#include <socklab/socklab.hpp>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+using namespace socklab;
+namespace fs = std::filesystem;
+
+// Prints a shell command, then runs it (its output goes to our stdout).
+void run(const std::string& command) {
+  cli::say("$ {}", command);
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
+}
+
+// The three namespaces, deleted when this goes out of scope — also when a step throws.
+struct Lab {
+  std::string a, r, b;
+  explicit Lab(const std::string& prefix) : a(prefix + "a"), r(prefix + "r"), b(prefix + "b") {}
+  ~Lab() {
+    std::fflush(stdout);
+    for (const std::string* ns : {&a, &r, &b})  // deleting a namespace deletes its veths
+      (void)std::system(("ip netns del " + *ns + " 2>/dev/null").c_str());
+    cli::say("removed namespaces {}, {}, {}", a, r, b);
+  }
+};
+
+// A crashed run cannot clean up: remove namespaces of demos whose process is gone.
+void remove_leftovers() {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/run/netns", ec)) {
+    std::string name = entry.path().filename().string();
+    if (name.rfind("socklab-", 0) != 0) continue;
+    std::string pid = name.substr(8, name.find('-', 8) - 8);
+    if (!pid.empty() && !fs::exists("/proc/" + pid))
+      (void)std::system(("ip netns del " + name + " 2>/dev/null").c_str());
+  }
+}
+
+// The first SYN that reaches a capture (each capture only sees port 8080).
+CapturedPacket first_syn(Capture& capture) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (int i = 0; i < 100; ++i) {
+    std::error_code ec;
+    auto p = capture.next(deadline, ec);
+    if (ec) throw Error(ec, "recvmsg(AF_PACKET)");
+    if (!p) break;
+    packet::Segment s = packet::decode(p->bytes);
+    if (s.has(packet::syn) && !s.has(packet::ack)) return *p;
+  }
+  throw std::runtime_error("no SYN captured within 3 s");
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("routing", "Lesson 04: two hosts and a router from network namespaces.");
+  return cli::run(argc, argv, args, [&] {
+    // setns() into our own namespace changes nothing, but is allowed only with
+    // CAP_SYS_ADMIN: a harmless test of whether we may build namespaces.
+    std::error_code ec;
+    NetNamespace home = NetNamespace::current(ec);
+    if (!ec) home.enter(ec);
+    if (ec) {
+      cli::say("skipped: this demo needs root on Linux ({})", ec.message());
+      cli::say("It builds host A, a router and host B from network namespaces, shows their");
+      cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
+      return 0;
+    }
+    remove_leftovers();
+    // Our PID in the names: parallel runs never collide, and leftovers are recognisable.
+    Lab lab("socklab-" + fs::read_symlink("/proc/self").string() + "-");
+
+    // 1. Three namespaces, two cables, addresses on both ends, interfaces up.
+    run(fmt::format("ip netns add {} && ip netns add {} && ip netns add {}", lab.a, lab.r, lab.b));
+    run(fmt::format("ip link add eth0 netns {} type veth peer name eth0 netns {}", lab.a, lab.r));
+    run(fmt::format("ip link add eth0 netns {} type veth peer name eth1 netns {}", lab.b, lab.r));
+    run(fmt::format("ip -n {} addr add 10.200.1.2/24 dev eth0 && ip -n {} link set eth0 up", lab.a,
+                    lab.a));
+    run(fmt::format("ip -n {} addr add 10.200.2.2/24 dev eth0 && ip -n {} link set eth0 up", lab.b,
+                    lab.b));
+    run(
+        fmt::format("ip -n {0} addr add 10.200.1.1/24 dev eth0 && ip -n {0} link set eth0 up && "
+                    "ip -n {0} addr add 10.200.2.1/24 dev eth1 && ip -n {0} link set eth1 up",
+                    lab.r));
+
+    // 2. Routes. Each host knows its own /24 (added with the address); for
+    //    everything else it sends to the router. The router forwards between its
+    //    interfaces only when told to: a host drops packets not addressed to it.
+    run(fmt::format("ip -n {} route add default via 10.200.1.1", lab.a));
+    run(fmt::format("ip -n {} route add default via 10.200.2.1", lab.b));
+    run(fmt::format("ip netns exec {} sysctl -q -w net.ipv4.ip_forward=1", lab.r));
+    for (const std::string* ns : {&lab.a, &lab.r, &lab.b}) run("ip -n " + *ns + " route");
+
+    // 3. Sockets inside the namespaces: setns(), then socket(). A socket stays in
+    //    the namespace it was made in. Captures first, so they see the SYN.
+    NetNamespace::open(lab.r).enter();
+    Capture at_router = Capture::on_interface("eth0", 8080);  // the router's side facing A
+    NetNamespace::open(lab.b).enter();
+    Capture at_b = Capture::on_interface("eth0", 8080);
+    Socket server = Socket::tcp();
+    server.bind(Address::parse("10.200.2.2:8080"));
+    server.listen(1);
+    NetNamespace::open(lab.a).enter();
+    Socket client = Socket::tcp();
+    home.enter();  // back: the sockets stay where they were made
+
+    // 4. connect() from A to B: A's routing table sends the SYN to the router.
+    client.connect(server.local_address());
+    auto [conn, peer] = server.accept();
+    send_all(client, "hello across the router");
+    std::array<char, 64> buffer;
+    Received got = conn.recv(buffer);
+    cli::say("host B accepted {} and received: {}", peer.to_string(),
+             std::string_view(buffer.data(), got.bytes));
+
+    // 5. The same SYN, captured twice.
+    CapturedPacket at_r = first_syn(at_router), at_host = first_syn(at_b);
+    packet::Segment before = packet::decode(at_r.bytes), after = packet::decode(at_host.bytes);
+    cli::say("SYN {} -> {}", before.source.to_string(), before.destination.to_string());
+    cli::say("  arriving at the router: TTL {}", before.ttl);
+    cli::say("  arriving at host B:     TTL {} (the router took one off)", after.ttl);
+    // The TCP header follows the IPv4 header (IHL x 4 bytes); its bytes 2-3 are the port.
+    std::size_t tcp = (std::to_integer<std::size_t>(at_host.bytes[0]) & 0x0f) * 4;
+    cli::say("  destination port on the wire: {:02x} {:02x} (8080 = 0x1f90, big-endian)",
+             std::to_integer<int>(at_host.bytes[tcp + 2]),
+             std::to_integer<int>(at_host.bytes[tcp + 3]));
+    if (before.ttl != after.ttl + 1) throw std::runtime_error("the TTL did not drop by one");
+    return 0;
+  });
+}

@@ -1,0 +1,94 @@
+// Lesson 05 — a UDP client that survives a lossy network: timeout, retry, request ids.
+//
+// UDP delivers a datagram whole, or not at all, and tells nobody when it is
+// lost. So a client that sends a request and waits for the answer must decide
+// itself how long to wait (a timeout) and what to do then (send again). And once
+// it sends again, the answer to the FIRST copy may still come, late: each
+// request carries an id so that a late answer is recognised and ignored.
+//
+// It connect()s its UDP socket. No handshake happens: connect() only records
+// the server's address in the kernel, which then (a) delivers only the server's
+// datagrams to us and (b) reports an ICMP "port unreachable" — nobody listens
+// there — as ECONNREFUSED on our next call, instead of letting us wait.
+//
+// Each MESSAGE travels as "ID MESSAGE"; an echo server sends it back as is.
+// Docs: docs/lessons/05-udp.md
+#include <socklab/socklab.hpp>
+
+#include <array>
+#include <chrono>
+#include <exception>
+#include <string>
+#include <string_view>
+
+using namespace socklab;
+
+int main(int argc, char** argv) {
+  cli::Parser args("udp_client", "Lesson 05: UDP requests with timeout, retry and ids.");
+  args.option("--host", "HOST", "127.0.0.1", "server host name or IP")
+      .option("--port", "PORT", "8888", "server UDP port")
+      .option("--timeout", "MS", "1000", "wait this long for each reply (milliseconds)")
+      .option("--tries", "N", "3", "send each request at most N times (1 = never retry)")
+      .positionals("MESSAGE", "messages to send, one datagram each");
+
+  return cli::run(argc, argv, args, [&] {
+    Address server = cli::host_port(args.get("--host"), args.port(), Type::datagram);
+    long timeout_ms = 0, tries = 0;
+    try {
+      timeout_ms = std::stol(args.get("--timeout"));
+      tries = std::stol(args.get("--tries"));
+    } catch (const std::exception&) {
+      throw cli::UsageError("--timeout and --tries need numbers");
+    }
+    if (timeout_ms <= 0 || tries < 1 || tries > 100)
+      throw cli::UsageError("--timeout must be positive and --tries from 1 to 100");
+    if (args.words().empty()) throw cli::UsageError("give at least one MESSAGE");
+
+    // 1. socket(AF_INET, SOCK_DGRAM), and a receive timeout: a lost datagram
+    //    must not leave us waiting in recvfrom() forever.
+    Socket udp = Socket::udp(server.family());
+    udp.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+
+    // 2. connect(): no packet is sent; the kernel remembers the peer (see above).
+    udp.connect(server);
+
+    long id = 0;
+    for (const std::string& message : args.words()) {
+      const std::string request = fmt::format("{} {}", ++id, message);
+      const std::string expected_prefix = fmt::format("{} ", id);
+      std::string reply;
+      bool answered = false;
+      std::error_code timeout;
+      for (long attempt = 1; attempt <= tries && !answered; ++attempt) {
+        // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
+        udp.send(request);
+
+        // 4. recvfrom() until our answer comes or the timeout strikes. Bounded:
+        //    at most 100 stale replies are skipped per attempt.
+        for (int stale = 0; stale < 100; ++stale) {
+          std::array<char, 65535> buffer;
+          std::error_code ec;
+          ReceivedFrom got = udp.recv_from(buffer, ec);
+          if (ec == std::errc::timed_out) {
+            timeout = ec;
+            cli::say("no reply within {} ms (try {} of {})", timeout_ms, attempt, tries);
+            break;  // send again, if tries are left
+          }
+          // ECONNREFUSED lands here: the ICMP error of an earlier send().
+          if (ec) throw Error(ec, "recvfrom", server.to_string());
+          std::string_view text(buffer.data(), got.bytes);
+          if (!text.starts_with(expected_prefix)) {
+            cli::say("ignoring a late reply to an earlier request: {}", text);
+            continue;
+          }
+          reply = std::string(text.substr(expected_prefix.size()));
+          answered = true;
+          break;
+        }
+      }
+      if (!answered) throw Error(timeout, "recvfrom", server.to_string());
+      cli::say("reply: {}", reply);
+    }
+    return 0;
+  });
+}

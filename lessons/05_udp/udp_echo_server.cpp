@@ -1,0 +1,81 @@
+// Lesson 05 — a UDP echo server: datagrams instead of a connection.
+//
+// Compare with lesson 01's TCP server. There is no listen() and no accept():
+// one socket receives datagrams from everybody, and each recvfrom() says who
+// sent the datagram, so that sendto() can answer exactly that sender.
+//
+//   Python                                         socklab
+//   s = socket.socket(AF_INET, SOCK_DGRAM)         Socket::udp()
+//   s.bind(('127.0.0.1', 8888))                    sock.bind(address)
+//   data, addr = s.recvfrom(65535)                 sock.recv_from(buffer)
+//   s.sendto(data, addr)                           sock.send_to(data, got.from)
+//
+// Two flags make the network's bad days visible on loopback:
+//   --buffer 8   a receive buffer smaller than the datagrams: they are truncated
+//   --drop 1     ignore the first datagram, as if the network had lost it
+//
+// Docs: docs/lessons/05-udp.md
+#include <socklab/socklab.hpp>
+
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace socklab;
+
+int main(int argc, char** argv) {
+  cli::Parser args("udp_echo_server", "Lesson 05: a UDP echo server (recvfrom + sendto).");
+  args.option("--host", "HOST", "127.0.0.1", "address to receive on")
+      .option("--port", "PORT", "8888", "UDP port; 0 lets the kernel pick a free one")
+      .option("--buffer", "BYTES", "65535", "receive buffer; smaller datagrams get truncated")
+      .option("--drop", "N", "0", "ignore the first N datagrams (a lossy network)")
+      .option("--count", "N", "0", "exit after answering N datagrams (0 = run forever)");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port(), Type::datagram);
+    auto number = [&](std::string_view flag, unsigned long max) {
+      try {
+        unsigned long n = std::stoul(args.get(flag));
+        if (n <= max) return n;
+      } catch (const std::exception&) {
+      }
+      throw cli::UsageError(fmt::format("{} needs a number from 0 to {}", flag, max));
+    };
+    std::vector<char> buffer(number("--buffer", 65535));
+    if (buffer.empty()) throw cli::UsageError("--buffer must be at least 1");
+    unsigned long drop = number("--drop", 1000000);
+    const unsigned long count = number("--count", 1000000);
+
+    // 1. socket(AF_INET, SOCK_DGRAM): a UDP socket.
+    Socket sock = Socket::udp(address.family());
+
+    // 2. bind(): the port clients send to. That is all the set-up there is:
+    //    UDP has no connections, so no listen() and no accept().
+    sock.bind(address);
+    cli::say("listening on {}", sock.local_address().to_string());
+
+    for (unsigned long answered = 0; count == 0 || answered < count;) {
+      // 3. recvfrom(): waits for ONE datagram — always a whole one (or its first
+      //    buffer.size() bytes) — and tells us who sent it.
+      ReceivedFrom got = sock.recv_from(buffer);
+      std::string_view data(buffer.data(), got.bytes);
+      cli::say("datagram from {}: {} bytes: {}", got.from.to_string(), got.bytes, data);
+      if (got.truncated) {
+        // UDP never splits a datagram across two recvfrom()s: what did not fit is gone.
+        cli::say("  truncated: it was longer than our {}-byte buffer; the rest is lost",
+                 buffer.size());
+      }
+      if (drop > 0) {
+        --drop;
+        cli::say("  dropped (--drop): no reply, as if the network had lost it");
+        continue;
+      }
+
+      // 4. sendto(): the reply goes to the address recvfrom() reported.
+      sock.send_to(data, got.from);
+      ++answered;
+    }
+    return 0;
+  });
+}

@@ -1,0 +1,461 @@
+// Lesson 03 — the handshake and the teardown, checked on real packets
+// (`ctest -L lesson03 -V` reads like the lesson).
+//
+// Part 1 (Lesson03Steps): one connection per test, made in this process, its
+// segments captured on loopback and checked against RFC 9293.
+// Part 2 (Lesson03Program): the real program lessons/03_handshake, run end to
+// end; its pcap file read back (and by tshark, if installed).
+//
+// Capturing needs CAP_NET_RAW: without it those tests are skipped with the
+// reason (CI runs as root). The state checks need no privilege and always run.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "socklab/recorder.hpp"
+#include "socklab/socklab.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using namespace std::chrono_literals;
+using packet::Segment;
+using socklab::test::narrate;
+using socklab::test::Program;
+using socklab::test::Step;
+
+namespace {
+
+// Skips the current test (with the reason) when packets cannot be captured.
+#define REQUIRE_CAPTURE(recorder)                                        \
+  if (!(recorder).capturing())                                           \
+  GTEST_SKIP() << "no capture (" << (recorder).capture_error().message() \
+               << "): " << Capture::hint((recorder).capture_error())
+
+// A listener on a free port, a capture on that port, and one client.
+struct Lab {
+  Socket listener = listen_any();
+  Address server = listener.local_address();
+  Recorder rec{server};
+  Socket client;
+  Socket conn;
+  std::array<char, 64> buffer{};
+
+  static Socket listen_any() {
+    Socket s = Socket::tcp();
+    s.bind(Address::parse("127.0.0.1:0"));
+    s.listen(5);
+    return s;
+  }
+  StepNote note(const std::string& what) {
+    StepNote n = rec.step(what, client, conn);
+    narrate(fmt::format("    {:<34} kernel: client {}, server {}", what, to_string(n.client),
+                        to_string(n.server)));
+    return n;
+  }
+  void connect_and_accept() {
+    client = Socket::tcp();
+    client.connect(server);
+    rec.set_client(client.local_address());
+    note("client: connect()");
+    conn = listener.accept().socket;
+    note("server: accept()");
+  }
+  void exchange_hello() {
+    send_all(client, "hello");
+    recv_exact(conn, std::span<char>(buffer.data(), 5));
+    note("client: send(hello); server: recv()");
+  }
+  // The usual close: the client first, the server after it reads EOF.
+  void close_client_first() {
+    client.close();
+    note("client: close()");
+    EXPECT_TRUE(conn.recv(buffer).eof) << "the client's FIN reads as EOF";
+    note("server: recv() = 0 (EOF)");
+    conn.close();
+    note("server: close()");
+  }
+  Conversation finish() {
+    Conversation c = rec.finish();
+    narrate("  the captured ladder:");
+    std::istringstream lines(render_ladder(c));
+    for (std::string line; std::getline(lines, line);) narrate("    " + line);
+    return c;
+  }
+};
+
+bool from(const Segment& s, const Address& a) {
+  return s.source == a;
+}
+
+std::vector<Segment> with_flag(const Conversation& c, packet::Flag f, const Address& sender) {
+  std::vector<Segment> out;
+  for (const Segment& s : c.segments)
+    if (s.has(f) && from(s, sender)) out.push_back(s);
+  return out;
+}
+
+// The first segment from `sender` that acknowledges `ack` (nullopt if none).
+std::optional<Segment> acknowledging(const Conversation& c, const Address& sender,
+                                     std::uint32_t ack) {
+  for (const Segment& s : c.segments)
+    if (from(s, sender) && s.has(packet::ack) && s.ack == ack) return s;
+  return std::nullopt;
+}
+
+// Waits (bounded) until the kernel's table has the wanted entry for local->remote.
+std::optional<TcpEntry> wait_for_entry(const Address& local, const Address& remote,
+                                       std::optional<TcpState> wanted) {
+  std::optional<TcpEntry> e;
+  for (int i = 0; i < 2000; ++i) {  // the loopback teardown ends within microseconds
+    e = find_connection(local, remote);
+    if (wanted ? (e && e->state == *wanted) : !e) break;
+    std::this_thread::sleep_for(1ms);
+  }
+  return e;
+}
+
+// The states a side passes through, in RFC 9293's order for this close.
+bool in_order(const std::vector<TcpState>& seen, const std::vector<TcpState>& order) {
+  std::size_t at = 0;
+  for (TcpState s : seen) {
+    while (at < order.size() && order[at] != s) ++at;
+    if (at == order.size()) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+// --- Part 1: one connection per test, in this process --------------------------------
+
+TEST(Lesson03Steps, Step1_HandshakeIsSynSynAckAck) {
+  Step step(1, 6, "connect() / accept()",
+            "three segments: SYN, SYN+ACK, ACK — each SYN takes one sequence number");
+  Lab lab;
+  REQUIRE_CAPTURE(lab.rec);
+  lab.connect_and_accept();
+  lab.close_client_first();
+  Conversation c = lab.finish();
+  ASSERT_GE(c.segments.size(), 3u);
+  const Segment &syn = c.segments[0], &synack = c.segments[1], &ack = c.segments[2];
+  EXPECT_EQ(packet::flags_text(syn.flags), "SYN");
+  EXPECT_TRUE(from(syn, c.client)) << "the client speaks first";
+  EXPECT_EQ(packet::flags_text(synack.flags), "SYN,ACK");
+  EXPECT_TRUE(from(synack, c.server));
+  EXPECT_EQ(packet::flags_text(ack.flags), "ACK");
+  EXPECT_TRUE(from(ack, c.client));
+  EXPECT_EQ(synack.ack, syn.seq + 1) << "the server acknowledges the client's SYN";
+  EXPECT_EQ(ack.ack, synack.seq + 1) << "the client acknowledges the server's SYN";
+  EXPECT_EQ(ack.seq, syn.seq + 1) << "the SYN used up one sequence number";
+  EXPECT_TRUE(syn.options.mss) << "MSS option in the client's SYN";
+  EXPECT_TRUE(synack.options.mss) << "MSS option in the server's SYN";
+  narrate(fmt::format("  ISNs: client {}, server {}; MSS {} / {}", syn.seq, synack.seq,
+                      syn.options.mss.value_or(0), synack.options.mss.value_or(0)));
+}
+
+TEST(Lesson03Steps, Step2_DataIsAcknowledgedWithSeqPlusLen) {
+  Step step(2, 6, "send(\"hello\")", "5 bytes take 5 sequence numbers; the ACK says seq + len");
+  Lab lab;
+  REQUIRE_CAPTURE(lab.rec);
+  lab.connect_and_accept();
+  lab.exchange_hello();
+  lab.close_client_first();
+  Conversation c = lab.finish();
+  std::optional<Segment> data;
+  for (const Segment& s : c.segments)
+    if (s.payload_length > 0 && from(s, c.client)) data = s;
+  ASSERT_TRUE(data) << "no data segment from the client";
+  EXPECT_EQ(data->payload_length, 5u);
+  auto ack = acknowledging(c, c.server, data->seq + 5);
+  EXPECT_TRUE(ack) << "no server segment with ack = seq + len = " << data->seq + 5;
+}
+
+TEST(Lesson03Steps, Step3_TeardownOneFinEachWayEachAcknowledged) {
+  Step step(3, 6, "close() on both ends",
+            "one FIN each way, the active closer's first; each ACKed with fin.seq + 1");
+  Lab lab;
+  REQUIRE_CAPTURE(lab.rec);
+  lab.connect_and_accept();
+  lab.exchange_hello();
+  lab.close_client_first();
+  Conversation c = lab.finish();
+  auto client_fins = with_flag(c, packet::fin, c.client);
+  auto server_fins = with_flag(c, packet::fin, c.server);
+  ASSERT_EQ(client_fins.size(), 1u);
+  ASSERT_EQ(server_fins.size(), 1u);
+  EXPECT_LT(client_fins[0].time, server_fins[0].time) << "the client closed first";
+  const Segment& fin1 = client_fins[0];
+  const Segment& fin2 = server_fins[0];
+  EXPECT_TRUE(acknowledging(c, c.server, fin1.seq + fin1.payload_length + 1))
+      << "the server acknowledges the client's FIN with fin.seq + 1";
+  EXPECT_TRUE(acknowledging(c, c.client, fin2.seq + fin2.payload_length + 1))
+      << "the client acknowledges the server's FIN with fin.seq + 1";
+  Teardown t = analyze_teardown(c.segments, c.client);
+  EXPECT_TRUE(t.complete);
+  EXPECT_TRUE(t.segments == 3 || t.segments == 4) << t.segments;
+  EXPECT_FALSE(t.reset_by);
+  narrate("  this run: " + describe(t));
+}
+
+TEST(Lesson03Steps, Step4_StatesInOrderAndTimeWaitForTheActiveCloserOnly) {
+  Step step(4, 6, "the states of both ends",
+            "client: ESTABLISHED, FIN_WAIT_*, TIME_WAIT; server: ESTABLISHED, CLOSE_WAIT, "
+            "LAST_ACK, CLOSED (no capture needed: TCP_INFO and sock_diag)");
+  Lab lab;
+  std::error_code ec;
+  find_connection(lab.server, lab.server, ec);
+  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << "no TCP state query here";
+  lab.connect_and_accept();
+  lab.exchange_hello();
+  lab.close_client_first();
+  Conversation c = lab.finish();
+  std::vector<TcpState> client_seen, server_seen;
+  for (const StepNote& n : c.steps) {
+    client_seen.push_back(n.client);
+    server_seen.push_back(n.server);
+  }
+  using S = TcpState;
+  EXPECT_EQ(c.steps[0].client, S::established) << "connect() returns after the handshake";
+  EXPECT_EQ(c.steps[0].server, S::established) << "established before accept() is called";
+  EXPECT_EQ(c.steps[4].server, S::close_wait) << "the server read EOF but has not closed";
+  EXPECT_TRUE(in_order(client_seen, {S::established, S::fin_wait_1, S::fin_wait_2, S::time_wait}));
+  EXPECT_TRUE(in_order(server_seen, {S::established, S::close_wait, S::last_ack, S::closed}));
+
+  auto tw = wait_for_entry(c.client, c.server, S::time_wait);
+  ASSERT_TRUE(tw) << "the active closer's end should be in TIME_WAIT";
+  EXPECT_EQ(tw->state, S::time_wait);
+  ASSERT_TRUE(tw->timer);
+  EXPECT_GT(tw->timer->count(), 0);
+  EXPECT_LE(tw->timer->count(), 60'000) << "Linux keeps TIME_WAIT for 60 s";
+  EXPECT_FALSE(wait_for_entry(c.server, c.client, std::nullopt))
+      << "the passive closer keeps nothing";
+  narrate(fmt::format("  TIME_WAIT on {} -> {}, {} ms left; none on the server's end",
+                      c.client.to_string(), c.server.to_string(), tw->timer->count()));
+}
+
+TEST(Lesson03Steps, Step5_WhoClosesFirstGetsTheTimeWait) {
+  Step step(5, 6, "server close() first", "now the server is the active closer");
+  Lab lab;
+  std::error_code ec;
+  find_connection(lab.server, lab.server, ec);
+  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << "no TCP state query here";
+  lab.connect_and_accept();
+  lab.conn.close();
+  lab.note("server: close()");
+  EXPECT_TRUE(lab.client.recv(lab.buffer).eof);
+  lab.client.close();
+  lab.note("client: close()");
+  Conversation c = lab.finish();
+  EXPECT_TRUE(wait_for_entry(c.server, c.client, TcpState::time_wait));
+  EXPECT_FALSE(wait_for_entry(c.client, c.server, std::nullopt)) << "the client keeps nothing";
+  if (c.captured) {
+    Teardown t = analyze_teardown(c.segments, c.client);
+    EXPECT_EQ(t.first_fin, Side::server);
+    EXPECT_TRUE(t.complete);
+    narrate("  this run: " + describe(t));
+  }
+}
+
+TEST(Lesson03Steps, Step6_AbortiveCloseSendsRstAndLeavesNoTimeWait) {
+  Step step(6, 6, "SO_LINGER 0, close()",
+            "RST instead of FIN: the peer gets ECONNRESET, nobody waits in TIME_WAIT");
+  Lab lab;
+  REQUIRE_CAPTURE(lab.rec);
+  lab.connect_and_accept();
+  lab.exchange_hello();
+  lab.client.set_linger(0s);
+  lab.client.close();
+  lab.note("client: close() with SO_LINGER 0");
+  std::error_code ec;
+  lab.conn.recv(lab.buffer, ec);
+  EXPECT_EQ(ec, std::errc::connection_reset) << "got: " << ec.message();
+  lab.note("server: recv() fails");
+  Conversation c = lab.finish();
+  EXPECT_EQ(with_flag(c, packet::rst, c.client).size(), 1u) << "one RST from the client";
+  EXPECT_TRUE(with_flag(c, packet::fin, c.client).empty()) << "no FIN from the aborting side";
+  EXPECT_FALSE(find_connection(c.client, c.server)) << "no TIME_WAIT after an abort";
+  EXPECT_FALSE(find_connection(c.server, c.client));
+  narrate("  " + describe(analyze_teardown(c.segments, c.client)));
+}
+
+TEST(Lesson03Steps, HalfCloseLetsTheOtherSideKeepSending) {
+  Step step(1, 1, "shutdown(SHUT_WR)", "FIN one way; data still flows the other way");
+  Lab lab;
+  REQUIRE_CAPTURE(lab.rec);
+  lab.connect_and_accept();
+  lab.client.shutdown(Shutdown::write);
+  lab.note("client: shutdown(SHUT_WR)");
+  EXPECT_TRUE(lab.conn.recv(lab.buffer).eof);
+  send_all(lab.conn, "still talking");
+  std::array<char, 13> got{};
+  recv_exact(lab.client, got);
+  EXPECT_EQ(std::string(got.data(), got.size()), "still talking");
+  lab.note("server: send() after the client's FIN");
+  lab.conn.close();
+  EXPECT_TRUE(lab.client.recv(lab.buffer).eof);
+  lab.client.close();
+  lab.note("both closed");
+  Conversation c = lab.finish();
+  auto fin = with_flag(c, packet::fin, c.client);
+  ASSERT_EQ(fin.size(), 1u);
+  bool data_after_fin = false;
+  for (const Segment& s : c.segments)
+    if (from(s, c.server) && s.payload_length == 13 && s.time > fin[0].time) data_after_fin = true;
+  EXPECT_TRUE(data_after_fin) << "the server's data crossed after the client's FIN";
+}
+
+// --- Part 2: the real program -------------------------------------------------------
+
+namespace {
+
+std::string temp_pcap() {
+  return (std::filesystem::temp_directory_path() /
+          ("socklab_lesson03_" + std::to_string(std::random_device{}()) + ".pcap"))
+      .string();
+}
+
+// Whether this process may capture (the child inherits the same privileges).
+std::error_code capture_error() {
+  std::error_code ec;
+  Capture::loopback(9, ec);
+  return ec;
+}
+
+#define REQUIRE_CAPTURE_PRIVILEGE()  \
+  if (auto cap_ec = capture_error()) \
+  GTEST_SKIP() << "no capture (" << cap_ec.message() << "): " << Capture::hint(cap_ec)
+
+std::vector<Segment> decode_all(const pcap::File& f) {
+  std::vector<Segment> out;
+  for (const auto& r : f.records) out.push_back(packet::decode(r.data));
+  return out;
+}
+
+// Runs `handshake` with args + --pcap; returns its stdout; fails the test on a bad exit.
+std::string run_handshake(std::vector<std::string> args, const std::string& pcap_path) {
+  args.push_back("--pcap");
+  args.push_back(pcap_path);
+  Program p = Program::start("handshake", args);
+  auto exit = p.wait(20s);
+  EXPECT_TRUE(exit.exited_normally());
+  EXPECT_EQ(exit.code, 0) << p.first_stderr_line();
+  return p.stdout_text();
+}
+
+}  // namespace
+
+TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
+  Step step(1, 4, "handshake --pcap FILE",
+            "the ladder on the terminal; the same segments in a pcap file");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  std::string path = temp_pcap();
+  std::string out = run_handshake({"--format", "lines", "--raw-seq"}, path);
+  pcap::File f = pcap::read_file(path);
+  std::filesystem::remove(path);
+  EXPECT_EQ(f.link_type, pcap::linktype_raw);
+  auto segs = decode_all(f);
+  ASSERT_GE(segs.size(), 7u) << "handshake 3 + data 2 + teardown 3 or 4";
+  // Each record matches one printed line, in order, with the same absolute seq.
+  std::istringstream lines(out);
+  std::size_t i = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(": Flags [") == std::string::npos) continue;
+    ASSERT_LT(i, segs.size()) << "more lines than records: " << line;
+    EXPECT_NE(line.find(fmt::format("seq {}", segs[i].seq)), std::string::npos) << line;
+    ++i;
+  }
+  EXPECT_EQ(i, segs.size()) << "one line per pcap record";
+  EXPECT_NE(out.find("teardown: "), std::string::npos);
+  EXPECT_NE(out.find("TIME_WAIT"), std::string::npos);
+  narrate(fmt::format("  {} records, magic ok, link type 101 (raw IP)", segs.size()));
+}
+
+TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
+  Step step(2, 4, "tshark -r FILE", "an independent decoder agrees with ours");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  std::string tshark;
+  if (const char* env_path = std::getenv("PATH")) {
+    std::istringstream dirs(env_path);
+    for (std::string dir; std::getline(dirs, dir, ':');)
+      if (!dir.empty() && std::filesystem::exists(dir + "/tshark")) {
+        tshark = dir + "/tshark";
+        break;
+      }
+  }
+  if (tshark.empty()) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
+  std::string path = temp_pcap();
+  run_handshake({}, path);
+  auto segs = decode_all(pcap::read_file(path));
+  Program t = Program::start_path(tshark, {"-r", path, "-T", "fields", "-e", "tcp.flags", "-e",
+                                           "tcp.seq_raw", "-e", "tcp.ack_raw", "-e", "tcp.len"});
+  auto exit = t.wait(30s);
+  std::filesystem::remove(path);
+  ASSERT_EQ(exit.code, 0) << t.first_stderr_line();
+  std::istringstream rows(t.stdout_text());
+  std::size_t i = 0;
+  for (std::string row; std::getline(rows, row); ++i) {
+    ASSERT_LT(i, segs.size()) << row;
+    unsigned long flags = 0, seq = 0, ack = 0, len = 0;
+    std::istringstream fields(row);
+    fields >> std::hex >> flags >> std::dec >> seq >> ack >> len;
+    EXPECT_EQ(flags & 0xff, segs[i].flags) << row;
+    EXPECT_EQ(seq, segs[i].seq) << row;
+    if (segs[i].has(packet::ack)) {
+      EXPECT_EQ(ack, segs[i].ack) << row;
+    }
+    EXPECT_EQ(len, segs[i].payload_length) << row;
+  }
+  EXPECT_EQ(i, segs.size()) << "tshark saw as many segments as we wrote";
+  narrate(fmt::format("  tshark agrees on flags, seq, ack and length of {} segments", i));
+}
+
+TEST(Lesson03Program, E2E3_CloseWithUnreadDataSendsRst) {
+  Step step(3, 4, "handshake --close unread", "close() with bytes still unread: RST, not FIN");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  std::string path = temp_pcap();
+  std::string out = run_handshake({"--close", "unread"}, path);
+  auto segs = decode_all(pcap::read_file(path));
+  std::filesystem::remove(path);
+  ASSERT_FALSE(segs.empty());
+  const Address client = segs[0].source;
+  Teardown t = analyze_teardown(segs, client);
+  EXPECT_EQ(t.reset_by, Side::client);
+  EXPECT_EQ(t.fins_from_client, 0);
+  EXPECT_NE(out.find("Connection reset by peer"), std::string::npos) << out;
+}
+
+TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
+  Step step(4, 4, "handshake --close syn-sent",
+            "the accept queue is full: the SYN gets no answer until accept() makes room");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  std::string path = temp_pcap();
+  std::string out = run_handshake({"--close", "syn-sent"}, path);
+  auto segs = decode_all(pcap::read_file(path));
+  std::filesystem::remove(path);
+  EXPECT_NE(out.find("client SYN_SENT"), std::string::npos) << out;
+  ASSERT_GE(segs.size(), 3u);
+  std::size_t syns = 0;
+  while (syns < segs.size() && segs[syns].flags == packet::syn) ++syns;
+  EXPECT_GE(syns, 2u) << "the first SYN went unanswered and was sent again";
+  ASSERT_LT(syns, segs.size());
+  EXPECT_EQ(segs[syns].flags, packet::syn | packet::ack);
+  narrate(fmt::format("  {} SYNs before the SYN,ACK; the retransmission came {:.2f} s later", syns,
+                      std::chrono::duration<double>(segs[1].time - segs[0].time).count()));
+}
+
+TEST(Lesson03Program, UnknownCloseVariantIsAUsageError) {
+  Program p = Program::start("handshake", {"--close", "bogus"});
+  auto exit = p.wait(10s);
+  EXPECT_EQ(exit.code, 2) << "a bad --close is a usage error";
+  EXPECT_NE(p.stderr_text().find("--close"), std::string::npos) << p.stderr_text();
+}

@@ -1,0 +1,340 @@
+// Lesson 04 — addresses and names, step by step (`ctest -L lesson04 -V`).
+//
+// Part 1 (Lesson04Steps): getaddrinfo, inet_pton/inet_ntop, byte order and a
+// dual-stack listener in this process; each pitfall done the naive way first.
+// Part 2 (Lesson04Programs): showip, byte_order, dual_stack_server and, as root,
+// the routing demo, run end to end.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "socklab/byte_order.hpp"
+#include "socklab/netns.hpp"
+#include "socklab/socklab.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using namespace std::chrono_literals;
+using socklab::test::Program;
+using socklab::test::Step;
+
+namespace {
+
+bool has(const std::vector<Address>& list, const std::string& text) {
+  return std::any_of(list.begin(), list.end(),
+                     [&](const Address& a) { return a.to_string() == text; });
+}
+
+// Whether this machine has an IPv6 loopback (some containers have none).
+bool has_ipv6_loopback() {
+  std::error_code ec;
+  Socket s = Socket::tcp(Family::ipv6, ec);
+  if (!ec) s.bind(Address::loopback(Family::ipv6), ec);
+  return !ec;
+}
+
+// The bytes of a sockaddr with the port bytes (2-3) replaced: what a C program
+// builds when it fills in sin_port by hand.
+Address with_raw_port_bytes(const Address& a, std::uint16_t stored) {
+  std::array<unsigned char, 128> raw{};
+  std::memcpy(raw.data(), a.data(), a.size());
+  std::memcpy(raw.data() + 2, &stored, 2);  // bytes 2-3 are the port (RFC 3493 section 3.3)
+  return Address(raw.data(), a.size());
+}
+
+std::string read_reply_line(Socket& s) {
+  LineReader reader(s, 256);
+  return reader.read_line().value_or("(closed)");
+}
+
+// Root on Linux: setns() into our own namespace is allowed (and changes nothing).
+std::error_code namespace_permission() {
+  std::error_code ec;
+  NetNamespace home = NetNamespace::current(ec);
+  if (!ec) home.enter(ec);
+  return ec;
+}
+
+}  // namespace
+
+// --- Part 1: the calls ---------------------------------------------------------
+
+TEST(Lesson04Steps, Step1_GetaddrinfoReturnsEveryAddress) {
+  Step step(1, 7, "getaddrinfo()", "a name becomes a list: IPv4 and IPv6, all of them");
+  // No host name: the loopback addresses of every family the system supports.
+  std::vector<Address> both = Address::resolve("", "8888");
+  for (const Address& a : both) test::narrate("  " + a.to_string());
+  EXPECT_TRUE(has(both, "127.0.0.1:8888"));
+  if (has_ipv6_loopback()) {
+    EXPECT_TRUE(has(both, "[::1]:8888"));
+  }
+  // "localhost" comes from /etc/hosts (on Windows, from the resolver itself).
+  EXPECT_TRUE(has(Address::resolve("localhost", "8888"), "127.0.0.1:8888"));
+  // Asking for one family filters the list.
+  for (const Address& a : Address::resolve("", "8888", Family::ipv4))
+    EXPECT_EQ(a.family(), Family::ipv4);
+  std::error_code ec;
+  Address::resolve("no.such.host.invalid", "80", Family::unspecified, Type::stream, ec);
+  EXPECT_EQ(ec, resolve_errc::host_not_found) << ec.message();  // .invalid never exists (RFC 6761)
+}
+
+TEST(Lesson04Steps, Step2_InetPtonAndInetNtop) {
+  Step step(2, 7, "inet_pton() / inet_ntop()", "text <-> bytes, numeric only, canonical form");
+  EXPECT_EQ(Address::from_ip("192.0.2.1", 80).ip(), "192.0.2.1");
+  EXPECT_EQ(Address::from_ip("2001:DB8:0:0:0:0:0:1", 80).ip(), "2001:db8::1")
+      << "inet_ntop writes the canonical form of RFC 5952";
+  for (const char* bad : {"256.1.1.1", "1.2.3", "localhost", "::1::2", ""}) {
+    std::error_code ec;
+    Address::from_ip(bad, 80, ec);
+    EXPECT_EQ(ec, errc::invalid_address) << "'" << bad << "' is not a numeric IP";
+  }
+}
+
+TEST(Lesson04Steps, Step3_HtonsPutsThePortBigEndian) {
+  Step step(3, 7, "htons(8888)", "0x22b8 goes into the sockaddr as the bytes 22 b8");
+  const std::uint16_t wire = host_to_network16(8888);
+  std::array<unsigned char, 2> bytes{};
+  std::memcpy(bytes.data(), &wire, 2);
+  EXPECT_EQ(bytes[0], 0x22);
+  EXPECT_EQ(bytes[1], 0xb8);
+  Address a = Address::from_ip("127.0.0.1", 8888);
+  const auto* raw = static_cast<const unsigned char*>(a.data());
+  EXPECT_EQ(raw[2], 0x22) << "the layer stores the port in network byte order";
+  EXPECT_EQ(raw[3], 0xb8);
+  EXPECT_EQ(network_to_host16(wire), 8888);
+  EXPECT_EQ(byte_swap32(0x7f000001u), 0x0100007fu);
+}
+
+TEST(Lesson04Steps, Step4_ForgettingHtonsBindsAnotherPort) {
+  Step step(4, 7, "sin_port = 8888 without htons()",
+            "naive: on a little-endian host the kernel reads the bytes swapped");
+  if (!host_is_little_endian())
+    GTEST_SKIP() << "on a big-endian host host order is network order: the bug is invisible";
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    // A port that is free right now, and whose bytes differ when swapped.
+    Socket probe = Socket::udp();
+    probe.bind(Address::parse("127.0.0.1:0"));
+    const std::uint16_t wanted = probe.local_address().port();
+    probe.close();
+    if (byte_swap16(wanted) == wanted) continue;
+
+    Address base = Address::from_ip("127.0.0.1", 0);
+    Socket naive = Socket::udp();
+    std::error_code ec;
+    naive.bind(with_raw_port_bytes(base, wanted), ec);  // the bug: host order
+    if (ec) continue;                                   // the swapped port was taken: again
+    const std::uint16_t got = naive.local_address().port();
+    test::narrate("  asked for port " + std::to_string(wanted) + ", listening on " +
+                  std::to_string(got));
+    EXPECT_NE(got, wanted);
+    EXPECT_EQ(got, byte_swap16(wanted));
+
+    Socket right = Socket::udp();
+    right.bind(with_raw_port_bytes(base, host_to_network16(wanted)), ec);  // htons()
+    if (ec) continue;  // someone took `wanted` meanwhile
+    EXPECT_EQ(right.local_address().port(), wanted) << "with htons() the port is the one asked";
+    return;
+  }
+  FAIL() << "found no free port pair in 20 attempts";
+}
+
+TEST(Lesson04Steps, Step5_ADualStackListenerAcceptsIPv4AndIPv6) {
+  Step step(5, 7, "socket(AF_INET6) + IPV6_V6ONLY=0 + bind([::]:0)",
+            "one socket; IPv4 clients appear as ::ffff:127.0.0.1");
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  Socket server = Socket::tcp(Family::ipv6);
+  server.set_v6_only(false);
+  server.bind(Address::any(Family::ipv6, 0));
+  server.listen(4);
+  const std::uint16_t port = server.local_address().port();
+  Socket v4 = Socket::tcp(Family::ipv4), v6 = Socket::tcp(Family::ipv6);
+  v4.connect(Address::loopback(Family::ipv4, port));
+  v6.connect(Address::loopback(Family::ipv6, port));
+  Address first = server.accept().peer, second = server.accept().peer;
+  test::narrate("  peers: " + first.to_string() + " and " + second.to_string());
+  EXPECT_EQ(first.ip(), "::ffff:127.0.0.1");
+  EXPECT_EQ(first.family(), Family::ipv6) << "an IPv4-mapped IPv6 address";
+  EXPECT_EQ(second.ip(), "::1");
+}
+
+TEST(Lesson04Steps, Step6_RelyingOnTheDefaultV6OnlyLosesIPv4Clients) {
+  Step step(6, 7, "IPV6_V6ONLY=1 (Windows' default)",
+            "naive: an IPv6-only [::] listener refuses IPv4 clients");
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  Socket server = Socket::tcp(Family::ipv6);
+  server.set_v6_only(true);
+  server.bind(Address::any(Family::ipv6, 0));
+  server.listen(4);
+  const std::uint16_t port = server.local_address().port();
+  Socket v4 = Socket::tcp(Family::ipv4);
+  std::error_code ec;
+  v4.connect(Address::loopback(Family::ipv4, port), ec);
+  EXPECT_EQ(ec, std::errc::connection_refused) << "the IPv4 port was never claimed";
+  Socket v6 = Socket::tcp(Family::ipv6);
+  v6.connect(Address::loopback(Family::ipv6, port));  // IPv6 still works
+}
+
+TEST(Lesson04Steps, Step7_TryEveryAddressNotJustTheFirst) {
+  Step step(7, 7, "connect() to each getaddrinfo() result in turn",
+            "naive: the first address may be of a family nobody listens on");
+  std::vector<Address> candidates = Address::resolve("", "0");
+  if (candidates.size() < 2 || candidates.front().family() == candidates.back().family())
+    GTEST_SKIP() << "getaddrinfo gave one family only here; the pitfall needs two";
+  // The server listens on the family of the LAST candidate only.
+  Socket server = Socket::tcp(candidates.back().family());
+  server.bind(Address::loopback(candidates.back().family(), 0));
+  server.listen(4);
+  const std::uint16_t port = server.local_address().port();
+
+  Socket naive = Socket::tcp(candidates.front().family());
+  std::error_code ec;
+  naive.connect(candidates.front().with_port(port), ec);
+  test::narrate("  naive, first result " + candidates.front().with_port(port).to_string() + ": " +
+                ec.message());
+  EXPECT_EQ(ec, std::errc::connection_refused);
+
+  Socket connected;
+  for (const Address& c : candidates) {  // Beej's loop: the first that connects wins
+    Socket s = Socket::tcp(c.family());
+    s.connect(c.with_port(port), ec);
+    if (!ec) {
+      connected = std::move(s);
+      break;
+    }
+  }
+  ASSERT_TRUE(connected.is_open()) << "one of the results must reach the server";
+  EXPECT_EQ(connected.peer_address().family(), candidates.back().family());
+}
+
+// --- Part 2: the real programs ---------------------------------------------------
+
+TEST(Lesson04Programs, E2E1_ShowipListsTheAddresses) {
+  Step step(1, 6, "showip ::1 127.0.0.1", "one line per address, family and text");
+  Program p = Program::start("showip", {"--service", "80", "::1", "127.0.0.1"});
+  auto exit = p.wait();
+  EXPECT_EQ(exit.code, 0) << p.stderr_text();
+  const std::string& out = p.stdout_text();
+  EXPECT_NE(out.find("IP addresses for ::1:\n  IPv6: ::1"), std::string::npos) << out;
+  EXPECT_NE(out.find("[::1]:80"), std::string::npos) << out;
+  EXPECT_NE(out.find("IP addresses for 127.0.0.1:\n  IPv4: 127.0.0.1"), std::string::npos) << out;
+
+  Program wrong = Program::start("showip", {"--family", "6", "127.0.0.1"});
+  EXPECT_EQ(wrong.wait().code, 1) << "an IPv4 address has no IPv6 answer";
+  EXPECT_NE(wrong.first_stderr_line().find("getaddrinfo(127.0.0.1"), std::string::npos)
+      << wrong.stderr_text();
+  Program none = Program::start("showip", {});
+  EXPECT_EQ(none.wait().code, 2) << "no HOST is a usage error";
+}
+
+TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
+  Step step(2, 6, "byte_order --port 8888", "memory order vs network order, and the swap bug");
+  Program p = Program::start("byte_order", {"--port", "8888"});
+  EXPECT_EQ(p.wait().code, 0) << p.stderr_text();
+  const std::string& out = p.stdout_text();
+  EXPECT_NE(out.find("after htons():        22 b8"), std::string::npos) << out;
+  EXPECT_NE(out.find("port, bytes 2-3:                22 b8"), std::string::npos) << out;
+  EXPECT_NE(out.find("inet_pton(\"127.0.0.1\"): 7f 00 00 01"), std::string::npos) << out;
+  const std::string naive = host_is_little_endian() ? "47138" : "8888";  // 0xb822 if swapped
+  EXPECT_NE(out.find("without ntohs(): " + naive), std::string::npos) << out;
+}
+
+TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
+  Step step(3, 6, "dual_stack_server --port 0", "reached by 127.0.0.1 and by ::1");
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "2"});
+  Address a = server.listening_address();
+  ASSERT_NE(a.port(), 0);
+  EXPECT_EQ(a.ip(), "::");
+  Socket v4 = Socket::tcp(Family::ipv4), v6 = Socket::tcp(Family::ipv6);
+  v4.set_recv_timeout(5s);
+  v6.set_recv_timeout(5s);
+  v4.connect(Address::loopback(Family::ipv4, a.port()));
+  EXPECT_EQ(read_reply_line(v4),
+            "you are [::ffff:127.0.0.1]:" + std::to_string(v4.local_address().port()));
+  v6.connect(Address::loopback(Family::ipv6, a.port()));
+  EXPECT_EQ(read_reply_line(v6), "you are [::1]:" + std::to_string(v6.local_address().port()));
+  EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
+  EXPECT_NE(server.stdout_text().find("(an IPv4 client, IPv4-mapped)"), std::string::npos);
+}
+
+TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
+  Step step(4, 6, "dual_stack_server --v6only", "the IPv4 client is refused, ::1 still served");
+  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "1", "--v6only"});
+  Address a = server.listening_address();
+  ASSERT_NE(a.port(), 0);
+  Socket v4 = Socket::tcp(Family::ipv4);
+  std::error_code ec;
+  v4.connect(Address::loopback(Family::ipv4, a.port()), ec);
+  EXPECT_EQ(ec, std::errc::connection_refused);
+  Socket v6 = Socket::tcp(Family::ipv6);
+  v6.set_recv_timeout(5s);
+  v6.connect(Address::loopback(Family::ipv6, a.port()));
+  EXPECT_EQ(read_reply_line(v6).rfind("you are [::1]:", 0), 0u);
+  EXPECT_EQ(server.wait().code, 0);
+}
+
+TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
+  Step step(5, 6, "routing (root)",
+            "host A -> router -> host B: routes shown, TTL 64 at the router, 63 at B");
+  if (std::error_code ec = namespace_permission())
+    GTEST_SKIP() << "needs root on Linux for network namespaces (" << ec.message() << ")";
+  namespace fs = std::filesystem;
+  // A leftover of a run that crashed (PID 99999999 is above any pid_max): the
+  // demo must remove it before it starts.
+  std::mt19937 random(std::random_device{}());
+  const std::string stale = "socklab-99999999-t" + std::to_string(random() % 1000000);
+  ASSERT_EQ(std::system(("ip netns add " + stale).c_str()), 0);
+
+  Program p = Program::start("routing", {});
+  auto exit = p.wait(20s);
+  const std::string& out = p.stdout_text();
+  EXPECT_EQ(exit.code, 0) << p.stderr_text() << out;
+  EXPECT_NE(out.find("default via 10.200.1.1 dev eth0"), std::string::npos) << out;
+  EXPECT_NE(out.find("default via 10.200.2.1 dev eth0"), std::string::npos) << out;
+  EXPECT_NE(out.find("host B accepted 10.200.1.2:"), std::string::npos) << out;
+  EXPECT_NE(out.find("arriving at the router: TTL 64"), std::string::npos) << out;
+  EXPECT_NE(out.find("arriving at host B:     TTL 63"), std::string::npos) << out;
+  EXPECT_NE(out.find("destination port on the wire: 1f 90"), std::string::npos) << out;
+
+  // Nothing left behind: neither its own namespaces nor the stale one.
+  auto removed = out.find("removed namespaces ");
+  ASSERT_NE(removed, std::string::npos) << out;
+  std::string names = out.substr(removed + 19, out.find('\n', removed) - removed - 19);
+  test::narrate("  " + names + " are gone again");
+  for (std::size_t start = 0; start < names.size();) {
+    std::size_t end = std::min(names.find(", ", start), names.size());
+    EXPECT_FALSE(fs::exists("/run/netns/" + names.substr(start, end - start)))
+        << names.substr(start, end - start);
+    start = end + 2;
+  }
+  EXPECT_FALSE(fs::exists("/run/netns/" + stale)) << "the leftover of a dead run stays";
+  (void)std::system(("ip netns del " + stale + " 2>/dev/null").c_str());
+}
+
+TEST(Lesson04Programs, E2E6_RoutingWithoutRootExplainsAndSkips) {
+  Step step(6, 6, "routing (not root)", "explains what it would show, exit 0, builds nothing");
+  std::optional<Program> p;
+  if (namespace_permission()) {
+    p = Program::start("routing", {});  // not root: the path under test
+  } else if (std::filesystem::exists("/usr/bin/setpriv")) {
+    // We are root: run it as user nobody, so that CI (root) tests this path too.
+    p = Program::start_path("/usr/bin/setpriv", {"--reuid=65534", "--regid=65534", "--clear-groups",
+                                                 test::program_path("routing")});
+  } else {
+    GTEST_SKIP() << "running as root and no setpriv to drop privileges with";
+  }
+  auto exit = p->wait();
+  EXPECT_EQ(exit.code, 0) << p->stderr_text();
+  EXPECT_EQ(p->stdout_text().rfind("skipped: this demo needs root", 0), 0u) << p->stdout_text();
+  EXPECT_EQ(p->stdout_text().find("$ ip netns add"), std::string::npos);
+}

@@ -1,0 +1,229 @@
+// student_edition — writes the student edition of the socklab tree.
+//
+//   student_edition --source DIR --output DIR [--files-from LIST]
+//                   [--exclude PATH]... [--allow-trace PATH]... [--note-trace PATH]...
+//
+// Every file (those named in LIST, one relative path a line, e.g. from
+// `git ls-files`; else every file under --source but .git and build trees) is
+// copied to --output with its solution markers replaced by their TODO text and
+// stubs (see marker.hpp). --exclude leaves files or folders out (the
+// instructors' tools). Then the whole output is checked for traces: no marker
+// word anywhere, and no removed solution line in any file (except under an
+// --allow-trace path; under a --note-trace path, in another folder than the
+// line's own, it is only a note). Writes OUTPUT/.socklab-student-edition listing the marked
+// files. Exit status: 0 done, 1 marker errors or traces found, 2 usage error.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "marker.hpp"
+
+namespace fs = std::filesystem;
+using socklab::tools::MarkerError;
+
+namespace {
+
+constexpr std::string_view manifest_name = ".socklab-student-edition";
+
+struct Options {
+  fs::path source, output, files_from;
+  std::vector<std::string> exclude, allow_trace, note_trace;
+};
+
+[[noreturn]] void usage(const std::string& problem) {
+  fmt::print(stderr, "student_edition: {}\n", problem);
+  fmt::print(stderr,
+             "usage: student_edition --source DIR --output DIR [--files-from LIST]\n"
+             "                       [--exclude PATH]... [--allow-trace PATH]... [--note-trace "
+             "PATH]...\n");
+  std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      fmt::print(
+          "usage: student_edition --source DIR --output DIR [--files-from LIST]\n"
+          "                       [--exclude PATH]... [--allow-trace PATH]... [--note-trace "
+          "PATH]...\n"
+          "Writes the student edition: solution markers replaced by their TODO text.\n");
+      std::exit(0);
+    }
+    if (i + 1 >= argc) usage(fmt::format("{} needs a value", arg));
+    std::string value = argv[++i];
+    if (arg == "--source") {
+      o.source = value;
+    } else if (arg == "--output") {
+      o.output = value;
+    } else if (arg == "--files-from") {
+      o.files_from = value;
+    } else if (arg == "--exclude") {
+      o.exclude.push_back(value);
+    } else if (arg == "--allow-trace") {
+      o.allow_trace.push_back(value);
+    } else if (arg == "--note-trace") {
+      o.note_trace.push_back(value);
+    } else {
+      usage(fmt::format("unknown option {}", arg));
+    }
+  }
+  if (o.source.empty() || o.output.empty()) usage("--source and --output are required");
+  return o;
+}
+
+// "a/b/c" is under "a/b" and under "a/b/c", not under "a/bc".
+bool under(const std::string& path, const std::vector<std::string>& prefixes) {
+  return std::any_of(prefixes.begin(), prefixes.end(), [&](std::string p) {
+    while (p.ends_with('/')) p.pop_back();
+    return path == p || path.starts_with(p + "/");
+  });
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (!out) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+}
+
+// The files to hand out, relative to the source, sorted.
+std::vector<std::string> list_files(const Options& o) {
+  std::vector<std::string> files;
+  if (!o.files_from.empty()) {
+    std::istringstream list(read_file(o.files_from));
+    for (std::string line; std::getline(list, line);) {
+      if (line.ends_with('\r')) line.pop_back();
+      // A file deleted in the work tree, or a submodule: nothing to copy.
+      if (!line.empty() && fs::is_regular_file(o.source / line)) files.push_back(line);
+    }
+  } else {
+    const fs::path output = fs::weakly_canonical(o.output);
+    for (auto it = fs::recursive_directory_iterator(o.source);
+         it != fs::recursive_directory_iterator(); ++it) {
+      if (it->path().filename() == ".git") {  // a folder, or a file in a git worktree
+        if (it->is_directory()) it.disable_recursion_pending();
+      } else if (it->is_directory() && (fs::exists(it->path() / "CMakeCache.txt") ||
+                                        fs::weakly_canonical(it->path()) == output)) {
+        it.disable_recursion_pending();  // a build tree, or the output itself
+      } else if (it->is_regular_file()) {
+        files.push_back(fs::relative(it->path(), o.source).generic_string());
+      }
+    }
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// "lessons/01_echo_server/echo_server.cpp" -> "lessons/01_echo_server".
+std::string folder_of(const std::string& path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+// Code lines short or common enough to appear anywhere are not evidence of a leak.
+bool distinctive(const std::string& line) {
+  return std::count_if(line.begin(), line.end(),
+                       [](unsigned char c) { return std::isalnum(c) != 0; }) >= 6;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const Options o = parse(argc, argv);
+  if (!fs::is_directory(o.source)) usage(fmt::format("no such directory: {}", o.source.string()));
+  if (fs::exists(o.output) && !fs::is_empty(o.output)) {
+    usage(fmt::format("{} exists and is not empty; give a new directory", o.output.string()));
+  }
+
+  std::vector<std::string> errors, notes;
+  std::vector<std::string> written;
+  std::map<std::string, std::string> solution_lines;  // line -> the file it was removed from
+  std::string manifest =
+      "# socklab student edition, written by tools/student_edition. Marked files:\n";
+  int marked_files = 0, blocks = 0;
+  for (const std::string& rel : list_files(o)) {
+    if (under(rel, o.exclude)) continue;
+    const fs::path from = o.source / rel, to = o.output / rel;
+    const auto syntax = socklab::tools::syntax_for(rel);
+    try {
+      if (syntax == socklab::tools::Syntax::none) {
+        fs::create_directories(to.parent_path());
+        fs::copy_file(from, to);
+      } else {
+        auto stripped = socklab::tools::strip_solutions(read_file(from), syntax, rel);
+        write_file(to, stripped.text);
+        if (stripped.blocks > 0) {
+          ++marked_files;
+          blocks += stripped.blocks;
+          manifest += fmt::format("marked {} {}\n", rel, stripped.blocks);
+          for (auto& line : stripped.solution_lines) {
+            if (distinctive(line)) solution_lines.emplace(line, rel);
+          }
+        }
+      }
+      fs::permissions(to, fs::status(from).permissions());
+      written.push_back(rel);
+    } catch (const MarkerError& e) {
+      errors.push_back(e.what());
+    }
+  }
+
+  // The proof that nothing leaked: read back every file written.
+  for (const std::string& rel : written) {
+    std::istringstream text(read_file(o.output / rel));
+    int number = 0;
+    for (std::string line; std::getline(text, line);) {
+      ++number;
+      if (socklab::tools::mentions_marker_word(line)) {
+        errors.push_back(
+            fmt::format("{}:{}: a marker word is left in the student edition "
+                        "(markers must be whole-line comments in code)",
+                        rel, number));
+      }
+      if (under(rel, o.allow_trace)) continue;
+      for (const auto& [solution, origin] : solution_lines) {
+        if (line.find(solution) == std::string::npos) continue;
+        std::string where =
+            fmt::format("{}:{}: solution code of {} left in the student edition: {}", rel, number,
+                        origin, solution);
+        // Another lesson's program may use the same call: a note (mark it there too
+        // if it gives the answer away), not an error. Anywhere else it is a leak.
+        if (under(rel, o.note_trace) && folder_of(rel) != folder_of(origin)) {
+          notes.push_back(where);
+        } else {
+          errors.push_back(where);
+        }
+      }
+    }
+  }
+
+  for (const auto& n : notes) fmt::print("student_edition: note: {}\n", n);
+  if (!errors.empty()) {
+    for (const auto& e : errors) fmt::print(stderr, "student_edition: {}\n", e);
+    fmt::print(stderr, "student_edition: {} problem(s); the student edition in {} is incomplete\n",
+               errors.size(), o.output.string());
+    return 1;
+  }
+  write_file(o.output / manifest_name, manifest);
+  fmt::print("student edition: {} files, {} marked blocks in {} files -> {}\n", written.size(),
+             blocks, marked_files, o.output.string());
+  return 0;
+} catch (const std::exception& e) {
+  fmt::print(stderr, "student_edition: {}\n", e.what());
+  return 1;
+}
