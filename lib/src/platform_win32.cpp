@@ -23,9 +23,9 @@
 //  - Sockets are created non-inheritable (WSA_FLAG_NO_HANDLE_INHERIT), the
 //    counterpart of close-on-exec: a started program gets none of them.
 //  - No SIGPIPE exists: send() to a closed connection fails with an error.
-//  - A UDP socket would report WSAECONNRESET on recvfrom() after an earlier
-//    sendto() hit a closed port (an ICMP error); POSIX does not, so we switch
-//    that off (SIO_UDP_CONNRESET).
+//  - An unconnected UDP socket would report WSAECONNRESET on recvfrom() after an
+//    earlier sendto() hit a closed port (an ICMP error); POSIX reports that to
+//    connected UDP sockets only, so SIO_UDP_CONNRESET is off until connect().
 #ifndef WIN32_LEAN_AND_MEAN
 #define WIN32_LEAN_AND_MEAN
 #endif
@@ -94,6 +94,15 @@ int af(Family f) noexcept {
 
 int setopt(SOCKET s, int level, int name, int value) noexcept {
   return ::setsockopt(s, level, name, reinterpret_cast<const char*>(&value), sizeof value);
+}
+
+// SIO_UDP_CONNRESET: whether an ICMP "port unreachable" for an earlier sendto()
+// fails a later recvfrom(). Windows does it for every UDP socket; POSIX only for
+// connected ones. Best effort: without it a recvfrom() may report one more error.
+void udp_connection_reset(SOCKET s, bool report) noexcept {
+  BOOL value = report ? TRUE : FALSE;
+  DWORD unused = 0;
+  ::WSAIoctl(s, SIO_UDP_CONNRESET, &value, sizeof value, nullptr, 0, &unused, nullptr, nullptr);
 }
 
 // Windows reports a name-lookup failure as a WSA code (EAI_NONAME is
@@ -482,12 +491,7 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     ::closesocket(s);
     return invalid;
   }
-  if (type == Type::datagram) {
-    BOOL report = FALSE;
-    DWORD unused = 0;
-    // Best effort: without it only a later recvfrom() may see WSAECONNRESET.
-    ::WSAIoctl(s, SIO_UDP_CONNRESET, &report, sizeof report, nullptr, 0, &unused, nullptr, nullptr);
-  }
+  if (type == Type::datagram) udp_connection_reset(s, false);  // unconnected: as POSIX
   ec.clear();
   return wrap(s);
 }
@@ -522,6 +526,10 @@ handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
 
 void connect(handle h, const Address& a, std::error_code& ec) noexcept {
   if (::connect(native(h), sa(a), sa_len(a)) == 0) {
+    int type = 0, len = sizeof type;
+    if (::getsockopt(native(h), SOL_SOCKET, SO_TYPE, reinterpret_cast<char*>(&type), &len) == 0 &&
+        type == SOCK_DGRAM)
+      udp_connection_reset(native(h), true);  // connected UDP hears ICMP errors, as on POSIX
     ec.clear();
     return;
   }
