@@ -67,5 +67,27 @@ wait "$server_pid" || { echo "tour: the UDP echo server failed" >&2; exit 1; }
 server_pid=""
 wait  # the output relay
 
+banner "Lesson 08: one thread, many sockets (poll)"
+echo "One thread serves 200 clients at once: poll() says which sockets are ready."
+start_server "$BIN/poll_echo_server" --port 0 --exit-after 200
+"$BIN/idle_clients" --port "$server_port" --clients 200 --hold-ms 0 | sed 's/^/  [clients] /'
+wait "$server_pid" || { echo "tour: the poll echo server failed" >&2; exit 1; }
+server_pid=""
+wait
+
+banner "Lesson 09: the errors you will meet, and the 40 ms Nagle stall"
+"$BIN/errors" --show refused | sed 's/^/  /'
+"$BIN/errors" --show broken-pipe | sed 's/^/  /'
+echo "Small writes wait for a delayed ACK; TCP_NODELAY or one write per message do not:"
+"$BIN/nagle_demo" --rounds 5 | sed 's/^/  /'
+
+banner "Lesson 10: closing well (half-close)"
+echo "The client uploads, then shutdown(SHUT_WR): the server reads to EOF and answers."
+start_server "$BIN/count_server" --port 0 --once
+"$BIN/count_client" --port "$server_port" "hello" "half-close" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: the count server failed" >&2; exit 1; }
+server_pid=""
+wait
+
 banner "Done"
 echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"

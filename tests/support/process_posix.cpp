@@ -146,9 +146,20 @@ Program Program::start_path(const std::string& path, const std::vector<std::stri
   for (auto& a : argv_text) argv.push_back(a.data());
   argv.push_back(nullptr);
 
+  // The child starts with SIGPIPE's default action, as from a shell: an ignored
+  // signal would be inherited, and lesson 09 shows a naive program dying of it.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t defaults;
+  sigemptyset(&defaults);
+  sigaddset(&defaults, SIGPIPE);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
+
   auto impl = std::make_unique<Impl>();
-  int rc = ::posix_spawn(&impl->pid, path.c_str(), &actions, nullptr, argv.data(), environ);
+  int rc = ::posix_spawn(&impl->pid, path.c_str(), &actions, &attr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   ::close(pin[0]);
   ::close(pout[1]);
   ::close(perr[1]);

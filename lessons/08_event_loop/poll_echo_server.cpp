@@ -1,0 +1,158 @@
+// Lesson 08 — one thread, many sockets: an echo server built on poll().
+//
+// Lessons 01 and 07 wait inside recv() or accept() for ONE socket; while they
+// wait, every other client waits too (or needs its own thread). This server has
+// one thread and never waits for any single client: it asks poll() "which of my
+// sockets can I use now?", does only what will not block, and asks again.
+//
+// The loop, once per turn:
+//   1. build the poll array: the listener, then every client with what we want
+//      from it (POLLIN: it may send more; POLLOUT: we have bytes to send it)
+//   2. poll() — the only place this thread ever waits
+//   3. accept() every waiting client (the listener is non-blocking)
+//   4. recv() from readable clients; send() what we can; keep the rest
+//   5. forget the clients that are done
+//
+// Docs: docs/lessons/08-event-loop.md
+#include <socklab/poll.hpp>
+#include <socklab/socklab.hpp>
+
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+using namespace socklab;
+
+struct Client {
+  Client(Socket s, Address p) : sock(std::move(s)), peer(std::move(p)) {}
+  Socket sock;
+  Address peer;
+  std::string pending;  // received, not yet echoed: this client's output buffer
+  bool eof = false;     // the client has finished sending (recv() returned 0)
+  bool failed = false;  // reset, or another error: drop it
+  bool done() const { return failed || (eof && pending.empty()); }
+};
+
+// A client that sends but never reads its echoes must not make us buffer
+// without end: above this many pending bytes we stop reading from it.
+constexpr std::size_t max_pending = 1024 * 1024;
+
+// 4b. send() as much as the kernel takes now; the rest waits for POLLOUT.
+void write_to(Client& c) {
+  std::error_code ec;
+  std::size_t n = c.sock.send(c.pending, ec);
+  if (ec == std::errc::operation_would_block) return;  // its send buffer is full: later
+  if (ec) c.failed = true;
+  c.pending.erase(0, n);  // a partial send is normal: keep the tail
+}
+
+// 4a. One recv(): poll() said it will not block.
+void read_from(Client& c, std::span<char> buffer, bool naive) {
+  std::error_code ec;
+  Received got = c.sock.recv(buffer, ec);
+  if (ec == std::errc::operation_would_block) return;
+  if (ec) {
+    c.failed = true;  // e.g. ECONNRESET: this client's problem, not the server's
+    return;
+  }
+  if (got.eof) {
+    c.eof = true;
+    return;
+  }
+  std::string_view data(buffer.data(), got.bytes);
+  if (naive) {
+    // THE PITFALL (--naive): a blocking send_all() waits until this one client
+    // reads. A client that never reads stops the whole server.
+    send_all(c.sock, data, ec);
+    c.failed = bool(ec);
+    return;
+  }
+  c.pending.append(data);
+  write_to(c);  // usually all of it goes at once; if not, POLLOUT tells us when
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("poll_echo_server", "Lesson 08: one thread serves many clients with poll().");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--exit-after", "N", "0", "exit after N clients have come and gone (0 = never)")
+      .flag("--verbose", "print a line for every client that comes or goes")
+      .flag("--naive", "reply with a blocking send_all() (the pitfall: one client stalls all)");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    unsigned long exit_after = 0;
+    try {
+      exit_after = std::stoul(args.get("--exit-after"));
+    } catch (const std::exception&) {
+      throw cli::UsageError("--exit-after needs a number");
+    }
+    const bool verbose = args.is_set("--verbose"), naive = args.is_set("--naive");
+
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(4096);  // a burst of clients queues here until the loop accept()s them
+    listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
+    cli::say("listening on {}", listener.local_address().to_string());
+    // Each client is a descriptor; the default limit (often 1024) would stop us early.
+    cli::say("open-file limit: {}", raise_open_file_limit(65536));
+
+    std::vector<Client> clients;
+    std::vector<PollFd> fds;
+    std::array<char, 64 * 1024> buffer;
+    unsigned long gone = 0;
+    bool out_of_descriptors = false;
+
+    while (exit_after == 0 || gone < exit_after) {
+      // 1. What do we want from each socket?
+      fds.clear();
+      fds.push_back({listener.native_handle(), out_of_descriptors ? Events::none : Events::in});
+      for (const Client& c : clients) {
+        Events want = Events::none;
+        if (!c.eof && c.pending.size() < max_pending) want |= Events::in;
+        if (!c.pending.empty()) want |= Events::out;
+        fds.push_back({c.sock.native_handle(), want});
+      }
+
+      // 2. Wait until at least one socket is ready.
+      poll(fds, wait_forever);
+
+      // 3. New clients: accept() until it would block (several may be queued).
+      while (has(fds[0].revents, Events::in)) {
+        std::error_code ec;
+        Accepted a = listener.accept(ec);
+        if (ec == std::errc::operation_would_block) break;
+        if (ec == std::errc::too_many_files_open) {
+          // The client stays queued; stop asking about the listener (it would stay
+          // readable and we would spin) until a client leaves.
+          out_of_descriptors = true;
+          cli::say("accept: out of descriptors with {} clients", clients.size());
+          break;
+        }
+        throw_if(ec, "accept");
+        if (!naive) a.socket.set_non_blocking(true);
+        if (verbose) cli::say("connection from {}", a.peer.to_string());
+        clients.emplace_back(std::move(a.socket), a.peer);
+      }
+
+      // 4. Serve the clients poll() reported (fds[i + 1] is clients[i]).
+      for (std::size_t i = 0; i + 1 < fds.size(); ++i) {
+        Client& c = clients[i];
+        Events ev = fds[i + 1].revents;
+        if (has(ev, Events::in | Events::error | Events::hangup)) read_from(c, buffer, naive);
+        if (has(ev, Events::out) && !c.done()) write_to(c);
+      }
+
+      // 5. Forget the clients that are done (Socket's destructor closes them).
+      auto first_done = std::stable_partition(clients.begin(), clients.end(),
+                                              [](const Client& c) { return !c.done(); });
+      for (auto it = first_done; it != clients.end(); ++it, ++gone)
+        if (verbose) cli::say("closed {}", it->peer.to_string());
+      if (first_done != clients.end()) out_of_descriptors = false;
+      clients.erase(first_done, clients.end());
+    }
+    return 0;
+  });
+}

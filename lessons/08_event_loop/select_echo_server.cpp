@@ -1,0 +1,131 @@
+// Lesson 08 — one thread, many sockets: the same echo server with select().
+//
+// select() is the oldest way to wait for many sockets (4.2BSD, 1983) and the
+// one Python's tutorial-style code reaches for first:
+//
+//   r, w, _ = select.select(read_list, write_list, [])   ->  select(read, write, wait_forever)
+//
+// It works like poll_echo_server.cpp, with one catch that makes poll() the better
+// tool: select()'s sets are bit sets of FD_SETSIZE bits (1024 on Linux), so a
+// descriptor numbered 1024 or more cannot be watched at all. This server refuses
+// such clients instead of corrupting memory (which FD_SET would do).
+//
+// Docs: docs/lessons/08-event-loop.md
+#include <socklab/poll.hpp>
+#include <socklab/socklab.hpp>
+
+#include <array>
+#include <map>
+#include <string>
+#include <vector>
+
+using namespace socklab;
+
+struct Client {
+  Client(Socket s, Address p) : sock(std::move(s)), peer(std::move(p)) {}
+  Socket sock;
+  Address peer;
+  std::string pending;  // received, not yet echoed back
+  bool eof = false;
+  bool failed = false;
+  bool done() const { return failed || (eof && pending.empty()); }
+};
+constexpr std::size_t max_pending = 1024 * 1024;
+
+void write_to(Client& c) {
+  std::error_code ec;
+  std::size_t n = c.sock.send(c.pending, ec);
+  if (ec == std::errc::operation_would_block) return;
+  if (ec) c.failed = true;
+  c.pending.erase(0, n);
+}
+
+void read_from(Client& c, std::span<char> buffer) {
+  std::error_code ec;
+  Received got = c.sock.recv(buffer, ec);
+  if (ec == std::errc::operation_would_block) return;
+  if (ec || got.eof) {
+    (ec ? c.failed : c.eof) = true;
+    return;
+  }
+  c.pending.append(buffer.data(), got.bytes);
+  write_to(c);
+}
+
+// Can select() watch this socket, next to the ones we have? Ask it, with a zero timeout.
+bool select_can_watch(const Socket& s, std::size_t clients) {
+  std::error_code ec;
+  Socket::native_handle_type h = s.native_handle();
+  select(std::span(&h, 1), {}, std::chrono::milliseconds(0), ec);
+  return !ec && clients + 2 <= select_limit();  // (Windows: a set holds FD_SETSIZE sockets)
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("select_echo_server",
+                   "Lesson 08: one thread serves many clients with select().");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .flag("--verbose", "print a line for every client that comes or goes");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const bool verbose = args.is_set("--verbose");
+
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(4096);
+    listener.set_non_blocking(true);
+    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say("select() watches descriptors below FD_SETSIZE = {}", select_limit());
+    raise_open_file_limit(65536);  // so that we reach FD_SETSIZE, not the file limit, first
+
+    std::map<Socket::native_handle_type, Client> clients;  // by handle: select() returns handles
+    std::array<char, 64 * 1024> buffer;
+
+    for (;;) {
+      // 1. The two lists: who may send us bytes, and to whom we owe bytes.
+      std::vector<Socket::native_handle_type> want_read{listener.native_handle()}, want_write;
+      for (const auto& [h, c] : clients) {
+        if (!c.eof && c.pending.size() < max_pending) want_read.push_back(h);
+        if (!c.pending.empty()) want_write.push_back(h);
+      }
+
+      // 2. Wait. select() returns the handles that are ready.
+      Selected ready = select(want_read, want_write, wait_forever);
+
+      for (auto h : ready.readable) {
+        if (h == listener.native_handle()) {
+          // 3. New clients, until accept() would block.
+          for (;;) {
+            std::error_code ec;
+            Accepted a = listener.accept(ec);
+            if (ec == std::errc::operation_would_block) break;
+            throw_if(ec, "accept");
+            if (!select_can_watch(a.socket, clients.size())) {
+              cli::say("refusing {}: select() cannot watch descriptor {}", a.peer.to_string(),
+                       a.socket.native_handle());
+              continue;  // `a` goes out of scope: closed
+            }
+            a.socket.set_non_blocking(true);
+            if (verbose) cli::say("connection from {}", a.peer.to_string());
+            Socket::native_handle_type key = a.socket.native_handle();
+            clients.emplace(key, Client(std::move(a.socket), a.peer));
+          }
+        } else {
+          read_from(clients.at(h), buffer);  // 4. a client sent bytes (or closed)
+        }
+      }
+      for (auto h : ready.writable)
+        if (auto it = clients.find(h); it != clients.end() && !it->second.done())
+          write_to(it->second);
+
+      // 5. Forget the clients that are done.
+      std::erase_if(clients, [&](const auto& entry) {
+        if (entry.second.done() && verbose) cli::say("closed {}", entry.second.peer.to_string());
+        return entry.second.done();
+      });
+    }
+    return 0;  // not reached: stop the server with Ctrl-C
+  });
+}

@@ -1,0 +1,330 @@
+// Lesson 09 — non-blocking I/O, timeouts and errors (`ctest -L lesson09 -V`).
+//
+// Part 1 (Lesson09Steps): each call and each error, caused in this process.
+// Part 2 (Lesson09Programs): connect_timeout, errors (incl. a naive program
+// dying of SIGPIPE) and nagle_demo (the 40 ms stall, measured, and its fixes).
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socklab/naive.hpp"
+#include "socklab/poll.hpp"
+#include "socklab/socklab.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using namespace std::chrono_literals;
+using socklab::test::Program;
+using socklab::test::Step;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+long long ms_since(Clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
+}
+
+Socket make_listener(bool reuse = false, std::uint16_t port = 0, int backlog = 4) {
+  Socket s = Socket::tcp();
+  s.set_reuse_address(reuse);
+  s.bind(Address::loopback(Family::ipv4, port));
+  s.listen(backlog);
+  return s;
+}
+
+// Starts a non-blocking connect(); true if it is under way (EINPROGRESS / EWOULDBLOCK).
+bool start_connect(Socket& s, const Address& to) {
+  s.set_non_blocking(true);
+  std::error_code ec;
+  s.connect(to, ec);
+  return ec == std::errc::operation_in_progress || ec == std::errc::operation_would_block;
+}
+
+bool writable_within(const Socket& s, std::chrono::milliseconds t) {
+  std::array<PollFd, 1> fds{PollFd{s.native_handle(), Events::out}};
+  return poll(fds, t) == 1;
+}
+
+// A listener whose accept queue is full and never accept()ed: Linux drops the
+// next SYN, so a connect() to it hangs in SYN_SENT — a host that does not answer.
+struct Unanswering {
+  Socket listener;
+  std::vector<Socket> fillers;
+};
+std::optional<Unanswering> unanswering_server() {
+  Unanswering u{make_listener(false, 0, 0), {}};
+  for (int i = 0; i < 8; ++i) {
+    Socket c = Socket::tcp();
+    if (!start_connect(c, u.listener.local_address())) return std::nullopt;
+    bool done = writable_within(c, 200ms);
+    u.fillers.push_back(std::move(c));
+    if (!done) return u;  // this SYN was dropped: the queue is full
+  }
+  return std::nullopt;  // the platform answers beyond the backlog (e.g. with RST)
+}
+
+// Closes the accepted side of a connection and waits (bounded) until the client
+// has seen it AND the RST that the next send provokes: then send() = EPIPE.
+void make_peer_vanish(Socket& client, Socket& server) {
+  server.accept().socket.close();
+  client.send("first");  // our kernel takes it; the peer's kernel answers with RST
+  std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
+  for (int i = 0; i < 20 && !has(fds[0].revents, Events::hangup | Events::error); ++i)
+    poll(fds, 100ms);
+  ASSERT_TRUE(has(fds[0].revents, Events::hangup | Events::error)) << "no RST within 2 s";
+}
+
+}  // namespace
+
+// --- Part 1: the calls and the errors ----------------------------------------------
+
+TEST(Lesson09Steps, Step1_NonBlockingConnectReturnsAtOnce) {
+  Step step(
+      1, 9, "set_non_blocking(true); connect()",
+      "EINPROGRESS: the handshake goes on; POLLOUT says it ended, SO_ERROR = 0 says it worked");
+  Socket server = make_listener();
+  Socket c = Socket::tcp();
+  ASSERT_TRUE(start_connect(c, server.local_address()));
+  ASSERT_TRUE(writable_within(c, 5s));
+  EXPECT_FALSE(c.pending_error()) << c.pending_error().message();
+  c.set_non_blocking(false);
+  EXPECT_EQ(c.peer_address(), server.local_address());
+}
+
+TEST(Lesson09Steps, Step2_SoErrorTellsARefusedConnect) {
+  Step step(2, 9, "non-blocking connect() to a closed port",
+            "also writable when it FAILED: only SO_ERROR tells ECONNREFUSED");
+  Socket bound = Socket::tcp();  // bound, not listening: connections are refused
+  bound.bind(Address::parse("127.0.0.1:0"));
+  Socket c = Socket::tcp();
+  std::error_code ec;
+  c.set_non_blocking(true);
+  c.connect(bound.local_address(), ec);
+  if (ec == std::errc::operation_in_progress || ec == std::errc::operation_would_block) {
+    ASSERT_TRUE(writable_within(c, 5s));
+    ec = c.pending_error();
+  }
+  EXPECT_EQ(ec, std::errc::connection_refused) << ec.message();
+}
+
+TEST(Lesson09Steps, Step3_ConnectTimeoutWhenNobodyAnswers) {
+  Step step(3, 9, "connect() + poll(POLLOUT, 300 ms) to a full backlog",
+            "the SYN is dropped: not writable in time = our own timeout, not 2 minutes");
+  auto silent = unanswering_server();
+  if (!silent) GTEST_SKIP() << "this platform answers connections beyond the backlog";
+  Socket c = Socket::tcp();
+  ASSERT_TRUE(start_connect(c, silent->listener.local_address()));
+  auto t0 = Clock::now();
+  EXPECT_FALSE(writable_within(c, 300ms));
+  EXPECT_GE(ms_since(t0), 250);
+}
+
+TEST(Lesson09Steps, Step4_RecvTimeout) {
+  Step step(4, 9, "setsockopt(SO_RCVTIMEO, 100 ms); recv()",
+            "a silent peer: recv() gives up with ETIMEDOUT instead of waiting forever");
+  SocketPair pair = tcp_pair();
+  pair.first.set_recv_timeout(100ms);
+  std::array<char, 8> buf;
+  std::error_code ec;
+  auto t0 = Clock::now();
+  pair.first.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+  EXPECT_GE(ms_since(t0), 80);
+}
+
+TEST(Lesson09Steps, Step5_WouldBlockIsNotAFailure) {
+  Step step(5, 9, "non-blocking recv() with nothing to read",
+            "EAGAIN/EWOULDBLOCK: try again later; the connection is fine");
+  SocketPair pair = tcp_pair();
+  pair.first.set_non_blocking(true);
+  std::array<char, 8> buf;
+  std::error_code ec;
+  pair.first.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::operation_would_block) << ec.message();
+  pair.second.send("ok");
+  ASSERT_TRUE(writable_within(pair.first, 1s));
+  std::array<PollFd, 1> fds{PollFd{pair.first.native_handle(), Events::in}};
+  ASSERT_EQ(poll(fds, 5s), 1u);
+  EXPECT_EQ(pair.first.recv(buf).bytes, 2u) << "the same socket works once data is there";
+}
+
+TEST(Lesson09Steps, Step6_RefusedNamesTheCallAndAHint) {
+  Step step(6, 9, "connect() to a port nobody listens on",
+            "ECONNREFUSED: the peer's kernel answered the SYN with RST");
+  Socket bound = Socket::tcp();
+  bound.bind(Address::parse("127.0.0.1:0"));
+  try {
+    Socket::tcp().connect(bound.local_address());
+    ADD_FAILURE() << "connect() should have been refused";
+  } catch (const Error& e) {
+    test::narrate(std::string("  ") + e.what());
+    EXPECT_EQ(e.code(), std::errc::connection_refused);
+    EXPECT_NE(std::string(e.what()).find("is the server running?"), std::string::npos);
+  }
+}
+
+TEST(Lesson09Steps, Step7_ResetByPeer) {
+  Step step(7, 9, "peer: SO_LINGER 0 + close(); us: recv()",
+            "ECONNRESET: the peer aborted; whatever was in flight is lost");
+  Socket server = make_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  Socket conn = server.accept().socket;
+  conn.set_linger(0s);
+  conn.close();
+  std::array<char, 8> buf;
+  std::error_code ec;
+  client.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
+}
+
+TEST(Lesson09Steps, Step8_BrokenPipeIsAnErrorNotADeath) {
+  Step step(8, 9, "send() after the peer has gone",
+            "EPIPE; the layer sends with MSG_NOSIGNAL, so this process lives (lesson's "
+            "errors --naive-sigpipe shows the death)");
+  Socket server = make_listener();
+  Socket client = Socket::tcp();
+  client.connect(server.local_address());
+  make_peer_vanish(client, server);
+  std::error_code ec;
+  client.send("second", ec);
+  EXPECT_EQ(ec, std::errc::broken_pipe) << ec.message();
+}
+
+TEST(Lesson09Steps, Step9_AddressInUseAfterARestartAndSoReuseAddr) {
+  Step step(9, 9, "restart a server while its old connection is in TIME_WAIT",
+            "without SO_REUSEADDR: EADDRINUSE; with it (in both runs): bind() works");
+  for (bool reuse : {false, true}) {
+    Socket server = make_listener(reuse);
+    std::uint16_t port = server.local_address().port();
+    {
+      Socket client = Socket::tcp();
+      client.connect(server.local_address());
+      server.accept().socket.close();  // the server closes first: its side -> TIME_WAIT
+      std::array<char, 8> buf;
+      EXPECT_TRUE(client.recv(buf).eof);
+    }
+    server.close();  // the server "stops"
+    Socket again = Socket::tcp();
+    again.set_reuse_address(reuse);
+    std::error_code ec;
+    again.bind(Address::loopback(Family::ipv4, port), ec);  // ... and "restarts"
+    test::narrate(std::string("  SO_REUSEADDR ") + (reuse ? "on" : "off") +
+                  ": bind() = " + (ec ? ec.message() : "ok"));
+    if (reuse)
+      EXPECT_FALSE(ec) << ec.message();
+    else
+      EXPECT_EQ(ec, std::errc::address_in_use) << "TIME_WAIT should hold the port";
+  }
+}
+
+// --- Part 2: the programs ----------------------------------------------------------
+
+TEST(Lesson09Programs, E2E1_ConnectTimeoutConnects) {
+  Step step(1, 6, "connect_timeout to a listening server", "connected in a few ms, exit 0");
+  Socket server = make_listener();
+  Program p = Program::start(
+      "connect_timeout",
+      {"--port", std::to_string(server.local_address().port()), "--timeout", "2000"});
+  auto line = p.read_line();
+  ASSERT_TRUE(line) << p.first_stderr_line();
+  EXPECT_EQ(line->rfind("connected to " + server.local_address().to_string(), 0), 0u) << *line;
+  EXPECT_EQ(p.wait().code, 0);
+}
+
+TEST(Lesson09Programs, E2E2_ConnectTimeoutRefused) {
+  Step step(2, 6, "connect_timeout to a closed port", "SO_ERROR = ECONNREFUSED, exit 1");
+  Socket bound = Socket::tcp();
+  bound.bind(Address::parse("127.0.0.1:0"));
+  Program p =
+      Program::start("connect_timeout", {"--port", std::to_string(bound.local_address().port())});
+  EXPECT_EQ(p.wait().code, 1);
+  EXPECT_NE(p.first_stderr_line().find("Connection refused"), std::string::npos) << p.stderr_text();
+}
+
+TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
+  Step step(3, 6, "connect_timeout --timeout 300 to a host that does not answer",
+            "gives up after 300 ms (a blocking connect() would wait 2+ minutes)");
+  auto silent = unanswering_server();
+  if (!silent) GTEST_SKIP() << "this platform answers connections beyond the backlog";
+  auto t0 = Clock::now();
+  Program p = Program::start(
+      "connect_timeout",
+      {"--port", std::to_string(silent->listener.local_address().port()), "--timeout", "300"});
+  auto exit = p.wait(10s);
+  long long ms = ms_since(t0);
+  test::narrate("  " + p.first_stderr_line() + " (after " + std::to_string(ms) + " ms)");
+  EXPECT_EQ(exit.code, 1);
+  EXPECT_NE(p.first_stderr_line().find("timed out"), std::string::npos) << p.stderr_text();
+  EXPECT_GE(ms, 250);
+  EXPECT_LT(ms, 5000);
+}
+
+TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
+  Step step(4, 6, "errors", "every error caused on purpose, with its message and cause");
+  Program p = Program::start("errors", {});
+  auto exit = p.wait();
+  EXPECT_EQ(exit.code, 0) << p.stderr_text();
+  const std::string& out = p.stdout_text();
+  for (const char* expected :
+       {"refused: connect(127.0.0.1:", "Connection refused", "reset: recv", "Connection reset",
+        "broken-pipe: send", "Broken pipe", "recv-timeout: recv", "timed out", "would-block: recv",
+        "would block", "in-use: bind(127.0.0.1:", "Address already in use",
+        "with SO_REUSEADDR: fine"})
+    EXPECT_NE(out.find(expected), std::string::npos) << "missing '" << expected << "' in:\n" << out;
+}
+
+TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
+  Step step(5, 6, "errors --show broken-pipe [--naive-sigpipe]",
+            "the pitfall: send() without MSG_NOSIGNAL kills the process; the fix lives on");
+  if (naive::sigpipe_signal() == 0)
+    GTEST_SKIP() << "this platform has no SIGPIPE (Windows): send() just fails";
+  Program naive_run = Program::start("errors", {"--show", "broken-pipe", "--naive-sigpipe"});
+  auto died = naive_run.wait();
+  test::narrate("  naive: killed by signal " + std::to_string(died.signal));
+  EXPECT_EQ(died.signal, naive::sigpipe_signal()) << "exit code " << died.code;
+  EXPECT_NE(naive_run.stdout_text().find("the naive way"), std::string::npos);
+  EXPECT_EQ(naive_run.stdout_text().find("Broken pipe"), std::string::npos)
+      << "it must not have lived to print the error";
+
+  Program fixed = Program::start("errors", {"--show", "broken-pipe"});
+  auto lived = fixed.wait();
+  EXPECT_TRUE(lived.exited_normally());
+  EXPECT_EQ(lived.code, 0);
+  EXPECT_NE(fixed.stdout_text().find("Broken pipe"), std::string::npos) << fixed.stdout_text();
+}
+
+// "MODE N round trips in T ms, median M ms" -> M
+double median_of(const std::string& out, const std::string& mode) {
+  auto line = out.find(mode + " ");
+  if (line == std::string::npos) return -1;
+  auto m = out.find("median ", line);
+  return m == std::string::npos ? -1 : std::stod(out.substr(m + 7));
+}
+
+TEST(Lesson09Programs, E2E6_NagleAndDelayedAckStallThenTheFixes) {
+  Step step(6, 6, "nagle_demo --rounds 6",
+            "small writes stall ~40 ms per reply (Nagle waits for the delayed ACK); "
+            "TCP_NODELAY or one write per message do not");
+  Program p = Program::start("nagle_demo", {"--rounds", "6"});
+  auto exit = p.wait();
+  ASSERT_EQ(exit.code, 0) << p.stderr_text();
+  const std::string& out = p.stdout_text();
+  test::narrate(out);
+  double small = median_of(out, "small-writes"), nodelay = median_of(out, "nodelay"),
+         whole = median_of(out, "whole");
+  ASSERT_GT(small, 0) << out;
+  ASSERT_GT(nodelay, 0) << out;
+  ASSERT_GT(whole, 0) << out;
+  EXPECT_GE(small, 20.0) << "the stall should be there (Linux: 40 ms delayed-ACK timer)";
+  EXPECT_LT(small, 1000.0);
+  EXPECT_LT(nodelay, small) << "TCP_NODELAY must not be slower";
+  EXPECT_LT(whole, small) << "one write per message must not be slower";
+  EXPECT_LT(nodelay, 10.0);
+  EXPECT_LT(whole, 10.0);
+}
