@@ -11,7 +11,7 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps configure build run test progress check-% clean format \
+.PHONY: help deps configure build run test progress check-% clean format test-windows \
         student-edition check-student-edition new-lesson \
         test-asan test-tsan test-valgrind test-faults fuzz
 
@@ -19,6 +19,7 @@ help:
 	@echo "socklab targets:"
 	@echo "  make run        build, then run the demo (echo server + client)"
 	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
+	@echo "  make test-windows  cross-build for Windows (mingw-w64), run all tests under Wine"
 	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01"
 	@echo "  make progress   which lessons pass, which step fails"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
@@ -52,6 +53,10 @@ run: build
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure $(CTEST_ARGS)
 
+# Windows: cross-build with mingw-w64 in build-windows/ and run ctest under Wine.
+test-windows:
+	JOBS=$(JOBS) WERROR=$(WERROR) CTEST_ARGS="$(CTEST_ARGS)" bash scripts/test-windows.sh build-windows
+
 check-%: build
 	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
 
@@ -80,7 +85,7 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-asan build-tsan build-fuzz
+	rm -rf $(BUILD) build-windows build-asan build-tsan build-fuzz
 
 # --- reliability gates (docs/reliability.md) -----------------------------------
 # Each sanitizer has its own build directory: instrumented and plain objects

@@ -73,7 +73,7 @@ class Program {
   std::unique_ptr<Impl> impl_;
 };
 
-/// Open descriptors (POSIX) / handles (Windows) of this process right now.
+/// Open descriptors (POSIX) / socket handles (Windows) of this process right now.
 int open_descriptor_count();
 
 /// Sets an environment variable for the programs started while it lives (they
