@@ -5,6 +5,7 @@
 
 #include <exception>
 
+#include "platform.hpp"
 #include "socklab/error.hpp"
 
 namespace socklab::cli {
@@ -137,6 +138,10 @@ Address host_port(std::string_view host, std::uint16_t port, Type type) {
   if (host.empty()) throw UsageError("--host must not be empty");
   // A name: ask getaddrinfo(), take its first answer.
   return Address::resolve(host, std::to_string(port), Family::unspecified, type).front();
+}
+
+bool is_terminal(std::FILE* stream) noexcept {
+  return sys::is_terminal(stream);
 }
 
 }  // namespace socklab::cli
