@@ -51,7 +51,9 @@ class Load {
       : target_(std::move(target)), msg_(std::move(message)), verify_(verify), reconnect_(reconnect) {}
 
   void open(Conn& c, Clock::time_point now) {
+    const bool answered = c.answered;  // kept across reconnects (connect mode)
     c = Conn{};
+    c.answered = answered;
     c.sock = Socket::tcp(target_.family());
     c.sock.set_non_blocking(true);
     c.sock.set_no_delay(true);  // a request/response protocol: never wait for Nagle
