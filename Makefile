@@ -52,7 +52,7 @@ check-%: build
 	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
 
 check-examples: build
-	cd $(BUILD) && ctest -L examples --output-on-failure $(CTEST_ARGS)
+	cd $(BUILD) && ctest -L '^example_' --output-on-failure $(CTEST_ARGS)
 
 # The benchmark (bench/run.sh, docs/performance.md). Asio is needed only here:
 # install it, re-run CMake so that it finds asio.hpp, build the servers, run.
