@@ -79,8 +79,23 @@ std::optional<fs::path> find_file(const Config& cfg, const std::string& relative
   return real;
 }
 
+// Closing after an error while the client may still be sending (a body we
+// refused, the rest of a long head): a close() with unread bytes makes the
+// kernel send RST, and the client may lose our error response with it (lesson
+// 10). So: shutdown(SHUT_WR) — our response and a FIN go out — then read and
+// drop what still comes, briefly and boundedly, and only then close.
+// (RFC 9112 §9.6 calls this a lingering close.)
+void linger_close(Socket& sock) {
+  std::error_code ec;
+  sock.shutdown(Shutdown::write, ec);
+  sock.set_recv_timeout(std::chrono::milliseconds(500), ec);
+  std::array<char, 16 * 1024> sink;
+  for (int i = 0; i < 64 && !ec; ++i)
+    if (sock.recv(sink, ec).eof) break;
+}
+
 // Serves one connection: requests until close, error or idle timeout.
-void serve(Socket sock, Address peer, const Config& cfg) {
+void serve(Socket& sock, const Address& peer, const Config& cfg) {
   sock.set_recv_timeout(cfg.idle);  // an idle keep-alive connection ends here
   sock.set_send_timeout(std::chrono::seconds(30));
   std::string buffer;
@@ -190,14 +205,16 @@ int main(int argc, char** argv) {
       });
       if (workers.size() >= max_clients) {  // busy: say so now rather than leave it hanging
         send_error(sock, 503, "too many connections, try again later", false);
+        linger_close(sock);  // (this blocks the accepting thread for at most 0.5 s)
         continue;
       }
       workers.push_back(std::async(std::launch::async, [&cfg, s = std::move(sock), peer]() mutable {
         try {
-          serve(std::move(s), peer, cfg);
+          serve(s, peer, cfg);
         } catch (const std::exception& e) {
           log(fmt::format("{}: {}", peer.to_string(), e.what()));
         }
+        linger_close(s);
       }));
     }
     workers.clear();  // joins them: the last connections finish first
