@@ -67,6 +67,25 @@ wait "$server_pid" || { echo "tour: the UDP echo server failed" >&2; exit 1; }
 server_pid=""
 wait  # the output relay
 
+banner "Lesson 06: TCP is a byte stream; framing finds the messages"
+echo "The tutorial's way (--framing raw): the client sends 'one' and 'two' with one"
+echo "send_all(), and the server's recv() sees ONE message 'onetwo'."
+start_server "$BIN/frame_server" --port 0 --once --framing raw
+"$BIN/frame_client" --port "$server_port" --framing raw one two | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
+server_pid=""
+wait
+echo "The same with a newline after each message (--framing line): two messages."
+start_server "$BIN/frame_server" --port 0 --once --framing line
+"$BIN/frame_client" --port "$server_port" --framing line one two | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
+server_pid=""
+wait
+
+banner "Lesson 07: listen(backlog) is a queue of finished handshakes"
+echo "Nobody calls accept(); clients connect anyway until the queue is full."
+"$BIN/backlog_demo" --backlog 1 --clients 3 | sed 's/^/  /'
+
 banner "Lesson 08: one thread, many sockets (poll)"
 echo "One thread serves 200 clients at once: poll() says which sockets are ready."
 start_server "$BIN/poll_echo_server" --port 0 --exit-after 200

@@ -52,18 +52,12 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address server = cli::host_port(args.get("--host"), args.port());
-    long timeout_ms = 0;
-    try {
-      timeout_ms = std::stol(args.get("--timeout"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--timeout needs a number of milliseconds");
-    }
-    if (timeout_ms <= 0) throw cli::UsageError("--timeout must be positive");
+    const auto timeout = args.milliseconds("--timeout");
 
     // 1. socket(): a TCP socket of the server address's family.
     Socket sock = Socket::tcp(server.family());
     // A server that never answers must not hang us: recv() gives up after this.
-    sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+    sock.set_recv_timeout(timeout);
 
     // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
     // SOLUTION-BEGIN: TODO(step 2): connect() `sock` to `server` (man 2 connect).

@@ -33,21 +33,14 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address server = cli::host_port(args.get("--host"), args.port(), Type::datagram);
-    long timeout_ms = 0, tries = 0;
-    try {
-      timeout_ms = std::stol(args.get("--timeout"));
-      tries = std::stol(args.get("--tries"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--timeout and --tries need numbers");
-    }
-    if (timeout_ms <= 0 || tries < 1 || tries > 100)
-      throw cli::UsageError("--timeout must be positive and --tries from 1 to 100");
+    const auto reply_timeout = args.milliseconds("--timeout");
+    const long long tries = args.integer("--tries", 1, 100);
     if (args.words().empty()) throw cli::UsageError("give at least one MESSAGE");
 
     // 1. socket(AF_INET, SOCK_DGRAM), and a receive timeout: a lost datagram
     //    must not leave us waiting in recvfrom() forever.
     Socket udp = Socket::udp(server.family());
-    udp.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+    udp.set_recv_timeout(reply_timeout);
 
     // 2. connect(): no packet is sent; the kernel remembers the peer (see above).
     udp.connect(server);
@@ -59,7 +52,7 @@ int main(int argc, char** argv) {
       std::string reply;
       bool answered = false;
       std::error_code timeout;
-      for (long attempt = 1; attempt <= tries && !answered; ++attempt) {
+      for (long long attempt = 1; attempt <= tries && !answered; ++attempt) {
         // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
         udp.send(request);
 
@@ -71,7 +64,7 @@ int main(int argc, char** argv) {
           ReceivedFrom got = udp.recv_from(buffer, ec);
           if (ec == std::errc::timed_out) {
             timeout = ec;
-            cli::say("no reply within {} ms (try {} of {})", timeout_ms, attempt, tries);
+            cli::say("no reply within {} ms (try {} of {})", reply_timeout.count(), attempt, tries);
             break;  // send again, if tries are left
           }
           // ECONNREFUSED lands here: the ICMP error of an earlier send().

@@ -31,14 +31,7 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address server = cli::host_port(args.get("--host"), args.port());
-    long timeout_ms = 0;
-    try {
-      timeout_ms = std::stol(args.get("--timeout"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--timeout needs a number of milliseconds");
-    }
-    if (timeout_ms <= 0) throw cli::UsageError("--timeout must be positive");
-    const auto timeout = std::chrono::milliseconds(timeout_ms);
+    const auto timeout = args.milliseconds("--timeout");
     auto start = Clock::now();
 
     // 1. Non-blocking connect(): starts the handshake and returns at once.

@@ -81,13 +81,7 @@ int main(int argc, char** argv) {
       .option("--rounds", "N", "8", "request/reply round trips per mode");
 
   return cli::run(argc, argv, args, [&] {
-    int rounds = 0;
-    try {
-      rounds = std::stoi(args.get("--rounds"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--rounds needs a number");
-    }
-    if (rounds < 1 || rounds > 1000) throw cli::UsageError("--rounds must be 1..1000");
+    const int rounds = static_cast<int>(args.integer("--rounds", 1, 1000));
     std::vector<std::string> modes{args.get("--mode")};
     if (modes[0] == "all") modes = {"small-writes", "nodelay", "whole"};
     for (const std::string& mode : modes) {

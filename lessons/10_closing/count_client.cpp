@@ -44,14 +44,8 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address address = cli::host_port(args.get("--host"), args.port());
-    std::size_t n = 0;
-    long timeout_ms = 0;
-    try {
-      n = std::stoul(args.get("--bytes"));
-      timeout_ms = std::stol(args.get("--timeout"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--bytes and --timeout need numbers");
-    }
+    const auto n = static_cast<std::size_t>(args.integer("--bytes", 0, 1LL << 30));
+    const auto timeout = args.milliseconds("--timeout");
     std::string upload;
     if (n > 0) {
       upload = generated(n);
@@ -62,7 +56,7 @@ int main(int argc, char** argv) {
     }
 
     Socket sock = Socket::tcp(address.family());
-    sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
+    sock.set_recv_timeout(timeout);
     sock.connect(address);
     cli::say("uploading {} bytes", upload.size());
 

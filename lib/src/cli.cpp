@@ -103,6 +103,31 @@ std::uint16_t Parser::port(std::string_view name) const {
   return p;
 }
 
+long long Parser::integer(std::string_view name, long long min, long long max) const {
+  const std::string text = get(name);
+  long long value = 0;
+  bool ok = !text.empty() && text.size() <= 18;
+  std::size_t i = 0;
+  bool negative = ok && text[0] == '-';
+  if (negative) i = 1;
+  ok = ok && i < text.size();
+  for (; ok && i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9')
+      ok = false;
+    else
+      value = value * 10 + (text[i] - '0');
+  }
+  if (negative) value = -value;
+  if (!ok || value < min || value > max)
+    throw UsageError(
+        fmt::format("{} '{}': expected a whole number from {} to {}", name, text, min, max));
+  return value;
+}
+
+std::chrono::milliseconds Parser::milliseconds(std::string_view name) const {
+  return std::chrono::milliseconds(integer(name, 1, 24LL * 3600 * 1000));
+}
+
 std::string Parser::help() const {
   std::string out = fmt::format("{}\n\nusage: {} [options]", summary_, program_);
   if (takes_positionals_) out += fmt::format(" [{}...]", positional_name_);

@@ -85,6 +85,8 @@ class SocklabCategory final : public std::error_category {
         return "Line too long";
       case errc::not_open:
         return "The socket is not open";
+      case errc::frame_too_large:
+        return "Frame larger than the maximum size";
     }
     return fmt::format("socklab error {}", code);
   }
@@ -163,6 +165,8 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
   if (ec == resolve_errc::try_again) return "is the name server reachable?";
   if (ec == errc::invalid_address) return "expected e.g. 127.0.0.1:8888 or [::1]:8888";
   if (ec == errc::invalid_port) return "a port is a whole number from 0 to 65535";
+  if (ec == errc::frame_too_large)
+    return "the length header claims too much; is the peer speaking this protocol?";
   return {};
 }
 

@@ -92,3 +92,25 @@ TEST(Cli, HostPortParsesNumbersAndResolvesNames) {
   EXPECT_TRUE(cli::host_port("localhost", 80).is_loopback());
   EXPECT_THROW(cli::host_port("no.such.host.invalid", 80), Error);
 }
+
+TEST(Cli, IntegersAndMillisecondsAreStrict) {
+  cli::Parser p("prog", "A test program.");
+  p.option("--n", "N", "0", "a number").option("--timeout", "MS", "500", "a timeout");
+  Argv a({"prog", "--n", "-3"});
+  ASSERT_TRUE(p.parse(a.argc(), a.argv()));
+  EXPECT_EQ(p.integer("--n", -5, 5), -3);
+  EXPECT_EQ(p.milliseconds("--timeout"), std::chrono::milliseconds(500));
+  EXPECT_THROW(p.integer("--n", 0, 5), cli::UsageError);  // out of range
+  for (const char* bad : {"12abc", "", "-", "1.5", " 1", "99999999999999999999"}) {
+    cli::Parser q("prog", "A test program.");
+    q.option("--timeout", "MS", "500", "a timeout");
+    Argv b({"prog", "--timeout", bad});
+    ASSERT_TRUE(q.parse(b.argc(), b.argv()));
+    EXPECT_THROW(q.milliseconds("--timeout"), cli::UsageError) << "'" << bad << "'";
+  }
+  cli::Parser zero("prog", "A test program.");
+  zero.option("--timeout", "MS", "0", "a timeout");
+  Argv c({"prog"});
+  ASSERT_TRUE(zero.parse(c.argc(), c.argv()));
+  EXPECT_THROW(zero.milliseconds("--timeout"), cli::UsageError) << "0 ms is not a timeout";
+}

@@ -11,6 +11,7 @@
 //   }
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -50,6 +51,10 @@ class Parser {
   std::string get(std::string_view name) const;
   bool is_set(std::string_view name) const;  ///< a flag, or an option given explicitly
   std::uint16_t port(std::string_view name = "--port") const;
+  /// A whole number in [min, max]; "12abc", "", "-" or out of range is a UsageError.
+  long long integer(std::string_view name, long long min, long long max) const;
+  /// A positive number of milliseconds (e.g. --timeout 500).
+  std::chrono::milliseconds milliseconds(std::string_view name) const;
   const std::vector<std::string>& words() const noexcept { return words_; }
 
   const std::string& program() const noexcept { return program_; }
@@ -84,10 +89,12 @@ Address host_port(std::string_view host, std::uint16_t port, Type type = Type::s
 bool is_terminal(std::FILE* stream) noexcept;
 
 /// fmt::print + newline + flush: output reaches a pipe (a test, a script) at once.
+/// The line is written with one call, so lines said by several threads never mix.
 template <typename... Args>
 void say(fmt::format_string<Args...> format, Args&&... args) {
-  fmt::print(format, std::forward<Args>(args)...);
-  std::fputc('\n', stdout);
+  std::string line = fmt::format(format, std::forward<Args>(args)...);
+  line += '\n';
+  std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
 

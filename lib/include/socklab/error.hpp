@@ -12,7 +12,7 @@
 //   ec == std::errc::connection_refused
 //
 // Name lookups fail with socklab::resolve_errc, and the layer's own checks (a
-// bad address string, a peer that closed too early, a line that is too long)
+// bad address string, a peer that closed too early, a line or a frame that is too long)
 // fail with socklab::errc.
 #pragma once
 
@@ -29,6 +29,7 @@ enum class errc {
   unexpected_eof,       ///< the peer closed before all expected bytes arrived
   line_too_long,        ///< a line reader saw more bytes than its maximum without '\n'
   not_open,             ///< the Socket holds no open socket (moved from, or closed)
+  frame_too_large,      ///< a length-prefixed frame claims more bytes than the maximum
 };
 
 /// Name-lookup failures (getaddrinfo), normalised so they read the same everywhere.

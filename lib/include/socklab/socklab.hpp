@@ -4,5 +4,6 @@
 #include "socklab/address.hpp"
 #include "socklab/cli.hpp"
 #include "socklab/error.hpp"
+#include "socklab/frame.hpp"
 #include "socklab/io.hpp"
 #include "socklab/socket.hpp"

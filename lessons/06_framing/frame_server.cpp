@@ -1,0 +1,133 @@
+// Lesson 06 — the byte stream and framing: a server that finds messages three ways.
+//
+// TCP delivers bytes, not messages: one send() can arrive as several recv()s and
+// several send()s as one recv(). The tutorial's server (lesson 01) does
+//
+//   data = client_socket.recv(1024)        # "one message"... or half of one, or two
+//   print(data.decode())                   # fails if a UTF-8 character was cut in half
+//
+// --framing raw     that, on purpose: each recv() is taken as one message and
+//                   decoded (checked) as UTF-8. Run it to see both bugs.
+// --framing line    one message per line: LineReader cuts the stream at '\n'.
+// --framing length  a 4-byte big-endian length, then the message: FrameReader.
+//
+// For each message it prints `message N (B bytes): TEXT` and replies `#N: TEXT`
+// in the same framing. Pair it with frame_client. Docs: docs/lessons/06-framing.md
+#include <socklab/socklab.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+using namespace socklab;
+
+// What Python's bytes.decode() checks: every character complete and well formed.
+// (Simplified: overlong forms and surrogates are not rejected; see the docs.)
+bool is_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : c >> 5 == 0x6 ? 2 : c >> 4 == 0xE ? 3 : c >> 3 == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;  // a bad lead byte, or cut off
+    for (std::size_t k = 1; k < len; ++k)
+      if (static_cast<unsigned char>(s[i + k]) >> 6 != 0x2) return false;
+    i += len;
+  }
+  return true;
+}
+
+// The tutorial's loop: one recv() = one message. Wrong, and here to show it.
+void serve_raw(Socket& client, std::size_t recv_size) {
+  std::vector<char> buffer(recv_size);
+  for (int n = 1;; ++n) {
+    Received chunk = client.recv(buffer);  // recv(1024): whatever has arrived, up to 1024
+    if (chunk.eof) return;
+    std::string_view data(buffer.data(), chunk.bytes);
+    if (!is_utf8(data))
+      // Python's data.decode() raises UnicodeDecodeError here, and the tutorial's
+      // server dies. So does this one: the message is one clear line on stderr.
+      throw std::runtime_error(fmt::format(
+          "message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut "
+          "in half?); Python's data.decode() raises UnicodeDecodeError here",
+          n, chunk.bytes));
+    cli::say("message {} ({} bytes): {}", n, chunk.bytes, data);
+    send_all(client, fmt::format("#{}: {}\n", n, data));
+  }
+}
+
+// Newline framing: a message ends at '\n'. LineReader keeps what follows a
+// line for the next call, and refuses a line longer than max_size.
+void serve_lines(Socket& client, std::size_t max_size) {
+  LineReader lines(client, max_size);
+  for (int n = 1; auto line = lines.read_line(); ++n) {
+    cli::say("message {} ({} bytes): {}", n, line->size(), *line);
+    send_all(client, fmt::format("#{}: {}\n", n, *line));
+  }
+}
+
+// Length framing: 4 bytes of length, then exactly that many bytes. Any byte may
+// be in a message, '\n' too; a claimed length above max_size is an error.
+void serve_frames(Socket& client, std::size_t max_size) {
+  FrameReader frames(client, max_size);
+  for (int n = 1; auto message = frames.read_frame(); ++n) {
+    cli::say("message {} ({} bytes): {}", n, message->size(), *message);
+    send_frame(client, fmt::format("#{}: {}", n, *message));
+  }
+}
+
+std::size_t size_option(const cli::Parser& args, std::string_view name) {
+  std::string text = args.get(name);
+  std::size_t used = 0, value = 0;
+  try {
+    value = std::stoul(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value == 0 || value > 64 * 1024 * 1024)
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a number of bytes, 1..67108864", name, text));
+  return value;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("frame_server", "Lesson 06: finding messages in a TCP byte stream.");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--framing", "KIND", "line", "raw (the tutorial's recv(1024)), line or length")
+      .option("--recv-size", "BYTES", "1024", "raw: the size of each recv()")
+      .option("--max-size", "BYTES", "65536", "line/length: the largest message accepted")
+      .flag("--once", "serve one client, then exit");
+
+  return cli::run(argc, argv, args, [&] {
+    const std::string framing = args.get("--framing");
+    if (framing != "raw" && framing != "line" && framing != "length")
+      throw cli::UsageError("--framing: expected raw, line or length");
+    const std::size_t recv_size = size_option(args, "--recv-size");
+    const std::size_t max_size = size_option(args, "--max-size");
+    Address address = cli::host_port(args.get("--host"), args.port());
+
+    // socket(), bind(), listen(): as in lesson 01.
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(5);
+    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say("framing: {}", framing);
+
+    do {
+      auto [client, peer] = listener.accept();
+      cli::say("connection from {}", peer.to_string());
+      try {
+        if (framing == "raw") serve_raw(client, recv_size);
+        if (framing == "line") serve_lines(client, max_size);
+        if (framing == "length") serve_frames(client, max_size);
+      } catch (const Error& e) {
+        // A peer that breaks the framing (too long, cut off) loses its connection,
+        // not the server: after such an error we can no longer find the next message.
+        fmt::print(stderr, "frame_server: client {}: {}\n", peer.to_string(), e.what());
+      }
+      client.close();
+      cli::say("closed {}", peer.to_string());
+    } while (!args.is_set("--once"));
+    return 0;
+  });
+}

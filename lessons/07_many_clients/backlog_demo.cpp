@@ -1,0 +1,95 @@
+// Lesson 07 — serving many clients, 4 of 4: what listen(backlog) really is.
+//
+// The tutorial says listen(5) sets "the maximum number of connections". It does
+// not. After listen(), the KERNEL answers SYNs and completes handshakes on its
+// own; finished connections wait in the accept queue until the program calls
+// accept(). The backlog is the length of that queue. This demo never calls
+// accept() until the end: clients connect anyway, and even send data, until the
+// queue is full — then the next client's connect() gets no answer (Linux drops
+// its SYN, and the client would retry it for a while; Windows refuses it).
+//
+// Docs: docs/lessons/07-many-clients.md
+#include <socklab/socklab.hpp>
+#include <socklab/tcp_state.hpp>
+
+#include <array>
+#include <chrono>
+#include <string>
+#include <vector>
+
+using namespace socklab;
+
+int whole_number(const cli::Parser& args, std::string_view name, int min) {
+  std::string text = args.get(name);
+  std::size_t used = 0;
+  int value = -1;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < min || value > 10000)
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
+  return value;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("backlog_demo",
+                   "Lesson 07: clients connect before accept(), up to the backlog.");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "0", "TCP port; 0 lets the kernel pick a free one")
+      .option("--backlog", "N", "2", "the listen() backlog")
+      .option("--clients", "N", "4", "how many clients try to connect")
+      .option("--wait-ms", "MS", "300", "how long a client's connect() may take");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const int backlog = whole_number(args, "--backlog", 0);
+    const int clients = whole_number(args, "--clients", 1);
+    const int wait_ms = whole_number(args, "--wait-ms", 1);
+
+    // 1. socket(), bind(), listen(backlog) — and then NO accept() for a while.
+    Socket listener = Socket::tcp(address.family());
+    listener.bind(address);
+    listener.listen(backlog);
+    Address where = listener.local_address();
+    cli::say("listening on {}", where.to_string());
+    cli::say("listen(backlog={}); nobody calls accept() yet", backlog);
+
+    // 2. The clients connect one after another. A blocking connect() returns when
+    //    the handshake is done; SO_SNDTIMEO bounds how long it may wait (Linux).
+    std::vector<Socket> connected;
+    for (int k = 1; k <= clients; ++k) {
+      Socket c = Socket::tcp(where.family());
+      c.set_send_timeout(std::chrono::milliseconds(wait_ms));
+      std::error_code ec;
+      c.connect(where, ec);
+      if (ec == std::errc::connection_refused) {  // Windows: a full queue answers with RST
+        cli::say("client {}: connect() refused: the accept queue is full", k);
+        continue;
+      }
+      if (ec) {  // Linux: the SYN was dropped, connect() is still waiting (and would retry)
+        cli::say("client {}: no answer after {} ms ({}): the accept queue is full", k, wait_ms,
+                 ec.message());
+        continue;  // closing the socket abandons the attempt
+      }
+      std::error_code state_ec;  // TCP_INFO: Linux only; elsewhere "?"
+      TcpState state = tcp_state(c, state_ec);
+      send_all(c, fmt::format("hello from client {}", k));  // data can wait in the queue too
+      cli::say("client {}: connected, state {}, sent a hello; not accept()ed yet", k,
+               to_string(state));
+      connected.push_back(std::move(c));
+    }
+
+    // 3. Now accept() them: each comes out of the queue with its data waiting.
+    for (std::size_t i = 0; i < connected.size(); ++i) {
+      auto [conn, peer] = listener.accept();
+      std::array<char, 64> buffer;
+      Received got = conn.recv(buffer);
+      cli::say("accept() -> {}, which had sent: {}", peer.to_string(),
+               std::string_view(buffer.data(), got.bytes));
+    }
+    cli::say("{} of {} clients got through a backlog of {}", connected.size(), clients, backlog);
+    return 0;
+  });
+}

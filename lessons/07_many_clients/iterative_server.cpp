@@ -1,0 +1,67 @@
+// Lesson 07 — serving many clients, 1 of 4: the iterative server (the tutorial's).
+//
+// The tutorial's server is a loop: accept() one client, talk to it until it
+// leaves, then accept() the next. While it talks to client A, client B can
+// connect (the kernel completes B's handshake and queues it, see backlog_demo)
+// and send its request — but nobody reads it until A leaves. One idle client
+// starves everybody else.
+//
+// The protocol of all of lesson 07's servers: each line "X" gets "echo: X".
+// Docs: docs/lessons/07-many-clients.md
+#include <socklab/socklab.hpp>
+
+#include <string>
+
+using namespace socklab;
+
+// Talks to one client until it closes the connection.
+void serve(Socket& client, const Address& peer) {
+  try {
+    LineReader lines(client);
+    while (auto line = lines.read_line()) send_all(client, "echo: " + *line + "\n");
+  } catch (const Error& e) {
+    fmt::print(stderr, "iterative_server: client {}: {}\n", peer.to_string(), e.what());
+  }
+  cli::say("closed {}", peer.to_string());
+}
+
+int whole_number(const cli::Parser& args, std::string_view name, int min) {
+  std::string text = args.get(name);
+  std::size_t used = 0;
+  int value = -1;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < min || value > 10000)
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
+  return value;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("iterative_server", "Lesson 07: one client at a time (and why that starves).");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--backlog", "N", "5", "listen() backlog: finished handshakes waiting for accept()")
+      .option("--max-clients", "N", "0", "exit after serving N clients (0 = never)");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const int backlog = whole_number(args, "--backlog", 0);
+    const int max_clients = whole_number(args, "--max-clients", 0);
+
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(backlog);
+    cli::say("listening on {}", listener.local_address().to_string());
+
+    for (int served = 0; max_clients == 0 || served < max_clients; ++served) {
+      auto [client, peer] = listener.accept();
+      cli::say("connection from {}", peer.to_string());
+      serve(client, peer);  // <- everyone else waits here, however long this takes
+    }
+    return 0;
+  });
+}

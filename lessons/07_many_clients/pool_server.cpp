@@ -1,0 +1,137 @@
+// Lesson 07 — serving many clients, 3 of 4: a bounded thread pool.
+//
+// A fixed number of worker threads and a queue of fixed size between them and
+// the accepting thread:
+//
+//   accept() --> [ queue: at most --queue connections ] --> --workers threads
+//
+// Memory and threads stay bounded however many clients come. When every worker
+// is busy the next clients wait in the queue (connected, but unanswered). When
+// the queue is full too, the server must say no: this one accept()s the client,
+// sends "busy: ..." and closes — a clear answer at once, instead of leaving it
+// hanging. (The other choice: stop calling accept(); then clients pile up in the
+// listen() backlog, and when that is full the kernel drops their SYNs.)
+//
+// Docs: docs/lessons/07-many-clients.md
+#include <socklab/socklab.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+using namespace socklab;
+
+// Accepted connections waiting for a worker; at most `capacity` of them.
+class ConnectionQueue {
+ public:
+  explicit ConnectionQueue(std::size_t capacity) : capacity_(capacity) {}
+
+  // Called by the accepting thread. Never waits: false means "full".
+  bool try_push(Accepted& connection) {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= capacity_) return false;
+    queue_.push_back(std::move(connection));
+    ready_.notify_one();
+    return true;
+  }
+  // Called by the workers: waits for a connection; nullopt once closed and empty.
+  std::optional<Accepted> pop() {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    Accepted next = std::move(queue_.front());
+    queue_.pop_front();
+    return next;
+  }
+  // No more connections will come: the workers finish the queue, then stop.
+  void close() {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+    ready_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<Accepted> queue_;
+  std::size_t capacity_;
+  bool closed_ = false;
+};
+
+void serve(Socket& client, const Address& peer) {
+  try {
+    LineReader lines(client);
+    while (auto line = lines.read_line()) send_all(client, "echo: " + *line + "\n");
+  } catch (const Error& e) {
+    fmt::print(stderr, "pool_server: client {}: {}\n", peer.to_string(), e.what());
+  }
+  cli::say("closed {}", peer.to_string());
+}
+
+int whole_number(const cli::Parser& args, std::string_view name, int min) {
+  std::string text = args.get(name);
+  std::size_t used = 0;
+  int value = -1;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < min || value > 10000)
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
+  return value;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("pool_server", "Lesson 07: a fixed pool of worker threads and a bounded queue.");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--workers", "N", "4", "worker threads: clients served at the same time")
+      .option("--queue", "N", "16", "connections that may wait for a worker")
+      .option("--max-clients", "N", "0", "accept N clients, finish them, exit (0 = never)");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const int workers = whole_number(args, "--workers", 1);
+    const int capacity = whole_number(args, "--queue", 0);
+    const int max_clients = whole_number(args, "--max-clients", 0);
+
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(64);
+    cli::say("listening on {}", listener.local_address().to_string());
+
+    // The workers: each takes the next connection from the queue and serves it.
+    ConnectionQueue queue(static_cast<std::size_t>(capacity));
+    std::vector<std::jthread> pool;  // a jthread joins when destroyed
+    for (int w = 1; w <= workers; ++w)
+      pool.emplace_back([&queue, w] {
+        while (auto job = queue.pop()) {
+          cli::say("worker {} serves {}", w, job->peer.to_string());
+          serve(job->socket, job->peer);
+        }
+      });
+
+    for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
+      Accepted connection = listener.accept();
+      std::string peer = connection.peer.to_string();
+      if (queue.try_push(connection)) {
+        cli::say("connection from {}: queued", peer);
+      } else {
+        // Full: say so and close, rather than keep a client waiting unanswered.
+        std::error_code ignored;  // it may be gone already; that is fine
+        send_all(connection.socket, "busy: all workers are busy and the queue is full\n", ignored);
+        connection.socket.close(ignored);
+        cli::say("connection from {}: turned away (queue full)", peer);
+      }
+    }
+    queue.close();  // the workers serve what is queued, then return
+    pool.clear();   // joins them
+    return 0;
+  });
+}

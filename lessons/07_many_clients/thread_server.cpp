@@ -1,0 +1,81 @@
+// Lesson 07 — serving many clients, 2 of 4: one thread per connection.
+//
+// The fix for the iterative server's starvation: accept() a client, hand it to
+// a new thread, and go straight back to accept(). Each client has its own
+// thread blocked in its own recv(), so an idle client blocks only itself.
+//
+// The price: one thread (a stack of megabytes, a scheduler entry) per client,
+// with no upper bound — 10,000 idle clients are 10,000 threads, and a burst of
+// connections can exhaust memory or the thread limit. pool_server bounds it;
+// lesson 08 serves them all from one thread.
+//
+// Docs: docs/lessons/07-many-clients.md
+#include <socklab/socklab.hpp>
+
+#include <chrono>
+#include <future>
+#include <string>
+#include <vector>
+
+using namespace socklab;
+using namespace std::chrono_literals;
+
+// Runs on its own thread: talks to one client until it closes the connection.
+// The Socket is moved in, so the thread owns it and closes it when done.
+void serve(Socket client, Address peer) {
+  try {
+    LineReader lines(client);
+    while (auto line = lines.read_line()) send_all(client, "echo: " + *line + "\n");
+  } catch (const Error& e) {
+    fmt::print(stderr, "thread_server: client {}: {}\n", peer.to_string(), e.what());
+  }
+  cli::say("closed {}", peer.to_string());
+}
+
+int whole_number(const cli::Parser& args, std::string_view name, int min) {
+  std::string text = args.get(name);
+  std::size_t used = 0;
+  int value = -1;
+  try {
+    value = std::stoi(text, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != text.size() || value < min || value > 10000)
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
+  return value;
+}
+
+int main(int argc, char** argv) {
+  cli::Parser args("thread_server", "Lesson 07: a thread per connection.");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--max-clients", "N", "0",
+              "accept N clients, wait until all have left, exit (0 = never)");
+
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const int max_clients = whole_number(args, "--max-clients", 0);
+
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(64);
+    cli::say("listening on {}", listener.local_address().to_string());
+
+    // One std::async(launch::async) = one new thread. Its future joins the
+    // thread when destroyed, so no thread outlives main() (none is detached).
+    std::vector<std::future<void>> threads;
+    for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
+      auto [client, peer] = listener.accept();
+      // Join the threads whose clients have left: a long-running server must not
+      // collect finished threads forever.
+      std::erase_if(threads, [](auto& t) { return t.wait_for(0s) == std::future_status::ready; });
+      threads.push_back(std::async(std::launch::async, serve, std::move(client), peer));
+      cli::say("connection from {} ({} threads serving)", peer.to_string(), threads.size());
+    }
+    cli::say("accepted {} clients; waiting for them to leave", max_clients);
+    threads.clear();  // joins every thread
+    return 0;
+  });
+}
