@@ -259,11 +259,7 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     auto number = [&](std::string_view name) {
-      try {
-        return static_cast<std::size_t>(std::stoull(args.get(name)));
-      } catch (const std::exception&) {
-        throw cli::UsageError(fmt::format("{} needs a number", name));
-      }
+      return static_cast<std::size_t>(args.integer(name, 1, 1LL << 40));
     };
     Address address = cli::host_port(args.get("--host"), args.port());
     Socket listener = Socket::tcp(address.family());
@@ -274,7 +270,7 @@ int main(int argc, char** argv) {
     cli::say("listening on {}", listener.local_address().to_string());
     raise_open_file_limit(65536);
     ChatServer server(number("--max-line"), number("--max-queue"),
-                      std::chrono::milliseconds(number("--grace-ms")));
+                      args.milliseconds("--grace-ms"));
     server.run(listener, args.is_set("--exit-when-empty"));
     return 0;
   });

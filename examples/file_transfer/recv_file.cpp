@@ -110,11 +110,7 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Options opt{args.get("--dir"), args.is_set("--overwrite"), 0};
-    try {
-      opt.max_size = std::stoull(args.get("--max-size"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--max-size needs a number of bytes");
-    }
+    opt.max_size = static_cast<std::uint64_t>(args.integer("--max-size", 0, 1LL << 50));
     if (!fs::is_directory(opt.dir))
       throw cli::UsageError(fmt::format("--dir {}: not a directory", opt.dir.string()));
     Address address = cli::host_port(args.get("--host"), args.port());

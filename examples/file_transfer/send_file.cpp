@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     if (kind != "bar" && kind != "lines" && kind != "none")
       throw cli::UsageError("--progress: expected bar, lines, none or auto");
     std::uint64_t corrupt_at = UINT64_MAX;
-    if (!args.get("--corrupt-byte").empty()) corrupt_at = std::stoull(args.get("--corrupt-byte"));
+    if (!args.get("--corrupt-byte").empty())
+      corrupt_at = static_cast<std::uint64_t>(args.integer("--corrupt-byte", 0, 1LL << 62));
 
     std::ifstream file(path, std::ios::binary);
     std::error_code fs_ec;

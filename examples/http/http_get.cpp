@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
     if (!address.is_loopback())
       throw cli::UsageError(fmt::format("{} is not a loopback address: this client stays on this machine",
                                         address.ip()));
-    const std::size_t max_bytes = std::stoull(args.get("--max-bytes"));
+    const auto max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 1, 1LL << 40));
 
     Socket sock = Socket::tcp(address.family());
     sock.connect(address);

@@ -170,12 +170,8 @@ int main(int argc, char** argv) {
       .option("--exit-after", "N", "0", "exit after N connections have been served (0 = never)");
 
   return cli::run(argc, argv, args, [&] {
-    auto number = [&](std::string_view name) {
-      try {
-        return std::stoull(args.get(name));
-      } catch (const std::exception&) {
-        throw cli::UsageError(fmt::format("{} needs a number", name));
-      }
+    auto number = [&](std::string_view name, long long min = 1) {
+      return static_cast<std::size_t>(args.integer(name, min, 1LL << 40));
     };
     Config cfg;
     std::error_code ec;
@@ -184,9 +180,9 @@ int main(int argc, char** argv) {
       throw cli::UsageError(fmt::format("--root {}: not a directory", args.get("--root")));
     cfg.max_head = number("--max-head");
     cfg.max_body = number("--max-body");
-    cfg.idle = std::chrono::milliseconds(number("--idle-ms"));
+    cfg.idle = args.milliseconds("--idle-ms");
     const std::size_t max_clients = number("--max-clients");
-    const std::size_t exit_after = number("--exit-after");
+    const std::size_t exit_after = number("--exit-after", 0);
 
     Address address = cli::host_port(args.get("--host"), args.port());
     Socket listener = Socket::tcp(address.family());
