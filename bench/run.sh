@@ -136,20 +136,24 @@ echo
 echo "bench: poll_echo_server holding $IDLE idle connections"
 start_server poll_echo_server
 rss() { awk '/VmRSS/ { print $2 }' "/proc/$1/status"; }
+slab() { awk '/^Slab:/ { print $2 }' /proc/meminfo; }
 tcp_mem() { awk '/^TCP:/ { for (i = 1; i < NF; i++) if ($i == "mem") print $(i + 1) }' /proc/net/sockstat; }
-rss_before=$(rss "$server_pid") mem_before=$(tcp_mem)
+rss_before=$(rss "$server_pid") mem_before=$(tcp_mem) slab_before=$(slab)
 "$BIN/idle_clients" --port "$port" --clients "$IDLE" --hold-ms 2000 >"$tmp/idle.out" 2>&1 &
 idle_pid=$!
 i=0
 until grep -q '^connected' "$tmp/idle.out" 2>/dev/null || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.1; done
 sleep 1  # let the server's accept loop catch up with the last handshakes
 fds=$(ls "/proc/$server_pid/fd" | wc -l)
-rss_held=$(rss "$server_pid") mem_held=$(tcp_mem)
+rss_held=$(rss "$server_pid") mem_held=$(tcp_mem) slab_held=$(slab)
 if wait "$idle_pid"; then idle_ok=yes; else idle_ok=no; fi
 sed 's/^/  idle_clients: /' "$tmp/idle.out"
 stop_server
 echo "  server: $fds descriptors open while holding; RSS ${rss_before} KiB -> ${rss_held} KiB:" \
   "$(( (rss_held - rss_before) * 1024 / IDLE )) bytes per connection (user space)"
-echo "  kernel TCP memory (sockstat, both ends): ${mem_before} -> ${mem_held} pages"
+echo "  kernel TCP buffer memory (sockstat 'mem', both ends): ${mem_before} -> ${mem_held} pages"
+echo "  kernel slab (meminfo, whole machine, both ends): ${slab_before} -> ${slab_held} KiB:" \
+  "about $(( (slab_held - slab_before) * 1024 / (2 * IDLE) )) bytes per socket"
+
 echo "  every connection still echoed: $idle_ok"
 [ "$idle_ok" = yes ]
