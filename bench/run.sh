@@ -70,6 +70,10 @@ stop_server() {
   rm -f "$out"
 }
 
+HZ=$(getconf CLK_TCK 2>/dev/null || echo 100)
+# utime + stime of a process (all its threads), in clock ticks (/proc/PID/stat fields 14, 15).
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+
 echo "bench: $(nproc) cores, reps $REPS, ${DURATION} s per case after ${WARMUP} s warm-up"
 echo "bench: client and server share the same cores; numbers are relative, not absolute"
 : >"$tmp/results"
@@ -90,11 +94,23 @@ while [ $rep -le "$REPS" ]; do
       case $name in poll | epoll | asio) verify="--verify" ;; esac  # pure echo servers
       start_server "$prog"
       # shellcheck disable=SC2086
-      line=$("$BIN/loadgen" --port "$port" $opts --duration "$DURATION" --warmup "$WARMUP" \
-        $verify --tsv 2>"$tmp/loadgen.err") || line=$(tail -1 "$tmp/loadgen.err")
+      "$BIN/loadgen" --port "$port" $opts --duration "$DURATION" --warmup "$WARMUP" \
+        $verify --tsv >"$tmp/loadgen.out" 2>"$tmp/loadgen.err" &
+      loadgen_pid=$!
+      # The server's CPU time over (about) the measured window: from the end of
+      # the warm-up until loadgen ends (the server is idle after that).
+      sleep "$WARMUP"
+      cpu_before=$(cpu_ticks "$server_pid")
+      wait "$loadgen_pid" || true
+      cpu_after=$(cpu_ticks "$server_pid")
+      line=$(tail -1 "$tmp/loadgen.out")
+      [ -n "$line" ] || line="$(tail -1 "$tmp/loadgen.err")"
       stop_server
-      printf '%s\t%s\t%s\t%s\n' "$rep" "$w" "$name" "$line" >>"$tmp/results"
-      printf '  run %s %-8s %-9s %s\n' "$rep" "$w" "$name" "$line"
+      # CPU microseconds per request = ticks * 1e6 / CLK_TCK / (req/s * duration)
+      cpu_us=$(echo "$line" | awk -F'\t' -v t=$((cpu_after - cpu_before)) -v hz="$HZ" -v d="$DURATION" \
+        'NF >= 8 && $1 > 0 { printf "%.2f", t * 1e6 / hz / ($1 * d); exit } { print "-"; exit }')
+      printf '%s\t%s\t%s\t%s\t%s\n' "$rep" "$w" "$name" "$line" "$cpu_us" >>"$tmp/results"
+      printf '  run %s %-8s %-9s %s\t%s\n' "$rep" "$w" "$name" "$line" "$cpu_us"
     done
   done
   rep=$((rep + 1))
@@ -111,11 +127,12 @@ function median(key,   n, i, j, t, a) {
 NF >= 11 {
   k = $2 SUBSEP $3
   for (c = 4; c <= 8; c++) vals[k, c] = vals[k, c] " " $c
+  if ($12 != "-" && $12 != "") vals[k, 12] = vals[k, 12] " " $12
   slow[k] += $9; errors[k] += $10; silent[k] += $11; seen[k] = 1
 }
 END {
   nw = split(workloads, W, " "); ns = split(servers, S, " ")
-  printf "%-8s %-9s %10s %9s %9s %9s %9s %6s %6s %6s %7s\n", "workload", "server", "req/s", "MB/s", "p50 ms", "p99 ms", "max ms", "slow", "errors", "silent", "x epoll"
+  printf "%-8s %-9s %10s %9s %9s %9s %9s %6s %6s %6s %7s %7s\n", "workload", "server", "req/s", "MB/s", "p50 ms", "p99 ms", "max ms", "slow", "errors", "silent", "x epoll", "cpu us"
   for (i = 1; i <= nw; i++) {
     ref = median(W[i] SUBSEP "epoll" SUBSEP 4)
     for (j = 1; j <= ns; j++) {
@@ -123,12 +140,14 @@ END {
       if (!seen[k]) continue
       rps = median(k SUBSEP 4)
       ratio = (ref + 0 > 0) ? sprintf("%.2f", rps / ref) : "-"
-      printf "%-8s %-9s %10.0f %9.2f %9.3f %9.3f %9.3f %6d %6d %6d %7s\n", W[i], name, rps, median(k SUBSEP 5), median(k SUBSEP 6) / 1000, median(k SUBSEP 7) / 1000, median(k SUBSEP 8) / 1000, slow[k], errors[k], silent[k], ratio
+      cpu = median(k SUBSEP 12)
+      printf "%-8s %-9s %10.0f %9.2f %9.3f %9.3f %9.3f %6d %6d %6d %7s %7s\n", W[i], name, rps, median(k SUBSEP 5), median(k SUBSEP 6) / 1000, median(k SUBSEP 7) / 1000, median(k SUBSEP 8) / 1000, slow[k], errors[k], silent[k], ratio, cpu == "" ? "-" : sprintf("%.2f", cpu)
     }
   }
   print ""
   print "req/s, MB/s, latency: medians over the runs; slow (replies >= 40 ms), errors, silent"
-  print "(connections never answered): summed over the runs; x epoll: median req/s / epoll median req/s"
+  print "(connections never answered): summed over the runs; x epoll: median req/s / epoll median req/s;"
+  print "cpu us: CPU time of the server (user + system, all its threads) per request, median"
 }' "$tmp/results"
 
 # Lesson 08 holding IDLE idle connections: the server's memory per connection.

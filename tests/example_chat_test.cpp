@@ -170,8 +170,8 @@ TEST(ExampleChatServer, Step5_TheChatClientProgram) {
   auto server = Program::start("chat_server", {"--port", "0"});
   Address addr = server.listening_address();
   auto alice = Peer::join(addr, "alice");
-  auto dave = Program::start("chat_client",
-                             {"--port", std::to_string(addr.port()), "--nick", "dave"});
+  auto dave =
+      Program::start("chat_client", {"--port", std::to_string(addr.port()), "--nick", "dave"});
   EXPECT_EQ(dave.read_line(), "* welcome to socklab chat; your nickname?");
   EXPECT_EQ(dave.read_line().value_or("").rfind("* welcome, dave!", 0), 0u);
   EXPECT_EQ(alice->line(), "* dave joined");
@@ -190,8 +190,8 @@ TEST(ExampleChatServer, Step5_TheChatClientProgram) {
 TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
   Step step(6, 7, "a client that never reads",
             "its queue fills to --max-queue, it is dropped; the others never wait");
-  auto server = Program::start("chat_server", {"--port", "0", "--max-queue", "65536",
-                                               "--grace-ms", "20000"});
+  auto server =
+      Program::start("chat_server", {"--port", "0", "--max-queue", "65536", "--grace-ms", "20000"});
   Address addr = server.listening_address();
   auto alice = Peer::join(addr, "alice");
   auto bob = Peer::join(addr, "bob");
@@ -209,7 +209,8 @@ TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
     alice->say(fmt::format("{:05} {}", sent, filler));
     const auto t0 = Clock::now();
     std::string got = bob->line();
-    slowest = std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0));
+    slowest =
+        std::max(slowest, std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0));
     if (got == "* zed left (too far behind)") {
       dropped = true;
       got = bob->line();  // the message that pushed zed over
@@ -217,8 +218,8 @@ TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
     ASSERT_EQ(got, fmt::format("<alice> {:05} {}", sent, filler)) << "bob missed a line";
   }
   ASSERT_TRUE(dropped) << "zed was never dropped after " << sent << " messages";
-  test::narrate(fmt::format("zed dropped after {} KiB of chat; bob's slowest line took {} ms",
-                            sent, slowest.count()));
+  test::narrate(fmt::format("zed dropped after {} KiB of chat; bob's slowest line took {} ms", sent,
+                            slowest.count()));
   EXPECT_LT(slowest, 2000ms) << "bob waited for zed";
 
   // zed reads at last: old lines, then the goodbye, then EOF — nothing is cut mid-line.
@@ -232,7 +233,8 @@ TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
 }
 
 TEST(ExampleChatServer, Step7_ALineThatNeverEnds) {
-  Step step(7, 7, "--max-line 100", "a client sending bytes without '\\n' is cut off, not buffered");
+  Step step(7, 7, "--max-line 100",
+            "a client sending bytes without '\\n' is cut off, not buffered");
   auto server = Program::start("chat_server", {"--port", "0", "--max-line", "100"});
   Address addr = server.listening_address();
   auto mallory = Peer::join(addr, "mallory");

@@ -85,13 +85,16 @@ TEST(ExampleFileTransferParts, Step2_HeaderAndSafeNames) {
   EXPECT_EQ(r.header.name, "a.txt");
   EXPECT_EQ(r.header.size, 0x0102030405060708ull);
   EXPECT_EQ(r.used, h.size());
-  EXPECT_EQ(transfer::decode_header(std::string("\x00\x00", 2)).status, transfer::HeaderStatus::invalid);
-  EXPECT_EQ(transfer::decode_header(std::string("\x01\x00", 2)).status, transfer::HeaderStatus::invalid)
+  EXPECT_EQ(transfer::decode_header(std::string("\x00\x00", 2)).status,
+            transfer::HeaderStatus::invalid);
+  EXPECT_EQ(transfer::decode_header(std::string("\x01\x00", 2)).status,
+            transfer::HeaderStatus::invalid)
       << "256 bytes of name";
 
   EXPECT_TRUE(transfer::is_safe_file_name("report-2024_v1.tar.gz"));
-  for (const std::string& bad : std::vector<std::string>{"", "..", "../etc/passwd", ".hidden", "a/b", "a\\b", "a b", "x\n",
-                          std::string("a\0b", 3), std::string(256, 'a')})
+  for (const std::string& bad :
+       std::vector<std::string>{"", "..", "../etc/passwd", ".hidden", "a/b", "a\\b", "a b", "x\n",
+                                std::string("a\0b", 3), std::string(256, 'a')})
     EXPECT_FALSE(transfer::is_safe_file_name(bad)) << "'" << bad << "'";
 }
 
@@ -101,7 +104,8 @@ TEST(ExampleFileTransferParts, Step3_ProgressLinesAndBar) {
   EXPECT_FALSE(p.line(100, 1s));
   EXPECT_EQ(p.line(250, 1s), "sent 25% (250 B of 1000 B, 250 B/s)");
   EXPECT_FALSE(p.line(260, 1s));
-  EXPECT_EQ(p.line(800, 2s), "sent 75% (800 B of 1000 B, 400 B/s)") << "50% and 75% at once: one line";
+  EXPECT_EQ(p.line(800, 2s), "sent 75% (800 B of 1000 B, 400 B/s)")
+      << "50% and 75% at once: one line";
   EXPECT_EQ(p.line(1000, 2s), "sent 100% (1000 B of 1000 B, 500 B/s)");
   EXPECT_FALSE(p.line(1000, 2s));
   transfer::Progress b("sent", 4 * 1024 * 1024);

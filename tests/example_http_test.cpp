@@ -91,10 +91,11 @@ TEST(ExampleHttpParsing, Step1_RequestHeads) {
   EXPECT_FALSE(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                    .request->keep_alive);
   EXPECT_FALSE(http::parse_request("GET / HTTP/1.0\r\n\r\n").request->keep_alive);
-  EXPECT_TRUE(http::parse_request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
-                  .request->keep_alive);
+  EXPECT_TRUE(
+      http::parse_request("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n").request->keep_alive);
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 12\r\n\r\n")
-                .request->content_length, 12u);
+                .request->content_length,
+            12u);
 
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\n\r\n").status, 400) << "1.1 without Host";
   EXPECT_EQ(http::parse_request("GET /\r\n\r\n").status, 400);
@@ -104,11 +105,14 @@ TEST(ExampleHttpParsing, Step1_RequestHeads) {
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n").status, 400);
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost x\r\n\r\n").status, 400);
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
-                                "Content-Length: 2\r\n\r\n").status, 400);
+                                "Content-Length: 2\r\n\r\n")
+                .status,
+            400);
   EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n").status,
             400);
-  EXPECT_EQ(http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n")
-                .status, 501);
+  EXPECT_EQ(
+      http::parse_request("GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n").status,
+      501);
 }
 
 TEST(ExampleHttpParsing, Step2_TargetsNeverLeaveTheRoot) {
@@ -120,8 +124,8 @@ TEST(ExampleHttpParsing, Step2_TargetsNeverLeaveTheRoot) {
   EXPECT_EQ(http::resolve_target("/./a/./b").path, "a/b");
   EXPECT_EQ(http::resolve_target("http://example.com/a.txt").path, "a.txt");
   for (const char* bad : {"/../etc/passwd", "/a/../../etc/passwd", "/%2e%2e/etc/passwd",
-                          "/%2E%2e/%2e%2E/x", "/a/%2e%2e", "/..", "etc/passwd", "*",
-                          "/a%00b", "/a%2", "/a%zz", "/a%5c..%5cb", "/a\\b", ""})
+                          "/%2E%2e/%2e%2E/x", "/a/%2e%2e", "/..", "etc/passwd", "*", "/a%00b",
+                          "/a%2", "/a%zz", "/a%5c..%5cb", "/a\\b", ""})
     EXPECT_EQ(http::resolve_target(bad).status, 400) << "'" << bad << "' must be refused";
 }
 
@@ -155,8 +159,8 @@ class ExampleHttpServer : public ::testing::Test {
     if (!c) GTEST_SKIP() << "curl not installed: apt-get install curl";
     curl_path = *c;
     server = std::make_unique<Program>(Program::start(
-        "http_server", {"--port", "0", "--root", site.root.string(), "--max-body", "1000",
-                        "--max-head", "2048"}));
+        "http_server",
+        {"--port", "0", "--root", site.root.string(), "--max-body", "1000", "--max-head", "2048"}));
     addr = server->listening_address();
     base = fmt::format("http://127.0.0.1:{}", addr.port());
   }
@@ -187,8 +191,8 @@ TEST_F(ExampleHttpServer, Step4_GetAndHead) {
 TEST_F(ExampleHttpServer, Step5_KeepAliveServesSeveralRequestsOnOneConnection) {
   Step step(5, 9, "curl URL URL", "HTTP/1.1 keeps the connection: both requests, one client port");
   std::string err;
-  std::string got = curl(curl_path, {"--verbose", base + "/hello.txt", base + "/index.html"},
-                         nullptr, &err);
+  std::string got =
+      curl(curl_path, {"--verbose", base + "/hello.txt", base + "/index.html"}, nullptr, &err);
   EXPECT_EQ(got, "hello, http\n<h1>socklab</h1>\n");
   EXPECT_NE(err.find("Re-using existing connection"), std::string::npos) << err;
   // The server's log names the client's address: both lines, the same port.
@@ -233,14 +237,15 @@ TEST_F(ExampleHttpServer, Step7_PathTraversalIsRefused) {
   EXPECT_EQ(leak.rfind("HTTP/1.1 404", 0), 0u) << leak;
   EXPECT_EQ(leak.find("SECRET"), std::string::npos) << "a symlink led outside the root";
   EXPECT_EQ(curl(curl_path, {base + "/alias.txt"}), "hello, http\n") << "a symlink inside is fine";
-  std::string raw = raw_exchange(addr, "GET ../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  std::string raw =
+      raw_exchange(addr, "GET ../secret.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
   EXPECT_EQ(raw.rfind("HTTP/1.1 400", 0), 0u) << raw;
 }
 
 TEST_F(ExampleHttpServer, Step8_AnIdleConnectionIsClosed) {
   Step step(8, 9, "connect, say nothing", "SO_RCVTIMEO (--idle-ms) ends the connection");
-  auto quick = Program::start("http_server", {"--port", "0", "--root", site.root.string(),
-                                              "--idle-ms", "200"});
+  auto quick = Program::start("http_server",
+                              {"--port", "0", "--root", site.root.string(), "--idle-ms", "200"});
   Address a = quick.listening_address();
   Socket s = Socket::tcp();
   s.connect(a);

@@ -73,8 +73,8 @@ TEST(ExampleLoadgen, Step3_VerifyCatchesAServerThatIsNotAnEcho) {
   // those lines here, so after ~1000 of them its stdout pipe is full and it stops.
   auto server = Program::start("echo_server", {"--port", "0", "--once"});
   std::string port = std::to_string(server.listening_address().port());
-  auto plain = Program::start("loadgen", {"--port", port, "--duration", "0.3", "--warmup", "0",
-                                          "--tsv"});
+  auto plain =
+      Program::start("loadgen", {"--port", port, "--duration", "0.3", "--warmup", "0", "--tsv"});
   EXPECT_EQ(plain.wait(15s).code, 0) << plain.stderr_text();
   auto v = tsv(plain.read_line().value_or(""));
   ASSERT_EQ(v.size(), 8u);
@@ -82,8 +82,8 @@ TEST(ExampleLoadgen, Step3_VerifyCatchesAServerThatIsNotAnEcho) {
   EXPECT_EQ(v[6], 0) << "errors";
   auto second = Program::start("echo_server", {"--port", "0", "--once"});
   port = std::to_string(second.listening_address().port());
-  auto strict = Program::start("loadgen", {"--port", port, "--duration", "0.3", "--warmup", "0",
-                                           "--verify"});
+  auto strict =
+      Program::start("loadgen", {"--port", port, "--duration", "0.3", "--warmup", "0", "--verify"});
   EXPECT_EQ(strict.wait(15s).code, 1);
   EXPECT_NE(strict.stdout_text().find("the reply is not the message"), std::string::npos)
       << strict.stdout_text();
@@ -96,9 +96,9 @@ TEST(ExampleLoadgen, Step4_BoundedInTimeEvenWhenNobodyAnswers) {
   listener.bind(Address::parse("127.0.0.1:0"));
   listener.listen(16);
   const auto start = std::chrono::steady_clock::now();
-  auto run = Program::start("loadgen", {"--port", std::to_string(listener.local_address().port()),
-                                        "--connections", "3", "--duration", "0.5", "--warmup",
-                                        "0.2", "--tsv"});
+  auto run = Program::start(
+      "loadgen", {"--port", std::to_string(listener.local_address().port()), "--connections", "3",
+                  "--duration", "0.5", "--warmup", "0.2", "--tsv"});
   auto exit = run.wait(10s);
   EXPECT_FALSE(exit.timed_out);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
@@ -109,7 +109,8 @@ TEST(ExampleLoadgen, Step4_BoundedInTimeEvenWhenNobodyAnswers) {
 }
 
 TEST(ExampleLoadgen, Step5_LoopbackOnly) {
-  Step step(5, 5, "--host 192.0.2.1", "a load generator aims only at loopback unless told otherwise");
+  Step step(5, 5, "--host 192.0.2.1",
+            "a load generator aims only at loopback unless told otherwise");
   auto run = Program::start("loadgen", {"--host", "192.0.2.1", "--port", "9"});
   EXPECT_EQ(run.wait(10s).code, 2);
   EXPECT_NE(run.first_stderr_line().find("not a loopback address"), std::string::npos)

@@ -37,8 +37,8 @@ struct Client {
   std::string nick;  // empty until the client has chosen one
   chat::LineBuffer in;
   chat::Outbox out;
-  bool closing = false;  // send what is queued (the goodbye), then close
-  bool gone = false;     // closed or failed: forget it
+  bool closing = false;    // send what is queued (the goodbye), then close
+  bool gone = false;       // closed or failed: forget it
   bool announced = false;  // the others were told that it left
   std::string reason;      // why it left, for the notice
   Clock::time_point deadline;
@@ -269,8 +269,7 @@ int main(int argc, char** argv) {
     listener.set_non_blocking(true);
     cli::say("listening on {}", listener.local_address().to_string());
     raise_open_file_limit(65536);
-    ChatServer server(number("--max-line"), number("--max-queue"),
-                      args.milliseconds("--grace-ms"));
+    ChatServer server(number("--max-line"), number("--max-queue"), args.milliseconds("--grace-ms"));
     server.run(listener, args.is_set("--exit-when-empty"));
     return 0;
   });

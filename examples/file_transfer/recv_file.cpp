@@ -75,7 +75,9 @@ std::string receive(Socket& sock, const Options& opt) {
       if (auto line = progress.line(done, Clock::now() - start)) cli::say("{}", *line);
       if (done == h.size && data.size() >= 4) break;
       Received got = sock.recv(buffer);
-      if (got.eof) throw std::runtime_error(fmt::format("the sender closed after {} of {} bytes", done, h.size));
+      if (got.eof)
+        throw std::runtime_error(
+            fmt::format("the sender closed after {} of {} bytes", done, h.size));
       data.append(buffer.data(), got.bytes);
     }
     out.close();

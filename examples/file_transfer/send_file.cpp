@@ -95,12 +95,14 @@ int main(int argc, char** argv) {
 
     // 3. The checksum, big-endian, and the receiver's verdict.
     const std::uint32_t value = crc.value();
-    const std::array<char, 4> trailer{static_cast<char>(value >> 24), static_cast<char>(value >> 16),
-                                      static_cast<char>(value >> 8), static_cast<char>(value)};
+    const std::array<char, 4> trailer{static_cast<char>(value >> 24),
+                                      static_cast<char>(value >> 16), static_cast<char>(value >> 8),
+                                      static_cast<char>(value)};
     send_all(sock, std::string_view(trailer.data(), trailer.size()));
     answer = replies.read_line().value_or("(the receiver closed the connection)");
     if (answer.rfind("ok ", 0) != 0) throw std::runtime_error(fmt::format("receiver: {}", answer));
-    cli::say("sent {} ({} bytes, crc32 {:08x}): the receiver has the same bytes", name, size, value);
+    cli::say("sent {} ({} bytes, crc32 {:08x}): the receiver has the same bytes", name, size,
+             value);
     return 0;
   });
 }

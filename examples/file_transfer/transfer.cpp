@@ -11,8 +11,8 @@ namespace transfer {
 bool is_safe_file_name(std::string_view name) noexcept {
   if (name.empty() || name.size() > max_name_length || name.front() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -39,7 +39,8 @@ HeaderResult decode_header(std::string_view bytes) {
   const std::size_t total = 2 + name_length + 8;
   if (bytes.size() < total) return r;
   r.header.name.assign(bytes.substr(2, name_length));
-  for (std::size_t i = 2 + name_length; i < total; ++i) r.header.size = (r.header.size << 8) | byte(i);
+  for (std::size_t i = 2 + name_length; i < total; ++i)
+    r.header.size = (r.header.size << 8) | byte(i);
   r.used = total;
   r.status = HeaderStatus::complete;
   return r;
@@ -79,7 +80,8 @@ Progress::Progress(std::string verb, std::uint64_t total) : verb_(std::move(verb
 
 std::string Progress::bar(std::uint64_t done, std::chrono::duration<double> elapsed) const {
   constexpr int width = 20;
-  const double fraction = total_ == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total_);
+  const double fraction =
+      total_ == 0 ? 1.0 : static_cast<double>(done) / static_cast<double>(total_);
   const int filled = std::clamp(static_cast<int>(fraction * width), 0, width);
   const double rate = elapsed.count() > 0 ? static_cast<double>(done) / elapsed.count() : 0.0;
   std::string eta = "--:--";

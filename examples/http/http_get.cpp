@@ -29,8 +29,8 @@ int main(int argc, char** argv) {
     if (!url) throw cli::UsageError("expected http://HOST:PORT/path");
     Address address = cli::host_port(url->host, url->port);
     if (!address.is_loopback())
-      throw cli::UsageError(fmt::format("{} is not a loopback address: this client stays on this machine",
-                                        address.ip()));
+      throw cli::UsageError(fmt::format(
+          "{} is not a loopback address: this client stays on this machine", address.ip()));
     const auto max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 1, 1LL << 40));
 
     Socket sock = Socket::tcp(address.family());
@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
       std::uint64_t length = 0;
       std::from_chars(lower.data() + p, lower.data() + lower.size(), length);
       if (length != body.size())
-        throw std::runtime_error(fmt::format("Content-Length {} but {} bytes arrived", length, body.size()));
+        throw std::runtime_error(
+            fmt::format("Content-Length {} but {} bytes arrived", length, body.size()));
     }
     if (args.is_set("--include"))
       fmt::print("{}", head);

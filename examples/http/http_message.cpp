@@ -12,8 +12,8 @@ char lower(char c) noexcept {
 }
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [](char x, char y) { return lower(x) == lower(y); });
 }
 
 // RFC 9110 §5.6.2: token = 1*tchar
@@ -124,8 +124,8 @@ ParsedRequest parse_request(std::string_view head) {
   if (r.minor_version >= 1 && !r.header("host")) return fail(400, "HTTP/1.1 needs a Host header");
   // RFC 9112 §9.3: 1.1 connections persist unless "close"; 1.0 only with "keep-alive".
   const std::string_view connection = r.header("connection").value_or("");
-  r.keep_alive = r.minor_version >= 1 ? !iequals(connection, "close")
-                                      : iequals(connection, "keep-alive");
+  r.keep_alive =
+      r.minor_version >= 1 ? !iequals(connection, "close") : iequals(connection, "keep-alive");
   return {std::move(r), 0, {}};
 }
 
@@ -173,13 +173,20 @@ Target resolve_target(std::string_view target) {
 
 std::string_view content_type_for(std::string_view file_name) noexcept {
   static constexpr std::pair<std::string_view, std::string_view> types[] = {
-      {".html", "text/html; charset=utf-8"}, {".htm", "text/html; charset=utf-8"},
-      {".txt", "text/plain; charset=utf-8"}, {".md", "text/markdown; charset=utf-8"},
-      {".css", "text/css"},                  {".js", "text/javascript"},
-      {".json", "application/json"},         {".png", "image/png"},
-      {".jpg", "image/jpeg"},                {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},                 {".svg", "image/svg+xml"},
-      {".pdf", "application/pdf"},           {".pcap", "application/vnd.tcpdump.pcap"},
+      {".html", "text/html; charset=utf-8"},
+      {".htm", "text/html; charset=utf-8"},
+      {".txt", "text/plain; charset=utf-8"},
+      {".md", "text/markdown; charset=utf-8"},
+      {".css", "text/css"},
+      {".js", "text/javascript"},
+      {".json", "application/json"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".svg", "image/svg+xml"},
+      {".pdf", "application/pdf"},
+      {".pcap", "application/vnd.tcpdump.pcap"},
   };
   const std::size_t dot = file_name.rfind('.');
   if (dot != std::string_view::npos && file_name.find('/', dot) == std::string_view::npos) {
@@ -192,19 +199,32 @@ std::string_view content_type_for(std::string_view file_name) noexcept {
 
 std::string_view reason_phrase(int status) noexcept {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 405: return "Method Not Allowed";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Unknown";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 405:
+      return "Method Not Allowed";
+    case 408:
+      return "Request Timeout";
+    case 413:
+      return "Content Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Unknown";
   }
 }
 
@@ -223,8 +243,10 @@ std::optional<Url> parse_url(std::string_view url) {
     u.host = authority.substr(1, close - 1);
     std::string_view after = authority.substr(close + 1);
     if (!after.empty() && after.front() != ':') return std::nullopt;
-    if (!after.empty()) port = after.substr(1);
-    else port = "80";
+    if (!after.empty())
+      port = after.substr(1);
+    else
+      port = "80";
   } else {
     const std::size_t colon = authority.rfind(':');
     u.host = authority.substr(0, colon);

@@ -23,9 +23,9 @@ namespace http {
 std::size_t find_head_end(std::string_view bytes) noexcept;
 
 struct Request {
-  std::string method;   ///< "GET"
-  std::string target;   ///< "/index.html?x=1"
-  int minor_version = 1;  ///< HTTP/1.<minor>
+  std::string method;                                        ///< "GET"
+  std::string target;                                        ///< "/index.html?x=1"
+  int minor_version = 1;                                     ///< HTTP/1.<minor>
   std::vector<std::pair<std::string, std::string>> headers;  ///< names in lower case
   std::uint64_t content_length = 0;
   bool keep_alive = true;  ///< HTTP/1.1 unless "Connection: close"; 1.0 only if asked

@@ -62,8 +62,9 @@ std::string response_head(int status, std::string_view type, std::uint64_t lengt
 void send_error(Socket& sock, int status, std::string_view why, bool keep_alive,
                 bool head_only = false, std::string_view extra = {}) {
   std::string body = fmt::format("{} {}: {}\n", status, http::reason_phrase(status), why);
-  send_all(sock, response_head(status, "text/plain; charset=utf-8", body.size(), keep_alive, extra) +
-                     (head_only ? "" : body));
+  send_all(sock,
+           response_head(status, "text/plain; charset=utf-8", body.size(), keep_alive, extra) +
+               (head_only ? "" : body));
 }
 
 // The file a path names, if it is a regular file whose real location (after
@@ -105,7 +106,8 @@ void serve(Socket& sock, const Address& peer, const Config& cfg) {
     // 1. The head: read until the empty line, never more than max_head bytes.
     std::size_t end;
     while ((end = http::find_head_end(buffer)) == std::string::npos) {
-      if (buffer.size() > cfg.max_head) return send_error(sock, 431, "the request head is too long", false);
+      if (buffer.size() > cfg.max_head)
+        return send_error(sock, 431, "the request head is too long", false);
       Received got = sock.recv(std::span<char>(chunk.data(), cfg.max_head + 1 - buffer.size()), ec);
       if (ec || got.eof) return;  // closed, reset or idle: nothing to answer
       buffer.append(chunk.data(), got.bytes);
@@ -145,7 +147,8 @@ void serve(Socket& sock, const Address& peer, const Config& cfg) {
       send_all(sock, response_head(200, http::content_type_for(file->filename().string()), length,
                                    req.keep_alive));
       for (std::uint64_t left = head_only ? 0 : length; left > 0 && in;) {
-        in.read(chunk.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(chunk.size(), left)));
+        in.read(chunk.data(),
+                static_cast<std::streamsize>(std::min<std::uint64_t>(chunk.size(), left)));
         const auto n = static_cast<std::size_t>(in.gcount());
         if (n == 0) return;  // the file shrank: the client sees a short body and a close
         send_all(sock, std::string_view(chunk.data(), n));

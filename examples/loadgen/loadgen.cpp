@@ -33,8 +33,8 @@ using Clock = std::chrono::steady_clock;
 struct Conn {
   Socket sock;
   bool connecting = true;
-  std::size_t sent = 0;      // bytes of the current message sent
-  std::size_t received = 0;  // bytes of the current reply received
+  std::size_t sent = 0;       // bytes of the current message sent
+  std::size_t received = 0;   // bytes of the current reply received
   Clock::time_point started;  // when the current request (or connect) began
   bool answered = false;      // got at least one reply
   bool dead = false;
@@ -48,7 +48,10 @@ struct Totals {
 class Load {
  public:
   Load(Address target, std::string message, bool verify, bool reconnect)
-      : target_(std::move(target)), msg_(std::move(message)), verify_(verify), reconnect_(reconnect) {}
+      : target_(std::move(target)),
+        msg_(std::move(message)),
+        verify_(verify),
+        reconnect_(reconnect) {}
 
   void open(Conn& c, Clock::time_point now) {
     const bool answered = c.answered;  // kept across reconnects (connect mode)
@@ -142,13 +145,15 @@ double number(const cli::Parser& args, std::string_view name, double lo, double 
   } catch (const std::exception&) {
   }
   if (!(v >= lo && v <= hi))
-    throw cli::UsageError(fmt::format("{} '{}': expected a number {}..{}", name, args.get(name), lo, hi));
+    throw cli::UsageError(
+        fmt::format("{} '{}': expected a number {}..{}", name, args.get(name), lo, hi));
   return v;
 }
 
 int main(int argc, char** argv) {
   cli::Parser args("loadgen", "Example: load an echo server; report requests/s, MB/s, latency.");
-  args.option("--host", "HOST", "127.0.0.1", "the server's address (loopback unless --allow-remote)")
+  args.option("--host", "HOST", "127.0.0.1",
+              "the server's address (loopback unless --allow-remote)")
       .option("--port", "PORT", "8888", "the server's TCP port")
       .option("--connections", "N", "1", "concurrent connections")
       .option("--size", "BYTES", "64", "message size (the last byte is '\\n')")
@@ -200,7 +205,8 @@ int main(int argc, char** argv) {
     }
 
     Totals& t = load.totals;
-    std::size_t silent = 0;  // connections that never got a reply (e.g. queued behind an iterative server)
+    std::size_t silent =
+        0;  // connections that never got a reply (e.g. queued behind an iterative server)
     for (const Conn& c : conns) silent += !c.answered && !c.dead;
     const double secs = duration.count();
     const double rps = static_cast<double>(t.requests) / secs;
