@@ -5,6 +5,7 @@
 # in the same run. A benchmark, not a test: the numbers depend on the machine.
 #
 #   sh bench/run.sh BUILD/bin [--reps 3] [--duration 2] [--warmup 0.5] [--idle 10000] [--smoke]
+#                   [--servers "poll epoll"] [--workloads "100x64 1000x64"]   (subsets; --idle 0: none)
 #
 # Servers:   iterative  lesson 01 echo_server        (one client at a time)
 #            threads    lesson 07 thread_server      (if built)
@@ -16,7 +17,8 @@
 set -eu
 BIN=${1:?usage: bench/run.sh BUILD/bin [options]}
 shift
-REPS=3 DURATION=2 WARMUP=0.5 IDLE=10000 SMOKE=0
+REPS=3 DURATION=2 WARMUP=0.5 IDLE=10000 SMOKE=0 ONLY_SERVERS=""
+WORKLOADS="1x64 100x64 1x64K 1000x64 connect"
 while [ $# -gt 0 ]; do
   case $1 in
     --reps) REPS=$2; shift 2 ;;
@@ -24,6 +26,8 @@ while [ $# -gt 0 ]; do
     --warmup) WARMUP=$2; shift 2 ;;
     --idle) IDLE=$2; shift 2 ;;
     --smoke) SMOKE=1; REPS=1; DURATION=0.3; WARMUP=0.1; IDLE=200; shift ;;
+    --servers) ONLY_SERVERS=$2; shift 2 ;;
+    --workloads) WORKLOADS=$2; shift 2 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -40,13 +44,15 @@ trap cleanup EXIT INT TERM
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
 SERVERS=""
-add_server() { [ -x "$BIN/$2" ] && SERVERS="$SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"; }
+add_server() {
+  if [ -n "$ONLY_SERVERS" ] && ! echo " $ONLY_SERVERS " | grep -q " $1 "; then return; fi
+  [ -x "$BIN/$2" ] && SERVERS="$SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"
+}
 add_server iterative echo_server
 add_server threads thread_server
 add_server poll poll_echo_server
 add_server epoll epoll_echo
 add_server asio asio_echo
-WORKLOADS="1x64 100x64 1x64K 1000x64 connect"
 
 # start_server PROGRAM: starts it on a free port; sets server_pid and port.
 starts=0
@@ -150,6 +156,7 @@ END {
   print "cpu us: CPU time of the server (user + system, all its threads) per request, median"
 }' "$tmp/results"
 
+[ "$IDLE" -gt 0 ] || exit 0
 # Lesson 08 holding IDLE idle connections: the server's memory per connection.
 echo
 echo "bench: poll_echo_server holding $IDLE idle connections"
