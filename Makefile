@@ -11,13 +11,14 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps configure build run test progress check-% clean format \
+.PHONY: help deps configure build run test progress check-% clean format test-windows \
         student-edition check-student-edition new-lesson bench check-examples
 
 help:
 	@echo "socklab targets:"
 	@echo "  make run        build, then run the demo (echo server + client)"
 	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
+	@echo "  make test-windows  cross-build for Windows (mingw-w64), run all tests under Wine"
 	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01"
 	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
@@ -47,6 +48,10 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest -j $(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# Windows: cross-build with mingw-w64 in build-windows/ and run ctest under Wine.
+test-windows:
+	JOBS=$(JOBS) WERROR=$(WERROR) CTEST_ARGS="$(CTEST_ARGS)" bash scripts/test-windows.sh build-windows
 
 check-%: build
 	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
@@ -88,4 +93,4 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build-windows

@@ -27,6 +27,22 @@ macro(socklab_find_fmt)
   endif()
 endmacro()
 
+# GoogleTest: the installed package, or (cross builds) its sources built here.
+set(SOCKLAB_GTEST_SOURCE_DIR "" CACHE PATH "Build GoogleTest from these sources (cross builds)")
+macro(socklab_find_gtest)
+  if(SOCKLAB_GTEST_SOURCE_DIR)
+    set(INSTALL_GTEST OFF CACHE BOOL "" FORCE)
+    set(BUILD_GMOCK ON CACHE BOOL "" FORCE)
+    add_subdirectory(${SOCKLAB_GTEST_SOURCE_DIR} ${PROJECT_BINARY_DIR}/googletest EXCLUDE_FROM_ALL)
+    if(NOT TARGET GTest::gtest)
+      add_library(GTest::gtest ALIAS gtest)
+      add_library(GTest::gtest_main ALIAS gtest_main)
+    endif()
+  else()
+    find_package(GTest REQUIRED)
+  endif()
+endmacro()
+
 # socklab_add_program(<target> <sources>...): a program built on the layer.
 function(socklab_add_program target)
   add_executable(${target} ${ARGN})

@@ -243,6 +243,9 @@ TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
   EXPECT_NE(out.find("after htons():        22 b8"), std::string::npos) << out;
   EXPECT_NE(out.find("port, bytes 2-3:                22 b8"), std::string::npos) << out;
   EXPECT_NE(out.find("inet_pton(\"127.0.0.1\"): 7f 00 00 01"), std::string::npos) << out;
+  EXPECT_NE(out.find("read back with ntohs():    8888\n"), std::string::npos)
+      << "ntohs() turns the stored bytes back into the port\n"
+      << out;
   const std::string naive = host_is_little_endian() ? "47138" : "8888";  // 0xb822 if swapped
   EXPECT_NE(out.find("without ntohs(): " + naive), std::string::npos) << out;
 }

@@ -17,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -38,14 +39,24 @@ int main(int argc, char** argv) {
     const std::uint16_t port = args.port();
     cli::say("this host is {}-endian", host_is_little_endian() ? "little" : "big");
 
-    // 1. The port as the CPU stores it, and after htons().
+    // Step 3: the port as the CPU stores it, and after htons().
+    // SOLUTION-BEGIN: TODO(step 3): htons(): `port` in network byte order (host_to_network16()
+    // in byte_order.hpp; man 3 htons).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): htons() is not written yet");
+    // SOLUTION-STUB: const std::uint16_t wire = port;
     const std::uint16_t wire = host_to_network16(port);  // htons()
+    // SOLUTION-END
     cli::say("port {} = 0x{:04x}", port, port);
     cli::say("  in memory as a plain uint16_t:  {}", hex_bytes(&port, sizeof port));
     cli::say("  in memory after htons():        {}   <- network byte order", hex_bytes(&wire, 2));
 
-    // 2. inet_pton(): text -> bytes, inside a sockaddr together with the port.
+    // Step 2, inet_pton(): text -> bytes, inside a sockaddr together with the port.
+    // SOLUTION-BEGIN: TODO(step 2): inet_pton(): the address of the text --host, with `port`
+    // (Address::from_ip() in address.hpp; man 3 inet_pton).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): inet_pton() is not written yet");
+    // SOLUTION-STUB: Address a;
     Address a = Address::from_ip(args.get("--host"), port);
+    // SOLUTION-END
     const auto* raw = static_cast<const unsigned char*>(a.data());
     // Bytes 2-3 of sockaddr_in and sockaddr_in6 are the port (RFC 3493 section 3.3);
     // the IP follows at byte 4 (IPv4) or, after 4 bytes of flow label, byte 8 (IPv6).
@@ -55,13 +66,19 @@ int main(int argc, char** argv) {
     cli::say("  port, bytes 2-3:                {}", hex_bytes(raw + 2, 2));
     cli::say("  inet_pton(\"{}\"): {}", args.get("--host"), hex_bytes(raw + ip_at, ip_size));
 
-    // 3. Reading the port back without ntohs() — the classic bug.
+    // Step 4: reading the port back without ntohs() — the classic bug.
     std::uint16_t stored = 0;
     std::memcpy(&stored, raw + 2, 2);
-    cli::say("  port read back with ntohs():    {}", network_to_host16(stored));
+    // SOLUTION-BEGIN: TODO(step 3): ntohs(): `stored` back in host byte order
+    // (network_to_host16() in byte_order.hpp; man 3 ntohs).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): ntohs() is not written yet");
+    // SOLUTION-STUB: const std::uint16_t port_again = stored;
+    const std::uint16_t port_again = network_to_host16(stored);  // ntohs()
+    // SOLUTION-END
+    cli::say("  port read back with ntohs():    {}", port_again);
     cli::say("  port read back without ntohs(): {}", stored);
 
-    // 4. inet_ntop(): bytes -> text, canonical form.
+    // Step 2, inet_ntop(): bytes -> text, canonical form.
     cli::say("inet_ntop() gives back: {}", a.ip());
     return 0;
   });

@@ -12,6 +12,7 @@
 // Docs: docs/lessons/04-addresses.md
 #include <socklab/socklab.hpp>
 
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -37,7 +38,11 @@ int main(int argc, char** argv) {
     Socket server = Socket::tcp(Family::ipv6);
     // 2. IPV6_V6ONLY off (or on with --v6only), BEFORE bind(): it decides which
     //    ports bind() claims — the IPv6 one only, or the IPv4 one as well.
+    // SOLUTION-BEGIN: TODO(step 5): IPV6_V6ONLY off, or on with --v6only, before bind()
+    // (set_v6_only() in socket.hpp; man 7 ipv6).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 5): set_v6_only() is not written yet");
     server.set_v6_only(args.is_set("--v6only"));
+    // SOLUTION-END
     server.set_reuse_address(true);
     // 3. bind([::]:port), listen()
     server.bind(where);

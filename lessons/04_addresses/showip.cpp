@@ -14,6 +14,7 @@
 // Docs: docs/lessons/04-addresses.md
 #include <socklab/socklab.hpp>
 
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -31,10 +32,16 @@ int main(int argc, char** argv) {
     if (args.words().empty()) throw cli::UsageError("give at least one HOST");
 
     for (const std::string& host : args.words()) {
-      // getaddrinfo(): one call, a list of answers (one per address; we ask for
-      // SOCK_STREAM, so the same address is not repeated for UDP and raw).
+      // Step 1, getaddrinfo(): one call, a list of answers (one per address; we ask
+      // for SOCK_STREAM, so the same address is not repeated for UDP and raw).
+      // SOLUTION-BEGIN: TODO(step 1): getaddrinfo() `host` and --service for `family`, stream
+      // sockets only (Address::resolve() in address.hpp; man 3 getaddrinfo).
+      // SOLUTION-STUB: (void)family;
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 1): getaddrinfo() is not written yet");
+      // SOLUTION-STUB: std::vector<Address> found;
       std::vector<Address> found =
           Address::resolve(host, args.get("--service"), family, Type::stream);
+      // SOLUTION-END
       cli::say("IP addresses for {}:", host);
       for (const Address& a : found) {
         // inet_ntop(): the binary address back to text. to_string() adds the port,

@@ -18,6 +18,7 @@
 #include <array>
 #include <chrono>
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -43,7 +44,10 @@ int main(int argc, char** argv) {
     udp.set_recv_timeout(reply_timeout);
 
     // 2. connect(): no packet is sent; the kernel remembers the peer (see above).
+    // SOLUTION-BEGIN: TODO(step 6): connect() the UDP socket to `server` (man 2 connect).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
     udp.connect(server);
+    // SOLUTION-END
 
     long id = 0;
     for (const std::string& message : args.words()) {
@@ -54,26 +58,38 @@ int main(int argc, char** argv) {
       std::error_code timeout;
       for (long long attempt = 1; attempt <= tries && !answered; ++attempt) {
         // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
+        // SOLUTION-BEGIN: TODO(step 7): send() `request` (again, on a retry) (man 2 send).
+        // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
         udp.send(request);
+        // SOLUTION-END
 
         // 4. recvfrom() until our answer comes or the timeout strikes. Bounded:
         //    at most 100 stale replies are skipped per attempt.
         for (int stale = 0; stale < 100; ++stale) {
           std::array<char, 65535> buffer;
           std::error_code ec;
+          // SOLUTION-BEGIN: TODO(step 7): recvfrom() into `buffer`, errors into `ec`; when it
+          // times out, keep the error in `timeout`, say so and break out to send again.
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 7): recvfrom() is not written yet");
+          // SOLUTION-STUB: ReceivedFrom got{};
           ReceivedFrom got = udp.recv_from(buffer, ec);
           if (ec == std::errc::timed_out) {
             timeout = ec;
             cli::say("no reply within {} ms (try {} of {})", reply_timeout.count(), attempt, tries);
             break;  // send again, if tries are left
           }
+          // SOLUTION-END
           // ECONNREFUSED lands here: the ICMP error of an earlier send().
           if (ec) throw Error(ec, "recvfrom", server.to_string());
           std::string_view text(buffer.data(), got.bytes);
+          // SOLUTION-BEGIN: TODO(step 8): a reply without our id (`expected_prefix`) answers an
+          // earlier try: say "ignoring a late reply to an earlier request: TEXT" and wait on.
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 8): the id check is not written yet");
           if (!text.starts_with(expected_prefix)) {
             cli::say("ignoring a late reply to an earlier request: {}", text);
-            continue;
+            continue;  // the answer to this request may still come
           }
+          // SOLUTION-END
           reply = std::string(text.substr(expected_prefix.size()));
           answered = true;
           break;

@@ -18,6 +18,7 @@
 #include <socklab/socklab.hpp>
 
 #include <exception>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -58,7 +59,12 @@ int main(int argc, char** argv) {
     for (unsigned long answered = 0; count == 0 || answered < count;) {
       // 3. recvfrom(): waits for ONE datagram — always a whole one (or its first
       //    buffer.size() bytes) — and tells us who sent it.
+      // SOLUTION-BEGIN: TODO(step 2): recvfrom() one datagram into `buffer`; `got` says how
+      // many bytes, from whom, and whether it was truncated (man 2 recvfrom).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 2): recvfrom() is not written yet");
+      // SOLUTION-STUB: ReceivedFrom got{};
       ReceivedFrom got = sock.recv_from(buffer);
+      // SOLUTION-END
       std::string_view data(buffer.data(), got.bytes);
       cli::say("datagram from {}: {} bytes: {}", got.from.to_string(), got.bytes, data);
       if (got.truncated) {
@@ -73,7 +79,10 @@ int main(int argc, char** argv) {
       }
 
       // 4. sendto(): the reply goes to the address recvfrom() reported.
+      // SOLUTION-BEGIN: TODO(step 2): sendto() `data` back to its sender (man 2 sendto).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 2): sendto() is not written yet");
       sock.send_to(data, got.from);
+      // SOLUTION-END
       ++answered;
     }
     return 0;

@@ -14,6 +14,7 @@
 
 #include <array>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -42,10 +43,19 @@ int main(int argc, char** argv) {
     std::string request;
     for (const std::string& message : args.words()) {
       if (framing == "raw") request += message;  // no boundary at all
-      if (framing == "line") request += message + "\n";
+      if (framing == "line") {
+        // SOLUTION-BEGIN: TODO(step 5): append `message` and the '\n' that ends it.
+        // SOLUTION-STUB: throw std::logic_error("TODO(step 5): line framing is not written yet");
+        request += message + "\n";
+        // SOLUTION-END
+      }
       if (framing == "length") {
+        // SOLUTION-BEGIN: TODO(step 6): append the 4-byte big-endian length of `message`
+        // (encode_frame_header() in frame.hpp), then `message`.
+        // SOLUTION-STUB: throw std::logic_error("TODO(step 6): length framing is not written yet");
         auto header = encode_frame_header(static_cast<std::uint32_t>(message.size()));
         request.append(header.data(), header.size()).append(message);
+        // SOLUTION-END
       }
     }
 

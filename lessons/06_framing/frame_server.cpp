@@ -58,21 +58,33 @@ void serve_raw(Socket& client, std::size_t recv_size) {
 // Newline framing: a message ends at '\n'. LineReader keeps what follows a
 // line for the next call, and refuses a line longer than max_size.
 void serve_lines(Socket& client, std::size_t max_size) {
+  // SOLUTION-BEGIN: TODO(step 5): read lines of at most max_size bytes (LineReader in io.hpp)
+  // until EOF; print "message N (B bytes): TEXT" and reply "#N: TEXT\n" for each.
+  // SOLUTION-STUB: (void)client;
+  // SOLUTION-STUB: (void)max_size;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 5): line framing is not written yet");
   LineReader lines(client, max_size);
   for (int n = 1; auto line = lines.read_line(); ++n) {
     cli::say("message {} ({} bytes): {}", n, line->size(), *line);
     send_all(client, fmt::format("#{}: {}\n", n, *line));
   }
+  // SOLUTION-END
 }
 
 // Length framing: 4 bytes of length, then exactly that many bytes. Any byte may
 // be in a message, '\n' too; a claimed length above max_size is an error.
 void serve_frames(Socket& client, std::size_t max_size) {
+  // SOLUTION-BEGIN: TODO(step 6): read frames of at most max_size bytes (FrameReader in
+  // frame.hpp) until EOF; print "message N (B bytes): TEXT" and reply "#N: TEXT" as a frame.
+  // SOLUTION-STUB: (void)client;
+  // SOLUTION-STUB: (void)max_size;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 6): length framing is not written yet");
   FrameReader frames(client, max_size);
   for (int n = 1; auto message = frames.read_frame(); ++n) {
     cli::say("message {} ({} bytes): {}", n, message->size(), *message);
     send_frame(client, fmt::format("#{}: {}", n, *message));
   }
+  // SOLUTION-END
 }
 
 std::size_t size_option(const cli::Parser& args, std::string_view name) {

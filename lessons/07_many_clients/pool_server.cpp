@@ -19,6 +19,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -109,6 +110,11 @@ int main(int argc, char** argv) {
     // The workers: each takes the next connection from the queue and serves it.
     ConnectionQueue queue(static_cast<std::size_t>(capacity));
     std::vector<std::jthread> pool;  // a jthread joins when destroyed
+    // SOLUTION-BEGIN: TODO(step 4): start `workers` threads in `pool`; worker W takes
+    // connections from queue.pop() until it returns nullopt, says "worker W serves PEER",
+    // and serve()s it.
+    // SOLUTION-STUB: (void)workers;
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the workers are not started yet");
     for (int w = 1; w <= workers; ++w)
       pool.emplace_back([&queue, w] {
         while (auto job = queue.pop()) {
@@ -116,6 +122,7 @@ int main(int argc, char** argv) {
           serve(job->socket, job->peer);
         }
       });
+    // SOLUTION-END
 
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
       Accepted connection = listener.accept();

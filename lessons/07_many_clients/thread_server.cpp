@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <future>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -70,8 +71,12 @@ int main(int argc, char** argv) {
       auto [client, peer] = listener.accept();
       // Join the threads whose clients have left: a long-running server must not
       // collect finished threads forever.
+      // SOLUTION-BEGIN: TODO(step 2): a new thread runs serve(client, peer) (std::async with
+      // launch::async; keep its future in `threads`), after joining the finished ones.
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 2): the thread is not started yet");
       std::erase_if(threads, [](auto& t) { return t.wait_for(0s) == std::future_status::ready; });
       threads.push_back(std::async(std::launch::async, serve, std::move(client), peer));
+      // SOLUTION-END
       cli::say("connection from {} ({} threads serving)", peer.to_string(), threads.size());
     }
     cli::say("accepted {} clients; waiting for them to leave", max_clients);

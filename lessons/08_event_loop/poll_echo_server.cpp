@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -41,25 +42,30 @@ constexpr std::size_t max_pending = 1024 * 1024;
 // 4b. send() as much as the kernel takes now; the rest waits for POLLOUT.
 void write_to(Client& c) {
   std::error_code ec;
+  // SOLUTION-BEGIN: TODO(step 7): send() `c.pending` without waiting: would block = try again
+  // later, another error = c.failed; erase what was sent, keep the rest (man 2 send).
+  // SOLUTION-STUB: (void)c;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
   if (ec == std::errc::operation_would_block) return;  // its send buffer is full: later
   if (ec) c.failed = true;
   c.pending.erase(0, n);  // a partial send is normal: keep the tail
+  // SOLUTION-END
 }
 
 // 4a. One recv(): poll() said it will not block.
 void read_from(Client& c, std::span<char> buffer, bool naive) {
   std::error_code ec;
+  // SOLUTION-BEGIN: TODO(step 4): recv() into `buffer` without waiting: would block = nothing
+  // yet, an error = c.failed, 0 bytes = c.eof; return in each case (man 2 recv).
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
+  // SOLUTION-STUB: Received got{};
   Received got = c.sock.recv(buffer, ec);
-  if (ec == std::errc::operation_would_block) return;
-  if (ec) {
-    c.failed = true;  // e.g. ECONNRESET: this client's problem, not the server's
-    return;
-  }
-  if (got.eof) {
-    c.eof = true;
-    return;
-  }
+  if (ec == std::errc::operation_would_block) return;  // nothing after all: poll() again
+  if (ec) c.failed = true;    // e.g. ECONNRESET: this client's problem, not the server's
+  if (got.eof) c.eof = true;  // the client has finished sending; we may still owe it bytes
+  if (ec || got.eof) return;
+  // SOLUTION-END
   std::string_view data(buffer.data(), got.bytes);
   if (naive) {
     // THE PITFALL (--naive): a blocking send_all() waits until this one client
@@ -122,8 +128,13 @@ int main(int argc, char** argv) {
       // 3. New clients: accept() until it would block (several may be queued).
       while (has(fds[0].revents, Events::in)) {
         std::error_code ec;
+        // SOLUTION-BEGIN: TODO(step 3): accept() on the non-blocking listener, errors into `ec`;
+        // stop when it would block: no client is waiting any more (man 2 accept).
+        // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
+        // SOLUTION-STUB: Accepted a;
         Accepted a = listener.accept(ec);
         if (ec == std::errc::operation_would_block) break;
+        // SOLUTION-END
         if (ec == std::errc::too_many_files_open) {
           // The client stays queued; stop asking about the listener (it would stay
           // readable and we would spin) until a client leaves.

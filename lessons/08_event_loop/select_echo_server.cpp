@@ -16,6 +16,7 @@
 
 #include <array>
 #include <map>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -34,20 +35,28 @@ constexpr std::size_t max_pending = 1024 * 1024;
 
 void write_to(Client& c) {
   std::error_code ec;
+  // SOLUTION-BEGIN: TODO(step 7): as in poll_echo_server: send() what the kernel takes now.
+  // SOLUTION-STUB: (void)c;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
   if (ec == std::errc::operation_would_block) return;
   if (ec) c.failed = true;
   c.pending.erase(0, n);
+  // SOLUTION-END
 }
 
 void read_from(Client& c, std::span<char> buffer) {
   std::error_code ec;
+  // SOLUTION-BEGIN: TODO(step 4): as in poll_echo_server: one recv() that must not wait.
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
+  // SOLUTION-STUB: Received got{};
   Received got = c.sock.recv(buffer, ec);
   if (ec == std::errc::operation_would_block) return;
   if (ec || got.eof) {
     (ec ? c.failed : c.eof) = true;
-    return;
+    return;  // nothing to echo
   }
+  // SOLUTION-END
   c.pending.append(buffer.data(), got.bytes);
   write_to(c);
 }
@@ -92,15 +101,24 @@ int main(int argc, char** argv) {
       }
 
       // 2. Wait. select() returns the handles that are ready.
+      // SOLUTION-BEGIN: TODO(step 5): select() on the two lists, no timeout (socklab/poll.hpp;
+      // man 2 select).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 5): select() is not written yet");
+      // SOLUTION-STUB: Selected ready;
       Selected ready = select(want_read, want_write, wait_forever);
+      // SOLUTION-END
 
       for (auto h : ready.readable) {
         if (h == listener.native_handle()) {
           // 3. New clients, until accept() would block.
           for (;;) {
             std::error_code ec;
+            // SOLUTION-BEGIN: TODO(step 3): as in poll_echo_server: accept() until it would block.
+            // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
+            // SOLUTION-STUB: Accepted a;
             Accepted a = listener.accept(ec);
             if (ec == std::errc::operation_would_block) break;
+            // SOLUTION-END
             throw_if(ec, "accept");
             if (!select_can_watch(a.socket, clients.size())) {
               cli::say("refusing {}: select() cannot watch descriptor {}", a.peer.to_string(),

@@ -4,12 +4,12 @@
 // retries: over two minutes on Linux (net.ipv4.tcp_syn_retries = 6). To wait
 // at most N milliseconds:
 //
-//   1. set_non_blocking(true)    connect() now returns at once with EINPROGRESS
-//                                (Windows: WSAEWOULDBLOCK) — the handshake goes on
-//   2. poll(POLLOUT, N ms)       the socket becomes writable when the handshake ends,
-//                                either way; 0 ready after N ms = timed out
-//   3. getsockopt(SO_ERROR)      how it ended: 0 = connected, else e.g. ECONNREFUSED
-//   4. set_non_blocking(false)   back to ordinary blocking calls
+//   set_non_blocking(true)    step 1: connect() now returns at once with EINPROGRESS
+//                             (Windows: WSAEWOULDBLOCK) — the handshake goes on
+//   poll(POLLOUT, N ms)       step 3: the socket becomes writable when the handshake ends,
+//                             either way; 0 ready after N ms = timed out
+//   getsockopt(SO_ERROR)      step 2: how it ended: 0 = connected, else e.g. ECONNREFUSED
+//   set_non_blocking(false)   back to ordinary blocking calls
 //
 //   build/bin/connect_timeout --port 8888 --timeout 500
 //
@@ -19,6 +19,7 @@
 
 #include <array>
 #include <chrono>
+#include <stdexcept>
 
 using namespace socklab;
 using Clock = std::chrono::steady_clock;
@@ -34,25 +35,39 @@ int main(int argc, char** argv) {
     const auto timeout = args.milliseconds("--timeout");
     auto start = Clock::now();
 
-    // 1. Non-blocking connect(): starts the handshake and returns at once.
+    // Step 1, non-blocking connect(): starts the handshake and returns at once.
     Socket sock = Socket::tcp(server.family());
-    sock.set_non_blocking(true);
     std::error_code ec;
+    // SOLUTION-BEGIN: TODO(step 1): make `sock` non-blocking, then connect() to `server`, errors
+    // into `ec`; "in progress" (or would block) is expected, any other error is thrown (man 2
+    // connect, EINPROGRESS).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): connect() is not written yet");
+    sock.set_non_blocking(true);
     sock.connect(server, ec);
     if (ec && ec != std::errc::operation_in_progress && ec != std::errc::operation_would_block)
       throw_if(ec, "connect", server.to_string());  // failed at once (e.g. no route)
+    // SOLUTION-END
 
     if (ec) {
-      // 2. Wait until the handshake is over (writable), or the timeout.
+      // Step 3: wait until the handshake is over (writable), or the timeout.
+      // SOLUTION-BEGIN: TODO(step 3): poll() `sock` for POLLOUT for at most `timeout`; nothing
+      // ready in time = throw a timed_out Error for connect (socklab/poll.hpp; man 2 poll).
+      // SOLUTION-STUB: (void)timeout;
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 3): poll(POLLOUT) is not written yet");
       std::array<PollFd, 1> fds{PollFd{sock.native_handle(), Events::out}};
       if (poll(fds, timeout) == 0)
         throw Error(std::make_error_code(std::errc::timed_out), "connect", server.to_string());
+      // SOLUTION-END
 
-      // 3. Writable says "over", not "succeeded": SO_ERROR says how it went.
+      // Step 2: writable says "over", not "succeeded": SO_ERROR says how it went.
+      // SOLUTION-BEGIN: TODO(step 2): getsockopt(SO_ERROR): throw it if connect() failed
+      // (pending_error() in socket.hpp; man 2 getsockopt, man 7 socket).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 2): pending_error() is not written yet");
       throw_if(sock.pending_error(), "connect", server.to_string());
+      // SOLUTION-END
     }
 
-    // 4. Connected. Back to blocking mode for the ordinary calls that follow.
+    // Connected. Back to blocking mode for the ordinary calls that follow.
     sock.set_non_blocking(false);
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     cli::say("connected to {} from {} in {} ms", server.to_string(),

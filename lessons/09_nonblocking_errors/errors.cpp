@@ -22,6 +22,7 @@
 #include <array>
 #include <chrono>
 #include <functional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,12 @@ using namespace std::chrono_literals;
 
 Socket listener(bool reuse = false, std::uint16_t port = 0) {
   Socket s = Socket::tcp();
+  // SOLUTION-BEGIN: TODO(step 9): SO_REUSEADDR on `s` when `reuse` is set, before bind()
+  // (set_reuse_address() in socket.hpp; man 7 socket).
+  // SOLUTION-STUB: (void)reuse;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 9): set_reuse_address() is not written yet");
   s.set_reuse_address(reuse);
+  // SOLUTION-END
   s.bind(Address::loopback(Family::ipv4, port));
   s.listen(4);
   return s;

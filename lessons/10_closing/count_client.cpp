@@ -21,6 +21,7 @@
 #include <chrono>
 #include <iostream>
 #include <iterator>
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -65,12 +66,21 @@ int main(int argc, char** argv) {
 
     // 2. The half-close: our FIN tells the server the upload is complete. We can
     //    still receive: only our sending direction is closed.
+    // SOLUTION-BEGIN: TODO(step 2): unless --no-shutdown, shutdown(SHUT_WR) `sock` (man 2
+    // shutdown).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): shutdown() is not written yet");
     if (!args.is_set("--no-shutdown")) sock.shutdown(Shutdown::write);
+    // SOLUTION-END
 
     // 3. The reply, until recv() returns 0: the server's FIN.
     std::string reply;
     std::array<char, 4096> buffer;
+    // SOLUTION-BEGIN: TODO(step 1): recv() into `buffer` and append to `reply` until recv()
+    // returns 0 bytes (man 2 recv).
+    // SOLUTION-STUB: (void)buffer;
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): recv() is not written yet");
     for (Received got; !(got = sock.recv(buffer)).eof;) reply.append(buffer.data(), got.bytes);
+    // SOLUTION-END
     cli::say("reply: {}", reply.substr(0, reply.find('\n')));
     cli::say("the server closed the connection (recv returned 0)");
 

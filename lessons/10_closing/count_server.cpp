@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
+#include <stdexcept>
 #include <string>
 
 using namespace socklab;
@@ -30,18 +31,27 @@ void serve(Socket& conn, std::size_t max_bytes, bool naive_close) {
   std::size_t bytes = 0, lines = 0;
   // 1. recv() until it returns 0: the client's FIN, "no more data".
   for (;;) {
+    // SOLUTION-BEGIN: TODO(step 1): recv() into `buffer`; stop when it returns 0 bytes (man 2
+    // recv).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): recv() is not written yet");
+    // SOLUTION-STUB: Received got{};
     Received got = conn.recv(buffer);
-    if (got.eof) break;
+    if (got.eof) break;  // the client's FIN: the upload is complete
+    // SOLUTION-END
     bytes += got.bytes;
     lines += static_cast<std::size_t>(std::count(buffer.begin(), buffer.begin() + got.bytes, '\n'));
     if (bytes > max_bytes) {
       // 2b. Too much: refuse early, with a reply the client should get to read.
       send_all(conn, fmt::format("error: more than {} bytes\n", max_bytes));
-      if (naive_close) return;         // close() with unread data -> RST; the reply may be lost
-      conn.shutdown(Shutdown::write);  // FIN after the reply: "I'm done sending"
+      if (naive_close) return;  // close() with unread data -> RST; the reply may be lost
+      // SOLUTION-BEGIN: TODO(step 7): the lingering close: shutdown(SHUT_WR), then recv() and
+      // discard until the client's FIN (at most 5 s: set_recv_timeout()), so nothing is unread.
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 7): shutdown() is not written yet");
+      conn.shutdown(Shutdown::write);                  // FIN after the reply: "I'm done sending"
       conn.set_recv_timeout(std::chrono::seconds(5));  // don't drain a stuck client forever
       while (!conn.recv(buffer).eof) {
       }  // read and discard until the client's FIN: nothing unread, no RST
+      // SOLUTION-END
       return;
     }
   }

@@ -44,9 +44,12 @@ Parser::Opt* Parser::find(std::string_view name) {
 }
 
 bool Parser::parse(int argc, char** argv) {
+  // The arguments as UTF-8 (Windows hands main() its ANSI code page instead).
+  const std::vector<std::string> args = sys::arguments(argc, argv);
+  argc = static_cast<int>(args.size());
   bool only_words = false;
   for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
+    std::string_view arg = args[static_cast<std::size_t>(i)];
     if (only_words || arg.size() < 2 || arg.substr(0, 2) != "--") {
       if (!takes_positionals_) throw UsageError(fmt::format("unexpected argument '{}'", arg));
       words_.emplace_back(arg);
@@ -78,7 +81,7 @@ bool Parser::parse(int argc, char** argv) {
     if (!inline_value) {
       if (i + 1 >= argc)
         throw UsageError(fmt::format("{} needs a value ({})", name, o->value_name));
-      value = argv[++i];
+      value = args[static_cast<std::size_t>(++i)];
     }
     o->value = std::string(value);
   }

@@ -32,6 +32,18 @@ std::string native_message(int code);                  // strerror / FormatMessa
 
 // --- start-up -----------------------------------------------------------------
 std::error_code startup() noexcept;  // WSAStartup once; nothing on POSIX
+// WSAStartup(major.minor) checked as startup() checks 2.2, then WSACleanup: the
+// seam that lets a test reach the start-up failure path. Success on POSIX.
+std::error_code try_startup(int major, int minor) noexcept;
+const char* api_name() noexcept;  // "POSIX sockets" / "Winsock 2.2"
+bool needs_startup() noexcept;    // true where startup() has work to do
+
+// --- programs -----------------------------------------------------------------
+// main()'s arguments as UTF-8: argv itself on POSIX; on Windows argv is in the
+// ANSI code page, so the UTF-16 command line is converted (CommandLineToArgvW).
+std::vector<std::string> arguments(int argc, char** argv);
+// "Wine 8.0" when running under an emulator of the platform, else "".
+std::string emulator();
 
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept;

@@ -129,6 +129,24 @@ std::string native_message(int code) {
 std::error_code startup() noexcept {
   return {};
 }
+std::error_code try_startup(int, int) noexcept {
+  return {};
+}
+const char* api_name() noexcept {
+  return "POSIX sockets";
+}
+bool needs_startup() noexcept {
+  return false;
+}
+
+// --- programs -----------------------------------------------------------------
+std::vector<std::string> arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
+}
+
+std::string emulator() {
+  return {};
+}
 
 // --- addresses ----------------------------------------------------------------
 Family family_of(const Address& a) noexcept {
@@ -289,6 +307,12 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     return invalid;
   }
   prepare(fd);
+  if (family == Family::ipv6) {
+    // The layer promises dual-stack IPv6 sockets everywhere (Windows and the BSDs
+    // default to v6-only). Best effort: OpenBSD cannot turn it off.
+    int off = 0;
+    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
+  }
   ec.clear();
   return wrap(fd);
 }

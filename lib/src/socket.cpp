@@ -71,6 +71,7 @@ Socket Socket::open(Family family, Type type, std::error_code& ec) noexcept {
 }
 
 Socket Socket::open(Family family, Type type) {
+  initialize();  // WSAStartup on Windows: its failure is reported under its own name
   std::error_code ec;
   Socket s = open(family, type, ec);
   throw_if(ec, "socket", to_string(family));

@@ -73,7 +73,7 @@ class Program {
 /// nullopt: a test that needs it skips, naming what to install.
 std::optional<std::string> find_on_path(std::string_view name);
 
-/// Open descriptors (POSIX) / handles (Windows) of this process right now.
+/// Open descriptors (POSIX) / socket handles (Windows) of this process right now.
 int open_descriptor_count();
 
 }  // namespace socklab::test
