@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -158,9 +159,10 @@ class ExampleHttpServer : public ::testing::Test {
     auto c = test::find_on_path("curl");
     if (!c) GTEST_SKIP() << "curl not installed: apt-get install curl";
     curl_path = *c;
-    server = std::make_unique<Program>(Program::start(
-        "http_server",
-        {"--port", "0", "--root", site.root.string(), "--max-body", "1000", "--max-head", "2048"}));
+    site = std::make_unique<Site>();
+    server = std::make_unique<Program>(
+        Program::start("http_server", {"--port", "0", "--root", site->root.string(), "--max-body",
+                                       "1000", "--max-head", "2048"}));
     addr = server->listening_address();
     base = fmt::format("http://127.0.0.1:{}", addr.port());
   }
@@ -168,7 +170,7 @@ class ExampleHttpServer : public ::testing::Test {
     args.insert(args.begin(), {"--output", "/dev/null", "--write-out", "%{http_code}"});
     return curl(curl_path, args);
   }
-  Site site;
+  std::unique_ptr<Site> site;  // made in SetUp(), after the check for curl
   std::string curl_path, base;
   std::unique_ptr<Program> server;
   Address addr;
@@ -245,7 +247,7 @@ TEST_F(ExampleHttpServer, Step7_PathTraversalIsRefused) {
 TEST_F(ExampleHttpServer, Step8_AnIdleConnectionIsClosed) {
   Step step(8, 9, "connect, say nothing", "SO_RCVTIMEO (--idle-ms) ends the connection");
   auto quick = Program::start("http_server",
-                              {"--port", "0", "--root", site.root.string(), "--idle-ms", "200"});
+                              {"--port", "0", "--root", site->root.string(), "--idle-ms", "200"});
   Address a = quick.listening_address();
   Socket s = Socket::tcp();
   s.connect(a);
