@@ -193,8 +193,7 @@ int main(int argc, char** argv) {
 
     for (auto now = start; now < stop; now = Clock::now()) {
       for (std::size_t i = 0; i < n; ++i)
-        fds[i] = {conns[i].dead ? Socket::invalid_handle : conns[i].sock.native_handle(),
-                  load.wanted(conns[i])};
+        fds[i] = {conns[i].sock.native_handle(), load.wanted(conns[i])};  // dead: Events::none
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now);
       poll(fds, std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100)));
       now = Clock::now();
