@@ -185,22 +185,30 @@ int main(int argc, char** argv) {
 
     Load load(target, message, args.is_set("--verify"), mode == "connect");
     std::vector<Conn> conns(n);
-    std::vector<PollFd> fds(n);
+    std::vector<PollFd> fds;
+    std::vector<std::size_t> which;  // fds[k] is conns[which[k]]: dead connections are left out
     const auto start = Clock::now();
     const auto measure_from = start + std::chrono::duration_cast<Clock::duration>(warmup);
     const auto stop = measure_from + std::chrono::duration_cast<Clock::duration>(duration);
     for (Conn& c : conns) load.open(c, start);
 
     for (auto now = start; now < stop; now = Clock::now()) {
+      fds.clear();
+      which.clear();
       for (std::size_t i = 0; i < n; ++i)
-        fds[i] = {conns[i].sock.native_handle(), load.wanted(conns[i])};  // dead: Events::none
+        if (!conns[i].dead) {
+          fds.push_back({conns[i].sock.native_handle(), load.wanted(conns[i])});
+          which.push_back(i);
+        }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(stop - now);
-      poll(fds, std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100)));
+      auto wait = std::min(left + std::chrono::milliseconds(1), std::chrono::milliseconds(100));
+      if (fds.empty()) break;  // every connection failed: nothing left to wait for
+      poll(fds, wait);
       now = Clock::now();
       const bool counting = now >= measure_from;
-      for (std::size_t i = 0; i < n; ++i)
-        if (fds[i].revents != Events::none && !conns[i].dead)
-          load.serve(conns[i], fds[i].revents, now, counting);
+      for (std::size_t k = 0; k < fds.size(); ++k)
+        if (fds[k].revents != Events::none)
+          load.serve(conns[which[k]], fds[k].revents, now, counting);
     }
 
     Totals& t = load.totals;
