@@ -124,17 +124,20 @@ function(socklab_needs_all_programs target)
                                            CALL _socklab_depend_on_programs [[${target}]])")
 endfunction()
 
-# socklab_add_fuzz_target(<name>): the fuzz target tests/fuzz/<name>.cpp with its
-# seeds in tests/fuzz/corpus/<name>/. With SOCKLAB_FUZZ it builds fuzz_<name>
-# (libFuzzer); with tests on, fuzz_replay_<name> (label "fuzz") runs the corpus.
+# socklab_add_fuzz_target(<name> [LIBRARIES <libs>]): the fuzz target
+# tests/fuzz/<name>.cpp with its seeds in tests/fuzz/corpus/<name>/, linked with
+# the layer and <libs> (e.g. example_http for an example's parser). With
+# SOCKLAB_FUZZ it builds fuzz_<name> (libFuzzer); with tests on,
+# fuzz_replay_<name> (label "fuzz") runs the corpus.
 function(socklab_add_fuzz_target name)
+  cmake_parse_arguments(F "" "" "LIBRARIES" ${ARGN})
   set(dir ${PROJECT_SOURCE_DIR}/tests/fuzz)
   if(SOCKLAB_FUZZ)
     if(NOT TARGET fuzzers)
       add_custom_target(fuzzers)
     endif()
     add_executable(fuzz_${name} ${dir}/${name}.cpp)
-    target_link_libraries(fuzz_${name} PRIVATE socklab::socklab)
+    target_link_libraries(fuzz_${name} PRIVATE socklab::socklab ${F_LIBRARIES})
     target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
     socklab_warnings(fuzz_${name})
     add_dependencies(fuzzers fuzz_${name})
@@ -144,5 +147,42 @@ function(socklab_add_fuzz_target name)
                      SOURCES ${dir}/${name}.cpp ${dir}/replay_test.cpp)
     target_compile_definitions(fuzz_replay_${name} PRIVATE
                                SOCKLAB_FUZZ_CORPUS="${dir}/corpus/${name}" SOCKLAB_FUZZ_NAME=${name})
+    if(F_LIBRARIES)
+      target_link_libraries(fuzz_replay_${name} PRIVATE ${F_LIBRARIES})
+    endif()
+  endif()
+endfunction()
+
+# socklab_add_example(<name> PROGRAMS <names> [LIBRARY <sources>] TESTS <files> [NEEDS <programs>])
+# Registers examples/<name>/: each program examples/<name>/<program>.cpp; the
+# LIBRARY sources (the example's pure parts: parsers, checksums) become a static
+# library example_<name> that its programs, its tests and fuzz targets link; one
+# test executable example_<name>_test labelled "example_<name>" (ctest -L is a
+# regular expression: `ctest -L ^example_` selects every example; a second label
+# would not survive gtest_discover_tests, which splits a list of labels).
+function(socklab_add_example name)
+  cmake_parse_arguments(E "" "" "PROGRAMS;LIBRARY;TESTS;NEEDS" ${ARGN})
+  set(dir ${PROJECT_SOURCE_DIR}/examples/${name})
+  if(E_LIBRARY)
+    list(TRANSFORM E_LIBRARY PREPEND ${dir}/)
+    add_library(example_${name} STATIC ${E_LIBRARY})
+    target_include_directories(example_${name} PUBLIC ${dir})
+    target_link_libraries(example_${name} PUBLIC socklab::socklab)
+    socklab_warnings(example_${name})
+  endif()
+  foreach(program IN LISTS E_PROGRAMS)
+    socklab_add_program(${program} ${dir}/${program}.cpp)
+    if(E_LIBRARY)
+      target_link_libraries(${program} PRIVATE example_${name})
+    endif()
+  endforeach()
+  if(SOCKLAB_BUILD_TESTS AND E_TESTS)
+    list(TRANSFORM E_TESTS PREPEND ${PROJECT_SOURCE_DIR}/)
+    socklab_add_test(example_${name}_test LABELS example_${name} SOURCES ${E_TESTS}
+                     NEEDS ${E_PROGRAMS} ${E_NEEDS})
+    target_include_directories(example_${name}_test PRIVATE ${dir})
+    if(E_LIBRARY)
+      target_link_libraries(example_${name}_test PRIVATE example_${name})
+    endif()
   endif()
 endfunction()
