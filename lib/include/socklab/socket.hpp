@@ -85,6 +85,9 @@ class Socket {
   void listen(int backlog);
   void listen(int backlog, std::error_code& ec) noexcept;
 
+  /// accept(): the next queued connection. The new socket is blocking even when
+  /// this listener is non-blocking (Linux's rule; BSD, macOS and Windows would copy
+  /// the listener's mode, the layer undoes that).
   Accepted accept();
   Accepted accept(std::error_code& ec) noexcept;
 
