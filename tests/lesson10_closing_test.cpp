@@ -216,6 +216,10 @@ TEST_F(Lesson10Programs, E2E3_NaiveCloseWithUnreadDataLosesTheReply) {
   Step step(3, 4, "count_server --max-bytes 1000 --naive-close; a 32 MB upload",
             "the pitfall: the server refuses and close()s with unread data: RST; the client "
             "gets 'connection reset' and never sees the refusal");
+  if (std::string wine = socklab::system::emulator(); !wine.empty())
+    GTEST_SKIP() << wine << ": after the server's close() with unread data, the client's "
+                 << "blocking send() sometimes never returns (2 runs in 6 hung); Windows and "
+                 << "POSIX fail it with connection_reset or EPIPE; see docs/windows.md";
   start_server({"--max-bytes", "1000", "--naive-close"});
   Program c = client({"--bytes", "32000000"});
   auto exit = c.wait();

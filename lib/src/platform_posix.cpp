@@ -350,7 +350,9 @@ handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
       ec.clear();
       return wrap(fd);
     }
-    if (errno == EINTR) continue;
+    // EINTR: try again. ECONNABORTED: a queued client reset before we took it
+    // (BSD reports it here; Linux returns the connection): take the next one.
+    if (errno == EINTR || errno == ECONNABORTED) continue;
     ec = io_error(native(h));
     return invalid;
   }

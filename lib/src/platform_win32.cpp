@@ -24,6 +24,8 @@
 //    asked for reuse, as on POSIX. See "Using SO_REUSEADDR and
 //    SO_EXCLUSIVEADDRUSE" in Microsoft's Winsock docs. (Wine ignores it for
 //    TIME_WAIT: it binds anyway; docs/windows.md.)
+//  - accept() fails with WSAECONNRESET for a client that reset while queued;
+//    Linux's accept() returns such a connection. The layer takes the next one.
 //  - accept() copies the listener's non-blocking mode (as BSD does; Linux does
 //    not): the accepted socket is switched back to blocking, the layer's rule.
 //  - Sockets are created non-inheritable (WSA_FLAG_NO_HANDLE_INHERIT), the
@@ -522,10 +524,19 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
 handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   int len = sizeof ss;
-  SOCKET s = ::accept(native(h), reinterpret_cast<sockaddr*>(&ss), &len);
-  if (s == INVALID_SOCKET) {
-    ec = last();
-    return invalid;
+  SOCKET s;
+  // A client that reset its connection while it waited in the queue: Windows
+  // fails accept() with WSAECONNRESET (Wine with WSAENOTCONN). Linux hands that
+  // connection out and its recv() says ECONNRESET. Either way the client is gone,
+  // not the listener: take the next one, so that one rude client cannot stop a
+  // server (the loop ends: each turn takes one connection off the queue).
+  while ((s = ::accept(native(h), reinterpret_cast<sockaddr*>(&ss), &len)) == INVALID_SOCKET) {
+    int code = ::WSAGetLastError();
+    if (code != WSAECONNRESET && code != WSAENOTCONN) {
+      ec = error_from(code);
+      return invalid;
+    }
+    len = sizeof ss;
   }
   // accept() copies the listener's attributes, and the listener is not inheritable;
   // say it again for the accepted socket all the same (one cheap call).
