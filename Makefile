@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
 .PHONY: help deps configure build run test progress check-% clean format test-windows \
-        student-edition check-student-edition new-lesson
+        student-edition check-student-edition new-lesson bench check-examples
 
 help:
 	@echo "socklab targets:"
@@ -20,6 +20,8 @@ help:
 	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
 	@echo "  make test-windows  cross-build for Windows (mingw-w64), run all tests under Wine"
 	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01"
+	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
+	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
 	@echo "  make format     clang-format every source file"
@@ -53,6 +55,18 @@ test-windows:
 
 check-%: build
 	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
+
+check-examples: build
+	cd $(BUILD) && ctest -L '^example_' --output-on-failure $(CTEST_ARGS)
+
+# The benchmark (bench/run.sh, docs/performance.md). Asio is needed only here:
+# install it, re-run CMake so that it finds asio.hpp, build the servers, run.
+BENCH_ARGS ?=
+bench: configure
+	@sh scripts/install-deps.sh libasio-dev
+	cmake -S . -B $(BUILD) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS) --target bench_programs
+	@sh bench/run.sh $(BUILD)/bin $(BENCH_ARGS)
 
 # Builds what compiles itself, so one lesson's compile error does not hide the others.
 progress: configure

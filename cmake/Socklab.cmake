@@ -80,3 +80,37 @@ function(socklab_add_lesson number slug)
                      NEEDS ${L_PROGRAMS} ${L_NEEDS})
   endif()
 endfunction()
+
+# socklab_add_example(<name> PROGRAMS <names> [LIBRARY <sources>] TESTS <files> [NEEDS <programs>])
+# Registers examples/<name>/: each program examples/<name>/<program>.cpp; the
+# LIBRARY sources (the example's pure parts: parsers, checksums) become a static
+# library example_<name> that its programs, its tests and fuzz targets link; one
+# test executable example_<name>_test labelled "example_<name>" (ctest -L is a
+# regular expression: `ctest -L ^example_` selects every example; a second label
+# would not survive gtest_discover_tests, which splits a list of labels).
+function(socklab_add_example name)
+  cmake_parse_arguments(E "" "" "PROGRAMS;LIBRARY;TESTS;NEEDS" ${ARGN})
+  set(dir ${PROJECT_SOURCE_DIR}/examples/${name})
+  if(E_LIBRARY)
+    list(TRANSFORM E_LIBRARY PREPEND ${dir}/)
+    add_library(example_${name} STATIC ${E_LIBRARY})
+    target_include_directories(example_${name} PUBLIC ${dir})
+    target_link_libraries(example_${name} PUBLIC socklab::socklab)
+    socklab_warnings(example_${name})
+  endif()
+  foreach(program IN LISTS E_PROGRAMS)
+    socklab_add_program(${program} ${dir}/${program}.cpp)
+    if(E_LIBRARY)
+      target_link_libraries(${program} PRIVATE example_${name})
+    endif()
+  endforeach()
+  if(SOCKLAB_BUILD_TESTS AND E_TESTS)
+    list(TRANSFORM E_TESTS PREPEND ${PROJECT_SOURCE_DIR}/)
+    socklab_add_test(example_${name}_test LABELS example_${name} SOURCES ${E_TESTS}
+                     NEEDS ${E_PROGRAMS} ${E_NEEDS})
+    target_include_directories(example_${name}_test PRIVATE ${dir})
+    if(E_LIBRARY)
+      target_link_libraries(example_${name}_test PRIVATE example_${name})
+    endif()
+  endif()
+endfunction()

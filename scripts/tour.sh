@@ -108,5 +108,16 @@ wait "$server_pid" || { echo "tour: the count server failed" >&2; exit 1; }
 server_pid=""
 wait
 
+banner "Example: a small HTTP/1.1 server (examples/http)"
+echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
+echo "of the directory with an encoded '..' (%2e%2e) and gets 400."
+docs_dir=$(cd "$(dirname "$0")/../docs" && pwd)
+start_server "$BIN/http_server" --port 0 --root "$docs_dir" --exit-after 2
+"$BIN/http_get" "http://127.0.0.1:$server_port/examples/http.md" | head -4 | sed 's/^/  [client] /'
+"$BIN/http_get" "http://127.0.0.1:$server_port/%2e%2e/%2e%2e/etc/passwd" | sed 's/^/  [client] /'
+wait "$server_pid" || { echo "tour: http_server failed" >&2; exit 1; }
+server_pid=""
+wait
+
 banner "Done"
 echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"

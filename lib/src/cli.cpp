@@ -174,4 +174,8 @@ Address host_port(std::string_view host, std::uint16_t port, Type type) {
   return Address::resolve(host, std::to_string(port), Family::unspecified, type).front();
 }
 
+bool is_terminal(std::FILE* stream) noexcept {
+  return sys::is_terminal(stream);
+}
+
 }  // namespace socklab::cli

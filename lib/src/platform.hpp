@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,5 +85,8 @@ void set_option(handle h, TimeOption o, std::chrono::milliseconds t, std::error_
 void set_linger(handle h, std::optional<std::chrono::seconds> l, std::error_code& ec) noexcept;
 void set_non_blocking(handle h, bool on, std::error_code& ec) noexcept;
 std::error_code pending_error(handle h, std::error_code& ec) noexcept;  // SO_ERROR
+
+// --- terminals ------------------------------------------------------------------
+bool is_terminal(std::FILE* stream) noexcept;  // isatty(fileno()) / _isatty(_fileno())
 
 }  // namespace socklab::sys

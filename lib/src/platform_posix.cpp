@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "platform.hpp"
@@ -523,6 +524,10 @@ std::error_code pending_error(handle h, std::error_code& ec) noexcept {
   }
   ec.clear();
   return value == 0 ? std::error_code{} : error_from(value);
+}
+
+bool is_terminal(std::FILE* stream) noexcept {
+  return stream != nullptr && ::isatty(::fileno(stream)) == 1;
 }
 
 }  // namespace socklab::sys

@@ -50,7 +50,9 @@
 
 #include <fmt/format.h>
 
+#include <io.h>  // _isatty, _fileno
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 #include <limits>
 
@@ -711,6 +713,10 @@ std::error_code pending_error(handle h, std::error_code& ec) noexcept {
   }
   ec.clear();
   return value == 0 ? std::error_code{} : error_from(value);
+}
+
+bool is_terminal(std::FILE* stream) noexcept {
+  return stream != nullptr && ::_isatty(::_fileno(stream)) != 0;
 }
 
 }  // namespace socklab::sys

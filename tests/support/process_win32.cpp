@@ -22,6 +22,8 @@
 #include <winsock2.h>  // getsockopt(): is this handle a socket?
 
 #include <condition_variable>
+#include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <stdexcept>
@@ -342,6 +344,24 @@ int open_descriptor_count() {
       ++sockets;
   }
   return sockets;
+}
+
+std::optional<std::string> find_on_path(std::string_view name) {
+  // PATH entries are separated by ';' on Windows; programs end in .exe.
+  const char* path = std::getenv("PATH");
+  std::string_view dirs = path ? path : "";
+  while (!dirs.empty()) {
+    const std::size_t semi = dirs.find(';');
+    std::filesystem::path dir(std::string(dirs.substr(0, semi)));
+    dirs = semi == std::string_view::npos ? std::string_view() : dirs.substr(semi + 1);
+    for (const char* suffix : {".exe", ""}) {
+      std::error_code ec;
+      auto candidate = dir / (std::string(name) + suffix);
+      if (!dir.empty() && std::filesystem::is_regular_file(candidate, ec))
+        return candidate.string();
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace socklab::test

@@ -69,6 +69,10 @@ class Program {
   std::unique_ptr<Impl> impl_;
 };
 
+/// Full path of a third-party program found on PATH (e.g. "curl", "nc"), or
+/// nullopt: a test that needs it skips, naming what to install.
+std::optional<std::string> find_on_path(std::string_view name);
+
 /// Open descriptors (POSIX) / socket handles (Windows) of this process right now.
 int open_descriptor_count();
 

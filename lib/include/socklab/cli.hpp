@@ -84,6 +84,10 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
 /// (the first result of the given type is taken).
 Address host_port(std::string_view host, std::uint16_t port, Type type = Type::stream);
 
+/// True if `stream` (stdout, stderr) is a terminal, not a pipe or a file: a
+/// program may then redraw a progress bar with '\r' instead of printing lines.
+bool is_terminal(std::FILE* stream) noexcept;
+
 /// fmt::print + newline + flush: output reaches a pipe (a test, a script) at once.
 /// The line is written with one call, so lines said by several threads never mix.
 template <typename... Args>
