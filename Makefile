@@ -12,7 +12,8 @@ CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
 .PHONY: help deps configure build run test progress check-% clean format test-windows \
-        student-edition check-student-edition new-lesson bench check-examples
+        student-edition check-student-edition new-lesson bench check-examples \
+        test-asan test-tsan test-valgrind test-faults fuzz
 
 help:
 	@echo "socklab targets:"
@@ -25,6 +26,11 @@ help:
 	@echo "  make progress   which lessons pass, which step fails"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
 	@echo "  make format     clang-format every source file"
+	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"
+	@echo "  make test-tsan  the suite built with ThreadSanitizer (build-tsan/)"
+	@echo "  make test-valgrind  the suite with every lesson program run under valgrind"
+	@echo "  make test-faults    fault/hostile tests with SOCKLAB_FAULTS=short (1-byte send/recv)"
+	@echo "  make fuzz SECONDS=N run each libFuzzer target N seconds (build-fuzz/)"
 	@echo "  make clean      remove $(BUILD)/"
 	@echo "instructors (docs/instructors.md):"
 	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
@@ -93,4 +99,43 @@ format:
 	clang-format -i $$(git ls-files '*.cpp' '*.hpp')
 
 clean:
-	rm -rf $(BUILD) build-windows
+	rm -rf $(BUILD) build-windows build-asan build-tsan build-fuzz
+
+# --- reliability gates (docs/reliability.md) -----------------------------------
+# Each sanitizer has its own build directory: instrumented and plain objects
+# must not mix. Any report stops the program (-fno-sanitize-recover=all).
+SANITIZER_ENV = ASAN_OPTIONS=detect_stack_use_after_return=1:strict_init_order=1 \
+                UBSAN_OPTIONS=print_stacktrace=1 \
+                TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+
+build-asan/CMakeCache.txt build-tsan/CMakeCache.txt:
+	@$(MAKE) --no-print-directory deps
+	cmake -S . -B $(@D) -DSOCKLAB_WERROR=$(WERROR) $(CMAKE_ARGS) \
+	  -DSOCKLAB_SANITIZE="$(if $(findstring asan,$(@D)),address;undefined,thread)"
+
+test-asan test-tsan: test-%: build-%/CMakeCache.txt
+	cmake --build build-$* -j $(JOBS)
+	cd build-$* && $(SANITIZER_ENV) ctest -j $(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# valgrind runs the plain build's programs (it needs no instrumentation): every
+# program a test starts is prefixed with valgrind; any error fails that program.
+VALGRIND_CMD = $(shell command -v valgrind) -q --error-exitcode=99 --exit-on-first-error=yes \
+               --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite
+test-valgrind: build
+	@command -v valgrind >/dev/null || sh scripts/install-deps.sh valgrind
+	cd $(BUILD) && SOCKLAB_TEST_WRAPPER="$(VALGRIND_CMD)" \
+	  ctest -j $(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# The fault, hostile-client and fuzz-replay tests, and every program they start,
+# with SOCKLAB_FAULTS (default: 1-byte send()/recv()). Other tests observe single
+# recv() calls on purpose; `make test-faults FAULT_LABELS=.` runs them too, to explore.
+FAULTS ?= short
+FAULT_LABELS ?= faults|hostile|fuzz
+test-faults: build
+	cd $(BUILD) && SOCKLAB_FAULTS='$(FAULTS)' ctest -j $(JOBS) -L '$(FAULT_LABELS)' \
+	  --output-on-failure $(CTEST_ARGS)
+
+# make fuzz SECONDS=N [FUZZ_TARGETS="line_reader cli_parser"]
+FUZZ_SECONDS = $(if $(SECONDS),$(SECONDS),60)
+fuzz:
+	@sh scripts/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)

@@ -48,6 +48,7 @@ function(socklab_add_program target)
   add_executable(${target} ${ARGN})
   target_link_libraries(${target} PRIVATE socklab::socklab)
   socklab_warnings(${target})
+  socklab_register_program(${target})
 endfunction()
 
 # socklab_add_test(<target> LABELS <labels> SOURCES <files> [NEEDS <programs>])
@@ -78,6 +79,77 @@ function(socklab_add_lesson number slug)
     list(TRANSFORM L_TESTS PREPEND ${PROJECT_SOURCE_DIR}/)
     socklab_add_test(lesson${number}_test LABELS lesson${number} SOURCES ${L_TESTS}
                      NEEDS ${L_PROGRAMS} ${L_NEEDS})
+  endif()
+endfunction()
+
+# --- reliability gates (docs/reliability.md) ---------------------------------
+# SOCKLAB_SANITIZE: sanitizers for every target of this build directory, e.g.
+# "address;undefined" (make test-asan) or "thread" (make test-tsan). Any report
+# stops the program (-fno-sanitize-recover=all), so a test cannot pass over it.
+set(SOCKLAB_SANITIZE "" CACHE STRING "Sanitizers for every target: address;undefined or thread")
+# SOCKLAB_FUZZ: build the libFuzzer targets (clang; make fuzz). The whole build
+# gets coverage instrumentation and ASan+UBSan, so the fuzzer sees into the layer.
+option(SOCKLAB_FUZZ "Build the libFuzzer targets in tests/fuzz (needs clang)" OFF)
+if(SOCKLAB_SANITIZE AND NOT MSVC)
+  list(JOIN SOCKLAB_SANITIZE "," _socklab_sanitizers)
+  add_compile_options(-fsanitize=${_socklab_sanitizers} -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=${_socklab_sanitizers})
+endif()
+if(SOCKLAB_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "SOCKLAB_FUZZ needs clang (libFuzzer): -DCMAKE_CXX_COMPILER=clang++")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
+                      -fno-omit-frame-pointer)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Every program of the kit, so that a test can depend on all of them (the
+# hostile-client suite runs against whichever servers its table names).
+function(socklab_register_program target)
+  set_property(GLOBAL APPEND PROPERTY SOCKLAB_PROGRAMS ${target})
+endfunction()
+function(_socklab_depend_on_programs target)
+  get_property(programs GLOBAL PROPERTY SOCKLAB_PROGRAMS)
+  if(programs)
+    add_dependencies(${target} ${programs})
+  endif()
+endfunction()
+# socklab_needs_all_programs(<target>): <target> depends on every program,
+# including those registered later in the top-level CMakeLists.txt.
+function(socklab_needs_all_programs target)
+  # A deferred call expands variables when it runs: put the name in now.
+  cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${PROJECT_SOURCE_DIR}]]
+                                           CALL _socklab_depend_on_programs [[${target}]])")
+endfunction()
+
+# socklab_add_fuzz_target(<name> [LIBRARIES <libs>]): the fuzz target
+# tests/fuzz/<name>.cpp with its seeds in tests/fuzz/corpus/<name>/, linked with
+# the layer and <libs> (e.g. example_http for an example's parser). With
+# SOCKLAB_FUZZ it builds fuzz_<name> (libFuzzer); with tests on,
+# fuzz_replay_<name> (label "fuzz") runs the corpus.
+function(socklab_add_fuzz_target name)
+  cmake_parse_arguments(F "" "" "LIBRARIES" ${ARGN})
+  set(dir ${PROJECT_SOURCE_DIR}/tests/fuzz)
+  if(SOCKLAB_FUZZ)
+    if(NOT TARGET fuzzers)
+      add_custom_target(fuzzers)
+    endif()
+    add_executable(fuzz_${name} ${dir}/${name}.cpp)
+    target_link_libraries(fuzz_${name} PRIVATE socklab::socklab ${F_LIBRARIES})
+    target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    socklab_warnings(fuzz_${name})
+    add_dependencies(fuzzers fuzz_${name})
+  endif()
+  if(SOCKLAB_BUILD_TESTS)
+    socklab_add_test(fuzz_replay_${name} LABELS fuzz
+                     SOURCES ${dir}/${name}.cpp ${dir}/replay_test.cpp)
+    target_compile_definitions(fuzz_replay_${name} PRIVATE
+                               SOCKLAB_FUZZ_CORPUS="${dir}/corpus/${name}" SOCKLAB_FUZZ_NAME=${name})
+    if(F_LIBRARIES)
+      target_link_libraries(fuzz_replay_${name} PRIVATE ${F_LIBRARIES})
+    endif()
   endif()
 endfunction()
 

@@ -20,20 +20,6 @@
 
 using namespace socklab;
 
-int whole_number(const cli::Parser& args, std::string_view name, int min) {
-  std::string text = args.get(name);
-  std::size_t used = 0;
-  int value = -1;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value < min || value > 10000)
-    throw cli::UsageError(
-        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
-  return value;
-}
-
 int main(int argc, char** argv) {
   cli::Parser args("backlog_demo",
                    "Lesson 07: clients connect before accept(), up to the backlog.");
@@ -45,9 +31,9 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address address = cli::host_port(args.get("--host"), args.port());
-    const int backlog = whole_number(args, "--backlog", 0);
-    const int clients = whole_number(args, "--clients", 1);
-    const int wait_ms = whole_number(args, "--wait-ms", 1);
+    const int backlog = static_cast<int>(args.integer("--backlog", 0, 10000));
+    const int clients = static_cast<int>(args.integer("--clients", 1, 10000));
+    const int wait_ms = static_cast<int>(args.integer("--wait-ms", 1, 10000));
 
     // 1. socket(), bind(), listen(backlog) — and then NO accept() for a while.
     Socket listener = Socket::tcp(address.family());

@@ -25,20 +25,6 @@ void serve(Socket& client, const Address& peer) {
   cli::say("closed {}", peer.to_string());
 }
 
-int whole_number(const cli::Parser& args, std::string_view name, int min) {
-  std::string text = args.get(name);
-  std::size_t used = 0;
-  int value = -1;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value < min || value > 10000)
-    throw cli::UsageError(
-        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
-  return value;
-}
-
 int main(int argc, char** argv) {
   cli::Parser args("iterative_server", "Lesson 07: one client at a time (and why that starves).");
   args.option("--host", "HOST", "127.0.0.1", "address to listen on")
@@ -48,8 +34,8 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address address = cli::host_port(args.get("--host"), args.port());
-    const int backlog = whole_number(args, "--backlog", 0);
-    const int max_clients = whole_number(args, "--max-clients", 0);
+    const int backlog = static_cast<int>(args.integer("--backlog", 0, 10000));
+    const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
     Socket listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);

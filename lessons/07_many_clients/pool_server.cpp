@@ -73,20 +73,6 @@ void serve(Socket& client, const Address& peer) {
   cli::say("closed {}", peer.to_string());
 }
 
-int whole_number(const cli::Parser& args, std::string_view name, int min) {
-  std::string text = args.get(name);
-  std::size_t used = 0;
-  int value = -1;
-  try {
-    value = std::stoi(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value < min || value > 10000)
-    throw cli::UsageError(
-        fmt::format("{} '{}': expected a whole number {}..10000", name, text, min));
-  return value;
-}
-
 int main(int argc, char** argv) {
   cli::Parser args("pool_server", "Lesson 07: a fixed pool of worker threads and a bounded queue.");
   args.option("--host", "HOST", "127.0.0.1", "address to listen on")
@@ -97,9 +83,9 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     Address address = cli::host_port(args.get("--host"), args.port());
-    const int workers = whole_number(args, "--workers", 1);
-    const int capacity = whole_number(args, "--queue", 0);
-    const int max_clients = whole_number(args, "--max-clients", 0);
+    const int workers = static_cast<int>(args.integer("--workers", 1, 10000));
+    const int capacity = static_cast<int>(args.integer("--queue", 0, 10000));
+    const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
     Socket listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);

@@ -10,6 +10,30 @@
 #include "socklab/error.hpp"
 
 namespace socklab::cli {
+namespace {
+
+// An error names what the user typed, but must stay one line on stderr even if
+// an argument holds a newline or a terminal escape: control bytes are shown as
+// \n, \r, \t or \xNN. (Found by the cli_parser fuzz target.)
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += ch;
+  }
+  return out;
+}
+
+}  // namespace
 
 Parser::Parser(std::string program, std::string summary)
     : program_(std::move(program)), summary_(std::move(summary)) {}
@@ -52,7 +76,8 @@ bool Parser::parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = args[static_cast<std::size_t>(i)];
     if (only_words || arg.size() < 2 || arg.substr(0, 2) != "--") {
-      if (!takes_positionals_) throw UsageError(fmt::format("unexpected argument '{}'", arg));
+      if (!takes_positionals_)
+        throw UsageError(fmt::format("unexpected argument '{}'", one_line(arg)));
       words_.emplace_back(arg);
       continue;
     }
@@ -73,15 +98,15 @@ bool Parser::parse(int argc, char** argv) {
       inline_value = true;
     }
     Opt* o = find(name);
-    if (o == nullptr) throw UsageError(fmt::format("unknown option '{}'", name));
+    if (o == nullptr) throw UsageError(fmt::format("unknown option '{}'", one_line(name)));
     o->given = true;
     if (o->is_flag) {
-      if (inline_value) throw UsageError(fmt::format("{} takes no value", name));
+      if (inline_value) throw UsageError(fmt::format("{} takes no value", one_line(name)));
       continue;
     }
     if (!inline_value) {
       if (i + 1 >= argc)
-        throw UsageError(fmt::format("{} needs a value ({})", name, o->value_name));
+        throw UsageError(fmt::format("{} needs a value ({})", one_line(name), o->value_name));
       value = args[static_cast<std::size_t>(++i)];
     }
     o->value = std::string(value);
@@ -103,7 +128,9 @@ std::uint16_t Parser::port(std::string_view name) const {
   std::string text = get(name);
   std::error_code ec;
   std::uint16_t p = socklab::parse_port(text, ec);
-  if (ec) throw UsageError(fmt::format("{} '{}': not a port number (0-65535)", name, text));
+  if (ec)
+    throw UsageError(
+        fmt::format("{} '{}': not a port number (0-65535)", one_line(name), one_line(text)));
   return p;
 }
 
@@ -123,8 +150,8 @@ long long Parser::integer(std::string_view name, long long min, long long max) c
   }
   if (negative) value = -value;
   if (!ok || value < min || value > max)
-    throw UsageError(
-        fmt::format("{} '{}': expected a whole number from {} to {}", name, text, min, max));
+    throw UsageError(fmt::format("{} '{}': expected a whole number from {} to {}", one_line(name),
+                                 one_line(text), min, max));
   return value;
 }
 
@@ -157,10 +184,10 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
     if (!parser.parse(argc, argv)) return 0;
     return body();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: usage: {} (try --help)\n", parser.program(), e.what());
+    fmt::print(stderr, "{}: usage: {} (try --help)\n", parser.program(), one_line(e.what()));
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "{}: error: {}\n", parser.program(), e.what());
+    fmt::print(stderr, "{}: error: {}\n", parser.program(), one_line(e.what()));
     return 1;
   }
 }

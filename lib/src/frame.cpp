@@ -57,7 +57,11 @@ bool FrameReader::fill(std::error_code& ec) {
   // A fixed-size chunk: what we append is what arrived, never what the peer claims.
   std::array<char, 4096> chunk;
   Received r = sock_->recv(chunk, ec);
-  if (ec) return false;
+  if (ec == std::errc::interrupted) {  // a signal came before any byte moved: call again
+    ec.clear();
+    return true;
+  }
+  if (ec) return false;  // buffer_ keeps what arrived: a retry (after EAGAIN) loses nothing
   if (r.eof) {
     eof_ = true;
     return false;

@@ -24,6 +24,7 @@ std::size_t send_all(Socket& sock, std::string_view data, std::error_code& ec) n
   while (sent < data.size()) {
     // send() may take only part of what we hand it: keep going from where it stopped.
     std::size_t n = sock.send(data.substr(sent), ec);
+    if (ec == std::errc::interrupted) continue;  // a signal came before any byte moved: again
     if (ec) break;
     sent += n;
   }
@@ -41,6 +42,7 @@ std::size_t recv_exact(Socket& sock, std::span<char> buffer, std::error_code& ec
   ec.clear();
   while (got < buffer.size()) {
     Received r = sock.recv(buffer.subspan(got), ec);
+    if (ec == std::errc::interrupted) continue;
     if (ec) break;
     if (r.eof) {
       ec = errc::unexpected_eof;
@@ -82,6 +84,9 @@ std::optional<std::string> LineReader::read_line(std::error_code& ec) {
     // Never read more than can still make a legal line: memory stays bounded.
     std::size_t room = std::min(chunk.size(), max_line_ + 1 - buffer_.size());
     Received r = sock_->recv(std::span<char>(chunk.data(), room), ec);
+    if (ec == std::errc::interrupted) continue;
+    // Any other error: the bytes already buffered stay, so a caller that retries
+    // (after would_block on a non-blocking socket, say) loses nothing.
     if (ec) return std::nullopt;
     if (r.eof) eof_ = true;
     buffer_.append(chunk.data(), r.bytes);

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "datagram.hpp"
+#include "fault_seam.hpp"
 #include "platform.hpp"
 #include "socklab/error.hpp"
 
@@ -65,6 +66,7 @@ Socket::native_handle_type Socket::release() noexcept {
 
 // --- socket() -------------------------------------------------------------------
 Socket Socket::open(Family family, Type type, std::error_code& ec) noexcept {
+  fault::load_environment();  // SOCKLAB_FAULTS, once per process
   ec = sys::startup();
   if (ec) return Socket{};
   return Socket(sys::socket(family, type, ec));
@@ -133,7 +135,12 @@ void Socket::connect(const Address& remote) {
 
 std::size_t Socket::send(std::span<const std::byte> data, std::error_code& ec) noexcept {
   if (!check_open(handle_, ec)) return 0;
-  return sys::send(handle_, data.data(), data.size(), ec);
+  std::size_t size = data.size();
+  if (fault::detail::active()) {  // test-only: see socklab/fault.hpp
+    ec = fault::detail::before_call(/*is_send=*/true, size);
+    if (ec) return 0;
+  }
+  return sys::send(handle_, data.data(), size, ec);
 }
 std::size_t Socket::send(std::span<const std::byte> data) {
   std::error_code ec;
@@ -154,7 +161,12 @@ Received Socket::recv(std::span<std::byte> buffer, std::error_code& ec) noexcept
     ec.clear();
     return {};  // recv() of 0 bytes would return 0 and look like EOF: don't ask
   }
-  std::size_t n = sys::recv(handle_, buffer.data(), buffer.size(), ec);
+  std::size_t size = buffer.size();
+  if (fault::detail::active()) {  // test-only: see socklab/fault.hpp
+    ec = fault::detail::before_call(/*is_send=*/false, size);
+    if (ec) return {};
+  }
+  std::size_t n = sys::recv(handle_, buffer.data(), size, ec);
   if (ec) return {};
   return Received{n, n == 0};
 }

@@ -222,6 +222,26 @@ const std::string& Program::stderr_text() const {
   return impl_->err_text;
 }
 
+std::optional<int> Program::open_descriptors() const {
+  // Linux (and some BSDs with procfs): one entry per open descriptor.
+  std::error_code ec;
+  std::filesystem::directory_iterator it("/proc/" + std::to_string(impl_->pid) + "/fd", ec);
+  if (ec || impl_->reaped) return std::nullopt;
+  int count = 0;
+  for (; it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    if (ec) return std::nullopt;
+    ++count;
+  }
+  return count;
+}
+
+void set_environment(const std::string& name, const std::optional<std::string>& value) {
+  if (value)
+    ::setenv(name.c_str(), value->c_str(), 1);
+  else
+    ::unsetenv(name.c_str());
+}
+
 int open_descriptor_count() {
   int count = 0;
   for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator("/dev/fd")) ++count;

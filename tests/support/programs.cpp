@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdlib>
+#include <sstream>
 
 #include "socklab/error.hpp"
 
@@ -16,7 +17,18 @@ std::string program_path(std::string_view name) {
 }
 
 Program Program::start(std::string_view name, const std::vector<std::string>& args) {
-  return start_path(program_path(name), args);
+  // SOCKLAB_TEST_WRAPPER="/usr/bin/valgrind -q ..." runs every program under a
+  // checker (make test-valgrind): the wrapper's words, then the program and args.
+  const char* wrapper = std::getenv("SOCKLAB_TEST_WRAPPER");
+  if (wrapper == nullptr || *wrapper == '\0') return start_path(program_path(name), args);
+  std::vector<std::string> words;
+  std::istringstream split(wrapper);
+  for (std::string w; split >> w;) words.push_back(w);
+  std::string tool = words.front();
+  words.erase(words.begin());
+  words.push_back(program_path(name));
+  words.insert(words.end(), args.begin(), args.end());
+  return start_path(tool, words);
 }
 
 Address Program::listening_address(std::chrono::milliseconds timeout) {
@@ -40,6 +52,16 @@ Address Program::listening_address(std::chrono::milliseconds timeout) {
 std::string Program::first_stderr_line() const {
   const std::string& err = stderr_text();
   return err.substr(0, err.find('\n'));
+}
+
+ScopedEnvironment::ScopedEnvironment(std::string name, const std::string& value)
+    : name_(std::move(name)) {
+  if (const char* old = std::getenv(name_.c_str())) old_ = old;
+  set_environment(name_, value);
+}
+
+ScopedEnvironment::~ScopedEnvironment() {
+  set_environment(name_, old_);
 }
 
 }  // namespace socklab::test

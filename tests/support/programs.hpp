@@ -62,6 +62,10 @@ class Program {
   /// The first line of stderr (or "" if none): the one-line error of a failing program.
   std::string first_stderr_line() const;
 
+  /// How many descriptors the program has open now (/proc/PID/fd), or nullopt
+  /// where the system can't tell (then a test should GTEST_SKIP with the reason).
+  std::optional<int> open_descriptors() const;
+
   struct Impl;
 
  private:
@@ -75,5 +79,27 @@ std::optional<std::string> find_on_path(std::string_view name);
 
 /// Open descriptors (POSIX) / socket handles (Windows) of this process right now.
 int open_descriptor_count();
+
+/// Sets an environment variable for the programs started while it lives (they
+/// inherit this process's environment), then puts the old value back. E.g.
+///   ScopedEnvironment faults("SOCKLAB_FAULTS", "short");
+///
+/// Program::start() also honours SOCKLAB_TEST_WRAPPER: a command line that is put
+/// before every program it starts, e.g. "/usr/bin/valgrind -q --error-exitcode=99"
+/// (make test-valgrind sets it). The first word must be a full path.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(std::string name, const std::string& value);
+  ~ScopedEnvironment();
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  std::string name_;
+  std::optional<std::string> old_;
+};
+
+/// Sets (or, with nullopt, removes) an environment variable of this process.
+void set_environment(const std::string& name, const std::optional<std::string>& value);
 
 }  // namespace socklab::test

@@ -2,7 +2,9 @@
 //
 // TCP is a byte stream: one send() may arrive as several recv()s and several
 // send()s as one recv(); send() may take fewer bytes than asked. These helpers
-// loop so that you don't have to — read them once, they are short.
+// loop so that you don't have to — read them once, they are short. A call
+// interrupted by a signal (std::errc::interrupted, EINTR) is simply made again;
+// after any other error what was already received stays buffered.
 #pragma once
 
 #include <cstddef>
