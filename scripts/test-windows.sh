@@ -37,11 +37,10 @@ if [ ! -f "$BUILD/CMakeCache.txt" ]; then
 fi
 cmake --build "$BUILD" -j "$JOBS"
 
-# 4. The whole suite, as `make test` runs it on Linux. One exception: a test that
-#    fails is run again (up to 3 times in all), because Wine 8's socket emulation
-#    occasionally mixes up a reset connection with the next one
-#    (Lesson01Server.E2E5_SurvivesAClientThatResets, about 1 run in 6; never on
-#    Linux). A retried test is listed in the output, with its first failure.
+# 4. The whole suite, as `make test` runs it on Linux, once: no retries. (A Wine-only
+#    flake, Lesson01Server.E2E5_SurvivesAClientThatResets, was Wine failing accept()
+#    for a client that reset while queued; the layer now passes over such clients
+#    on every platform. See docs/windows.md.)
 cd "$BUILD"
 # shellcheck disable=SC2086
-ctest -j "$JOBS" --output-on-failure --repeat until-pass:3 ${CTEST_ARGS:-}
+ctest -j "$JOBS" --output-on-failure ${CTEST_ARGS:-}

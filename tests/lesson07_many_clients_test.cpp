@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
 #include "socklab/tcp_state.hpp"
 #include "support/narrate.hpp"
@@ -61,11 +62,17 @@ bool silent_for(Socket& c, std::chrono::milliseconds wait) {
   return ec == std::errc::timed_out;
 }
 
-// Connects with a bounded wait: SO_SNDTIMEO limits a blocking connect() on Linux.
+// Connects with a bounded wait: a non-blocking connect() and poll() for the end of
+// the handshake (lesson 09). SO_SNDTIMEO would bound a blocking connect() on Linux only.
 std::error_code try_connect(Socket& c, const Address& a, std::chrono::milliseconds wait) {
-  c.set_send_timeout(wait);
+  c.set_non_blocking(true);
   std::error_code ec;
   c.connect(a, ec);
+  if (ec == std::errc::operation_in_progress || ec == std::errc::operation_would_block) {
+    std::array<PollFd, 1> fds{PollFd{c.native_handle(), Events::out}};
+    ec = poll(fds, wait) == 0 ? std::make_error_code(std::errc::timed_out) : c.pending_error();
+  }
+  c.set_non_blocking(false);
   return ec;
 }
 

@@ -14,6 +14,7 @@
 #include "socklab/naive.hpp"
 #include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
+#include "socklab/system.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -69,14 +70,19 @@ std::optional<Unanswering> unanswering_server() {
 }
 
 // Closes the accepted side of a connection and waits (bounded) until the client
-// has seen it AND the RST that the next send provokes: then send() = EPIPE.
+// has seen it AND the RST that the next send provokes (POLLERR; not POLLHUP, which
+// Windows reports for the FIN already): then send() fails.
 void make_peer_vanish(Socket& client, Socket& server) {
   server.accept().socket.close();
   client.send("first");  // our kernel takes it; the peer's kernel answers with RST
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
-  for (int i = 0; i < 20 && !has(fds[0].revents, Events::hangup | Events::error); ++i)
-    poll(fds, 100ms);
-  ASSERT_TRUE(has(fds[0].revents, Events::hangup | Events::error)) << "no RST within 2 s";
+  for (int i = 0; i < 20 && !has(fds[0].revents, Events::error); ++i) poll(fds, 100ms);
+  ASSERT_TRUE(has(fds[0].revents, Events::error)) << "no RST within 2 s";
+}
+
+// "Wine 8.0" under Wine, else "" (tests skip, with the reason, what Wine can't show).
+std::string wine() {
+  return socklab::system::emulator();
 }
 
 }  // namespace
@@ -171,6 +177,9 @@ TEST(Lesson09Steps, Step6_RefusedNamesTheCallAndAHint) {
 TEST(Lesson09Steps, Step7_ResetByPeer) {
   Step step(7, 9, "peer: SO_LINGER 0 + close(); us: recv()",
             "ECONNRESET: the peer aborted; whatever was in flight is lost");
+  if (!wine().empty())
+    GTEST_SKIP() << wine() << " reports a peer's reset to recv() as EOF (Windows and POSIX: "
+                 << "connection_reset); see docs/windows.md";
   Socket server = make_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
@@ -185,21 +194,32 @@ TEST(Lesson09Steps, Step7_ResetByPeer) {
 
 TEST(Lesson09Steps, Step8_BrokenPipeIsAnErrorNotADeath) {
   Step step(8, 9, "send() after the peer has gone",
-            "EPIPE; the layer sends with MSG_NOSIGNAL, so this process lives (lesson's "
-            "errors --naive-sigpipe shows the death)");
+            "EPIPE (Windows: ECONNRESET); the layer sends with MSG_NOSIGNAL, so this process "
+            "lives (lesson's errors --naive-sigpipe shows the death)");
   Socket server = make_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   make_peer_vanish(client, server);
   std::error_code ec;
   client.send("second", ec);
-  EXPECT_EQ(ec, std::errc::broken_pipe) << ec.message();
+  test::narrate("  send() = " + (ec ? ec.message() : std::string("ok")));
+  // POSIX: the RST hit a socket that had read the peer's FIN (CLOSE_WAIT): EPIPE.
+  // Windows knows no EPIPE for this: WSAECONNRESET (docs/lessons/09-nonblocking-errors.md).
+  EXPECT_TRUE(ec == std::errc::broken_pipe || ec == std::errc::connection_reset) << ec.message();
 }
 
 TEST(Lesson09Steps, Step9_AddressInUseAfterARestartAndSoReuseAddr) {
   Step step(9, 9, "restart a server while its old connection is in TIME_WAIT",
             "without SO_REUSEADDR: EADDRINUSE; with it (in both runs): bind() works");
+  std::string not_shown;
   for (bool reuse : {false, true}) {
+    if (!reuse && !wine().empty()) {  // the half with SO_REUSEADDR still runs
+      not_shown = wine() +
+                  " rebinds a port over TIME_WAIT whatever SO_EXCLUSIVEADDRUSE says "
+                  "(Windows and POSIX: EADDRINUSE without SO_REUSEADDR); see "
+                  "docs/windows.md";
+      continue;
+    }
     Socket server = make_listener(reuse);
     std::uint16_t port = server.local_address().port();
     {
@@ -221,6 +241,7 @@ TEST(Lesson09Steps, Step9_AddressInUseAfterARestartAndSoReuseAddr) {
     else
       EXPECT_EQ(ec, std::errc::address_in_use) << "TIME_WAIT should hold the port";
   }
+  if (!not_shown.empty()) GTEST_SKIP() << "without SO_REUSEADDR: not shown: " << not_shown;
 }
 
 // --- Part 2: the programs ----------------------------------------------------------
@@ -271,12 +292,32 @@ TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
   auto exit = p.wait();
   EXPECT_EQ(exit.code, 0) << p.stderr_text();
   const std::string& out = p.stdout_text();
-  for (const char* expected :
-       {"refused: connect(127.0.0.1:", "Connection refused", "reset: recv", "Connection reset",
-        "broken-pipe: send", "Broken pipe", "recv-timeout: recv", "timed out", "would-block: recv",
-        "would block", "in-use: bind(127.0.0.1:", "Address already in use",
-        "with SO_REUSEADDR: fine"})
-    EXPECT_NE(out.find(expected), std::string::npos) << "missing '" << expected << "' in:\n" << out;
+  std::vector<std::string> expected{"refused: connect(127.0.0.1:",
+                                    "Connection refused",
+                                    "broken-pipe: send: ",
+                                    "recv-timeout: recv",
+                                    "timed out",
+                                    "would-block: recv",
+                                    "would block",
+                                    "with SO_REUSEADDR: fine"};
+  const std::vector<std::string> reset{"reset: recv", "Connection reset"},
+      in_use{"in-use: bind(127.0.0.1:", "Address already in use"};
+  if (wine().empty()) {
+    expected.insert(expected.end(), reset.begin(), reset.end());
+    expected.insert(expected.end(), in_use.begin(), in_use.end());
+  }
+  for (const std::string& line : expected)
+    EXPECT_NE(out.find(line), std::string::npos) << "missing '" << line << "' in:\n" << out;
+  // The broken pipe reads EPIPE on POSIX, WSAECONNRESET on Windows (step 8).
+  const auto at = out.find("broken-pipe: send: ");
+  const std::string broken = at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
+  EXPECT_TRUE(broken.find("Broken pipe") != std::string::npos ||
+              broken.find("Connection reset") != std::string::npos)
+      << broken;
+  if (!wine().empty())
+    GTEST_SKIP() << "the 'reset' and 'in-use' cases not checked: " << wine()
+                 << " reports a reset to recv() as EOF and rebinds over TIME_WAIT; see "
+                    "docs/windows.md";
 }
 
 TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {

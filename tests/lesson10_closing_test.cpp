@@ -16,6 +16,7 @@
 
 #include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
+#include "socklab/system.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -25,6 +26,17 @@ using socklab::test::Program;
 using socklab::test::Step;
 
 namespace {
+
+// Under Wine, a peer's reset (SO_LINGER 0, or close() with unread data) reaches
+// recv() as EOF; Windows and POSIX report connection_reset. Tests that show the
+// reset skip, with this reason, there (docs/windows.md).
+std::string wine_hides_resets() {
+  std::string wine = socklab::system::emulator();
+  return wine.empty() ? wine
+                      : wine +
+                            " reports a peer's reset to recv() as EOF (Windows and POSIX: "
+                            "connection_reset); see docs/windows.md";
+}
 
 std::string read_to_eof(Socket& s) {
   std::string out;
@@ -86,6 +98,7 @@ TEST(Lesson10Steps, Step4_PollSeesTheCloseToo) {
 TEST(Lesson10Steps, Step5_LingerZeroSendsRst) {
   Step step(5, 7, "SO_LINGER {on, 0 s} + close()",
             "an abortive close: RST, not FIN; the peer's recv() fails with ECONNRESET");
+  if (std::string why = wine_hides_resets(); !why.empty()) GTEST_SKIP() << why;
   SocketPair pair = tcp_pair();
   pair.first.set_linger(0s);
   pair.first.close();
@@ -98,6 +111,7 @@ TEST(Lesson10Steps, Step5_LingerZeroSendsRst) {
 TEST(Lesson10Steps, Step6_LingerZeroLeavesNoTimeWait) {
   Step step(6, 7, "active close with SO_LINGER 0, then bind() the port again",
             "no FIN, no TIME_WAIT: the port is free at once (compare lesson 09 step 9)");
+  if (std::string why = wine_hides_resets(); !why.empty()) GTEST_SKIP() << why;
   Socket server = Socket::tcp();
   server.bind(Address::parse("127.0.0.1:0"));
   server.listen(1);
@@ -122,7 +136,9 @@ TEST(Lesson10Steps, Step7_ClosingWithUnreadDataSendsRst) {
   Step step(7, 7, "close() with unread bytes in the receive buffer",
             "the kernel sends RST, not FIN (RFC 2525 2.17): the peer sees a reset, not EOF; "
             "the fix is to read to EOF first");
+  const std::string why = wine_hides_resets();
   for (bool drain : {false, true}) {
+    if (!drain && !why.empty()) continue;  // the fix (drain) still runs
     SocketPair pair = tcp_pair();
     send_all(pair.first, "request + more than the server reads");
     pair.first.shutdown(Shutdown::write);
@@ -149,6 +165,7 @@ TEST(Lesson10Steps, Step7_ClosingWithUnreadDataSendsRst) {
     else
       EXPECT_EQ(ec, std::errc::connection_reset) << "close() with unread data should send RST";
   }
+  if (!why.empty()) GTEST_SKIP() << "the unread-data half not shown: " << why;
 }
 
 // --- Part 2: the programs ------------------------------------------------------------
@@ -199,6 +216,10 @@ TEST_F(Lesson10Programs, E2E3_NaiveCloseWithUnreadDataLosesTheReply) {
   Step step(3, 4, "count_server --max-bytes 1000 --naive-close; a 32 MB upload",
             "the pitfall: the server refuses and close()s with unread data: RST; the client "
             "gets 'connection reset' and never sees the refusal");
+  if (std::string wine = socklab::system::emulator(); !wine.empty())
+    GTEST_SKIP() << wine << ": after the server's close() with unread data, the client's "
+                 << "blocking send() sometimes never returns (2 runs in 6 hung); Windows and "
+                 << "POSIX fail it with connection_reset or EPIPE; see docs/windows.md";
   start_server({"--max-bytes", "1000", "--naive-close"});
   Program c = client({"--bytes", "32000000"});
   auto exit = c.wait();

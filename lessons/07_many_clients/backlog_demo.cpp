@@ -9,6 +9,7 @@
 // its SYN, and the client would retry it for a while; Windows refuses it).
 //
 // Docs: docs/lessons/07-many-clients.md
+#include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 #include <socklab/tcp_state.hpp>
 
@@ -42,14 +43,23 @@ int main(int argc, char** argv) {
     cli::say("listening on {}", where.to_string());
     cli::say("listen(backlog={}); nobody calls accept() yet", backlog);
 
-    // 2. The clients connect one after another. A blocking connect() returns when
-    //    the handshake is done; SO_SNDTIMEO bounds how long it may wait (Linux).
+    // 2. The clients connect one after another. connect() returns when the
+    //    handshake is done. To wait at most --wait-ms for that, it runs non-blocking
+    //    and poll() waits for the end of the handshake (lesson 09 explains how);
+    //    SO_SNDTIMEO would bound a blocking connect() on Linux only.
     std::vector<Socket> connected;
     for (int k = 1; k <= clients; ++k) {
       Socket c = Socket::tcp(where.family());
-      c.set_send_timeout(std::chrono::milliseconds(wait_ms));
+      c.set_non_blocking(true);
       std::error_code ec;
       c.connect(where, ec);
+      if (ec == std::errc::operation_in_progress || ec == std::errc::operation_would_block) {
+        std::array<PollFd, 1> fds{PollFd{c.native_handle(), Events::out}};
+        ec = poll(fds, std::chrono::milliseconds(wait_ms)) == 0
+                 ? std::make_error_code(std::errc::timed_out)
+                 : c.pending_error();  // how the handshake ended
+      }
+      c.set_non_blocking(false);
       if (ec == std::errc::connection_refused) {  // Windows: a full queue answers with RST
         cli::say("client {}: connect() refused: the accept queue is full", k);
         continue;

@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -103,7 +104,9 @@ int main(int argc, char** argv) {
     listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
     cli::say("listening on {}", listener.local_address().to_string());
     // Each client is a descriptor; the default limit (often 1024) would stop us early.
-    cli::say("open-file limit: {}", raise_open_file_limit(65536));
+    // (Windows counts no sockets against such a limit: SIZE_MAX, "none".)
+    const std::size_t limit = raise_open_file_limit(65536);
+    cli::say("open-file limit: {}", limit == SIZE_MAX ? "none" : std::to_string(limit));
 
     std::vector<Client> clients;
     std::vector<PollFd> fds;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdio>
 #include <exception>
 
 #include "platform.hpp"
@@ -174,6 +175,11 @@ std::string Parser::help() const {
 }
 
 int run(int argc, char** argv, Parser& parser, const std::function<int()>& body) {
+  // C says stderr starts "not fully buffered" (C17 7.21.3); the Windows C runtime
+  // buffers it fully when it is a pipe or a file, so an error line printed by a
+  // server that is later stopped (TerminateProcess) would never arrive. Unbuffered
+  // everywhere: every stderr line leaves the program as it is printed.
+  std::setvbuf(stderr, nullptr, _IONBF, 0);
   try {
     if (!parser.parse(argc, argv)) return 0;
     return body();

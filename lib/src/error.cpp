@@ -50,6 +50,10 @@ const char* portable_message(std::errc e) noexcept {
       return "Address family not supported by protocol";
     case std::errc::message_size:
       return "Message too long";
+    case std::errc::operation_not_supported:
+      return "Operation not supported";
+    case std::errc::not_enough_memory:
+      return "Cannot allocate memory";
     default:
       return nullptr;
   }
@@ -112,9 +116,19 @@ class ResolveCategory final : public std::error_category {
   }
 };
 
+// The text of `ec`. A std::errc made by the layer or a lesson (e.g. timed_out for
+// a connect() that poll() gave up on) is in std::generic_category, whose message()
+// is the C library's strerror(): MinGW's knows no socket errno values and says
+// "Unknown error". Those read the same as the socket category's texts instead.
+std::string message_of(const std::error_code& ec) {
+  if (ec.category() == std::generic_category())
+    if (const char* text = portable_message(static_cast<std::errc>(ec.value()))) return text;
+  return ec.message();
+}
+
 std::string describe(const std::error_code& ec, std::string_view call, std::string_view address) {
-  std::string text = address.empty() ? fmt::format("{}: {}", call, ec.message())
-                                     : fmt::format("{}({}): {}", call, address, ec.message());
+  std::string text = address.empty() ? fmt::format("{}: {}", call, message_of(ec))
+                                     : fmt::format("{}({}): {}", call, address, message_of(ec));
   std::string hint = hint_for(call, ec);
   if (!hint.empty()) text += fmt::format(" \u2014 {}", hint);
   return text;

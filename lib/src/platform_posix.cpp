@@ -341,11 +341,19 @@ handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
 #endif
     if (fd >= 0) {
       prepare(fd);
+#if !defined(__linux__)
+      // BSD and macOS copy the listener's O_NONBLOCK to the accepted socket; Linux
+      // does not (accept(2), NOTES). The layer's rule is Linux's: it blocks.
+      int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0 && (flags & O_NONBLOCK) != 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+#endif
       peer = Address(&ss, len);
       ec.clear();
       return wrap(fd);
     }
-    if (errno == EINTR) continue;
+    // EINTR: try again. ECONNABORTED: a queued client reset before we took it
+    // (BSD reports it here; Linux returns the connection): take the next one.
+    if (errno == EINTR || errno == ECONNABORTED) continue;
     ec = io_error(native(h));
     return invalid;
   }

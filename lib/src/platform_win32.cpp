@@ -17,9 +17,17 @@
 //    IPv4 clients as ::ffff:a.b.c.d) until set_v6_only(true). So we set it.
 //  - SO_REUSEADDR on Windows lets a second socket *steal* a port in use. The
 //    POSIX meaning ("rebind although old connections wait in TIME_WAIT") is the
-//    Windows default, and the POSIX default is SO_EXCLUSIVEADDRUSE. So the
-//    reuse_address option sets SO_EXCLUSIVEADDRUSE to its opposite. See
-//    "Using SO_REUSEADDR and SO_EXCLUSIVEADDRUSE" in Microsoft's Winsock docs.
+//    Windows default, and the POSIX default is SO_EXCLUSIVEADDRUSE, which keeps
+//    the port until the old connections are gone, TIME_WAIT included. So every
+//    new TCP socket gets SO_EXCLUSIVEADDRUSE, and the reuse_address option sets
+//    it to its opposite: a restarted server fails with WSAEADDRINUSE unless it
+//    asked for reuse, as on POSIX. See "Using SO_REUSEADDR and
+//    SO_EXCLUSIVEADDRUSE" in Microsoft's Winsock docs. (Wine ignores it for
+//    TIME_WAIT: it binds anyway; docs/windows.md.)
+//  - accept() fails with WSAECONNRESET for a client that reset while queued;
+//    Linux's accept() returns such a connection. The layer takes the next one.
+//  - accept() copies the listener's non-blocking mode (as BSD does; Linux does
+//    not): the accepted socket is switched back to blocking, the layer's rule.
 //  - Sockets are created non-inheritable (WSA_FLAG_NO_HANDLE_INHERIT), the
 //    counterpart of close-on-exec: a started program gets none of them.
 //  - No SIGPIPE exists: send() to a closed connection fails with an error.
@@ -493,6 +501,11 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     ::closesocket(s);
     return invalid;
   }
+  if (type == Type::stream && setopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) != 0) {
+    ec = last();  // the POSIX rule for TIME_WAIT (top of this file): failing it is an error
+    ::closesocket(s);
+    return invalid;
+  }
   if (type == Type::datagram) udp_connection_reset(s, false);  // unconnected: as POSIX
   ec.clear();
   return wrap(s);
@@ -513,14 +526,29 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
 handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   int len = sizeof ss;
-  SOCKET s = ::accept(native(h), reinterpret_cast<sockaddr*>(&ss), &len);
-  if (s == INVALID_SOCKET) {
-    ec = last();
-    return invalid;
+  SOCKET s;
+  // A client that reset its connection while it waited in the queue: Windows
+  // fails accept() with WSAECONNRESET (Wine with WSAENOTCONN). Linux hands that
+  // connection out and its recv() says ECONNRESET. Either way the client is gone,
+  // not the listener: take the next one, so that one rude client cannot stop a
+  // server (the loop ends: each turn takes one connection off the queue).
+  while ((s = ::accept(native(h), reinterpret_cast<sockaddr*>(&ss), &len)) == INVALID_SOCKET) {
+    int code = ::WSAGetLastError();
+    if (code != WSAECONNRESET && code != WSAENOTCONN) {
+      ec = error_from(code);
+      return invalid;
+    }
+    len = sizeof ss;
   }
   // accept() copies the listener's attributes, and the listener is not inheritable;
   // say it again for the accepted socket all the same (one cheap call).
   ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
+  // It copies the listener's non-blocking mode too; Linux's accept() does not, and
+  // the layer promises Linux's rule everywhere: the accepted socket blocks until
+  // set_non_blocking(true). (Without this, lesson 08's --naive server, whose
+  // listener is non-blocking, would get non-blocking clients on Windows only.)
+  u_long blocking = 0;
+  ::ioctlsocket(s, FIONBIO, &blocking);
   peer = Address(&ss, static_cast<std::size_t>(len));
   ec.clear();
   return wrap(s);

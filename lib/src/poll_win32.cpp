@@ -5,6 +5,15 @@
 //    `events`; POLLERR/POLLHUP/POLLNVAL only ever appear in `revents`. Before
 //    Windows 10 version 2004, WSAPoll did not report a failed non-blocking
 //    connect(): use select() with an exception set there, or a timeout.
+//  - WSAPoll reports the peer's FIN (a graceful close) as POLLHUP *without*
+//    POLLRDNORM, although recv() would return 0 at once; Linux reports it as
+//    POLLIN. An event loop written for one would spin or hang on the other, so
+//    poll() reports `in` with every hangup (where `in` was asked for), as Linux
+//    does after a reset: "readable" means "recv() will not wait" on both.
+//  - An entry whose handle is invalid_handle is switched off, as a negative fd
+//    is for poll(2). WSAPoll is given only the other entries: Wine flags an
+//    INVALID_SOCKET entry POLLNVAL, and Windows fails the whole call with
+//    WSAEINVAL if no entry is a valid socket (poll(2) then just waits).
 //  - Winsock's fd_set is an array of SOCKETs with a count, not a bit set: the
 //    limit FD_SETSIZE is on how many sockets a set holds (we make it 1024, as on
 //    Linux, by defining it before winsock2.h), not on their values.
@@ -16,8 +25,11 @@
 #ifndef NOMINMAX
 #define NOMINMAX
 #endif
-#include <winsock2.h>
+// clang-format off
+#include <winsock2.h>  // must come before windows.h
 #include <ws2tcpip.h>
+#include <windows.h>   // Sleep
+// clang-format on
 
 #include <algorithm>
 #include <climits>
@@ -42,9 +54,10 @@ SHORT to_native(Events e) noexcept {
   return out;
 }
 
-Events from_native(SHORT r) noexcept {
+Events from_native(SHORT r, Events asked) noexcept {
   Events out = Events::none;
   if (r & (POLLRDNORM | POLLRDBAND)) out |= Events::in;
+  if ((r & POLLHUP) && has(asked, Events::in)) out |= Events::in;  // recv() = 0 or the error
   if (r & POLLWRNORM) out |= Events::out;
   if (r & POLLERR) out |= Events::error;
   if (r & POLLHUP) out |= Events::hangup;
@@ -61,24 +74,38 @@ INT to_ms(std::chrono::milliseconds t) noexcept {
 
 std::size_t poll(std::span<PollFd> fds, std::chrono::milliseconds timeout,
                  std::error_code& ec) noexcept {
-  std::vector<WSAPOLLFD> native;
+  std::vector<WSAPOLLFD> native;   // the entries that are switched on
+  std::vector<std::size_t> index;  // native[k] is fds[index[k]]
   try {
-    native.resize(fds.size());
+    native.reserve(fds.size());
+    index.reserve(fds.size());
   } catch (...) {
     ec = std::make_error_code(std::errc::not_enough_memory);
     return 0;
   }
   for (std::size_t i = 0; i < fds.size(); ++i) {
-    native[i].fd = static_cast<SOCKET>(fds[i].handle);  // INVALID_SOCKET entries are ignored
-    native[i].events = to_native(fds[i].events);
-    native[i].revents = 0;
+    fds[i].revents = Events::none;
+    if (fds[i].handle == Socket::invalid_handle) continue;
+    WSAPOLLFD p{};
+    p.fd = static_cast<SOCKET>(fds[i].handle);
+    p.events = to_native(fds[i].events);
+    native.push_back(p);
+    index.push_back(i);
+  }
+  if (native.empty()) {  // nothing to wait for: poll(2) sleeps for the timeout
+    ::Sleep(timeout.count() < 0 ? INFINITE : static_cast<DWORD>(to_ms(timeout)));
+    ec.clear();
+    return 0;
   }
   int rc = ::WSAPoll(native.data(), static_cast<ULONG>(native.size()), to_ms(timeout));
   if (rc == SOCKET_ERROR) {
     ec = last();
     return 0;
   }
-  for (std::size_t i = 0; i < fds.size(); ++i) fds[i].revents = from_native(native[i].revents);
+  for (std::size_t k = 0; k < native.size(); ++k) {
+    PollFd& entry = fds[index[k]];
+    entry.revents = from_native(native[k].revents, entry.events);
+  }
   ec.clear();
   return static_cast<std::size_t>(rc);
 }

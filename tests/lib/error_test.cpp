@@ -68,6 +68,18 @@ TEST(Error, ErrorIsASystemError) {
   }
 }
 
+TEST(Error, AStdErrcMadeByAProgramReadsAsTheSocketTextEverywhere) {
+  // connect_timeout (lesson 09) throws std::errc::timed_out itself when poll() gives
+  // up. That code is in std::generic_category, whose text comes from the C
+  // library's strerror(): MinGW's says "Unknown error" for every socket errno.
+  Error e(std::make_error_code(std::errc::timed_out), "connect", "127.0.0.1:9");
+  EXPECT_EQ(std::string(e.what()),
+            "connect(127.0.0.1:9): Connection timed out \u2014 no answer in time; is the host "
+            "reachable?");
+  Error full(std::make_error_code(std::errc::too_many_files_open), "accept");
+  EXPECT_EQ(std::string(full.what()), "accept: Too many open files");
+}
+
 TEST(Error, ThrowIfOnlyThrowsOnError) {
   EXPECT_NO_THROW(throw_if(std::error_code{}, "send"));
   EXPECT_THROW(throw_if(errc::unexpected_eof, "recv_exact"), Error);

@@ -8,6 +8,7 @@
 
 #include "socklab/error.hpp"
 #include "socklab/io.hpp"
+#include "socklab/poll.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/system.hpp"
 #include "support/programs.hpp"
@@ -118,6 +119,24 @@ TEST(Socket, NonBlockingRecvWouldBlock) {
   std::error_code ec;
   b.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::operation_would_block) << ec.message();
+}
+
+TEST(Socket, AcceptedSocketBlocksEvenIfTheListenerDoesNot) {
+  // Linux's rule, kept by the layer on Windows and BSD (which copy the listener's mode).
+  Socket listener = Socket::tcp();
+  listener.bind(Address::loopback(Family::ipv4, 0));
+  listener.listen(1);
+  listener.set_non_blocking(true);
+  Socket client = Socket::tcp();
+  client.connect(listener.local_address());
+  std::array<PollFd, 1> fds{PollFd{listener.native_handle(), Events::in}};
+  ASSERT_EQ(poll(fds, std::chrono::seconds(5)), 1u);
+  Socket conn = listener.accept().socket;
+  conn.set_recv_timeout(std::chrono::milliseconds(50));
+  std::array<char, 4> buf;
+  std::error_code ec;
+  conn.recv(buf, ec);  // nothing sent: a blocking socket waits 50 ms, a non-blocking one doesn't
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
 }
 
 TEST(Socket, SendToAClosedPeerFailsInsteadOfKillingTheProcess) {

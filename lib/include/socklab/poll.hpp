@@ -29,12 +29,19 @@ namespace socklab {
 /// Readiness bits for poll(), like POLLIN, POLLOUT, POLLERR, POLLHUP, POLLNVAL.
 enum class Events : unsigned {
   none = 0,
-  in = 1u << 0,       ///< POLLIN: recv() or accept() will not wait (data, EOF or a client)
-  out = 1u << 1,      ///< POLLOUT: send() will take at least one byte without waiting
-  error = 1u << 2,    ///< POLLERR: an error is pending (read it with pending_error())
-  hangup = 1u << 3,   ///< POLLHUP: the connection is gone in both directions
+  in = 1u << 0,   ///< POLLIN: recv() or accept() will not wait (data, EOF, an error or a client)
+  out = 1u << 1,  ///< POLLOUT: send() will take at least one byte without waiting
+  error =
+      1u << 2,  ///< POLLERR: an error is pending (the next recv() or pending_error() says which)
+  hangup = 1u << 3,   ///< POLLHUP: the peer has closed or reset (see below); `in` comes with it
   invalid = 1u << 4,  ///< POLLNVAL: the handle is not an open socket
 };
+// When does a closed connection show? Always as `in` (if you asked for `in`):
+// recv() then returns 0 (EOF) or fails (e.g. connection_reset), at once.
+// `hangup` comes with it at different times: Linux sets POLLHUP once the
+// connection is gone both ways (a reset, or the peer's FIN after our own
+// shutdown(write)); Windows' WSAPoll already on the peer's FIN, and without
+// POLLIN, which the layer adds. So: read on `in`, and let recv() say what happened.
 constexpr Events operator|(Events a, Events b) noexcept {
   return static_cast<Events>(static_cast<unsigned>(a) | static_cast<unsigned>(b));
 }
@@ -51,6 +58,7 @@ constexpr bool has(Events e, Events wanted) noexcept {
 
 /// One entry of poll()'s array: a struct pollfd (WSAPOLLFD on Windows).
 struct PollFd {
+  /// The socket; an entry with invalid_handle is switched off (poll() leaves its revents empty).
   Socket::native_handle_type handle = Socket::invalid_handle;
   Events events = Events::none;   ///< what we wait for (in, out)
   Events revents = Events::none;  ///< what happened (poll() fills it; error/hangup always count)

@@ -85,6 +85,11 @@ class Socket {
   void listen(int backlog);
   void listen(int backlog, std::error_code& ec) noexcept;
 
+  /// accept(): the next queued connection. The new socket is blocking even when
+  /// this listener is non-blocking (Linux's rule; BSD, macOS and Windows would copy
+  /// the listener's mode, the layer undoes that). A client that reset while it
+  /// waited in the queue is passed over (BSD: ECONNABORTED, Windows:
+  /// WSAECONNRESET), so one rude client never fails the server's accept().
   Accepted accept();
   Accepted accept(std::error_code& ec) noexcept;
 
