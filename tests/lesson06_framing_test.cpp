@@ -26,23 +26,6 @@ namespace {
 
 const std::string kNi = "\u4f60";  // 你: 3 bytes in UTF-8, e4 bd a0
 
-// Complete, well-formed UTF-8 (what Python's bytes.decode() insists on).
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    i += len;
-  }
-  return true;
-}
-
 std::string recv_some(Socket& s, std::size_t max) {
   std::string buf(max, '\0');
   Received got = s.recv(std::span<char>(buf));
@@ -110,12 +93,12 @@ TEST(Lesson06Steps, Step3_Recv1024CutsAUtf8CharacterInHalf) {
   a.close();
   std::string first = recv_some(b, 1024);
   ASSERT_EQ(first.size(), 1024u);
-  EXPECT_FALSE(valid_utf8(first))
+  EXPECT_FALSE(is_valid_utf8(first))
       << "the naive server decodes this chunk: Python raises UnicodeDecodeError";
   std::string rest = read_to_eof(b);
   EXPECT_EQ(rest, "\xa0");
   test::narrate("  the fix: join the bytes first, decode whole messages (framing, below)");
-  EXPECT_TRUE(valid_utf8(first + rest));
+  EXPECT_TRUE(is_valid_utf8(first + rest));
   EXPECT_EQ(first + rest, message);
 }
 

@@ -22,20 +22,6 @@
 
 using namespace socklab;
 
-// What Python's bytes.decode() checks: every character complete and well formed.
-// (Simplified: overlong forms and surrogates are not rejected; see the docs.)
-bool is_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80 ? 1 : c >> 5 == 0x6 ? 2 : c >> 4 == 0xE ? 3 : c >> 3 == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;  // a bad lead byte, or cut off
-    for (std::size_t k = 1; k < len; ++k)
-      if (static_cast<unsigned char>(s[i + k]) >> 6 != 0x2) return false;
-    i += len;
-  }
-  return true;
-}
-
 // The tutorial's loop: one recv() = one message. Wrong, and here to show it.
 void serve_raw(Socket& client, std::size_t recv_size) {
   std::vector<char> buffer(recv_size);
@@ -43,7 +29,7 @@ void serve_raw(Socket& client, std::size_t recv_size) {
     Received chunk = client.recv(buffer);  // recv(1024): whatever has arrived, up to 1024
     if (chunk.eof) return;
     std::string_view data(buffer.data(), chunk.bytes);
-    if (!is_utf8(data))
+    if (!is_valid_utf8(data))  // what data.decode() checks
       // Python's data.decode() raises UnicodeDecodeError here, and the tutorial's
       // server dies. So does this one: the message is one clear line on stderr.
       throw std::runtime_error(fmt::format(

@@ -7,6 +7,7 @@
 
 #include "socklab/error.hpp"
 #include "socklab/io.hpp"
+#include "socklab/text.hpp"
 
 using namespace socklab;
 
@@ -16,23 +17,6 @@ std::string pattern(std::size_t n) {
   std::string s(n, '\0');
   for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 7) % 26);
   return s;
-}
-
-// True if `s` is complete, well-formed UTF-8.
-bool valid_utf8(std::string_view s) {
-  for (std::size_t i = 0; i < s.size();) {
-    auto c = static_cast<unsigned char>(s[i]);
-    std::size_t len = c < 0x80           ? 1
-                      : (c >> 5) == 0x6  ? 2
-                      : (c >> 4) == 0xE  ? 3
-                      : (c >> 3) == 0x1E ? 4
-                                         : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) >> 6) != 0x2) return false;
-    i += len;
-  }
-  return true;
 }
 
 }  // namespace
@@ -117,7 +101,7 @@ TEST(LineReader, MultiByteCharacterSplitAcrossTwoReads) {
   // The tutorial's way: decode each recv() chunk. A 4-byte chunk cuts 好 in half.
   std::array<char, 4> chunk;
   Received r = b.recv(chunk);
-  EXPECT_FALSE(valid_utf8(std::string_view(chunk.data(), r.bytes)))
+  EXPECT_FALSE(is_valid_utf8(std::string_view(chunk.data(), r.bytes)))
       << "the first 4 bytes should end in the middle of a character";
 
   // The right way: keep bytes until the line is complete, then decode.
@@ -129,7 +113,7 @@ TEST(LineReader, MultiByteCharacterSplitAcrossTwoReads) {
   auto second = reader.read_line();
   ASSERT_TRUE(second.has_value());
   EXPECT_EQ(*second, text);
-  EXPECT_TRUE(valid_utf8(*second));
+  EXPECT_TRUE(is_valid_utf8(*second));
   EXPECT_EQ(std::string(chunk.data(), r.bytes) + first.value_or(""), text);
 }
 
@@ -149,4 +133,14 @@ TEST(LineReader, LineOfExactlyTheMaximumIsAccepted) {
   LineReader reader(b, 16);
   EXPECT_EQ(reader.read_line(), std::string(16, 'y'));
   EXPECT_THROW(reader.read_line(), Error);
+}
+
+TEST(Text, Utf8CheckAcceptsWholeCharactersOnly) {
+  EXPECT_TRUE(is_valid_utf8(""));
+  EXPECT_TRUE(is_valid_utf8("hello"));
+  EXPECT_TRUE(is_valid_utf8("\u6536\u5230\u60a8\u7684\u6d88\u606f:"));
+  EXPECT_TRUE(is_valid_utf8("\U0001F600"));                 // 4 bytes
+  EXPECT_FALSE(is_valid_utf8(std::string("\xe4\xbd", 2)));  // 你 cut after 2 of 3 bytes
+  EXPECT_FALSE(is_valid_utf8(std::string("\xbd\xa0", 2)));  // starts mid-character
+  EXPECT_FALSE(is_valid_utf8(std::string("\xff", 1)));      // never a lead byte
 }

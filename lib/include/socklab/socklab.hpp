@@ -7,3 +7,4 @@
 #include "socklab/frame.hpp"
 #include "socklab/io.hpp"
 #include "socklab/socket.hpp"
+#include "socklab/text.hpp"
