@@ -21,12 +21,13 @@
 #include <thread>
 #include <vector>
 
-#include "socklab/recorder.hpp"
+#include "socklab/observe/recorder.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
 using namespace socklab;
+using namespace socklab::observe;  // packets, pcap, capture, TCP state, the ladder (lib/observe)
 using namespace std::chrono_literals;
 using packet::Segment;
 using socklab::test::narrate;

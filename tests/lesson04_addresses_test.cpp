@@ -17,12 +17,13 @@
 #include <vector>
 
 #include "socklab/byte_order.hpp"
-#include "socklab/netns.hpp"
+#include "socklab/lab/netns.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
 using namespace socklab;
+using namespace socklab::lab;  // network namespaces (lib/lab)
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;

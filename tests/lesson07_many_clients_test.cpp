@@ -12,13 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "socklab/observe/tcp_state.hpp"
 #include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
-#include "socklab/tcp_state.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
 using namespace socklab;
+using namespace socklab::observe;  // packets, pcap, capture, TCP state, the ladder (lib/observe)
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;

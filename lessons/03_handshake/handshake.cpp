@@ -8,7 +8,7 @@
 // Run it:   sudo build/bin/handshake                 (capturing needs CAP_NET_RAW)
 //           build/bin/handshake --close server       (see --help for the variants)
 // Docs:     docs/lessons/03-handshake.md
-#include <socklab/recorder.hpp>
+#include <socklab/observe/recorder.hpp>
 #include <socklab/socklab.hpp>
 
 #include <array>
@@ -18,6 +18,7 @@
 #include <thread>
 
 using namespace socklab;
+using namespace socklab::observe;  // packets, pcap, capture, TCP state, the ladder (lib/observe)
 using namespace std::chrono_literals;
 
 int main(int argc, char** argv) {

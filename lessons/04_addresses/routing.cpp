@@ -16,9 +16,9 @@
 // namespaces named socklab-PID-*) and is deleted at the end, also on failure.
 //
 // Docs: docs/lessons/04-addresses.md
-#include <socklab/capture.hpp>
-#include <socklab/netns.hpp>
-#include <socklab/packet.hpp>
+#include <socklab/lab/netns.hpp>
+#include <socklab/observe/capture.hpp>
+#include <socklab/observe/packet.hpp>
 #include <socklab/socklab.hpp>
 
 #include <array>
@@ -31,6 +31,8 @@
 #include <string>
 
 using namespace socklab;
+using namespace socklab::observe;  // capture (lib/observe)
+using namespace socklab::lab;      // network namespaces (lib/lab)
 namespace fs = std::filesystem;
 
 // Prints a shell command, then runs it (its output goes to our stdout).

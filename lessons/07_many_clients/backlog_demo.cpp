@@ -9,9 +9,9 @@
 // its SYN, and the client would retry it for a while; Windows refuses it).
 //
 // Docs: docs/lessons/07-many-clients.md
+#include <socklab/observe/tcp_state.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
-#include <socklab/tcp_state.hpp>
 
 #include <array>
 #include <chrono>
@@ -19,6 +19,7 @@
 #include <vector>
 
 using namespace socklab;
+using namespace socklab::observe;  // packets, pcap, capture, TCP state, the ladder (lib/observe)
 
 int main(int argc, char** argv) {
   cli::Parser args("backlog_demo",

@@ -3,10 +3,11 @@
 #include <span>
 
 #include "fuzz.hpp"
-#include "socklab/packet.hpp"
+#include "socklab/observe/packet.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace socklab;
+  using namespace socklab::observe;
   auto bytes = std::as_bytes(std::span<const std::uint8_t>(data, size));
   std::error_code ec;
   packet::Segment s = packet::decode(bytes, ec);

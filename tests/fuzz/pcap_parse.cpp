@@ -3,10 +3,11 @@
 #include <span>
 
 #include "fuzz.hpp"
-#include "socklab/pcap.hpp"
+#include "socklab/observe/pcap.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace socklab;
+  using namespace socklab::observe;
   auto bytes = std::as_bytes(std::span<const std::uint8_t>(data, size));
   std::error_code ec;
   pcap::File f = pcap::parse(bytes, ec);

@@ -11,13 +11,15 @@
 #include <vector>
 
 #include "socklab/byte_order.hpp"
-#include "socklab/capture.hpp"
-#include "socklab/netns.hpp"
-#include "socklab/packet.hpp"
+#include "socklab/lab/netns.hpp"
+#include "socklab/observe/capture.hpp"
+#include "socklab/observe/packet.hpp"
 #include "socklab/socklab.hpp"
 #include "socklab/system.hpp"
 
 using namespace socklab;
+using namespace socklab::observe;  // capture (lib/observe)
+using namespace socklab::lab;      // network namespaces (lib/lab)
 using namespace std::chrono_literals;
 
 static_assert(byte_swap16(0x22b8) == 0xb822);

@@ -11,13 +11,14 @@
 #include <thread>
 #include <vector>
 
-#include "socklab/ladder.hpp"
-#include "socklab/packet.hpp"
-#include "socklab/pcap.hpp"
+#include "socklab/observe/ladder.hpp"
+#include "socklab/observe/packet.hpp"
+#include "socklab/observe/pcap.hpp"
+#include "socklab/observe/tcp_state.hpp"
 #include "socklab/socklab.hpp"
-#include "socklab/tcp_state.hpp"
 
 using namespace socklab;
+using namespace socklab::observe;  // packets, pcap, capture, TCP state, the ladder (lib/observe)
 using Bytes = std::vector<std::byte>;
 
 namespace {

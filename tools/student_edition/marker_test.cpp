@@ -275,7 +275,7 @@ TEST(MarkerMarkdown, InsideCodeFencesAndMultiLineCommentsIsText) {
 
 TEST(MarkerHelpers, SyntaxByExtension) {
   EXPECT_EQ(syntax_for("lessons/01_echo_server/echo_server.cpp"), Syntax::cpp);
-  EXPECT_EQ(syntax_for("lib/include/socklab/io.hpp"), Syntax::cpp);
+  EXPECT_EQ(syntax_for("lib/core/include/socklab/io.hpp"), Syntax::cpp);
   EXPECT_EQ(syntax_for("docs/lessons/01-echo-server.md"), Syntax::markdown);
   EXPECT_EQ(syntax_for("CMakeLists.txt"), Syntax::none);
   EXPECT_EQ(syntax_for("scripts/tour.sh"), Syntax::none);

@@ -1,0 +1,210 @@
+// cli.cpp — flags, help text and exit codes shared by every lesson program.
+#include "socklab/cli.hpp"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <exception>
+
+#include "console.hpp"
+#include "socklab/error.hpp"
+#include "socklab/fault.hpp"
+
+namespace socklab::cli {
+namespace {
+
+// An error names what the user typed, but must stay one line on stderr even if
+// an argument holds a newline or a terminal escape: control bytes are shown as
+// \n, \r, \t or \xNN. (Found by the cli_parser fuzz target.)
+std::string one_line(std::string_view text) {
+  std::string out;
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c == '\n')
+      out += "\\n";
+    else if (c == '\r')
+      out += "\\r";
+    else if (c == '\t')
+      out += "\\t";
+    else if (c < 0x20 || c == 0x7f)
+      out += fmt::format("\\x{:02x}", c);
+    else
+      out += ch;
+  }
+  return out;
+}
+
+}  // namespace
+
+Parser::Parser(std::string program, std::string summary)
+    : program_(std::move(program)), summary_(std::move(summary)) {}
+
+Parser& Parser::option(std::string name, std::string value_name, std::string default_value,
+                       std::string help) {
+  opts_.push_back({std::move(name), std::move(value_name), std::move(default_value),
+                   std::move(help), false, false});
+  return *this;
+}
+
+Parser& Parser::flag(std::string name, std::string help) {
+  opts_.push_back({std::move(name), {}, {}, std::move(help), true, false});
+  return *this;
+}
+
+Parser& Parser::positionals(std::string value_name, std::string help) {
+  takes_positionals_ = true;
+  positional_name_ = std::move(value_name);
+  positional_help_ = std::move(help);
+  return *this;
+}
+
+const Parser::Opt* Parser::find(std::string_view name) const {
+  for (const Opt& o : opts_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+Parser::Opt* Parser::find(std::string_view name) {
+  for (Opt& o : opts_)
+    if (o.name == name) return &o;
+  return nullptr;
+}
+
+bool Parser::parse(int argc, char** argv) {
+  // The arguments as UTF-8 (Windows hands main() its ANSI code page instead).
+  const std::vector<std::string> args = sys::arguments(argc, argv);
+  argc = static_cast<int>(args.size());
+  bool only_words = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = args[static_cast<std::size_t>(i)];
+    if (only_words || arg.size() < 2 || arg.substr(0, 2) != "--") {
+      if (!takes_positionals_)
+        throw UsageError(fmt::format("unexpected argument '{}'", one_line(arg)));
+      words_.emplace_back(arg);
+      continue;
+    }
+    if (arg == "--") {
+      only_words = true;
+      continue;
+    }
+    if (arg == "--help") {
+      fmt::print("{}", help());
+      std::fflush(stdout);
+      return false;
+    }
+    std::string_view name = arg, value;
+    bool inline_value = false;
+    if (auto eq = arg.find('='); eq != std::string_view::npos) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      inline_value = true;
+    }
+    Opt* o = find(name);
+    if (o == nullptr) throw UsageError(fmt::format("unknown option '{}'", one_line(name)));
+    o->given = true;
+    if (o->is_flag) {
+      if (inline_value) throw UsageError(fmt::format("{} takes no value", one_line(name)));
+      continue;
+    }
+    if (!inline_value) {
+      if (i + 1 >= argc)
+        throw UsageError(fmt::format("{} needs a value ({})", one_line(name), o->value_name));
+      value = args[static_cast<std::size_t>(++i)];
+    }
+    o->value = std::string(value);
+  }
+  return true;
+}
+
+std::string Parser::get(std::string_view name) const {
+  const Opt* o = find(name);
+  return o != nullptr ? o->value : std::string{};
+}
+
+bool Parser::is_set(std::string_view name) const {
+  const Opt* o = find(name);
+  return o != nullptr && o->given;
+}
+
+std::uint16_t Parser::port(std::string_view name) const {
+  std::string text = get(name);
+  std::error_code ec;
+  std::uint16_t p = socklab::parse_port(text, ec);
+  if (ec)
+    throw UsageError(
+        fmt::format("{} '{}': not a port number (0-65535)", one_line(name), one_line(text)));
+  return p;
+}
+
+long long Parser::integer(std::string_view name, long long min, long long max) const {
+  const std::string text = get(name);
+  long long value = 0;
+  bool ok = !text.empty() && text.size() <= 18;
+  std::size_t i = 0;
+  bool negative = ok && text[0] == '-';
+  if (negative) i = 1;
+  ok = ok && i < text.size();
+  for (; ok && i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9')
+      ok = false;
+    else
+      value = value * 10 + (text[i] - '0');
+  }
+  if (negative) value = -value;
+  if (!ok || value < min || value > max)
+    throw UsageError(fmt::format("{} '{}': expected a whole number from {} to {}", one_line(name),
+                                 one_line(text), min, max));
+  return value;
+}
+
+std::chrono::milliseconds Parser::milliseconds(std::string_view name) const {
+  return std::chrono::milliseconds(integer(name, 1, 24LL * 3600 * 1000));
+}
+
+std::string Parser::help() const {
+  std::string out = fmt::format("{}\n\nusage: {} [options]", summary_, program_);
+  if (takes_positionals_) out += fmt::format(" [{}...]", positional_name_);
+  out += "\n\noptions:\n";
+  for (const Opt& o : opts_) {
+    std::string left = o.is_flag ? o.name : fmt::format("{} {}", o.name, o.value_name);
+    std::string def = o.is_flag || o.value.empty() ? "" : fmt::format(" (default {})", o.value);
+    out += fmt::format("  {:<18} {}{}\n", left, o.help, def);
+  }
+  out += fmt::format("  {:<18} {}\n", "--help", "show this help and exit");
+  if (takes_positionals_) out += fmt::format("\n  {:<18} {}\n", positional_name_, positional_help_);
+  out += "\nexit status: 0 success, 1 runtime error, 2 usage error\n";
+  return out;
+}
+
+int run(int argc, char** argv, Parser& parser, const std::function<int()>& body) {
+  // C says stderr starts "not fully buffered" (C17 7.21.3); the Windows C runtime
+  // buffers it fully when it is a pipe or a file, so an error line printed by a
+  // server that is later stopped (TerminateProcess) would never arrive. Unbuffered
+  // everywhere: every stderr line leaves the program as it is printed.
+  std::setvbuf(stderr, nullptr, _IONBF, 0);
+  fault::load_environment();  // SOCKLAB_FAULTS=short etc. (lib/testing; docs/fault-injection.md)
+  try {
+    if (!parser.parse(argc, argv)) return 0;
+    return body();
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "{}: usage: {} (try --help)\n", parser.program(), one_line(e.what()));
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: error: {}\n", parser.program(), one_line(e.what()));
+    return 1;
+  }
+}
+
+Address host_port(std::string_view host, std::uint16_t port, Type type) {
+  std::error_code ec;
+  Address numeric = Address::from_ip(host, port, ec);
+  if (!ec) return numeric;
+  if (host.empty()) throw UsageError("--host must not be empty");
+  // A name: ask getaddrinfo(), take its first answer.
+  return Address::resolve(host, std::to_string(port), Family::unspecified, type).front();
+}
+
+bool is_terminal(std::FILE* stream) noexcept {
+  return sys::is_terminal(stream);
+}
+
+}  // namespace socklab::cli

@@ -1,0 +1,77 @@
+// socklab/observe/capture.hpp — capture the TCP segments of one port on loopback.
+//
+// What tcpdump does, inside the program: a packet socket (AF_PACKET) bound to
+// the loopback interface, a BPF filter that keeps TCP segments to or from one
+// port, and a kernel timestamp on each packet (SO_TIMESTAMPNS). On loopback a
+// segment passes the interface twice (sent, then received); the capture keeps
+// only the received copy (PACKET_IGNORE_OUTGOING, and PACKET_OUTGOING copies
+// are dropped too).
+//
+// The kernel queues the packets in the capture socket until they are read, so a
+// program can run its steps first and read the packets afterwards.
+//
+// Timestamps: the kernel switches arrival timestamps on a moment after
+// SO_TIMESTAMPNS is set (deferred work, shared by the whole system), so
+// loopback() first waits, bounded, until a probe datagram comes back stamped on
+// arrival. Should timestamping still lag, a packet carries the time it was read
+// instead; reading at each step (as Recorder does) keeps the order right.
+//
+// Needs CAP_NET_RAW (root, or `setcap cap_net_raw+ep PROGRAM`): without it
+// open fails with std::errc::operation_not_permitted. Linux only; elsewhere
+// open fails with std::errc::operation_not_supported.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+namespace socklab::observe {
+
+/// One packet as captured: an IP packet (IPv4 or IPv6, no link header).
+struct CapturedPacket {
+  std::chrono::nanoseconds time{0};  ///< kernel timestamp, since 1970-01-01 UTC
+  std::vector<std::byte> bytes;
+};
+
+class Capture {
+ public:
+  /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface.
+  static Capture loopback(std::uint16_t port);
+  static Capture loopback(std::uint16_t port, std::error_code& ec) noexcept;
+  /// The same on any interface of the current network namespace, e.g. "eth0" (lesson
+  /// 04's routing demo captures inside namespaces it builds). Only "lo" waits for
+  /// arrival timestamps; elsewhere a packet may carry the time it was read.
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port);
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port,
+                              std::error_code& ec) noexcept;
+
+  Capture() noexcept = default;
+  ~Capture();
+  Capture(const Capture&) = delete;
+  Capture& operator=(const Capture&) = delete;
+  Capture(Capture&& other) noexcept;
+  Capture& operator=(Capture&& other) noexcept;
+
+  bool is_open() const noexcept { return handle_ >= 0; }
+
+  /// Waits (poll) until `deadline` for the next packet; nullopt if none came.
+  std::optional<CapturedPacket> next(std::chrono::steady_clock::time_point deadline,
+                                     std::error_code& ec);
+  /// Every packet that arrives until `deadline`.
+  std::vector<CapturedPacket> read_until(std::chrono::steady_clock::time_point deadline);
+  std::vector<CapturedPacket> read_until(std::chrono::steady_clock::time_point deadline,
+                                         std::error_code& ec);
+
+  /// What to tell a user whose capture failed with `ec`.
+  static std::string_view hint(const std::error_code& ec) noexcept;
+
+ private:
+  explicit Capture(std::intptr_t handle) noexcept : handle_(handle) {}
+  std::intptr_t handle_ = -1;
+};
+
+}  // namespace socklab::observe

@@ -1,0 +1,86 @@
+// socklab/observe/ladder.hpp — draw one TCP connection as a ladder diagram.
+//
+//    t(ms)  client 127.0.0.1:48494                        server 127.0.0.1:5564
+//           CLOSED                                        LISTEN
+//    0.000  SYN_SENT    |---- SYN seq=0 win=65495 mss=65495 ---->|
+//    0.013              |<------ SYN,ACK seq=0 ack=1 ------------| SYN_RCVD
+//    0.027  ESTABLISHED |---------- ACK seq=1 ack=1 ------------>| ESTABLISHED
+//
+// The states beside the arrows follow RFC 9293's state diagram (section 3.3.2)
+// driven by the captured segments; lines starting with "--" are the program's
+// steps with the states the kernel reported at that moment. Sequence numbers
+// are relative to each side's first one (its SYN), as Wireshark shows them,
+// unless raw_seq is set. render_lines() gives one tcpdump-like line per segment.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socklab/address.hpp"
+#include "socklab/observe/packet.hpp"
+#include "socklab/observe/tcp_state.hpp"
+
+namespace socklab::observe {
+
+enum class Side { client, server };
+std::string_view to_string(Side s) noexcept;
+
+/// What the program did at one moment, and the states the kernel reported then.
+struct StepNote {
+  std::chrono::nanoseconds time{0};  ///< since 1970-01-01 UTC, like the capture's timestamps
+  std::string what;                  ///< e.g. "client: close()"
+  TcpState client = TcpState::unknown;
+  TcpState server = TcpState::unknown;
+};
+
+/// One connection: its two ends, its segments and the program's steps.
+struct Conversation {
+  Address client;
+  Address server;
+  std::vector<packet::Segment> segments;  ///< see segments_between()
+  std::vector<StepNote> steps;
+  /// false: nothing was captured; the ladder then shows the steps and the states
+  /// the kernel reported, with the segments inferred from the state changes.
+  bool captured = true;
+};
+
+/// The segments between `client` and `server` (both directions), sorted by time.
+std::vector<packet::Segment> segments_between(const std::vector<packet::Segment>& all,
+                                              const Address& client, const Address& server);
+
+/// Each side's state after each segment, by RFC 9293's state diagram, starting
+/// from client CLOSED and server LISTEN.
+struct StatesAfter {
+  TcpState client = TcpState::closed;
+  TcpState server = TcpState::listen;
+};
+std::vector<StatesAfter> derive_states(const std::vector<packet::Segment>& segments,
+                                       const Address& client);
+
+/// How the connection ended.
+struct Teardown {
+  std::optional<Side> first_fin;  ///< who sent the first FIN (the active closer)
+  int fins_from_client = 0;
+  int fins_from_server = 0;
+  /// Segments that carry a FIN or first acknowledge one: 4, or 3 when the ACK
+  /// of the first FIN rode on the second FIN. 0 without a FIN.
+  int segments = 0;
+  bool complete = false;         ///< both FINs sent and acknowledged
+  std::optional<Side> reset_by;  ///< who sent an RST, if anyone
+};
+Teardown analyze_teardown(const std::vector<packet::Segment>& segments, const Address& client);
+/// One sentence: "4 segments: FIN, ACK, FIN, ACK (client closed first)" etc.
+std::string describe(const Teardown& t);
+
+struct LadderOptions {
+  bool raw_seq = false;  ///< absolute sequence numbers instead of relative ones
+};
+
+/// The ladder diagram (several lines, each ending in '\n').
+std::string render_ladder(const Conversation& c, const LadderOptions& options = {});
+/// One line per segment, tcpdump style: time, addresses, flags, seq, ack, win, options, length.
+std::string render_lines(const Conversation& c, const LadderOptions& options = {});
+
+}  // namespace socklab::observe

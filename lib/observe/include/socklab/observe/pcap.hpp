@@ -1,0 +1,55 @@
+// socklab/observe/pcap.hpp — write and read classic pcap files (what tcpdump -w writes).
+//
+// Lesson 03 saves the segments it captured so that Wireshark, tshark or tcpdump
+// can open them. The format (a 24-byte file header, then a 16-byte header before
+// each packet) is described in draft-ietf-opsawg-pcap; we write the
+// nanosecond-resolution variant (magic 0xa1b23c4d) in little-endian byte order,
+// with link type 101 (LINKTYPE_RAW: each packet starts with its IP header).
+//
+//   pcap::File file;                      // link_type = raw IP
+//   file.records.push_back({time, bytes});
+//   pcap::write_file("handshake.pcap", file);
+//   pcap::File back = pcap::read_file("handshake.pcap");
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+namespace socklab::observe::pcap {
+
+inline constexpr std::uint32_t magic_microseconds = 0xa1b2c3d4;
+inline constexpr std::uint32_t magic_nanoseconds = 0xa1b23c4d;
+inline constexpr std::uint32_t linktype_ethernet = 1;
+inline constexpr std::uint32_t linktype_raw = 101;  ///< raw IPv4/IPv6, no link header
+
+/// One captured packet.
+struct Record {
+  std::chrono::nanoseconds time{0};   ///< since 1970-01-01 UTC
+  std::vector<std::byte> data;        ///< the bytes kept (at most the snapshot length)
+  std::uint32_t original_length = 0;  ///< length on the wire; 0 when writing = data.size()
+};
+
+struct File {
+  std::uint32_t link_type = linktype_raw;
+  std::uint32_t snaplen = 262144;  ///< the longest record the file promises
+  bool nanosecond = true;          ///< timestamps in ns (else µs); read from the magic
+  std::vector<Record> records;
+};
+
+/// The bytes of a pcap file.
+std::vector<std::byte> serialize(const File& file);
+/// Reads pcap bytes (either byte order, µs or ns magic). Errors: packet_errc.
+File parse(std::span<const std::byte> bytes);
+File parse(std::span<const std::byte> bytes, std::error_code& ec);
+
+void write_file(const std::string& path, const File& file);
+void write_file(const std::string& path, const File& file, std::error_code& ec);
+File read_file(const std::string& path);
+File read_file(const std::string& path, std::error_code& ec);
+
+}  // namespace socklab::observe::pcap

@@ -1,0 +1,42 @@
+// capture_fallback.cpp — every platform without a packet capture yet (macOS,
+// Windows, the BSDs): the capture reports "operation not supported". Lesson 03
+// then shows the states it can see and says what is missing.
+//
+// Windows could later capture with a raw socket and SIO_RCVALL.
+#include "socklab/observe/capture.hpp"
+
+namespace socklab::observe {
+
+namespace {
+std::error_code not_supported() noexcept {
+  return std::make_error_code(std::errc::operation_not_supported);
+}
+}  // namespace
+
+Capture Capture::loopback(std::uint16_t, std::error_code& ec) noexcept {
+  ec = not_supported();
+  return Capture{};
+}
+
+Capture Capture::on_interface(std::string_view, std::uint16_t, std::error_code& ec) noexcept {
+  ec = not_supported();
+  return Capture{};
+}
+
+Capture::~Capture() = default;
+Capture::Capture(Capture&& other) noexcept : handle_(other.handle_) {
+  other.handle_ = -1;
+}
+Capture& Capture::operator=(Capture&& other) noexcept {
+  handle_ = other.handle_;
+  other.handle_ = -1;
+  return *this;
+}
+
+std::optional<CapturedPacket> Capture::next(std::chrono::steady_clock::time_point,
+                                            std::error_code& ec) {
+  ec = not_supported();
+  return std::nullopt;
+}
+
+}  // namespace socklab::observe

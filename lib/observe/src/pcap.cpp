@@ -1,0 +1,174 @@
+// pcap.cpp — the classic pcap file format, written and read byte by byte so the
+// result is the same on every platform and byte order.
+#include "socklab/observe/pcap.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+
+#include "socklab/error.hpp"
+#include "socklab/observe/packet.hpp"
+
+namespace socklab::observe::pcap {
+namespace {
+
+void put32(std::vector<std::byte>& out, std::uint32_t v) {  // little-endian
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xffu));
+}
+void put16(std::vector<std::byte>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::byte>(v & 0xffu));
+  out.push_back(static_cast<std::byte>(v >> 8));
+}
+
+std::uint32_t get32(std::span<const std::byte> b, std::size_t at, bool big_endian) {
+  std::uint32_t v = 0;
+  for (int i = 0; i < 4; ++i) {
+    std::uint32_t byte = std::to_integer<std::uint32_t>(b[at + static_cast<std::size_t>(i)]);
+    v |= big_endian ? byte << (8 * (3 - i)) : byte << (8 * i);
+  }
+  return v;
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+std::error_code errno_code() {
+  return {errno, std::generic_category()};
+}
+
+}  // namespace
+
+std::vector<std::byte> serialize(const File& file) {
+  std::vector<std::byte> out;
+  put32(out, file.nanosecond ? magic_nanoseconds : magic_microseconds);
+  put16(out, 2);  // version 2.4
+  put16(out, 4);
+  put32(out, 0);  // reserved (was: time zone)
+  put32(out, 0);  // reserved (was: timestamp accuracy)
+  put32(out, file.snaplen);
+  put32(out, file.link_type);
+  for (const Record& r : file.records) {
+    auto ns = r.time.count();
+    auto seconds = ns / 1'000'000'000;
+    auto fraction = ns % 1'000'000'000;
+    if (!file.nanosecond) fraction /= 1000;
+    put32(out, static_cast<std::uint32_t>(seconds));
+    put32(out, static_cast<std::uint32_t>(fraction));
+    put32(out, static_cast<std::uint32_t>(r.data.size()));
+    put32(out,
+          r.original_length != 0 ? r.original_length : static_cast<std::uint32_t>(r.data.size()));
+    out.insert(out.end(), r.data.begin(), r.data.end());
+  }
+  return out;
+}
+
+File parse(std::span<const std::byte> bytes, std::error_code& ec) {
+  ec.clear();
+  File file;
+  if (bytes.size() < 24) {
+    ec = packet_errc::truncated;
+    return {};
+  }
+  // The magic, read little-endian, tells the byte order and the time unit.
+  std::uint32_t magic = get32(bytes, 0, false);
+  bool big = false;
+  if (magic == magic_microseconds || magic == magic_nanoseconds) {
+    big = false;
+  } else {
+    magic = get32(bytes, 0, true);
+    big = true;
+    if (magic != magic_microseconds && magic != magic_nanoseconds) {
+      ec = packet_errc::bad_pcap_magic;
+      return {};
+    }
+  }
+  file.nanosecond = magic == magic_nanoseconds;
+  file.snaplen = get32(bytes, 16, big);
+  file.link_type = get32(bytes, 20, big) & 0x0fffffffu;  // top bits: FCS info
+  std::size_t at = 24;
+  while (at < bytes.size()) {
+    if (bytes.size() - at < 16) {
+      ec = packet_errc::truncated;
+      return {};
+    }
+    std::uint32_t seconds = get32(bytes, at, big);
+    std::uint32_t fraction = get32(bytes, at + 4, big);
+    std::uint32_t kept = get32(bytes, at + 8, big);
+    std::uint32_t original = get32(bytes, at + 12, big);
+    at += 16;
+    if (kept > file.snaplen || kept > bytes.size() - at) {
+      ec = packet_errc::bad_pcap_record;
+      return {};
+    }
+    Record r;
+    r.time = std::chrono::seconds(seconds) +
+             (file.nanosecond ? std::chrono::nanoseconds(fraction)
+                              : std::chrono::nanoseconds(std::chrono::microseconds(fraction)));
+    auto first = bytes.begin() + static_cast<std::ptrdiff_t>(at);
+    r.data.assign(first, first + kept);
+    r.original_length = original;
+    file.records.push_back(std::move(r));
+    at += kept;
+  }
+  return file;
+}
+
+File parse(std::span<const std::byte> bytes) {
+  std::error_code ec;
+  File f = parse(bytes, ec);
+  throw_if(ec, "pcap::parse");
+  return f;
+}
+
+void write_file(const std::string& path, const File& file, std::error_code& ec) {
+  ec.clear();
+  std::vector<std::byte> bytes = serialize(file);
+  FilePtr f(std::fopen(path.c_str(), "wb"));
+  if (!f) {
+    ec = errno_code();
+    return;
+  }
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+    ec = errno_code();
+    return;
+  }
+  if (std::fclose(f.release()) != 0) ec = errno_code();
+}
+
+void write_file(const std::string& path, const File& file) {
+  std::error_code ec;
+  write_file(path, file, ec);
+  throw_if(ec, "pcap::write_file", path);
+}
+
+File read_file(const std::string& path, std::error_code& ec) {
+  ec.clear();
+  FilePtr f(std::fopen(path.c_str(), "rb"));
+  if (!f) {
+    ec = errno_code();
+    return {};
+  }
+  std::vector<std::byte> bytes;
+  std::byte chunk[4096];
+  for (;;) {
+    std::size_t n = std::fread(chunk, 1, sizeof chunk, f.get());
+    bytes.insert(bytes.end(), chunk, chunk + n);
+    if (n < sizeof chunk) break;
+  }
+  if (std::ferror(f.get())) {
+    ec = std::make_error_code(std::errc::io_error);
+    return {};
+  }
+  return parse(bytes, ec);
+}
+
+File read_file(const std::string& path) {
+  std::error_code ec;
+  File f = read_file(path, ec);
+  throw_if(ec, "pcap::read_file", path);
+  return f;
+}
+
+}  // namespace socklab::observe::pcap
