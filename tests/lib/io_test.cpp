@@ -144,3 +144,23 @@ TEST(Text, Utf8CheckAcceptsWholeCharactersOnly) {
   EXPECT_FALSE(is_valid_utf8(std::string("\xbd\xa0", 2)));  // starts mid-character
   EXPECT_FALSE(is_valid_utf8(std::string("\xff", 1)));      // never a lead byte
 }
+
+TEST(Text, PrintableKeepsTextAndEscapesWhatWouldDriveTheTerminal) {
+  EXPECT_EQ(printable("hello, socket"), "hello, socket");
+  EXPECT_EQ(printable("\u4f60\u597d"), "\u4f60\u597d") << "UTF-8 text prints as itself";
+  EXPECT_EQ(printable("a\r\nb\tc\\"), "a\\r\\nb\\tc\\\\");
+  EXPECT_EQ(printable("\x1b[2J\x1b[H"), "\\x1b[2J\\x1b[H") << "ESC must not reach the terminal";
+  EXPECT_EQ(printable(std::string("\0\x7f", 2)), "\\x00\\x7f");
+  EXPECT_EQ(printable("\xc2\x9b"
+                      "31m"),
+            "\\xc2\\x9b31m")
+      << "U+009B is a one-byte CSI on some terminals";
+  EXPECT_EQ(printable("\xe4\xbd"), "\\xe4\\xbd") << "a cut character is shown as bytes";
+}
+
+TEST(Text, PrintableCutsLongDataOnACharacterBoundaryAndSaysHowLong) {
+  EXPECT_EQ(printable(std::string(300, 'x'), 10), "xxxxxxxxxx... (300 bytes)");
+  EXPECT_EQ(printable("abc", 3), "abc") << "exactly the maximum is not cut";
+  // 你 is 3 bytes: a cut at 4 keeps one character, never half of the second.
+  EXPECT_EQ(printable("\u4f60\u597d", 4), "\u4f60... (6 bytes)");
+}
