@@ -60,7 +60,8 @@ std::error_code last_socket_error() noexcept;
 /// "Would block": the call on a non-blocking socket would have to wait (EAGAIN,
 /// EWOULDBLOCK, WSAEWOULDBLOCK; fault injection's eagain). One spelling for all:
 ///
-///   if (is_would_block(ec)) return;  // nothing now: poll() again
+///   sock.recv(buffer, ec);
+///   if (is_would_block(ec)) ...  // nothing there yet: wait for poll(), then call again
 ///
 /// POSIX lets a call say either EAGAIN or EWOULDBLOCK (equal on Linux, macOS and
 /// the BSDs, but std::errc names both), and a std::errc made by hand may be
