@@ -3,7 +3,8 @@
 // Part 1 (Lesson04Steps): getaddrinfo, inet_pton/inet_ntop, byte order and a
 // dual-stack listener in this process; each pitfall done the naive way first.
 // Part 2 (Lesson04Programs): showip, byte_order, dual_stack_server and, as root,
-// the routing demo, run end to end.
+// the routing demo and dual_stack_server in a namespace whose IPV6_V6ONLY
+// default is on, run end to end.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "socklab/byte_order.hpp"
@@ -63,6 +65,50 @@ std::error_code namespace_permission() {
   NetNamespace home = NetNamespace::current(ec);
   if (!ec) home.enter(ec);
   return ec;
+}
+
+// A network namespace of this test, named after its PID, with loopback up and
+// net.ipv6.bindv6only=1 (a per-namespace sysctl: the default IPV6_V6ONLY of every
+// IPv6 socket made in it is then on, as on Windows). Removed in the destructor,
+// also when a step fails.
+class V6OnlyNamespace {
+ public:
+  V6OnlyNamespace() {
+    namespace fs = std::filesystem;
+    name_ = "socklab-" + fs::read_symlink("/proc/self").string() + "-v6only";
+    ok_ = run("ip netns add " + name_) && run("ip netns exec " + name_ + " ip link set lo up") &&
+          run("ip netns exec " + name_ + " sysctl -q -w net.ipv6.bindv6only=1");
+  }
+  ~V6OnlyNamespace() { (void)std::system(("ip netns del " + name_ + " 2>/dev/null").c_str()); }
+  V6OnlyNamespace(const V6OnlyNamespace&) = delete;
+  V6OnlyNamespace& operator=(const V6OnlyNamespace&) = delete;
+
+  bool ok() const noexcept { return ok_; }
+  const std::string& name() const noexcept { return name_; }
+
+ private:
+  static bool run(const std::string& command) {
+    test::narrate("  $ " + command);
+    return std::system(command.c_str()) == 0;
+  }
+  std::string name_;
+  bool ok_ = false;
+};
+
+// Makes sockets inside `ns` (setns() on this thread, then back): they stay there.
+template <typename Make>
+auto inside(const std::string& ns, Make make) {
+  NetNamespace home = NetNamespace::current();
+  NetNamespace::open(ns).enter();
+  struct Back {
+    NetNamespace& home;
+    ~Back() {
+      std::error_code ec;
+      home.enter(ec);
+      EXPECT_FALSE(ec) << "setns() back home: " << ec.message();
+    }
+  } back{home};
+  return make();
 }
 
 }  // namespace
@@ -153,7 +199,10 @@ TEST(Lesson04Steps, Step5_ADualStackListenerAcceptsIPv4AndIPv6) {
             "one socket; IPv4 clients appear as ::ffff:127.0.0.1");
   if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
   Socket server = Socket::tcp(Family::ipv6);
+  test::narrate(std::string("  a new IPv6 socket here: IPV6_V6ONLY=") +
+                (server.v6_only() ? "1" : "0") + " (the system's default; socklab sets nothing)");
   server.set_v6_only(false);
+  EXPECT_FALSE(server.v6_only()) << "getsockopt(IPV6_V6ONLY) reads back what was set";
   server.bind(Address::any(Family::ipv6, 0));
   server.listen(4);
   const std::uint16_t port = server.local_address().port();
@@ -168,11 +217,12 @@ TEST(Lesson04Steps, Step5_ADualStackListenerAcceptsIPv4AndIPv6) {
 }
 
 TEST(Lesson04Steps, Step6_RelyingOnTheDefaultV6OnlyLosesIPv4Clients) {
-  Step step(6, 7, "IPV6_V6ONLY=1 (Windows' default)",
+  Step step(6, 7, "IPV6_V6ONLY=1 (the default on Windows, the BSDs, bindv6only=1)",
             "naive: an IPv6-only [::] listener refuses IPv4 clients");
   if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
   Socket server = Socket::tcp(Family::ipv6);
   server.set_v6_only(true);
+  EXPECT_TRUE(server.v6_only());
   server.bind(Address::any(Family::ipv6, 0));
   server.listen(4);
   const std::uint16_t port = server.local_address().port();
@@ -219,7 +269,7 @@ TEST(Lesson04Steps, Step7_TryEveryAddressNotJustTheFirst) {
 // --- Part 2: the real programs ---------------------------------------------------
 
 TEST(Lesson04Programs, E2E1_ShowipListsTheAddresses) {
-  Step step(1, 6, "showip ::1 127.0.0.1", "one line per address, family and text");
+  Step step(1, 7, "showip ::1 127.0.0.1", "one line per address, family and text");
   Program p = Program::start("showip", {"--service", "80", "::1", "127.0.0.1"});
   auto exit = p.wait();
   EXPECT_EQ(exit.code, 0) << p.stderr_text();
@@ -237,7 +287,7 @@ TEST(Lesson04Programs, E2E1_ShowipListsTheAddresses) {
 }
 
 TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
-  Step step(2, 6, "byte_order --port 8888", "memory order vs network order, and the swap bug");
+  Step step(2, 7, "byte_order --port 8888", "memory order vs network order, and the swap bug");
   Program p = Program::start("byte_order", {"--port", "8888"});
   EXPECT_EQ(p.wait().code, 0) << p.stderr_text();
   const std::string& out = p.stdout_text();
@@ -252,7 +302,7 @@ TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
 }
 
 TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
-  Step step(3, 6, "dual_stack_server --port 0", "reached by 127.0.0.1 and by ::1");
+  Step step(3, 7, "dual_stack_server --port 0", "reached by 127.0.0.1 and by ::1");
   if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
   Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "2"});
   Address a = server.listening_address();
@@ -271,7 +321,7 @@ TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
 }
 
 TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
-  Step step(4, 6, "dual_stack_server --v6only", "the IPv4 client is refused, ::1 still served");
+  Step step(4, 7, "dual_stack_server --v6only", "the IPv4 client is refused, ::1 still served");
   if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
   Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "1", "--v6only"});
   Address a = server.listening_address();
@@ -288,7 +338,7 @@ TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
 }
 
 TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
-  Step step(5, 6, "routing (root)",
+  Step step(5, 7, "routing (root)",
             "host A -> router -> host B: routes shown, TTL 64 at the router, 63 at B");
   if (std::error_code ec = namespace_permission())
     GTEST_SKIP() << "needs root on Linux for network namespaces (" << ec.message() << ")";
@@ -326,7 +376,7 @@ TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
 }
 
 TEST(Lesson04Programs, E2E6_RoutingWithoutRootExplainsAndSkips) {
-  Step step(6, 6, "routing (not root)", "explains what it would show, exit 0, builds nothing");
+  Step step(6, 7, "routing (not root)", "explains what it would show, exit 0, builds nothing");
   std::optional<Program> p;
   if (namespace_permission()) {
     p = Program::start("routing", {});  // not root: the path under test
@@ -341,4 +391,45 @@ TEST(Lesson04Programs, E2E6_RoutingWithoutRootExplainsAndSkips) {
   EXPECT_EQ(exit.code, 0) << p->stderr_text();
   EXPECT_EQ(p->stdout_text().rfind("skipped: this demo needs root", 0), 0u) << p->stdout_text();
   EXPECT_EQ(p->stdout_text().find("$ ip netns add"), std::string::npos);
+}
+
+TEST(Lesson04Programs, E2E7_DualStackServerSetsV6OnlyItself) {
+  Step step(7, 7, "dual_stack_server where IPV6_V6ONLY defaults to 1 (root)",
+            "a namespace with net.ipv6.bindv6only=1: only a server that sets V6ONLY=0 gets IPv4");
+  if (std::error_code ec = namespace_permission())
+    GTEST_SKIP() << "needs root on Linux for a network namespace (" << ec.message()
+                 << "); run it as root: sudo ctest -L lesson04";
+  if (!test::find_on_path("ip")) GTEST_SKIP() << "needs the ip command: apt-get install iproute2";
+  if (!test::find_on_path("sysctl"))
+    GTEST_SKIP() << "needs the sysctl command: apt-get install procps";
+  V6OnlyNamespace ns;
+  ASSERT_TRUE(ns.ok()) << "could not set up namespace " << ns.name();
+
+  // The premise: in there, a new IPv6 socket is v6-only unless told otherwise.
+  Socket probe = inside(ns.name(), [] { return Socket::tcp(Family::ipv6); });
+  ASSERT_TRUE(probe.v6_only()) << "bindv6only=1 did not change the default in " << ns.name();
+  probe.close();
+
+  // The real program, started inside the namespace.
+  Program server =
+      Program::start_path(*test::find_on_path("ip"),
+                          {"netns", "exec", ns.name(), test::program_path("dual_stack_server"),
+                           "--port", "0", "--count", "2"});
+  Address a = server.listening_address();
+  ASSERT_NE(a.port(), 0) << server.stderr_text();
+  auto [v4, v6] = inside(ns.name(), [] {
+    return std::pair{Socket::tcp(Family::ipv4), Socket::tcp(Family::ipv6)};
+  });
+  v4.set_recv_timeout(5s);
+  v6.set_recv_timeout(5s);
+  std::error_code ec;
+  v4.connect(Address::loopback(Family::ipv4, a.port()), ec);
+  ASSERT_FALSE(ec) << "an IPv4 client was refused: does dual_stack_server set IPV6_V6ONLY to "
+                      "false itself, or rely on the default? ("
+                   << ec.message() << ")";
+  EXPECT_EQ(read_reply_line(v4),
+            "you are [::ffff:127.0.0.1]:" + std::to_string(v4.local_address().port()));
+  v6.connect(Address::loopback(Family::ipv6, a.port()));
+  EXPECT_EQ(read_reply_line(v6).rfind("you are [::1]:", 0), 0u);
+  EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
 }

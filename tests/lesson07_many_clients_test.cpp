@@ -69,7 +69,7 @@ std::error_code try_connect(Socket& c, const Address& a, std::chrono::millisecon
   c.set_non_blocking(true);
   std::error_code ec;
   c.connect(a, ec);
-  if (ec == std::errc::operation_in_progress || ec == std::errc::operation_would_block) {
+  if (ec == std::errc::operation_in_progress) {
     std::array<PollFd, 1> fds{PollFd{c.native_handle(), Events::out}};
     ec = poll(fds, wait) == 0 ? std::make_error_code(std::errc::timed_out) : c.pending_error();
   }

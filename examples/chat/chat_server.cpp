@@ -107,7 +107,7 @@ void ChatServer::flush(Client& c) {
   while (!c.out.empty()) {
     std::error_code ec;
     std::size_t n = c.sock.send(c.out.pending(), ec);
-    if (ec == std::errc::operation_would_block) return;
+    if (is_would_block(ec)) return;
     if (ec) {
       c.gone = true;
       return;
@@ -169,7 +169,7 @@ void ChatServer::handle(Client& c, const std::string& line) {
 void ChatServer::read_from(Client& c) {
   std::error_code ec;
   Received got = c.sock.recv(buffer_, ec);
-  if (ec == std::errc::operation_would_block) return;
+  if (is_would_block(ec)) return;
   if (ec || got.eof) {  // reset, or the client closed: it has left
     c.gone = true;
     c.reason = ec ? ec.message() : "closed";
@@ -189,7 +189,7 @@ void ChatServer::accept_all(Socket& listener) {
   for (;;) {
     std::error_code ec;
     Accepted a = listener.accept(ec);
-    if (ec == std::errc::operation_would_block) return;
+    if (is_would_block(ec)) return;
     if (ec) {  // e.g. out of descriptors: say so and try again next turn
       cli::say("accept: {}", ec.message());
       return;

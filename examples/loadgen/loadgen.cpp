@@ -63,7 +63,7 @@ class Load {
     c.started = now;
     std::error_code ec;
     c.sock.connect(target_, ec);  // non-blocking: usually "in progress", POLLOUT says done
-    if (ec && ec != std::errc::operation_in_progress && ec != std::errc::operation_would_block)
+    if (ec && ec != std::errc::operation_in_progress)  // WSAEWOULDBLOCK too: docs/layer.md
       fail(c, ec.message());
   }
 
@@ -101,7 +101,7 @@ class Load {
   void send_some(Conn& c) {
     std::error_code ec;
     std::size_t n = c.sock.send(std::string_view(msg_).substr(c.sent), ec);
-    if (ec == std::errc::operation_would_block) return;
+    if (is_would_block(ec)) return;
     if (ec) return fail(c, "send: " + ec.message());
     c.sent += n;
   }
@@ -109,7 +109,7 @@ class Load {
   void receive(Conn& c, Clock::time_point now, bool counting) {
     std::error_code ec;
     Received got = c.sock.recv(buffer_, ec);
-    if (ec == std::errc::operation_would_block) return;
+    if (is_would_block(ec)) return;
     if (ec) return fail(c, "recv: " + ec.message());
     if (got.eof) return fail(c, "the server closed the connection");
     std::string_view data(buffer_.data(), got.bytes);

@@ -4,10 +4,14 @@
 // connections when IPV6_V6ONLY is off: an IPv4 client then appears as an
 // "IPv4-mapped" IPv6 address, ::ffff:127.0.0.1 (RFC 4291 section 2.5.5.2).
 // The default of IPV6_V6ONLY differs (Linux: off, from the sysctl
-// net.ipv6.bindv6only; Windows: on), so a portable server sets it explicitly.
+// net.ipv6.bindv6only; Windows and the BSDs: on), and socklab leaves it alone,
+// so this server sets it explicitly — both ways. `ctest -L lesson04` runs it in
+// a network namespace whose default is on: a server that relies on the
+// default loses its IPv4 clients there.
 //
-// It tells each client the address it saw, and closes. --v6only shows the
-// other setting: IPv4 clients are then refused.
+// The steps are the lesson's: step 5 is the dual-stack listener, step 6 the
+// pitfall --v6only shows (IPv4 clients are then refused). It tells each client
+// the address it saw, and closes.
 //
 // Docs: docs/lessons/04-addresses.md
 #include <socklab/socklab.hpp>
@@ -22,36 +26,32 @@ int main(int argc, char** argv) {
   args.option("--host", "HOST", "::", "an IPv6 address; :: is every interface, v4 and v6")
       .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
       .option("--count", "N", "0", "exit after N clients (0 = run forever)")
-      .flag("--v6only", "set IPV6_V6ONLY: IPv6 clients only");
+      .flag("--v6only", "set IPV6_V6ONLY: IPv6 clients only (step 6)");
 
   return cli::run(argc, argv, args, [&] {
     Address where = cli::host_port(args.get("--host"), args.port());
     if (where.family() != Family::ipv6) throw cli::UsageError("--host must be an IPv6 address");
-    unsigned long count = 0;
-    try {
-      count = std::stoul(args.get("--count"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--count needs a number");
-    }
+    const long long count = args.integer("--count", 0, 1'000'000'000);
 
-    // 1. socket(AF_INET6, SOCK_STREAM)
+    // Step 5: socket(AF_INET6, SOCK_STREAM) ...
     Socket server = Socket::tcp(Family::ipv6);
-    // 2. IPV6_V6ONLY off (or on with --v6only), BEFORE bind(): it decides which
-    //    ports bind() claims — the IPv6 one only, or the IPv4 one as well.
-    // SOLUTION-BEGIN: TODO(step 5): IPV6_V6ONLY off, or on with --v6only, before bind()
+    // ... IPV6_V6ONLY set BEFORE bind(), to false (dual stack) or, with --v6only
+    // (step 6), to true: it decides which ports bind() claims — the IPv6 one only,
+    // or the IPv4 one as well. Set it both ways: the default is the system's.
+    // SOLUTION-BEGIN: TODO(step 5): IPV6_V6ONLY false, or true with --v6only, before bind()
     // (set_v6_only() in socket.hpp; man 7 ipv6).
     // SOLUTION-STUB: throw std::logic_error("TODO(step 5): set_v6_only() is not written yet");
     server.set_v6_only(args.is_set("--v6only"));
     // SOLUTION-END
     server.set_reuse_address(true);
-    // 3. bind([::]:port), listen()
+    // ... bind([::]:port), listen() ...
     server.bind(where);
     server.listen(16);
     cli::say("listening on {}", server.local_address().to_string());
 
-    for (unsigned long served = 0; count == 0 || served < count; ++served) {
-      // 4. accept(): the peer is always an IPv6 address here; IPv4 clients show
-      //    up as ::ffff:a.b.c.d.
+    for (long long served = 0; count == 0 || served < count; ++served) {
+      // ... accept(): the peer is always an IPv6 address here; IPv4 clients show
+      // up as ::ffff:a.b.c.d.
       auto [conn, peer] = server.accept();
       bool mapped = peer.ip().rfind("::ffff:", 0) == 0 && peer.ip().find('.') != std::string::npos;
       cli::say("connection from {} ({})", peer.to_string(),

@@ -48,7 +48,7 @@ void write_to(Client& c) {
   // SOLUTION-STUB: (void)c;
   // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
-  if (ec == std::errc::operation_would_block) return;  // its send buffer is full: later
+  if (is_would_block(ec)) return;  // its send buffer is full: later
   if (ec) c.failed = true;
   c.pending.erase(0, n);  // a partial send is normal: keep the tail
   // SOLUTION-END
@@ -62,9 +62,9 @@ void read_from(Client& c, std::span<char> buffer, bool naive) {
   // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
   // SOLUTION-STUB: Received got{};
   Received got = c.sock.recv(buffer, ec);
-  if (ec == std::errc::operation_would_block) return;  // nothing after all: poll() again
-  if (ec) c.failed = true;    // e.g. ECONNRESET: this client's problem, not the server's
-  if (got.eof) c.eof = true;  // the client has finished sending; we may still owe it bytes
+  if (is_would_block(ec)) return;  // nothing after all: poll() again
+  if (ec) c.failed = true;         // e.g. ECONNRESET: this client's problem, not the server's
+  if (got.eof) c.eof = true;       // the client has finished sending; we may still owe it bytes
   if (ec || got.eof) return;
   // SOLUTION-END
   std::string_view data(buffer.data(), got.bytes);
@@ -136,7 +136,7 @@ int main(int argc, char** argv) {
         // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
         // SOLUTION-STUB: Accepted a;
         Accepted a = listener.accept(ec);
-        if (ec == std::errc::operation_would_block) break;
+        if (is_would_block(ec)) break;
         // SOLUTION-END
         if (ec == std::errc::too_many_files_open) {
           // The client stays queued; stop asking about the listener (it would stay

@@ -39,7 +39,7 @@ void write_to(Client& c) {
   // SOLUTION-STUB: (void)c;
   // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
-  if (ec == std::errc::operation_would_block) return;
+  if (is_would_block(ec)) return;
   if (ec) c.failed = true;
   c.pending.erase(0, n);
   // SOLUTION-END
@@ -51,7 +51,7 @@ void read_from(Client& c, std::span<char> buffer) {
   // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
   // SOLUTION-STUB: Received got{};
   Received got = c.sock.recv(buffer, ec);
-  if (ec == std::errc::operation_would_block) return;
+  if (is_would_block(ec)) return;
   if (ec || got.eof) {
     (ec ? c.failed : c.eof) = true;
     return;  // nothing to echo
@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
             // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
             // SOLUTION-STUB: Accepted a;
             Accepted a = listener.accept(ec);
-            if (ec == std::errc::operation_would_block) break;
+            if (is_would_block(ec)) break;
             // SOLUTION-END
             throw_if(ec, "accept");
             if (!select_can_watch(a.socket, clients.size())) {

@@ -40,7 +40,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t guard = 0; guard < 8 * input.size() + 64; ++guard) {
     std::error_code ec;
     auto frame = reader.read_frame(ec);
-    if (ec == std::errc::resource_unavailable_try_again) continue;  // injected: retry
+    if (is_would_block(ec)) continue;  // injected: retry
     std::string_view rest = input.substr(pos);
     if (rest.empty()) {
       FUZZ_CHECK(!ec && !frame);  // a clean end between frames

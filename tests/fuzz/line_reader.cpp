@@ -39,7 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t guard = 0; guard < 8 * input.size() + 64; ++guard) {
     std::error_code ec;
     auto line = reader.read_line(ec);
-    if (ec == std::errc::resource_unavailable_try_again) continue;  // injected: retry
+    if (is_would_block(ec)) continue;  // injected: retry
     std::size_t nl = input.find('\n', pos);
     std::string_view raw = input.substr(pos, nl == std::string_view::npos ? nl : nl - pos);
     if (ec) {

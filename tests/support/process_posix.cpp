@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include "socklab/unique_fd.hpp"
 #include "support/programs.hpp"
 
 extern char** environ;
@@ -30,17 +31,12 @@ int remaining_ms(Clock::time_point deadline) {
   return left.count() < 0 ? 0 : static_cast<int>(left.count());
 }
 
-void close_fd(int& fd) {
-  if (fd >= 0) ::close(fd);
-  fd = -1;
-}
-
 }  // namespace
 
 struct Program::Impl {
   pid_t pid = -1;
-  int pidfd = -1;
-  int in = -1, out = -1, err = -1;
+  UniqueFd pidfd;         // Linux: readable when the child exits
+  UniqueFd in, out, err;  // our ends of its stdin, stdout, stderr
   std::string out_text, err_text;
   std::size_t out_pos = 0;  // read_line() has consumed out_text up to here
   bool reaped = false;
@@ -51,34 +47,30 @@ struct Program::Impl {
       ::kill(pid, SIGKILL);
       reap(true);
     }
-    close_fd(in);
-    close_fd(out);
-    close_fd(err);
-    close_fd(pidfd);
-  }
+  }  // the UniqueFds close the pipes and the pidfd
 
   // Reads what the pipes have; waits at most until `deadline` for something to happen.
   void pump(Clock::time_point deadline, bool watch_exit = true) {
     pollfd fds[3];
     int n = 0;
-    if (out >= 0) fds[n++] = {out, POLLIN, 0};
-    if (err >= 0) fds[n++] = {err, POLLIN, 0};
-    if (watch_exit && pidfd >= 0 && !reaped) fds[n++] = {pidfd, POLLIN, 0};
+    if (out) fds[n++] = {out.get(), POLLIN, 0};
+    if (err) fds[n++] = {err.get(), POLLIN, 0};
+    if (watch_exit && pidfd && !reaped) fds[n++] = {pidfd.get(), POLLIN, 0};
     if (n == 0) return;
     int rc = ::poll(fds, static_cast<nfds_t>(n), remaining_ms(deadline));
     if (rc <= 0) return;
     for (int i = 0; i < n; ++i) {
       if (fds[i].revents == 0) continue;
-      if (fds[i].fd == pidfd) continue;  // the caller checks for the exit
+      if (fds[i].fd == pidfd.get()) continue;  // the caller checks for the exit
       char buf[4096];
       ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
       if (got > 0) {
-        (fds[i].fd == out ? out_text : err_text).append(buf, static_cast<std::size_t>(got));
+        (fds[i].fd == out.get() ? out_text : err_text).append(buf, static_cast<std::size_t>(got));
       } else if (got == 0 || errno != EINTR) {
-        if (fds[i].fd == out)
-          close_fd(out);
+        if (fds[i].fd == out.get())
+          out.reset();
         else
-          close_fd(err);
+          err.reset();
       }
     }
   }
@@ -97,7 +89,7 @@ struct Program::Impl {
   }
 
   Exit wait_until(Clock::time_point deadline) {
-    close_fd(in);  // a program reading stdin sees EOF
+    in.reset();  // a program reading stdin sees EOF
     while (!reaped) {
       if (reap(false)) break;
       if (Clock::now() >= deadline) {
@@ -106,7 +98,7 @@ struct Program::Impl {
         exit.timed_out = true;
         break;
       }
-      if (pidfd < 0 && out < 0 && err < 0) {
+      if (!pidfd && !out && !err) {
         // No pidfd (not Linux) and the pipes are closed: the exit is imminent.
         pollfd none{};
         ::poll(&none, 0, 5);
@@ -115,7 +107,7 @@ struct Program::Impl {
     }
     // Collect the last output, bounded: a grandchild could keep the pipes open.
     auto drain_deadline = Clock::now() + std::chrono::seconds(2);
-    while ((out >= 0 || err >= 0) && Clock::now() < drain_deadline) pump(drain_deadline);
+    while ((out || err) && Clock::now() < drain_deadline) pump(drain_deadline);
     return exit;
   }
 };
@@ -164,15 +156,15 @@ Program Program::start_path(const std::string& path, const std::vector<std::stri
   ::close(pin[0]);
   ::close(pout[1]);
   ::close(perr[1]);
-  impl->in = pin[1];
-  impl->out = pout[0];
-  impl->err = perr[0];
+  impl->in.reset(pin[1]);
+  impl->out.reset(pout[0]);
+  impl->err.reset(perr[0]);
   if (rc != 0) {
     impl->pid = -1;
     throw std::runtime_error("cannot start " + path + ": " + std::strerror(rc));
   }
 #if defined(__linux__) && defined(SYS_pidfd_open)
-  impl->pidfd = static_cast<int>(::syscall(SYS_pidfd_open, impl->pid, 0));
+  impl->pidfd.reset(static_cast<int>(::syscall(SYS_pidfd_open, impl->pid, 0)));
 #endif
   return Program(std::move(impl));
 }
@@ -186,14 +178,14 @@ std::optional<std::string> Program::read_line(std::chrono::milliseconds timeout)
       impl_->out_pos = nl + 1;
       return line;
     }
-    if (impl_->out < 0 || Clock::now() >= deadline) return std::nullopt;
+    if (!impl_->out || Clock::now() >= deadline) return std::nullopt;
     impl_->pump(deadline, /*watch_exit=*/false);
   }
 }
 
 void Program::write_stdin(std::string_view text) {
-  while (!text.empty() && impl_->in >= 0) {
-    ssize_t n = ::write(impl_->in, text.data(), text.size());
+  while (!text.empty() && impl_->in) {
+    ssize_t n = ::write(impl_->in.get(), text.data(), text.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       return;  // the child closed its stdin (EPIPE): nothing more to write
@@ -203,7 +195,7 @@ void Program::write_stdin(std::string_view text) {
 }
 
 void Program::close_stdin() {
-  close_fd(impl_->in);
+  impl_->in.reset();
 }
 
 Exit Program::wait(std::chrono::milliseconds timeout) {

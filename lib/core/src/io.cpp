@@ -5,15 +5,15 @@
 #include <array>
 #include <utility>
 
+#include "address_text.hpp"
 #include "socklab/error.hpp"
 
 namespace socklab {
 namespace {
 
+// The peer for a message; the failed call's error stays in last_socket_error().
 std::string peer_of(const Socket& sock) {
-  std::error_code ignored;
-  Address a = sock.peer_address(ignored);
-  return ignored ? std::string{} : a.to_string();
+  return detail::peer_text(sock.native_handle());
 }
 
 }  // namespace

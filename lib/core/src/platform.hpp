@@ -27,6 +27,7 @@ constexpr handle invalid = Socket::invalid_handle;
 
 // --- errors -------------------------------------------------------------------
 int last_error() noexcept;                             // errno / WSAGetLastError()
+void set_last_error(int code) noexcept;                // errno = / WSASetLastError()
 std::error_condition to_condition(int code) noexcept;  // native -> std::errc
 std::string native_message(int code);                  // strerror / FormatMessage
 
@@ -42,7 +43,7 @@ bool needs_startup() noexcept;    // true where startup() has work to do
 // "Wine 8.0" when running under an emulator of the platform, else "".
 std::string emulator();
 
-// --- addresses ----------------------------------------------------------------
+// --- addresses (defined once, in sockaddr_shared.inc) ----------------------------
 Family family_of(const Address& a) noexcept;
 std::uint16_t port_of(const Address& a) noexcept;
 Address with_port(const Address& a, std::uint16_t port) noexcept;
@@ -57,6 +58,7 @@ std::vector<Address> resolve(std::string_view host, std::string_view service, Fa
 // --- socket calls (one each) ------------------------------------------------------
 handle socket(Family family, Type type, std::error_code& ec) noexcept;
 void close(handle h, std::error_code& ec) noexcept;
+void close_descriptor(int fd) noexcept;  // UniqueFd: close(2) / _close(), errors ignored
 void bind(handle h, const Address& a, std::error_code& ec) noexcept;
 void listen(handle h, int backlog, std::error_code& ec) noexcept;
 handle accept(handle h, Address& peer, std::error_code& ec) noexcept;
@@ -86,6 +88,10 @@ enum class BoolOption { reuse_address, no_delay, v6_only };
 enum class IntOption { recv_buffer, send_buffer };
 enum class TimeOption { recv_timeout, send_timeout };
 void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept;
+bool get_option(handle h, BoolOption o, std::error_code& ec) noexcept;
+// The option the platform really sets, for messages: "SO_REUSEADDR" on POSIX,
+// "SO_EXCLUSIVEADDRUSE" for reuse_address on Windows (see platform_win32.cpp).
+const char* option_name(BoolOption o) noexcept;
 void set_option(handle h, IntOption o, int value, std::error_code& ec) noexcept;
 int get_option(handle h, IntOption o, std::error_code& ec) noexcept;
 void set_option(handle h, TimeOption o, std::chrono::milliseconds t, std::error_code& ec) noexcept;

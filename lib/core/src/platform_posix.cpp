@@ -1,13 +1,28 @@
 // platform_posix.cpp — the BSD socket API on Linux, macOS and the BSDs.
 //
-// Every POSIX-only call of the layer lives in this file. Things worth knowing:
-//  - sockets are created close-on-exec, so a program that starts another
-//    program does not leak its connections into it;
-//  - EINTR (a signal arrived during a blocking call) is retried;
-//  - sends use MSG_NOSIGNAL (Linux) or SO_NOSIGPIPE (macOS/BSD): writing to a
-//    closed connection returns EPIPE instead of killing the process with SIGPIPE;
-//  - a receive/send timeout (SO_RCVTIMEO/SO_SNDTIMEO) makes the call fail with
-//    EAGAIN; on a blocking socket we report it as ETIMEDOUT, as Windows does.
+// Every POSIX-only call of the layer lives in this file; docs/layer.md lists,
+// member by member, the calls each one makes. What a member does beyond its
+// named call, and why:
+//  - sockets are created close-on-exec (SOCK_CLOEXEC, one call; where it does
+//    not exist, one fcntl(F_SETFD) after socket()/accept()), so a program that
+//    starts another program does not leak its connections into it;
+//  - sends use MSG_NOSIGNAL (Linux, the BSDs) or, where there is none (macOS),
+//    SO_NOSIGPIPE set once on each new socket: writing to a closed connection
+//    returns EPIPE instead of killing the process with SIGPIPE;
+//  - EINTR (a signal arrived during a blocking call) is retried: send, recv,
+//    sendto, recvmsg, accept; connect() cannot be restarted, so after EINTR it
+//    waits with poll(POLLOUT) and reads the outcome with getsockopt(SO_ERROR);
+//  - accept() passes over a client that reset while it waited in the queue (BSD
+//    reports ECONNABORTED; Linux hands such a connection out), and on BSD/macOS
+//    clears the O_NONBLOCK the accepted socket copied from its listener
+//    (fcntl F_GETFL/F_SETFL): the layer's rule is Linux's, an accepted socket
+//    blocks. On Linux it is one accept4(SOCK_CLOEXEC) per connection;
+//  - a receive/send timeout (SO_RCVTIMEO/SO_SNDTIMEO) makes a call fail with
+//    EAGAIN (socket(7)). Only when a call fails with EAGAIN, one fcntl(F_GETFL)
+//    asks whether the socket is blocking: if it is, that EAGAIN can only be the
+//    timeout, and it is reported as ETIMEDOUT, as Windows does (errno too);
+//  - nothing else is set on a new socket: IPV6_V6ONLY keeps the system's default
+//    (Linux: the sysctl net.ipv6.bindv6only, 0 unless changed; the BSDs: 1).
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -24,9 +39,13 @@
 #include <cstring>
 
 #include "platform.hpp"
+#include "sockaddr_shared.inc"  // family_of ... resolve: the code Winsock shares
 
 namespace socklab::sys {
 namespace {
+
+using shared::af;
+using shared::sa;
 
 int native(handle h) noexcept {
   return static_cast<int>(h);
@@ -41,9 +60,11 @@ std::error_code error_from(int code) noexcept {
 std::error_code last() noexcept {
   return error_from(errno);
 }
-
-const sockaddr* sa(const Address& a) noexcept {
-  return static_cast<const sockaddr*>(a.data());
+// The call's error as the layer reports it, left in errno as well, so that
+// last_socket_error() says the same as the std::error_code.
+std::error_code fail_with(int code) noexcept {
+  errno = code;
+  return error_from(code);
 }
 
 int send_flags() noexcept {
@@ -66,49 +87,15 @@ void prepare(int fd) noexcept {
   (void)fd;
 }
 
-// EAGAIN on a blocking socket can only be the SO_RCVTIMEO/SO_SNDTIMEO timeout.
+// The error of a failed send/recv/accept. EAGAIN on a blocking socket can only be
+// the SO_RCVTIMEO/SO_SNDTIMEO timeout: one fcntl(F_GETFL), on this path only.
 std::error_code io_error(int fd) noexcept {
   int code = errno;
   if (code == EAGAIN || code == EWOULDBLOCK) {
     int flags = ::fcntl(fd, F_GETFL);
     if (flags >= 0 && (flags & O_NONBLOCK) == 0) code = ETIMEDOUT;
   }
-  return error_from(code);
-}
-
-std::error_code resolver_error(int rc) noexcept {
-  switch (rc) {
-    case EAI_NONAME:
-      return resolve_errc::host_not_found;
-#ifdef EAI_NODATA
-    case EAI_NODATA:
-      return resolve_errc::no_address;
-#endif
-#ifdef EAI_ADDRFAMILY
-    case EAI_ADDRFAMILY:
-      return resolve_errc::no_address;
-#endif
-    case EAI_AGAIN:
-      return resolve_errc::try_again;
-    case EAI_SERVICE:
-      return resolve_errc::service_not_found;
-    case EAI_SYSTEM:
-      return last();
-    default:
-      return resolve_errc::failed;
-  }
-}
-
-int af(Family f) noexcept {
-  switch (f) {
-    case Family::ipv4:
-      return AF_INET;
-    case Family::ipv6:
-      return AF_INET6;
-    case Family::unspecified:
-      break;
-  }
-  return AF_UNSPEC;
+  return fail_with(code);
 }
 
 }  // namespace
@@ -117,9 +104,15 @@ int af(Family f) noexcept {
 int last_error() noexcept {
   return errno;
 }
+void set_last_error(int code) noexcept {
+  errno = code;
+}
 
 std::error_condition to_condition(int code) noexcept {
-  // errno values are the std::errc values on POSIX.
+  // errno values are the std::errc values on POSIX. "Would block" has one
+  // spelling: where EAGAIN and EWOULDBLOCK differ (POSIX allows it; Linux, macOS
+  // and the BSDs make them equal), EAGAIN is reported as EWOULDBLOCK too.
+  if (code == EAGAIN) code = EWOULDBLOCK;
   return {code, std::generic_category()};
 }
 
@@ -145,151 +138,28 @@ std::string emulator() {
   return {};
 }
 
-// --- addresses ----------------------------------------------------------------
-Family family_of(const Address& a) noexcept {
-  if (a.size() < sizeof(sa_family_t)) return Family::unspecified;
-  switch (sa(a)->sa_family) {
-    case AF_INET:
-      return Family::ipv4;
-    case AF_INET6:
-      return Family::ipv6;
+// --- addresses: the shared code is in sockaddr_shared.inc; this is POSIX's part ---
+std::error_code resolver_error(int rc) noexcept {
+  switch (rc) {
+    case EAI_NONAME:
+      return resolve_errc::host_not_found;
+#ifdef EAI_NODATA
+    case EAI_NODATA:
+      return resolve_errc::no_address;
+#endif
+#ifdef EAI_ADDRFAMILY
+    case EAI_ADDRFAMILY:
+      return resolve_errc::no_address;
+#endif
+    case EAI_AGAIN:
+      return resolve_errc::try_again;
+    case EAI_SERVICE:
+      return resolve_errc::service_not_found;
+    case EAI_SYSTEM:
+      return last();
     default:
-      return Family::unspecified;
+      return resolve_errc::failed;
   }
-}
-
-std::uint16_t port_of(const Address& a) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4:
-      return ntohs(reinterpret_cast<const sockaddr_in*>(a.data())->sin_port);
-    case Family::ipv6:
-      return ntohs(reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_port);
-    case Family::unspecified:
-      break;
-  }
-  return 0;
-}
-
-Address with_port(const Address& a, std::uint16_t port) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4: {
-      sockaddr_in in = *reinterpret_cast<const sockaddr_in*>(a.data());
-      in.sin_port = htons(port);  // host to network byte order: the port travels big-endian
-      return Address(&in, sizeof in);
-    }
-    case Family::ipv6: {
-      sockaddr_in6 in6 = *reinterpret_cast<const sockaddr_in6*>(a.data());
-      in6.sin6_port = htons(port);
-      return Address(&in6, sizeof in6);
-    }
-    case Family::unspecified:
-      break;
-  }
-  return a;
-}
-
-bool is_loopback(const Address& a) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4:
-      return (ntohl(reinterpret_cast<const sockaddr_in*>(a.data())->sin_addr.s_addr) >> 24) == 127;
-    case Family::ipv6: {
-      const in6_addr& ip = reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_addr;
-      return IN6_IS_ADDR_LOOPBACK(&ip);
-    }
-    case Family::unspecified:
-      break;
-  }
-  return false;
-}
-
-std::string ip_of(const Address& a) {
-  char text[INET6_ADDRSTRLEN] = {};
-  switch (family_of(a)) {
-    case Family::ipv4:
-      ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(a.data())->sin_addr, text,
-                  sizeof text);
-      break;
-    case Family::ipv6:
-      ::inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_addr, text,
-                  sizeof text);
-      break;
-    case Family::unspecified:
-      break;
-  }
-  return text;
-}
-
-std::optional<Address> parse_ip(std::string_view ip, std::uint16_t port) noexcept {
-  char text[INET6_ADDRSTRLEN + 1] = {};
-  if (ip.empty() || ip.size() >= sizeof text) return std::nullopt;
-  std::memcpy(text, ip.data(), ip.size());
-  sockaddr_in in{};
-  if (::inet_pton(AF_INET, text, &in.sin_addr) == 1) {
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    return Address(&in, sizeof in);
-  }
-  sockaddr_in6 in6{};
-  if (::inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
-    in6.sin6_family = AF_INET6;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  return std::nullopt;
-}
-
-Address any_address(Family f, std::uint16_t port) noexcept {
-  if (f == Family::ipv6) {
-    sockaddr_in6 in6{};
-    in6.sin6_family = AF_INET6;
-    in6.sin6_addr = in6addr_any;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_addr.s_addr = htonl(INADDR_ANY);
-  in.sin_port = htons(port);
-  return Address(&in, sizeof in);
-}
-
-Address loopback_address(Family f, std::uint16_t port) noexcept {
-  if (f == Family::ipv6) {
-    sockaddr_in6 in6{};
-    in6.sin6_family = AF_INET6;
-    in6.sin6_addr = in6addr_loopback;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  in.sin_port = htons(port);
-  return Address(&in, sizeof in);
-}
-
-std::vector<Address> resolve(std::string_view host, std::string_view service, Family family,
-                             Type type, std::error_code& ec) {
-  ec.clear();
-  addrinfo hints{};
-  hints.ai_family = af(family);
-  hints.ai_socktype = type == Type::stream ? SOCK_STREAM : SOCK_DGRAM;
-  const std::string h(host), s(service);
-  addrinfo* list = nullptr;
-  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(), &hints,
-                         &list);
-  if (rc != 0) {
-    ec = resolver_error(rc);
-    return {};
-  }
-  std::vector<Address> out;
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-      out.emplace_back(ai->ai_addr, static_cast<std::size_t>(ai->ai_addrlen));
-  }
-  ::freeaddrinfo(list);
-  if (out.empty()) ec = resolve_errc::no_address;
-  return out;
 }
 
 // --- socket calls -------------------------------------------------------------
@@ -303,13 +173,8 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     ec = last();
     return invalid;
   }
-  prepare(fd);
-  if (family == Family::ipv6) {
-    // The layer promises dual-stack IPv6 sockets everywhere (Windows and the BSDs
-    // default to v6-only). Best effort: OpenBSD cannot turn it off.
-    int off = 0;
-    ::setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof off);
-  }
+  prepare(fd);  // nothing on Linux; SO_NOSIGPIPE on macOS
+  // IPV6_V6ONLY is left alone: its default is the system's (lesson 04 sets it).
   ec.clear();
   return wrap(fd);
 }
@@ -317,6 +182,10 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
 void close(handle h, std::error_code& ec) noexcept {
   // Never retry close() on EINTR: the descriptor is already gone on Linux.
   ec = ::close(native(h)) == 0 || errno == EINTR ? std::error_code{} : last();
+}
+
+void close_descriptor(int fd) noexcept {
+  ::close(fd);  // once: after EINTR the descriptor is already gone on Linux
 }
 
 void bind(handle h, const Address& a, std::error_code& ec) noexcept {
@@ -376,6 +245,7 @@ void connect(handle h, const Address& a, std::error_code& ec) noexcept {
   }
   std::error_code ignored;
   ec = pending_error(h, ignored);
+  if (ec) errno = ec.value();  // last_socket_error() says what the connect() did
 }
 
 std::size_t send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept {
@@ -447,12 +317,50 @@ Address peer_address(handle h, std::error_code& ec) noexcept {
 }
 
 // --- options ------------------------------------------------------------------
+namespace {
+
+struct Option {
+  int level, name;
+};
+Option option_of(BoolOption o) noexcept {
+  switch (o) {
+    case BoolOption::no_delay:
+      return {IPPROTO_TCP, TCP_NODELAY};
+    case BoolOption::v6_only:
+      return {IPPROTO_IPV6, IPV6_V6ONLY};
+    case BoolOption::reuse_address:
+      break;
+  }
+  return {SOL_SOCKET, SO_REUSEADDR};
+}
+
+}  // namespace
+
+const char* option_name(BoolOption o) noexcept {
+  switch (o) {
+    case BoolOption::no_delay:
+      return "TCP_NODELAY";
+    case BoolOption::v6_only:
+      return "IPV6_V6ONLY";
+    case BoolOption::reuse_address:
+      break;
+  }
+  return "SO_REUSEADDR";
+}
+
 void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept {
   int value = on ? 1 : 0;
-  int level = SOL_SOCKET, name = SO_REUSEADDR;
-  if (o == BoolOption::no_delay) level = IPPROTO_TCP, name = TCP_NODELAY;
-  if (o == BoolOption::v6_only) level = IPPROTO_IPV6, name = IPV6_V6ONLY;
-  ec = ::setsockopt(native(h), level, name, &value, sizeof value) == 0 ? std::error_code{} : last();
+  Option opt = option_of(o);
+  ec = ::setsockopt(native(h), opt.level, opt.name, &value, sizeof value) == 0 ? std::error_code{}
+                                                                               : last();
+}
+
+bool get_option(handle h, BoolOption o, std::error_code& ec) noexcept {
+  int value = 0;
+  socklen_t len = sizeof value;
+  Option opt = option_of(o);
+  ec = ::getsockopt(native(h), opt.level, opt.name, &value, &len) == 0 ? std::error_code{} : last();
+  return value != 0;
 }
 
 void set_option(handle h, IntOption o, int value, std::error_code& ec) noexcept {
@@ -526,14 +434,8 @@ std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t 
       ec.clear();
       return static_cast<std::size_t>(n);
     }
-    int code = errno;
-    if (code == EINTR) continue;
-    // EAGAIN on a blocking socket is the SO_RCVTIMEO timeout: say so, as Windows does.
-    if (code == EAGAIN || code == EWOULDBLOCK) {
-      int flags = ::fcntl(fd, F_GETFL);
-      if (flags >= 0 && (flags & O_NONBLOCK) == 0) code = ETIMEDOUT;
-    }
-    ec = std::error_code(code, socket_category());
+    if (errno == EINTR) continue;
+    ec = io_error(fd);  // EAGAIN on a blocking socket: the SO_RCVTIMEO timeout
     return 0;
   }
 }

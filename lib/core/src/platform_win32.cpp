@@ -1,7 +1,8 @@
 // platform_win32.cpp — the same calls on Windows, through Winsock 2.
 //
-// Every Winsock-only call of the layer lives in this file. What differs from
-// POSIX, and what this file does about it:
+// Every Winsock-only call of the layer lives in this file; docs/layer.md lists,
+// member by member, the calls each one makes. What differs from POSIX, and what
+// this file does about it:
 //  - Winsock must be started (WSAStartup) before the first call. startup() does
 //    it once per process, asks for version 2.2 and checks what it got; a failure
 //    is returned (and thrown by the layer as "WSAStartup: ..."), never ignored.
@@ -12,9 +13,9 @@
 //    std::errc, so `ec == std::errc::connection_refused` holds here as on POSIX,
 //    and error.cpp prints the same English text for them on both.
 //  - Lengths are int and buffers char*; the casts stay in this file.
-//  - IPV6_V6ONLY defaults to ON on Windows and OFF on Linux/macOS. The layer
-//    promises one behaviour: a new IPv6 socket is dual-stack (it also accepts
-//    IPv4 clients as ::ffff:a.b.c.d) until set_v6_only(true). So we set it.
+//  - IPV6_V6ONLY defaults to ON on Windows and OFF on Linux. The layer leaves
+//    the default alone on every platform: lesson 04 teaches the option, and a
+//    portable server sets it (set_v6_only) before bind().
 //  - SO_REUSEADDR on Windows lets a second socket *steal* a port in use. The
 //    POSIX meaning ("rebind although old connections wait in TIME_WAIT") is the
 //    Windows default, and the POSIX default is SO_EXCLUSIVEADDRUSE, which keeps
@@ -23,7 +24,8 @@
 //    it to its opposite: a restarted server fails with WSAEADDRINUSE unless it
 //    asked for reuse, as on POSIX. See "Using SO_REUSEADDR and
 //    SO_EXCLUSIVEADDRUSE" in Microsoft's Winsock docs. (Wine ignores it for
-//    TIME_WAIT: it binds anyway; docs/windows.md.)
+//    TIME_WAIT: it binds anyway; docs/windows.md.) An error of
+//    set_reuse_address() names the option really set, SO_EXCLUSIVEADDRUSE.
 //  - accept() fails with WSAECONNRESET for a client that reset while queued;
 //    Linux's accept() returns such a connection. The layer takes the next one.
 //  - accept() copies the listener's non-blocking mode (as BSD does; Linux does
@@ -47,6 +49,8 @@
 #include <windows.h>
 // clang-format on
 
+#include <io.h>  // _close (UniqueFd)
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -56,9 +60,13 @@
 #include <limits>
 
 #include "platform.hpp"
+#include "sockaddr_shared.inc"  // family_of ... resolve: the code POSIX shares
 
 namespace socklab::sys {
 namespace {
+
+using shared::af;
+using shared::sa;
 
 SOCKET native(handle h) noexcept {
   return static_cast<SOCKET>(h);
@@ -77,9 +85,6 @@ std::error_code result(int rc) noexcept {
   return rc == 0 ? std::error_code{} : last();
 }
 
-const sockaddr* sa(const Address& a) noexcept {
-  return static_cast<const sockaddr*>(a.data());
-}
 int sa_len(const Address& a) noexcept {
   return static_cast<int>(a.size());
 }
@@ -87,18 +92,6 @@ int sa_len(const Address& a) noexcept {
 // Winsock takes int lengths: a buffer larger than INT_MAX is sent/received in parts.
 int io_len(std::size_t size) noexcept {
   return static_cast<int>(std::min<std::size_t>(size, std::numeric_limits<int>::max()));
-}
-
-int af(Family f) noexcept {
-  switch (f) {
-    case Family::ipv4:
-      return AF_INET;
-    case Family::ipv6:
-      return AF_INET6;
-    case Family::unspecified:
-      break;
-  }
-  return AF_UNSPEC;
 }
 
 int setopt(SOCKET s, int level, int name, int value) noexcept {
@@ -112,23 +105,6 @@ void udp_connection_reset(SOCKET s, bool report) noexcept {
   BOOL value = report ? TRUE : FALSE;
   DWORD unused = 0;
   ::WSAIoctl(s, SIO_UDP_CONNRESET, &value, sizeof value, nullptr, 0, &unused, nullptr, nullptr);
-}
-
-// Windows reports a name-lookup failure as a WSA code (EAI_NONAME is
-// WSAHOST_NOT_FOUND, and so on); normalise it as the POSIX file does.
-std::error_code resolver_error(int rc) noexcept {
-  switch (rc) {
-    case WSAHOST_NOT_FOUND:
-      return resolve_errc::host_not_found;
-    case WSANO_DATA:
-      return resolve_errc::no_address;
-    case WSATRY_AGAIN:
-      return resolve_errc::try_again;
-    case WSATYPE_NOT_FOUND:
-      return resolve_errc::service_not_found;
-    default:
-      return resolve_errc::failed;
-  }
 }
 
 // The names of the WSA codes a student meets, for messages where Windows has no text.
@@ -156,6 +132,9 @@ const char* wsa_name(int code) noexcept {
 // --- errors -------------------------------------------------------------------
 int last_error() noexcept {
   return ::WSAGetLastError();
+}
+void set_last_error(int code) noexcept {
+  ::WSASetLastError(code);
 }
 
 std::error_condition to_condition(int code) noexcept {
@@ -311,153 +290,22 @@ std::string emulator() {
   return fmt::format("Wine {}", reinterpret_cast<version_fn>(reinterpret_cast<void*>(f))());
 }
 
-// --- addresses ----------------------------------------------------------------
-Family family_of(const Address& a) noexcept {
-  if (a.size() < sizeof(ADDRESS_FAMILY)) return Family::unspecified;
-  switch (sa(a)->sa_family) {
-    case AF_INET:
-      return Family::ipv4;
-    case AF_INET6:
-      return Family::ipv6;
+// --- addresses: the shared code is in sockaddr_shared.inc; this is Winsock's part ---
+// Windows reports a name-lookup failure as a WSA code (EAI_NONAME is
+// WSAHOST_NOT_FOUND, and so on); normalise it as the POSIX file does.
+std::error_code resolver_error(int rc) noexcept {
+  switch (rc) {
+    case WSAHOST_NOT_FOUND:
+      return resolve_errc::host_not_found;
+    case WSANO_DATA:
+      return resolve_errc::no_address;
+    case WSATRY_AGAIN:
+      return resolve_errc::try_again;
+    case WSATYPE_NOT_FOUND:
+      return resolve_errc::service_not_found;
     default:
-      return Family::unspecified;
+      return resolve_errc::failed;
   }
-}
-
-std::uint16_t port_of(const Address& a) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4:
-      return ntohs(reinterpret_cast<const sockaddr_in*>(a.data())->sin_port);
-    case Family::ipv6:
-      return ntohs(reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_port);
-    case Family::unspecified:
-      break;
-  }
-  return 0;
-}
-
-Address with_port(const Address& a, std::uint16_t port) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4: {
-      sockaddr_in in = *reinterpret_cast<const sockaddr_in*>(a.data());
-      in.sin_port = htons(port);  // network byte order (big-endian) on the wire
-      return Address(&in, sizeof in);
-    }
-    case Family::ipv6: {
-      sockaddr_in6 in6 = *reinterpret_cast<const sockaddr_in6*>(a.data());
-      in6.sin6_port = htons(port);
-      return Address(&in6, sizeof in6);
-    }
-    case Family::unspecified:
-      break;
-  }
-  return a;
-}
-
-bool is_loopback(const Address& a) noexcept {
-  switch (family_of(a)) {
-    case Family::ipv4:
-      return (ntohl(reinterpret_cast<const sockaddr_in*>(a.data())->sin_addr.s_addr) >> 24) == 127;
-    case Family::ipv6: {
-      const in6_addr& ip = reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_addr;
-      return IN6_IS_ADDR_LOOPBACK(&ip);
-    }
-    case Family::unspecified:
-      break;
-  }
-  return false;
-}
-
-std::string ip_of(const Address& a) {
-  char text[INET6_ADDRSTRLEN] = {};
-  switch (family_of(a)) {
-    case Family::ipv4: {
-      in_addr ip = reinterpret_cast<const sockaddr_in*>(a.data())->sin_addr;
-      ::inet_ntop(AF_INET, &ip, text, sizeof text);
-      break;
-    }
-    case Family::ipv6: {
-      in6_addr ip = reinterpret_cast<const sockaddr_in6*>(a.data())->sin6_addr;
-      ::inet_ntop(AF_INET6, &ip, text, sizeof text);
-      break;
-    }
-    case Family::unspecified:
-      break;
-  }
-  return text;
-}
-
-std::optional<Address> parse_ip(std::string_view ip, std::uint16_t port) noexcept {
-  char text[INET6_ADDRSTRLEN + 1] = {};
-  if (ip.empty() || ip.size() >= sizeof text) return std::nullopt;
-  std::memcpy(text, ip.data(), ip.size());
-  sockaddr_in in{};
-  if (::inet_pton(AF_INET, text, &in.sin_addr) == 1) {
-    in.sin_family = AF_INET;
-    in.sin_port = htons(port);
-    return Address(&in, sizeof in);
-  }
-  sockaddr_in6 in6{};
-  if (::inet_pton(AF_INET6, text, &in6.sin6_addr) == 1) {
-    in6.sin6_family = AF_INET6;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  return std::nullopt;
-}
-
-Address any_address(Family f, std::uint16_t port) noexcept {
-  if (f == Family::ipv6) {
-    sockaddr_in6 in6{};
-    in6.sin6_family = AF_INET6;
-    in6.sin6_addr = in6addr_any;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_addr.s_addr = htonl(INADDR_ANY);
-  in.sin_port = htons(port);
-  return Address(&in, sizeof in);
-}
-
-Address loopback_address(Family f, std::uint16_t port) noexcept {
-  if (f == Family::ipv6) {
-    sockaddr_in6 in6{};
-    in6.sin6_family = AF_INET6;
-    in6.sin6_addr = in6addr_loopback;
-    in6.sin6_port = htons(port);
-    return Address(&in6, sizeof in6);
-  }
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  in.sin_port = htons(port);
-  return Address(&in, sizeof in);
-}
-
-std::vector<Address> resolve(std::string_view host, std::string_view service, Family family,
-                             Type type, std::error_code& ec) {
-  ec.clear();
-  addrinfo hints{};
-  hints.ai_family = af(family);
-  hints.ai_socktype = type == Type::stream ? SOCK_STREAM : SOCK_DGRAM;
-  const std::string h(host), s(service);
-  addrinfo* list = nullptr;
-  int rc = ::getaddrinfo(h.empty() ? nullptr : h.c_str(), s.empty() ? nullptr : s.c_str(), &hints,
-                         &list);
-  if (rc != 0) {
-    ec = resolver_error(rc);
-    return {};
-  }
-  std::vector<Address> out;
-  for (addrinfo* ai = list; ai != nullptr; ai = ai->ai_next) {
-    if (ai->ai_family == AF_INET || ai->ai_family == AF_INET6)
-      out.emplace_back(ai->ai_addr, static_cast<std::size_t>(ai->ai_addrlen));
-  }
-  ::freeaddrinfo(list);
-  if (out.empty()) ec = resolve_errc::no_address;
-  return out;
 }
 
 // --- socket calls -------------------------------------------------------------
@@ -471,14 +319,11 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
     ec = last();
     return invalid;
   }
-  if (family == Family::ipv6 && setopt(s, IPPROTO_IPV6, IPV6_V6ONLY, 0) != 0) {
-    ec = last();  // the layer promises dual-stack IPv6 sockets: failing to get one is an error
-    ::closesocket(s);
-    return invalid;
-  }
+  // IPV6_V6ONLY is left alone: Windows' default is on (lesson 04 sets it).
   if (type == Type::stream && setopt(s, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, 1) != 0) {
     ec = last();  // the POSIX rule for TIME_WAIT (top of this file): failing it is an error
     ::closesocket(s);
+    ::WSASetLastError(ec.value());  // closesocket() must not hide why
     return invalid;
   }
   if (type == Type::datagram) udp_connection_reset(s, false);  // unconnected: as POSIX
@@ -488,6 +333,10 @@ handle socket(Family family, Type type, std::error_code& ec) noexcept {
 
 void close(handle h, std::error_code& ec) noexcept {
   ec = result(::closesocket(native(h)));
+}
+
+void close_descriptor(int fd) noexcept {
+  ::_close(fd);  // a C runtime descriptor (UniqueFd); sockets are closed by close() above
 }
 
 void bind(handle h, const Address& a, std::error_code& ec) noexcept {
@@ -542,6 +391,7 @@ void connect(handle h, const Address& a, std::error_code& ec) noexcept {
   // A non-blocking connect() that has started says WSAEWOULDBLOCK on Windows and
   // EINPROGRESS on POSIX; report the POSIX meaning, so one check works on both.
   if (code == WSAEWOULDBLOCK) code = WSAEINPROGRESS;
+  ::WSASetLastError(code);  // last_socket_error() says the same
   ec = error_from(code);
 }
 
@@ -604,6 +454,29 @@ Address peer_address(handle h, std::error_code& ec) noexcept {
 }
 
 // --- options ------------------------------------------------------------------
+const char* option_name(BoolOption o) noexcept {
+  switch (o) {
+    case BoolOption::reuse_address:
+      return "SO_EXCLUSIVEADDRUSE";  // what set_option() really sets (top of this file)
+    case BoolOption::no_delay:
+      return "TCP_NODELAY";
+    case BoolOption::v6_only:
+      return "IPV6_V6ONLY";
+  }
+  return "?";
+}
+
+bool get_option(handle h, BoolOption o, std::error_code& ec) noexcept {
+  int level = SOL_SOCKET, name = SO_EXCLUSIVEADDRUSE;
+  if (o == BoolOption::no_delay) level = IPPROTO_TCP, name = TCP_NODELAY;
+  if (o == BoolOption::v6_only) level = IPPROTO_IPV6, name = IPV6_V6ONLY;
+  DWORD value = 0;  // Winsock writes a DWORD (or a BOOL) for these
+  int len = sizeof value;
+  ec = result(::getsockopt(native(h), level, name, reinterpret_cast<char*>(&value), &len));
+  bool on = value != 0;
+  return o == BoolOption::reuse_address ? !on : on;  // reuse = not exclusive
+}
+
 void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept {
   switch (o) {
     case BoolOption::reuse_address:
@@ -684,7 +557,8 @@ std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t 
       ec.clear();
       return static_cast<std::size_t>(room);
     }
-    if (code == WSAECONNRESET) code = WSAECONNREFUSED;
+    if (code == WSAECONNRESET) code = WSAECONNREFUSED;  // the ICMP error, as POSIX names it
+    ::WSASetLastError(code);
     ec = std::error_code(code, socket_category());
     return 0;
   }

@@ -5,28 +5,17 @@
 #include <atomic>
 #include <utility>
 
+#include "address_text.hpp"
 #include "platform.hpp"
 #include "socklab/error.hpp"
 #include "socklab/io_hook.hpp"
+#include "socklab/unique_fd.hpp"
 
 namespace socklab {
 namespace {
 
 // The fault-injection seam (socklab/io_hook.hpp): nullptr unless lib/testing installed one.
 std::atomic<io_hook::Function> g_io_hook{nullptr};
-
-// The address to name in an error message about a connected socket.
-std::string peer_text(Socket::native_handle_type h) {
-  std::error_code ignored;
-  Address a = sys::peer_address(h, ignored);
-  return ignored ? std::string{} : a.to_string();
-}
-
-std::string local_text(Socket::native_handle_type h) {
-  std::error_code ignored;
-  Address a = sys::local_address(h, ignored);
-  return ignored ? std::string{} : a.to_string();
-}
 
 bool check_open(Socket::native_handle_type h, std::error_code& ec) noexcept {
   if (h == Socket::invalid_handle) {
@@ -37,6 +26,31 @@ bool check_open(Socket::native_handle_type h, std::error_code& ec) noexcept {
 }
 
 }  // namespace
+
+namespace detail {
+namespace {
+
+std::string address_text(Socket::native_handle_type h, bool peer) {
+  const int saved = sys::last_error();  // the error of the call the message is about
+  std::error_code ignored;
+  Address a = peer ? sys::peer_address(h, ignored) : sys::local_address(h, ignored);
+  sys::set_last_error(saved);
+  return ignored ? std::string{} : a.to_string();
+}
+
+}  // namespace
+
+std::string peer_text(Socket::native_handle_type h) {
+  return address_text(h, true);
+}
+std::string local_text(Socket::native_handle_type h) {
+  return address_text(h, false);
+}
+
+}  // namespace detail
+
+using detail::local_text;
+using detail::peer_text;
 
 void io_hook::install(io_hook::Function hook) noexcept {
   g_io_hook.store(hook, std::memory_order_seq_cst);
@@ -52,6 +66,11 @@ void initialize() {
   std::error_code ec;
   initialize(ec);
   throw_if(ec, "WSAStartup");
+}
+
+void UniqueFd::reset(int fd) noexcept {
+  if (fd_ >= 0) sys::close_descriptor(fd_);
+  fd_ = fd < 0 ? -1 : fd;
 }
 
 Socket::~Socket() {
@@ -270,8 +289,14 @@ Address Socket::peer_address() const {
 void Socket::set_reuse_address(bool on, std::error_code& ec) noexcept {
   if (check_open(handle_, ec)) sys::set_option(handle_, sys::BoolOption::reuse_address, on, ec);
 }
-SOCKLAB_THROWING_FORM(set_reuse_address(bool on), set_reuse_address(on, ec),
-                      "setsockopt(SO_REUSEADDR)")
+void Socket::set_reuse_address(bool on) {
+  std::error_code ec;
+  set_reuse_address(on, ec);
+  // Named after what the platform sets: SO_EXCLUSIVEADDRUSE on Windows.
+  if (ec)
+    throw_if(ec,
+             std::string("setsockopt(") + sys::option_name(sys::BoolOption::reuse_address) + ")");
+}
 
 void Socket::set_no_delay(bool on, std::error_code& ec) noexcept {
   if (check_open(handle_, ec)) sys::set_option(handle_, sys::BoolOption::no_delay, on, ec);
@@ -319,6 +344,17 @@ void Socket::set_non_blocking(bool on, std::error_code& ec) noexcept {
 SOCKLAB_THROWING_FORM(set_non_blocking(bool on), set_non_blocking(on, ec), "set_non_blocking")
 
 #undef SOCKLAB_THROWING_FORM
+
+bool Socket::v6_only(std::error_code& ec) const noexcept {
+  if (!check_open(handle_, ec)) return false;
+  return sys::get_option(handle_, sys::BoolOption::v6_only, ec);
+}
+bool Socket::v6_only() const {
+  std::error_code ec;
+  bool on = v6_only(ec);
+  throw_if(ec, "getsockopt(IPV6_V6ONLY)");
+  return on;
+}
 
 int Socket::recv_buffer_size() const {
   std::error_code ec;

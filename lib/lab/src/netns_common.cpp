@@ -26,16 +26,4 @@ void NetNamespace::enter() const {
   throw_if(ec, "setns(CLONE_NEWNET)", name_);
 }
 
-NetNamespace::NetNamespace(NetNamespace&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)) {}
-
-NetNamespace& NetNamespace::operator=(NetNamespace&& other) noexcept {
-  if (this != &other) {
-    NetNamespace old(std::move(*this));  // closes what this one held
-    fd_ = std::exchange(other.fd_, -1);
-    name_ = std::move(other.name_);
-  }
-  return *this;
-}
-
 }  // namespace socklab::lab

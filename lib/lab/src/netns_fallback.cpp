@@ -19,6 +19,4 @@ void NetNamespace::enter(std::error_code& ec) const noexcept {
   ec = std::make_error_code(std::errc::operation_not_supported);
 }
 
-NetNamespace::~NetNamespace() = default;
-
 }  // namespace socklab::lab

@@ -47,16 +47,12 @@ NetNamespace NetNamespace::current(std::error_code& ec) noexcept {
 }
 
 void NetNamespace::enter(std::error_code& ec) const noexcept {
-  if (fd_ < 0) {
+  if (!fd_.is_open()) {
     ec = errc::not_open;
     return;
   }
-  ec = ::setns(fd_, CLONE_NEWNET) == 0 ? std::error_code{}
-                                       : std::error_code(errno, socket_category());
-}
-
-NetNamespace::~NetNamespace() {
-  if (fd_ >= 0) ::close(fd_);
+  ec = ::setns(fd_.get(), CLONE_NEWNET) == 0 ? std::error_code{}
+                                             : std::error_code(errno, socket_category());
 }
 
 }  // namespace socklab::lab

@@ -23,16 +23,6 @@ Capture Capture::on_interface(std::string_view, std::uint16_t, std::error_code& 
   return Capture{};
 }
 
-Capture::~Capture() = default;
-Capture::Capture(Capture&& other) noexcept : handle_(other.handle_) {
-  other.handle_ = -1;
-}
-Capture& Capture::operator=(Capture&& other) noexcept {
-  handle_ = other.handle_;
-  other.handle_ = -1;
-  return *this;
-}
-
 std::optional<CapturedPacket> Capture::next(std::chrono::steady_clock::time_point,
                                             std::error_code& ec) {
   ec = not_supported();

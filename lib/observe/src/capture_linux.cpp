@@ -105,8 +105,9 @@ bool receive(int fd, CapturedPacket& packet, bool& outgoing, std::error_code& ec
 // with a stamp older than the moment we read it. Bounded in count and time.
 void wait_for_arrival_stamps(int fd) {
   using namespace std::chrono;
-  int udp = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (udp < 0) return;
+  UniqueFd probe_socket(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (!probe_socket) return;
+  const int udp = probe_socket.get();
   sockaddr_in self{};
   self.sin_family = AF_INET;
   self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -126,7 +127,6 @@ void wait_for_arrival_stamps(int fd) {
       if (receive(fd, probe, outgoing, ec) && !outgoing && probe.time < before_read) break;
     }
   }
-  ::close(udp);
 }
 
 }  // namespace
@@ -200,29 +200,15 @@ Capture Capture::on_interface(std::string_view interface_name, std::uint16_t por
   return capture;
 }
 
-Capture::~Capture() {
-  if (handle_ >= 0) ::close(static_cast<int>(handle_));
-}
-
-Capture::Capture(Capture&& other) noexcept : handle_(std::exchange(other.handle_, -1)) {}
-
-Capture& Capture::operator=(Capture&& other) noexcept {
-  if (this != &other) {
-    if (handle_ >= 0) ::close(static_cast<int>(handle_));
-    handle_ = std::exchange(other.handle_, -1);
-  }
-  return *this;
-}
-
 std::optional<CapturedPacket> Capture::next(std::chrono::steady_clock::time_point deadline,
                                             std::error_code& ec) {
   using namespace std::chrono;
   ec.clear();
-  if (handle_ < 0) {
+  if (!fd_.is_open()) {
     ec = errc::not_open;
     return std::nullopt;
   }
-  const int fd = static_cast<int>(handle_);
+  const int fd = fd_.get();
   for (int tries = 0; tries < 1000; ++tries) {
     auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
     pollfd pfd{fd, POLLIN, 0};

@@ -16,6 +16,7 @@
 
 #include "socklab/error.hpp"
 #include "socklab/observe/tcp_state.hpp"
+#include "socklab/unique_fd.hpp"
 
 namespace socklab::observe {
 namespace {
@@ -65,20 +66,6 @@ void put_ip(const Address& a, __be32 out[4]) noexcept {
   }
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) noexcept : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const noexcept { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 TcpState tcp_state(const Socket& sock, std::error_code& ec) noexcept {
@@ -104,8 +91,8 @@ std::optional<TcpEntry> find_connection(const Address& local, const Address& rem
     ec = std::make_error_code(std::errc::invalid_argument);
     return std::nullopt;
   }
-  Fd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
-  if (fd.get() < 0) {
+  UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+  if (!fd) {
     ec = last();
     return std::nullopt;
   }

@@ -36,7 +36,9 @@ std::error_code error_of(Failure f) noexcept {
     case Failure::interrupted:
       return std::make_error_code(std::errc::interrupted);
     case Failure::would_block:
-      return std::make_error_code(std::errc::resource_unavailable_try_again);
+      // The spelling Winsock's WSAEWOULDBLOCK maps to; on POSIX EAGAIN is the same
+      // condition (socklab::is_would_block() is true for both).
+      return std::make_error_code(std::errc::operation_would_block);
     case Failure::reset:
       return std::make_error_code(std::errc::connection_reset);
     case Failure::none:

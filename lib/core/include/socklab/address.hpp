@@ -8,6 +8,8 @@
 //
 // Inside it is a sockaddr_in or sockaddr_in6 (held in opaque storage so this
 // header needs no platform headers); data() and size() hand it to the raw API.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <array>

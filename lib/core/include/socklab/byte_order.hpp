@@ -11,6 +11,8 @@
 // network order, Address::port() gives it back in host order. You need them
 // when you write a number into a message of your own (a length prefix, a
 // header), or when you read raw sockaddr or packet bytes.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <bit>

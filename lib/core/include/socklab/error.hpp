@@ -14,6 +14,8 @@
 // Name lookups fail with socklab::resolve_errc, and the layer's own checks (a
 // bad address string, a peer that closed too early, a line or a frame that is too long)
 // fail with socklab::errc.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <string>
@@ -51,8 +53,22 @@ const std::error_category& resolve_category() noexcept;
 std::error_code make_error_code(errc e) noexcept;
 std::error_code make_error_code(resolve_errc e) noexcept;
 
-/// The error code of the calling thread's last failed socket call.
+/// The error code of the calling thread's last failed socket call: the same
+/// error that call reported, also after a throwing form built its message.
 std::error_code last_socket_error() noexcept;
+
+/// "Would block": the call on a non-blocking socket would have to wait (EAGAIN,
+/// EWOULDBLOCK, WSAEWOULDBLOCK; fault injection's eagain). One spelling for all:
+///
+///   sock.recv(buffer, ec);
+///   if (is_would_block(ec)) ...  // nothing there yet: wait for poll(), then call again
+///
+/// POSIX lets a call say either EAGAIN or EWOULDBLOCK (equal on Linux, macOS and
+/// the BSDs, but std::errc names both), and a std::errc made by hand may be
+/// either; this asks for both.
+inline bool is_would_block(const std::error_code& ec) noexcept {
+  return ec == std::errc::operation_would_block || ec == std::errc::resource_unavailable_try_again;
+}
 
 /// A short advice for a student, e.g. "is the server running?"; empty if none.
 std::string hint_for(std::string_view call, const std::error_code& ec);

@@ -18,6 +18,8 @@
 // buffer only ever grows by the bytes that really arrived.
 //
 // Portable code on top of Socket::recv() and send_all(): no system calls of its own.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <array>

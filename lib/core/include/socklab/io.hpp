@@ -5,6 +5,8 @@
 // loop so that you don't have to — read them once, they are short. A call
 // interrupted by a signal (std::errc::interrupted, EINTR) is simply made again;
 // after any other error what was already received stays buffered.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <cstddef>

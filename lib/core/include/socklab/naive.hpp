@@ -3,6 +3,8 @@
 // FOR LESSON 09 ONLY. Everything else in socklab protects you; these functions
 // deliberately don't, so that a lesson can show what goes wrong without them
 // and a test can check that it really does.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <cstddef>

@@ -14,6 +14,8 @@
 // Both take native handles (sock.native_handle()), as the system calls do.
 // The event-loop servers that hold 100,000 connections use epoll (Linux) or
 // kqueue (BSD, macOS) instead: see docs/lessons/08-event-loop.md.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <chrono>

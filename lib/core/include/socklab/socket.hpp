@@ -16,6 +16,9 @@
 //
 // Sends never raise SIGPIPE: a write to a closed connection fails with
 // std::errc::broken_pipe instead of killing the program.
+//
+// What each member calls beyond its named system call (an option set at
+// creation, a retry after EINTR, an extra fcntl), per platform: docs/layer.md.
 #pragma once
 
 #include <chrono>
@@ -132,12 +135,19 @@ class Socket {
   Address peer_address(std::error_code& ec) const noexcept;
 
   // --- options (setsockopt / getsockopt) ---------------------------------------
-  void set_reuse_address(bool on);  ///< SO_REUSEADDR
+  /// SO_REUSEADDR on POSIX; on Windows SO_EXCLUSIVEADDRUSE set to !on, which is
+  /// what gives the POSIX meaning there (docs/layer.md).
+  void set_reuse_address(bool on);
   void set_reuse_address(bool on, std::error_code& ec) noexcept;
   void set_no_delay(bool on);  ///< TCP_NODELAY: switch Nagle's algorithm off
   void set_no_delay(bool on, std::error_code& ec) noexcept;
-  void set_v6_only(bool on);  ///< IPV6_V6ONLY
+  /// IPV6_V6ONLY: true = IPv6 clients only; false = IPv4 clients too, as ::ffff:a.b.c.d.
+  /// A new socket has the system's default (Linux 0, from net.ipv6.bindv6only;
+  /// Windows and the BSDs 1): the layer never sets it for you. Set it before bind().
+  void set_v6_only(bool on);
   void set_v6_only(bool on, std::error_code& ec) noexcept;
+  bool v6_only() const;  ///< getsockopt(IPV6_V6ONLY): the setting in force
+  bool v6_only(std::error_code& ec) const noexcept;
   /// SO_RCVTIMEO: recv() fails with std::errc::timed_out after this long (0 = never).
   void set_recv_timeout(std::chrono::milliseconds timeout);
   void set_recv_timeout(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;

@@ -5,6 +5,8 @@
 // what they are running on:
 //
 //   if (!socklab::system::needs_startup()) GTEST_SKIP() << "POSIX needs no WSAStartup";
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <string>

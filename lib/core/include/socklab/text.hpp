@@ -1,4 +1,6 @@
 // socklab/text.hpp — bytes from the network are not text until checked.
+//
+// The system calls behind each member, per platform: docs/layer.md.
 #pragma once
 
 #include <cstddef>

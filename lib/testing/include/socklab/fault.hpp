@@ -7,7 +7,7 @@
 //
 //   short        every send()/recv() moves at most 1 byte   (short=N: N bytes)
 //   eintr@N      the Nth send/recv call fails with std::errc::interrupted
-//   eagain@N     ... with std::errc::resource_unavailable_try_again (would block)
+//   eagain@N     ... with std::errc::operation_would_block (is_would_block() is true)
 //   reset@N      ... with std::errc::connection_reset
 //   eintr%N      every Nth call fails (also eagain%N, reset%N)
 //   ...:send / ...:recv   count only that call, e.g. reset@3:recv

@@ -20,6 +20,8 @@
 #include <system_error>
 #include <utility>
 
+#include "socklab/unique_fd.hpp"
+
 namespace socklab::lab {
 
 class NetNamespace {
@@ -35,20 +37,15 @@ class NetNamespace {
   void enter() const;
   void enter(std::error_code& ec) const noexcept;
 
-  NetNamespace() noexcept = default;
-  ~NetNamespace();
-  NetNamespace(const NetNamespace&) = delete;
-  NetNamespace& operator=(const NetNamespace&) = delete;
-  NetNamespace(NetNamespace&& other) noexcept;
-  NetNamespace& operator=(NetNamespace&& other) noexcept;
+  NetNamespace() noexcept = default;  // move-only: the UniqueFd closes the namespace file
 
-  bool is_open() const noexcept { return fd_ >= 0; }
+  bool is_open() const noexcept { return fd_.is_open(); }
   /// The name given to open(), or "current".
   const std::string& name() const noexcept { return name_; }
 
  private:
   NetNamespace(int fd, std::string name) noexcept : fd_(fd), name_(std::move(name)) {}
-  int fd_ = -1;
+  UniqueFd fd_;
   std::string name_;
 };
 

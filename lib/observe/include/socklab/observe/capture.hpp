@@ -29,6 +29,8 @@
 #include <system_error>
 #include <vector>
 
+#include "socklab/unique_fd.hpp"
+
 namespace socklab::observe {
 
 /// One packet as captured: an IP packet (IPv4 or IPv6, no link header).
@@ -49,14 +51,9 @@ class Capture {
   static Capture on_interface(std::string_view interface_name, std::uint16_t port,
                               std::error_code& ec) noexcept;
 
-  Capture() noexcept = default;
-  ~Capture();
-  Capture(const Capture&) = delete;
-  Capture& operator=(const Capture&) = delete;
-  Capture(Capture&& other) noexcept;
-  Capture& operator=(Capture&& other) noexcept;
+  Capture() noexcept = default;  // move-only: the UniqueFd closes the packet socket
 
-  bool is_open() const noexcept { return handle_ >= 0; }
+  bool is_open() const noexcept { return fd_.is_open(); }
 
   /// Waits (poll) until `deadline` for the next packet; nullopt if none came.
   std::optional<CapturedPacket> next(std::chrono::steady_clock::time_point deadline,
@@ -70,8 +67,8 @@ class Capture {
   static std::string_view hint(const std::error_code& ec) noexcept;
 
  private:
-  explicit Capture(std::intptr_t handle) noexcept : handle_(handle) {}
-  std::intptr_t handle_ = -1;
+  explicit Capture(int fd) noexcept : fd_(fd) {}
+  UniqueFd fd_;
 };
 
 }  // namespace socklab::observe

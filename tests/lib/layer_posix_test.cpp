@@ -1,0 +1,107 @@
+// The POSIX rows of docs/layer.md that a test can only check with POSIX calls of
+// its own: the EINTR retry inside recv(), and UniqueFd closing exactly once.
+// Built on POSIX systems only (tests/lib/CMakeLists.txt).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "socklab/io.hpp"
+#include "socklab/socket.hpp"
+#include "socklab/unique_fd.hpp"
+
+using namespace socklab;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::atomic<int> g_alarms{0};
+int g_alarm_pipe = -1;  // the handler tells the sender thread through it
+
+extern "C" void on_alarm(int) {
+  g_alarms.fetch_add(1);
+  char one = 1;
+  (void)::write(g_alarm_pipe, &one, 1);  // async-signal-safe
+}
+
+bool is_open_fd(int fd) {
+  return ::fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+}  // namespace
+
+// Socket::recv on POSIX: a signal that interrupts the blocking recv() (EINTR,
+// handler installed without SA_RESTART) is retried inside the layer, so the
+// caller sees the data, not the interruption.
+TEST(LayerPosix, RecvRetriesAfterASignalInterruptsIt) {
+  int alarm_pipe[2];
+  ASSERT_EQ(::pipe(alarm_pipe), 0);
+  UniqueFd alarm_read(alarm_pipe[0]), alarm_write(alarm_pipe[1]);
+  g_alarm_pipe = alarm_write.get();
+
+  struct sigaction action {
+  }, previous{};
+  action.sa_handler = on_alarm;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: the kernel returns EINTR from recv()
+  ASSERT_EQ(::sigaction(SIGALRM, &action, &previous), 0);
+
+  auto [a, b] = tcp_pair();
+  b.set_recv_timeout(10s);  // a bound, should the test go wrong
+  // The sender waits for the alarm, then sends: recv() below is blocked until then.
+  sigset_t alarm_only, old_mask;
+  sigemptyset(&alarm_only);
+  sigaddset(&alarm_only, SIGALRM);
+  ::pthread_sigmask(SIG_BLOCK, &alarm_only, &old_mask);  // the thread inherits the block
+  std::thread sender([&a = a, fd = alarm_read.get()] {
+    char c;
+    while (::read(fd, &c, 1) < 0 && errno == EINTR) {
+    }
+    send_all(a, "after the signal");
+  });
+  ::pthread_sigmask(SIG_SETMASK, &old_mask, nullptr);  // only this thread takes SIGALRM
+
+  itimerval once{};
+  once.it_value.tv_usec = 50'000;  // one SIGALRM, 50 ms from now
+  ASSERT_EQ(::setitimer(ITIMER_REAL, &once, nullptr), 0);
+  std::array<char, 64> buf;
+  std::error_code ec;
+  Received r = b.recv(buf, ec);
+  sender.join();
+  ::sigaction(SIGALRM, &previous, nullptr);
+
+  EXPECT_EQ(g_alarms.load(), 1) << "the signal never came";
+  EXPECT_FALSE(ec) << "recv() reported " << ec.message() << " instead of retrying";
+  EXPECT_EQ(std::string(buf.data(), r.bytes).substr(0, 5), "after");
+}
+
+// UniqueFd: closes what it owns, once; release() hands it back; moves transfer it.
+TEST(LayerPosix, UniqueFdClosesExactlyOnce) {
+  int p[2];
+  ASSERT_EQ(::pipe(p), 0);
+  {
+    UniqueFd r(p[0]);
+    UniqueFd w(p[1]);
+    EXPECT_TRUE(r && w);
+    UniqueFd moved = std::move(r);
+    EXPECT_FALSE(r.is_open()) << "the moved-from owns nothing";
+    EXPECT_EQ(moved.get(), p[0]);
+    int raw = w.release();
+    EXPECT_FALSE(w.is_open());
+    EXPECT_TRUE(is_open_fd(raw)) << "release() must not close";
+    w.reset(raw);  // owned again
+  }
+  EXPECT_FALSE(is_open_fd(p[0])) << "the read end leaked";
+  EXPECT_FALSE(is_open_fd(p[1])) << "the write end leaked";
+  UniqueFd none(-1);
+  EXPECT_FALSE(none.is_open());
+}

@@ -1,0 +1,174 @@
+// The rows of docs/layer.md that say what a member does beyond its named call,
+// one test each. Portable code: it runs on Linux, macOS and Windows (under Wine
+// in CI); a row that differs per platform asks system::api_name() at run time.
+// The POSIX-only rows that need POSIX calls in the test itself are in
+// layer_posix_test.cpp.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "socklab/error.hpp"
+#include "socklab/fault.hpp"
+#include "socklab/io.hpp"
+#include "socklab/socket.hpp"
+#include "socklab/system.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool is_winsock() {
+  return system::needs_startup();  // only Winsock has a start-up call
+}
+
+// Linux's default for IPV6_V6ONLY, from the sysctl; nullopt where there is none.
+std::optional<bool> linux_bindv6only() {
+  std::ifstream in("/proc/sys/net/ipv6/bindv6only");
+  int value = -1;
+  if (!(in >> value)) return std::nullopt;
+  return value != 0;
+}
+
+}  // namespace
+
+// Socket::open: socket() and nothing else about IPV6_V6ONLY — the system's default stays.
+TEST(Layer, OpenLeavesV6OnlyAtTheSystemDefault) {
+  std::error_code ec;
+  Socket s = Socket::tcp(Family::ipv6, ec);
+  if (ec) GTEST_SKIP() << "no IPv6 on this machine: " << ec.message();
+  const bool v6only = s.v6_only();
+  if (is_winsock()) {
+    if (!v6only && !system::emulator().empty())
+      GTEST_SKIP() << system::emulator() << " gives IPv6 sockets the host's default (0), "
+                   << "not Windows' (1)";
+    EXPECT_TRUE(v6only) << "Windows' default is IPV6_V6ONLY=1; the layer must not change it";
+  } else if (auto sysctl = linux_bindv6only()) {
+    EXPECT_EQ(v6only, *sysctl) << "a new socket must have net.ipv6.bindv6only's value";
+  } else {
+    GTEST_SKIP() << system::api_name() << " without /proc/sys/net/ipv6/bindv6only: "
+                 << "IPV6_V6ONLY=" << v6only << " is this system's default";
+  }
+  // The getter reads back what the setter set, both ways.
+  s.set_v6_only(!v6only);
+  EXPECT_EQ(s.v6_only(), !v6only);
+  s.set_v6_only(v6only);
+  EXPECT_EQ(s.v6_only(), v6only);
+}
+
+// set_reuse_address: the error names the option really set on this platform.
+TEST(Layer, ReuseAddressErrorsNameTheOptionReallySet) {
+  // A handle value no socket has: the setsockopt() itself fails (ENOTSOCK/EBADF,
+  // WSAENOTSOCK), after the layer's own checks.
+  Socket bogus(static_cast<Socket::native_handle_type>(999999));
+  try {
+    bogus.set_reuse_address(true);
+    ADD_FAILURE() << "setsockopt on a handle that is no socket succeeded";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.call(),
+              is_winsock() ? "setsockopt(SO_EXCLUSIVEADDRUSE)" : "setsockopt(SO_REUSEADDR)")
+        << e.what();
+  }
+  (void)bogus.release();  // it was never ours to close
+}
+
+// The throwing forms build their message with getpeername()/getsockname(); the
+// call's own error is what last_socket_error() reports afterwards.
+TEST(Layer, LastSocketErrorIsTheCallsErrorAfterAThrowingForm) {
+  auto [a, b] = tcp_pair();
+  a.send("unread");
+  std::array<char, 1> one;
+  b.set_recv_timeout(5s);
+  ASSERT_EQ(b.recv(std::span<char>(one)).bytes, 1u);  // the rest waits, unread, in b's queue
+  b.close();  // closing with unread data answers with RST (RFC 2525 2.17)
+  try {
+    a.send("after the reset");
+    ADD_FAILURE() << "send() after a reset succeeded";
+  } catch (const Error& e) {
+    // The message's getpeername() fails on a reset connection (ENOTCONN): that
+    // must not become what last_socket_error() reports.
+    EXPECT_EQ(e.code(), std::errc::connection_reset) << e.what();
+    EXPECT_EQ(last_socket_error(), e.code())
+        << "last_socket_error() says " << last_socket_error().message();
+  }
+}
+
+// recv on POSIX: EAGAIN from SO_RCVTIMEO is reported as timed_out, with errno to match.
+TEST(Layer, ReceiveTimeoutIsTimedOutAndLastSocketErrorAgrees) {
+  auto [a, b] = tcp_pair();
+  b.set_recv_timeout(50ms);
+  std::array<char, 16> buf;
+  std::error_code ec;
+  b.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+  EXPECT_FALSE(is_would_block(ec)) << "a blocking socket's timeout is not 'would block'";
+  EXPECT_EQ(last_socket_error(), ec) << last_socket_error().message();
+  // The same socket, non-blocking: the same EAGAIN now means "would block".
+  b.set_non_blocking(true);
+  b.recv(buf, ec);
+  EXPECT_TRUE(is_would_block(ec)) << ec.message();
+}
+
+// "Would block" has one spelling: the kernel's and fault injection's agree.
+TEST(Layer, WouldBlockIsOneConditionForKernelAndFaultInjection) {
+  auto [a, b] = tcp_pair();
+  b.set_non_blocking(true);
+  std::array<char, 16> buf;
+  std::error_code kernel;
+  b.recv(buf, kernel);
+  ASSERT_TRUE(is_would_block(kernel)) << kernel.message();
+  EXPECT_EQ(kernel, std::errc::operation_would_block) << "the spelling a student writes";
+
+  fault::Scope faults(fault::parse("eagain@1:recv"));
+  std::error_code injected;
+  b.recv(buf, injected);
+  EXPECT_TRUE(is_would_block(injected)) << injected.message();
+  EXPECT_EQ(injected, std::errc::operation_would_block);
+  // And a student reads the same line (Error's text is the layer's own, per condition).
+  EXPECT_EQ(std::string(Error(injected, "recv").what()), Error(kernel, "recv").what());
+}
+
+// connect on Windows: WSAEWOULDBLOCK is reported as EINPROGRESS, and last_socket_error agrees.
+TEST(Layer, NonBlockingConnectIsInProgressEverywhere) {
+  Socket server = Socket::tcp();
+  server.bind(Address::loopback(Family::ipv4, 0));
+  server.listen(1);
+  Socket c = Socket::tcp();
+  c.set_non_blocking(true);
+  std::error_code ec;
+  c.connect(server.local_address(), ec);
+  if (!ec) GTEST_SKIP() << "connect() completed at once on loopback: nothing to check";
+  EXPECT_EQ(ec, std::errc::operation_in_progress) << ec.message();
+  EXPECT_FALSE(is_would_block(ec));
+  EXPECT_EQ(last_socket_error(), ec) << last_socket_error().message();
+}
+
+// Socket::open / accept: close-on-exec (POSIX) / not inheritable (Windows): a
+// program we start gets none of our sockets.
+TEST(Layer, StartedProgramsInheritNoSocket) {
+  Socket server = Socket::tcp();
+  server.bind(Address::loopback(Family::ipv4, 0));
+  server.listen(64);
+  std::vector<Socket> held;
+  for (int i = 0; i < 16; ++i) {
+    held.push_back(Socket::tcp());
+    held.back().connect(server.local_address());
+    held.push_back(server.accept().socket);  // accepted sockets too
+  }
+  test::Program child = test::Program::start("echo_server", {"--port", "0"});
+  ASSERT_NE(child.listening_address().port(), 0) << child.stderr_text();
+  std::optional<int> open = child.open_descriptors();
+  if (!open) GTEST_SKIP() << "this system can't list another process's descriptors";
+  test::narrate("  we hold " + std::to_string(held.size() + 1) + " sockets; echo_server has " +
+                std::to_string(*open) + " descriptors open");
+  EXPECT_LT(*open, 16) << "the child inherited our sockets";
+  child.stop();
+}
