@@ -115,13 +115,13 @@ int main(int argc, char** argv) {
     s.edge = args.is_set("--edge"), s.naive_drain = args.is_set("--naive-drain");
     s.verbose = args.is_set("--verbose");
 
+    raise_open_file_limit(1 << 20);  // each client is a descriptor (before we say "listening")
     Socket listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);
     listener.bind(address);
     listener.listen(4096);
     listener.set_non_blocking(true);
     cli::say("listening on {}", listener.local_address().to_string());
-    raise_open_file_limit(1 << 20);  // each client is a descriptor
     // 1. The interest list lives in the kernel: register the listener once.
     // SOLUTION-BEGIN: TODO(step 1): epoll_create1() into `s.ep`, then epoll_ctl(ADD) the
     // listener for EPOLLIN with its descriptor as data (man 2 epoll_create1, epoll_ctl).
@@ -147,14 +147,16 @@ int main(int argc, char** argv) {
             if (ec == std::errc::operation_would_block) break;
             if (ec == std::errc::too_many_files_open ||
                 ec == std::errc::too_many_files_open_in_system) {
-              // Out of descriptors. The client stays queued and the listener stays
-              // readable: without this, LT would wake us for it forever (a spin).
-              // Free the spare, accept the client and close it at once, take the spare back.
+              // Out of descriptors: the client stays queued, the listener stays readable
+              // and LT would wake us for it forever (a spin). Free the spare, accept the
+              // client and close it at once (it sees EOF), take the spare back.
               spare.close(ec);
-              listener.accept(ec);  // the Accepted is dropped: closed, the client sees EOF
+              listener.accept(ec);  // the Accepted is dropped at once: closed
+              const bool gone = !ec;
               spare = Socket::udp(Family::ipv4, ec);
-              if (refused++ % 1000 == 0) cli::say("accept: out of descriptors, refusing clients");
-              if (!spare) break;  // no descriptor to spare after all: try on the next turn
+              if (gone && refused++ % 1000 == 0) cli::say("accept: out of descriptors, refusing");
+              // Linux says EMFILE before it looks at the queue: stop when it is empty.
+              if (!gone || !spare) break;
               continue;
             }
             throw_if(ec, "accept");

@@ -138,13 +138,13 @@ int main(int argc, char** argv) {
     Address address = cli::host_port(args.get("--host"), args.port());
     const auto threads = static_cast<int>(args.integer("--threads", 1, 256));
     const bool verbose = args.is_set("--verbose");
+    raise_open_file_limit(1 << 20);  // each client is a descriptor (before we say "listening")
     Socket listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);
     listener.bind(address);
     listener.listen(4096);
     listener.set_non_blocking(true);
     cli::say("listening on {}", listener.local_address().to_string());
-    raise_open_file_limit(1 << 20);
 
     std::vector<std::unique_ptr<Loop>> loops;
     std::vector<std::thread> workers;
