@@ -161,6 +161,7 @@ int main(int argc, char** argv) {
             }
             throw_if(ec, "accept");
             a.socket.set_non_blocking(true);
+            a.socket.set_no_delay(true);  // echoes go out in pieces: no Nagle stall (lesson 09)
             auto h = a.socket.native_handle();
             if (h >= s.by_fd.size()) s.by_fd.resize(h + 1);
             auto c = std::make_unique<Client>();
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
         if (has(ev, EpollEvents::in | EpollEvents::rdhup | EpollEvents::hup | EpollEvents::err))
           s.read_from(c);
         if (has(ev, EpollEvents::out) && !c.failed) s.send_queued(c);
+        // An error or hang-up while we are not reading (queue full): nobody will read it.
+        if (has(ev, EpollEvents::err | EpollEvents::hup) && !has(c.interest, EpollEvents::in))
+          c.failed = true;
         c.last_active = now;
         if (c.failed || (c.eof && c.out.empty())) {
           s.close(c, c.failed ? "error" : "peer closed");

@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
         }
         throw_if(ec, "accept");
         a.socket.set_non_blocking(true);
+        a.socket.set_no_delay(true);  // no Nagle stall on a partial echo (lesson 09)
         loops[serial % loops.size()]->hand_over(std::move(a.socket), serial + 1,
                                                 a.peer.to_string());
         ++serial;
