@@ -103,6 +103,7 @@ std::optional<std::smatch> next_line(Program& p, const std::regex& re, std::stri
   return std::nullopt;
 }
 
+#if defined(__linux__)
 // utime + stime of a process in clock ticks (/proc/PID/stat fields 14 and 15).
 std::optional<long long> cpu_ticks(long pid) {
   std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
@@ -118,6 +119,8 @@ std::optional<long long> cpu_ticks(long pid) {
   }
   return utime + stime;
 }
+
+#endif
 
 }  // namespace
 

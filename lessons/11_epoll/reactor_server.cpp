@@ -19,6 +19,7 @@
 #include <socklab/socklab.hpp>
 
 #include <array>
+#include <cstdio>
 #include <cstdlib>
 #include <memory>
 #include <mutex>
