@@ -14,10 +14,19 @@
 #            asio       bench/asio_echo.cpp          (if Asio was found)
 # Workloads: 1x64 100x64 1x64K 1000x64 (not iterative) connect (connect/close rate)
 # Then: poll_echo_server holding --idle idle connections (memory per connection).
+# Then (lesson 11) the C10K table: 10 active connections ping-pong 64 bytes while
+# 0, 1,000 and 10,000 idle ones are held (--c10k-idle "0 1000 10000"), for poll,
+# the C epoll reference, lesson 11's epoll_echo_server and reactor_server --threads 2,
+# and Asio: req/s and the server's CPU time per request. --c10k-only: just that table;
+# --no-c10k: without it.
+#   sh bench/run.sh BUILD/bin --c100k [--c100k-clients 100000] [--sources 8]
+# is a separate mode: epoll_echo_server holding 100,000 idle connections (RSS per
+# connection, kernel memory, an active client's p99). docs/lessons/11-epoll.md.
 set -eu
 BIN=${1:?usage: bench/run.sh BUILD/bin [options]}
 shift
 REPS=3 DURATION=2 WARMUP=0.5 IDLE=10000 SMOKE=0 ONLY_SERVERS=""
+C10K=1 C10K_ONLY=0 C10K_IDLE="0 1000 10000" C100K=0 C100K_CLIENTS=100000 SOURCES=8
 WORKLOADS="1x64 100x64 1x64K 1000x64 connect"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -25,7 +34,13 @@ while [ $# -gt 0 ]; do
     --duration) DURATION=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
     --idle) IDLE=$2; shift 2 ;;
-    --smoke) SMOKE=1; REPS=1; DURATION=0.3; WARMUP=0.1; IDLE=200; shift ;;
+    --smoke) SMOKE=1; REPS=1; DURATION=0.3; WARMUP=0.1; IDLE=200; C10K_IDLE="0 200"; shift ;;
+    --c10k-only) C10K_ONLY=1; shift ;;
+    --no-c10k) C10K=0; shift ;;
+    --c10k-idle) C10K_IDLE=$2; shift 2 ;;
+    --c100k) C100K=1; shift ;;
+    --c100k-clients) C100K_CLIENTS=$2; shift 2 ;;
+    --sources) SOURCES=$2; shift 2 ;;
     --servers) ONLY_SERVERS=$2; shift 2 ;;
     --workloads) WORKLOADS=$2; shift 2 ;;
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
@@ -36,6 +51,7 @@ tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  [ -n "${idle_pid:-}" ] && kill "$idle_pid" 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
@@ -59,12 +75,14 @@ starts=0
 start_server() {
   starts=$((starts + 1))
   out="$tmp/server.$starts.out"  # a new file each time: no stale first line to read
-  "$BIN/$1" --port 0 >"$out" 2>&1 &
+  prog=$1
+  shift
+  "$BIN/$prog" --port 0 "$@" >"$out" 2>&1 &
   server_pid=$!
   i=0
   until grep -q '^listening on' "$out" 2>/dev/null; do
     i=$((i + 1))
-    [ $i -gt 100 ] && { echo "bench: $1 did not start" >&2; cat "$out" >&2; exit 1; }
+    [ $i -gt 100 ] && { echo "bench: $prog did not start" >&2; cat "$out" >&2; exit 1; }
     sleep 0.05
   done
   port=$(sed -n '1s/.*://p' "$out")
@@ -82,6 +100,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
 
 echo "bench: $(nproc) cores, reps $REPS, ${DURATION} s per case after ${WARMUP} s warm-up"
 echo "bench: client and server share the same cores; numbers are relative, not absolute"
+echo "bench: load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+[ "$C100K" = 1 ] && { . "$(dirname "$0")/c100k.sh"; exit $?; }
+[ "$C10K_ONLY" = 1 ] && { . "$(dirname "$0")/c10k.sh"; exit $?; }
 : >"$tmp/results"
 rep=1
 while [ $rep -le "$REPS" ]; do
@@ -156,7 +177,7 @@ END {
   print "cpu us: CPU time of the server (user + system, all its threads) per request, median"
 }' "$tmp/results"
 
-[ "$IDLE" -gt 0 ] || exit 0
+if [ "$IDLE" -gt 0 ]; then
 # Lesson 08 holding IDLE idle connections: the server's memory per connection.
 echo
 echo "bench: poll_echo_server holding $IDLE idle connections"
@@ -182,4 +203,7 @@ echo "  kernel slab (meminfo, whole machine, both ends): ${slab_before} -> ${sla
   "about $(( (slab_held - slab_before) * 1024 / (2 * IDLE) )) bytes per socket"
 
 echo "  every connection still echoed: $idle_ok"
-[ "$idle_ok" = yes ]
+[ "$idle_ok" = yes ] || exit 1
+fi
+[ "$C10K" = 1 ] || exit 0
+. "$(dirname "$0")/c10k.sh"

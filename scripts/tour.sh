@@ -108,6 +108,20 @@ wait "$server_pid" || { echo "tour: the count server failed" >&2; exit 1; }
 server_pid=""
 wait
 
+banner "Lesson 11: epoll and the reactor (Linux)"
+if [ "$(uname -s)" = Linux ]; then
+  echo "epoll keeps the interest list in the kernel; idle connections cost nothing per turn."
+  echo "The reactor spreads 4 clients over 2 loops; each stays on its loop until it closes."
+  start_server "$BIN/reactor_server" --port 0 --threads 2 --verbose
+  "$BIN/idle_clients" --port "$server_port" --clients 4 --hold-ms 0 | sed 's/^/  [clients] /'
+  kill "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+  wait
+else
+  echo "epoll is Linux's: run this stop on Linux, in WSL2 or a Linux VM."
+fi
+
 banner "Example: a small HTTP/1.1 server (examples/http)"
 echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
 echo "of the directory with an encoded '..' (%2e%2e) and gets 400."

@@ -214,6 +214,10 @@ const std::string& Program::stderr_text() const {
   return impl_->err_text;
 }
 
+long Program::pid() const {
+  return static_cast<long>(impl_->pid);
+}
+
 std::optional<int> Program::open_descriptors() const {
   // Linux (and some BSDs with procfs): one entry per open descriptor.
   std::error_code ec;

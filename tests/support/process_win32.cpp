@@ -315,6 +315,10 @@ Exit Program::stop(std::chrono::milliseconds timeout) {
   return wait(timeout);
 }
 
+long Program::pid() const {
+  return impl_->process ? static_cast<long>(::GetProcessId(impl_->process)) : -1;
+}
+
 const std::string& Program::stdout_text() const {
   impl_->snapshot();
   return impl_->out_text;

@@ -66,6 +66,9 @@ class Program {
   /// where the system can't tell (then a test should GTEST_SKIP with the reason).
   std::optional<int> open_descriptors() const;
 
+  /// The process id (e.g. for /proc/PID/stat, or prlimit() on Linux).
+  long pid() const;
+
   struct Impl;
 
  private:

@@ -169,6 +169,9 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
     return "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023";
   if (ec == std::errc::address_not_available)
     return "this machine has no such address; try 127.0.0.1";
+  if (ec == std::errc::operation_not_supported &&
+      (call.starts_with("epoll") || call.starts_with("eventfd")))
+    return "epoll and eventfd are Linux calls: run lesson 11 on Linux, in WSL2 or a Linux VM";
   if (ec == std::errc::connection_reset) return "the peer closed the connection abruptly (RST)";
   if (ec == std::errc::broken_pipe) return "the peer has closed the connection";
   if (ec == std::errc::timed_out) return "no answer in time; is the host reachable?";

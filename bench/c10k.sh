@@ -1,0 +1,79 @@
+# bench/c10k.sh — lesson 11's C10K table, sourced by bench/run.sh (its variables,
+# start_server, stop_server, cpu_ticks). 10 connections ping-pong 64 bytes (loadgen)
+# while idle_clients holds N idle ones; the server's CPU time per request is read
+# from /proc/PID/stat over the measured window. Each case REPS times, interleaved.
+echo
+echo "bench: C10K — 10 active connections (64 B ping-pong) beside N idle ones; idle: $C10K_IDLE"
+C10K_SERVERS=""
+add_c10k() { [ -x "$BIN/$2" ] && C10K_SERVERS="$C10K_SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"; }
+add_c10k epoll epoll_echo
+add_c10k poll poll_echo_server
+add_c10k lesson11 epoll_echo_server
+add_c10k reactor reactor_server
+add_c10k asio asio_echo
+: >"$tmp/c10k"
+hold_ms=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", (w + d) * 1000 + 3000 }')
+rep=1
+while [ $rep -le "$REPS" ]; do
+  for n in $C10K_IDLE; do
+    for s in $C10K_SERVERS; do
+      name=${s%%:*} prog=${s#*:}
+      if [ "$name" = reactor ]; then start_server "$prog" --threads 2; else start_server "$prog"; fi
+      idle_ok=-
+      if [ "$n" -gt 0 ]; then
+        "$BIN/idle_clients" --port "$port" --clients "$n" --hold-ms "$hold_ms" >"$tmp/idle.out" 2>&1 &
+        idle_pid=$!
+        i=0
+        until grep -q '^connected' "$tmp/idle.out" 2>/dev/null || [ $i -gt 600 ]; do i=$((i + 1)); sleep 0.1; done
+      fi
+      "$BIN/loadgen" --port "$port" --connections 10 --size 64 --duration "$DURATION" \
+        --warmup "$WARMUP" --verify --tsv >"$tmp/loadgen.out" 2>"$tmp/loadgen.err" &
+      loadgen_pid=$!
+      sleep "$WARMUP"
+      cpu_before=$(cpu_ticks "$server_pid")
+      wait "$loadgen_pid" || true
+      cpu_after=$(cpu_ticks "$server_pid")
+      if [ "$n" -gt 0 ]; then
+        if wait "$idle_pid"; then idle_ok=yes; else idle_ok=no; fi
+        idle_pid=""
+      fi
+      line=$(tail -1 "$tmp/loadgen.out")
+      [ -n "$line" ] || line="$(tail -1 "$tmp/loadgen.err")"
+      stop_server
+      cpu_us=$(echo "$line" | awk -F'\t' -v t=$((cpu_after - cpu_before)) -v hz="$HZ" -v d="$DURATION" \
+        'NF >= 8 && $1 > 0 { printf "%.2f", t * 1e6 / hz / ($1 * d); exit } { print "-"; exit }')
+      rps=$(echo "$line" | awk -F'\t' 'NF >= 8 { print $1; exit } { print 0 }')
+      printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$rep" "$n" "$name" "$rps" "$cpu_us" "$idle_ok" >>"$tmp/c10k"
+      printf '  run %s idle %-6s %-9s %8s req/s %8s us/req  idle echoed: %s\n' "$rep" "$n" "$name" "$rps" "$cpu_us" "$idle_ok"
+    done
+  done
+  rep=$((rep + 1))
+done
+echo
+awk -F'\t' -v idles="$C10K_IDLE" -v servers="$C10K_SERVERS" '
+function median(key,   n, i, j, t, a) {
+  n = split(vals[key], a, " ")
+  for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+  return n == 0 ? "" : (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
+}
+{ k = $2 SUBSEP $3; vals[k, "rps"] = vals[k, "rps"] " " $4; if ($5 != "-") vals[k, "cpu"] = vals[k, "cpu"] " " $5
+  if ($6 == "no") bad[k]++; seen[k] = 1 }
+END {
+  ni = split(idles, I, " "); ns = split(servers, S, " ")
+  printf "%-6s %-9s %10s %9s %11s %9s %s\n", "idle", "server", "req/s", "cpu us", "cpu x epoll", "cpu x asio", "idle lost"
+  for (i = 1; i <= ni; i++) {
+    ref = median(I[i] SUBSEP "epoll" SUBSEP "cpu"); asio = median(I[i] SUBSEP "asio" SUBSEP "cpu")
+    for (j = 1; j <= ns; j++) {
+      name = S[j]; sub(/:.*/, "", name); k = I[i] SUBSEP name
+      if (!seen[k]) continue
+      cpu = median(k SUBSEP "cpu")
+      printf "%-6s %-9s %10.0f %9s %11s %9s %s\n", I[i], name, median(k SUBSEP "rps"), cpu == "" ? "-" : sprintf("%.2f", cpu),
+        (ref + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref) : "-", (asio + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / asio) : "-", bad[k] + 0
+    }
+  }
+  print ""
+  print "req/s and cpu us (server CPU time, user + system, all threads, per request): medians over the runs;"
+  print "cpu x epoll / x asio: this server'"'"'s cpu us / the C epoll reference'"'"'s / Asio'"'"'s, same run (lower is better);"
+  print "idle lost: runs in which an idle connection did not get its echo afterwards"
+}' "$tmp/c10k"
+echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,0 +1,211 @@
+// Lesson 11 — an echo server on epoll: one thread, thousands of clients, and the
+// kernel (not our loop) keeps the list of sockets we are interested in.
+//
+// Lesson 08's poll() hands the kernel every descriptor on every turn: O(n) work to
+// find a few ready ones. epoll_ctl() registers a socket once; epoll_wait() returns
+// only the ready ones: O(ready). The turn of the loop:
+//   1. epoll_create1(), epoll_ctl(ADD) the listener          (once)
+//   2. epoll_wait(timeout = the earliest idle deadline)      (the only wait)
+//   3. listener ready: accept() until EAGAIN; out of descriptors: the spare (EMFILE)
+//   4. client ready: recv() — LT: once is enough; ET (--edge): until EAGAIN
+//   5. send() the echo; what the kernel won't take waits, with EPOLLOUT interest
+//   6. recv() = 0 (EPOLLRDHUP): the peer is done; close() removes it from epoll
+//   7. --idle-timeout: connections silent that long are closed (a min-heap of deadlines)
+// Docs: docs/lessons/11-epoll.md
+#include <socklab/epoll.hpp>
+#include <socklab/poll.hpp>
+#include <socklab/socklab.hpp>
+#include <socklab/timer_heap.hpp>
+
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+using namespace socklab;
+using Clock = TimerHeap::Clock;
+
+struct Client {
+  Socket sock;
+  std::uint64_t serial = 0;       // this connection's number (descriptors are reused)
+  std::string out;                // echo not yet taken by the kernel: the output queue
+  EpollEvents interest{};         // what epoll watches now
+  Clock::time_point last_active;  // for --idle-timeout
+  bool eof = false;               // the peer has finished sending
+  bool failed = false;
+};
+// The output queue is bounded: past this, we stop reading from that client (its own
+// data then waits in ITS socket buffers), so a client that never reads costs us at
+// most this much and stalls nobody else.
+constexpr std::size_t max_queued = 256 * 1024;
+
+struct Server {
+  Epoll ep;
+  bool edge = false, naive_drain = false, verbose = false;
+  std::vector<std::unique_ptr<Client>> by_fd;  // clients, indexed by descriptor
+  std::array<char, 16 * 1024> buffer;
+
+  // 5. Ask epoll for exactly what we need now: input while the queue has room, and
+  //    EPOLLOUT only while output is queued (a writable socket is the normal case:
+  //    watching it always would wake us for nothing, on every turn, under LT).
+  void update(Client& c) {
+    EpollEvents want = edge ? EpollEvents::et : EpollEvents::none;
+    if (!c.eof && c.out.size() < max_queued) want |= EpollEvents::in | EpollEvents::rdhup;
+    if (!c.out.empty()) want |= EpollEvents::out;
+    if (want == c.interest) return;
+    if (verbose && has(want, EpollEvents::out) != has(c.interest, EpollEvents::out))
+      cli::say("connection {}: EPOLLOUT {} ({} bytes queued)", c.serial,
+               c.out.empty() ? "off" : "on", c.out.size());
+    ep.modify(c.sock.native_handle(), want, c.sock.native_handle());
+    c.interest = want;
+  }
+
+  // 5. send() what the kernel takes now; the rest stays queued until EPOLLOUT.
+  void send_queued(Client& c) {
+    std::error_code ec;
+    // SOLUTION-BEGIN: TODO(step 5): send() `c.out` without waiting: would block = later,
+    // another error = c.failed; erase what was sent, keep the rest (man 2 send).
+    // SOLUTION-STUB: (void)c;
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 5): send() is not written yet");
+    std::size_t n = c.sock.send(c.out, ec);
+    if (ec && ec != std::errc::operation_would_block) c.failed = true;
+    c.out.erase(0, n);
+    // SOLUTION-END
+  }
+
+  // 4. Read what arrived. LT: one recv() per event is fine, epoll reports the rest
+  //    on the next turn. ET reports a change once: read until EAGAIN or lose it.
+  void read_from(Client& c) {
+    while (c.out.size() < max_queued) {
+      std::error_code ec;
+      // SOLUTION-BEGIN: TODO(step 4): recv() into `buffer`: would block = drained, return;
+      // an error = c.failed, 0 bytes = c.eof (then return) (man 2 recv).
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
+      // SOLUTION-STUB: Received got{};
+      Received got = c.sock.recv(buffer, ec);
+      if (ec == std::errc::operation_would_block) return;
+      if (ec) return void(c.failed = true);
+      if (got.eof) return void(c.eof = true);  // 6. the peer's FIN (EPOLLRDHUP came with it)
+      // SOLUTION-END
+      c.out.append(buffer.data(), got.bytes);
+      send_queued(c);
+      if (!edge || naive_drain) return;  // --naive-drain: THE ET PITFALL, one recv per event
+    }
+  }
+
+  void close(Client& c, const char* why) {
+    if (verbose) cli::say("closed connection {} ({})", c.serial, why);
+    by_fd[c.sock.native_handle()].reset();  // close(): the kernel drops it from epoll too
+  }
+};
+
+int main(int argc, char** argv) {
+  cli::Parser args("epoll_echo_server", "Lesson 11: one thread serves many clients with epoll.");
+  args.option("--host", "HOST", "127.0.0.1", "address to listen on")
+      .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
+      .option("--idle-timeout", "MS", "0", "close connections silent this long (0 = never)")
+      .flag("--edge", "edge-triggered epoll (EPOLLET) instead of level-triggered")
+      .flag("--naive-drain", "with --edge: one recv() per event (the pitfall: clients stall)")
+      .flag("--verbose", "a line per connection: accepted, EPOLLOUT on/off, closed");
+  return cli::run(argc, argv, args, [&] {
+    Address address = cli::host_port(args.get("--host"), args.port());
+    const long long idle_ms = args.integer("--idle-timeout", 0, 24LL * 3600 * 1000);
+    const auto idle = std::chrono::milliseconds(idle_ms);
+    Server s;
+    s.edge = args.is_set("--edge"), s.naive_drain = args.is_set("--naive-drain");
+    s.verbose = args.is_set("--verbose");
+
+    raise_open_file_limit(1 << 20);  // each client is a descriptor (before we say "listening")
+    Socket listener = Socket::tcp(address.family());
+    listener.set_reuse_address(true);
+    listener.bind(address);
+    listener.listen(4096);
+    listener.set_non_blocking(true);
+    cli::say("listening on {}", listener.local_address().to_string());
+    // 1. The interest list lives in the kernel: register the listener once.
+    // SOLUTION-BEGIN: TODO(step 1): epoll_create1() into `s.ep`, then epoll_ctl(ADD) the
+    // listener for EPOLLIN with its descriptor as data (man 2 epoll_create1, epoll_ctl).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): epoll_create1() is not written yet");
+    s.ep = Epoll::create1();
+    s.ep.add(listener.native_handle(), EpollEvents::in, listener.native_handle());
+    // SOLUTION-END
+    Socket spare = Socket::udp();  // 3. a descriptor in reserve for EMFILE (muduo's trick)
+    TimerHeap timers;
+    std::uint64_t serial = 0, refused = 0;
+    std::vector<EpollEvent> events(1024);
+
+    for (;;) {
+      // 2. Sleep until something is ready or the earliest idle deadline is due.
+      std::size_t n = s.ep.wait(events, timers.timeout(Clock::now()));
+      const auto now = Clock::now();
+      for (std::size_t i = 0; i < n; ++i) {
+        const auto fd = events[i].data;
+        if (fd == listener.native_handle()) {
+          for (;;) {  // 3. accept every queued client (LT: missing one costs a turn)
+            std::error_code ec;
+            Accepted a = listener.accept(ec);
+            if (ec == std::errc::operation_would_block) break;
+            if (ec == std::errc::too_many_files_open ||
+                ec == std::errc::too_many_files_open_in_system) {
+              // Out of descriptors: the client stays queued, the listener stays readable
+              // and LT would wake us for it forever (a spin). Free the spare, accept the
+              // client and close it at once (it sees EOF), take the spare back.
+              spare.close(ec);
+              listener.accept(ec);  // the Accepted is dropped at once: closed
+              const bool gone = !ec;
+              spare = Socket::udp(Family::ipv4, ec);
+              if (gone && refused++ % 1000 == 0) cli::say("accept: out of descriptors, refusing");
+              // Linux says EMFILE before it looks at the queue: stop when it is empty.
+              if (!gone || !spare) break;
+              continue;
+            }
+            throw_if(ec, "accept");
+            a.socket.set_non_blocking(true);
+            a.socket.set_no_delay(true);  // echoes go out in pieces: no Nagle stall (lesson 09)
+            auto h = a.socket.native_handle();
+            if (h >= s.by_fd.size()) s.by_fd.resize(h + 1);
+            auto c = std::make_unique<Client>();
+            c->sock = std::move(a.socket), c->serial = ++serial;
+            c->last_active = now;
+            c->interest = (s.edge ? EpollEvents::et : EpollEvents::none) | EpollEvents::in |
+                          EpollEvents::rdhup;
+            s.ep.add(h, c->interest, h);
+            // The timer's id: serial and descriptor in one number (descriptors < 2^24).
+            if (idle_ms > 0) timers.push(now + idle, c->serial << 24 | h);
+            if (s.verbose) cli::say("connection {} from {}", c->serial, a.peer.to_string());
+            s.by_fd[h] = std::move(c);
+          }
+          continue;
+        }
+        if (!s.by_fd[fd]) continue;  // closed earlier in this batch
+        Client& c = *s.by_fd[fd];
+        const EpollEvents ev = events[i].events;
+        if (has(ev, EpollEvents::in | EpollEvents::rdhup | EpollEvents::hup | EpollEvents::err))
+          s.read_from(c);
+        if (has(ev, EpollEvents::out) && !c.failed) s.send_queued(c);
+        // An error or hang-up while we are not reading (queue full): nobody will read it.
+        if (has(ev, EpollEvents::err | EpollEvents::hup) && !has(c.interest, EpollEvents::in))
+          c.failed = true;
+        c.last_active = now;
+        if (c.failed || (c.eof && c.out.empty())) {
+          s.close(c, c.failed ? "error" : "peer closed");
+          continue;
+        }
+        s.update(c);
+      }
+      // 7. Idle deadlines that are due. An entry whose client is gone (the serial
+      //    differs) is dropped; one whose client was active since is pushed again.
+      while (auto id = timers.pop_expired(Clock::now())) {
+        const std::uint64_t fd = *id & 0xffffff;
+        Client* c = fd < s.by_fd.size() ? s.by_fd[fd].get() : nullptr;
+        if (!c || c->serial != *id >> 24) continue;
+        if (c->last_active + idle <= Clock::now())
+          s.close(*c, "idle");
+        else
+          timers.push(c->last_active + idle, *id);
+      }
+    }
+    return 0;
+  });
+}
