@@ -364,11 +364,12 @@ int main(int argc, char** argv) {
     listener.bind(address);
     listener.listen(128);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
     raise_open_file_limit(65536);
-    ChatServer server(Limits{number("--max-line"), number("--max-queue"), number("--max-clients"),
-                             args.milliseconds("--grace-ms"), args.milliseconds("--stall-ms"),
-                             args.milliseconds("--nick-ms")});
+    ChatServer server(Limits{
+        number("--max-line"), number("--max-queue"), number("--max-clients"),
+        args.milliseconds("--grace-ms"), args.milliseconds("--stall-ms"),
+        args.milliseconds("--nick-ms")});  // its spare descriptor is open before we say "listening"
+    cli::say("listening on {}", listener.local_address().to_string());
     server.run(listener, args.is_set("--exit-when-empty"));
     return 0;
   });

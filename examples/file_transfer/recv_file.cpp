@@ -181,25 +181,32 @@ std::string receive(Socket& sock, const Options& opt) {
   return fmt::format("received {} ({} bytes, crc32 {:08x})", h.name, h.size, crc.value());
 }
 
+// Closing after a refusal or an error while the sender may still be sending: a
+// close() with unread bytes makes the kernel send RST, and the sender may lose
+// our last line with it (lesson 10). So shutdown(SHUT_WR) and drop what still
+// comes, briefly (at most 200 ms; this is the transfer's own thread).
+void close_gently(Socket& sock) {
+  std::error_code ec;
+  sock.shutdown(Shutdown::write, ec);
+  sock.set_recv_timeout(milliseconds(200), ec);
+  std::array<char, 16 * 1024> sink;
+  for (int i = 0; i < 64 && !ec; ++i)
+    if (sock.recv(sink, ec).eof) break;
+}
+
 // One connection, start to end: never throws (it runs on its own thread).
 void serve(Socket sock, const Address& peer, const Options& opt) {
   try {
     log("{}: {}", peer.to_string(), receive(sock, opt));
   } catch (const Failure& e) {
     log("{}: error: {}", peer.to_string(), e.what());
-    // Tell the sender, then close gently: shutdown(SHUT_WR) and drop what it
-    // still sends (briefly), so our line is not lost to an RST (lesson 10).
     std::error_code ec;
-    send_all(sock, fmt::format("error: {}\n", e.what()), ec);
-    sock.shutdown(Shutdown::write, ec);
-    sock.set_recv_timeout(milliseconds(200), ec);
-    std::array<char, 16 * 1024> sink;
-    for (int i = 0; i < 64 && !ec; ++i)
-      if (sock.recv(sink, ec).eof) break;
+    send_all(sock, fmt::format("error: {}\n", e.what()), ec);  // the sender hears why
   } catch (const std::exception& e) {
     std::lock_guard lock(log_mutex);
     fmt::print(stderr, "recv_file: {}: {}\n", peer.to_string(), e.what());
   }
+  close_gently(sock);
 }
 
 int main(int argc, char** argv) {
@@ -229,9 +236,9 @@ int main(int argc, char** argv) {
     listener.set_reuse_address(true);
     listener.bind(address);
     listener.listen(16);
-    cli::say("listening on {}", listener.local_address().to_string());
-
     AcceptGuard guard;  // out of descriptors: shed the client, back off, never spin
+    cli::say("listening on {}", listener.local_address().to_string());  // (after the spare)
+
     std::vector<std::future<void>> transfers;
     for (;;) {
       std::error_code ec;

@@ -409,11 +409,12 @@ int main(int argc, char** argv) {
     listener.bind(address);
     listener.listen(511);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
-    cli::say("serving {}", cfg.root.string());
     // Each connection is a descriptor; a file being sent is one more.
     raise_open_file_limit(2 * cfg.max_clients + 64);
-    HttpServer server(std::move(cfg));
+    const std::string root = cfg.root.string();
+    HttpServer server(std::move(cfg));  // (its spare descriptor is open before we say "listening")
+    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say("serving {}", root);
     server.run(listener, exit_after);
     return 0;
   });
