@@ -10,6 +10,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "chat_protocol.hpp"
 #include "socklab/socklab.hpp"
@@ -55,7 +57,8 @@ struct Peer {
 // --- Part 1: the protocol -----------------------------------------------------
 
 TEST(ExampleChatProtocol, Step1_CommandsAndNicknames) {
-  Step step(1, 7, "parse_line()", "a line is a message unless it starts with '/'; '//' escapes it");
+  Step step(1, 11, "parse_line()",
+            "a line is a message unless it starts with '/'; '//' escapes it");
   EXPECT_EQ(chat::parse_line("hello").kind, chat::Command::message);
   EXPECT_EQ(chat::parse_line("/who").kind, chat::Command::who);
   EXPECT_EQ(chat::parse_line("/quit").kind, chat::Command::quit);
@@ -77,7 +80,7 @@ TEST(ExampleChatProtocol, Step1_CommandsAndNicknames) {
 }
 
 TEST(ExampleChatProtocol, Step2_LinesArriveInPiecesAndOutboxesHaveALimit) {
-  Step step(2, 7, "LineBuffer + Outbox",
+  Step step(2, 11, "LineBuffer + Outbox",
             "bytes become lines however recv() cuts them; a queue refuses to pass its limit");
   chat::LineBuffer in(8);
   in.append("hel");
@@ -101,16 +104,24 @@ TEST(ExampleChatProtocol, Step2_LinesArriveInPiecesAndOutboxesHaveALimit) {
   EXPECT_EQ(out.pending(), "567890");
   EXPECT_TRUE(out.push("abcd"));
   EXPECT_EQ(out.pending(), "567890abcd");
-  out.replace_with("bye\n");
-  EXPECT_EQ(out.pending(), "bye\n");
-  out.consume(4);
+  out.replace_with("bye\n");  // "1234" went out: the rest of that unfinished line goes first
+  EXPECT_EQ(out.pending(), "567890abcdbye\n");
+  out.consume(out.size());
   EXPECT_TRUE(out.empty());
+  out.replace_with("bye\n");  // nothing half sent: only the goodbye
+  EXPECT_EQ(out.pending(), "bye\n");
+  chat::Outbox half(100);  // a line half sent is finished before the goodbye
+  EXPECT_TRUE(half.push("one\ntwo\nthree\n"));
+  half.consume(6);  // "one\ntw"
+  half.replace_with("bye\n");
+  EXPECT_EQ(half.pending(), "o\nbye\n");
 }
 
 // --- Part 2: the server ---------------------------------------------------------
 
 TEST(ExampleChatServer, Step3_JoinBroadcastWhoQuit) {
-  Step step(3, 7, "two clients", "join notices, a broadcast to the others (not back), /who, /quit");
+  Step step(3, 11, "two clients",
+            "join notices, a broadcast to the others (not back), /who, /quit");
   auto server = Program::start("chat_server", {"--port", "0"});
   Address addr = server.listening_address();
   auto alice = Peer::join(addr, "alice");
@@ -144,7 +155,7 @@ TEST(ExampleChatServer, Step3_JoinBroadcastWhoQuit) {
 TEST(ExampleChatServer, Step4_NetcatIsARealClient) {
   auto nc = test::find_on_path("nc");
   if (!nc) GTEST_SKIP() << "nc (netcat) not installed: apt-get install netcat-openbsd";
-  Step step(4, 7, "nc 127.0.0.1 PORT", "a third-party client speaks the line protocol unchanged");
+  Step step(4, 11, "nc 127.0.0.1 PORT", "a third-party client speaks the line protocol unchanged");
   auto server = Program::start("chat_server", {"--port", "0"});
   Address addr = server.listening_address();
   auto alice = Peer::join(addr, "alice");
@@ -165,7 +176,7 @@ TEST(ExampleChatServer, Step4_NetcatIsARealClient) {
 }
 
 TEST(ExampleChatServer, Step5_TheChatClientProgram) {
-  Step step(5, 7, "chat_client --nick dave",
+  Step step(5, 11, "chat_client --nick dave",
             "stdin lines go out, server lines are printed; end of stdin sends /quit");
   auto server = Program::start("chat_server", {"--port", "0"});
   Address addr = server.listening_address();
@@ -188,7 +199,7 @@ TEST(ExampleChatServer, Step5_TheChatClientProgram) {
 }
 
 TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
-  Step step(6, 7, "a client that never reads",
+  Step step(6, 11, "a client that never reads",
             "its queue fills to --max-queue, it is dropped; the others never wait");
   auto server =
       Program::start("chat_server", {"--port", "0", "--max-queue", "65536", "--grace-ms", "20000"});
@@ -233,7 +244,7 @@ TEST(ExampleChatServer, Step6_AStuckClientDoesNotStallTheOthers) {
 }
 
 TEST(ExampleChatServer, Step7_ALineThatNeverEnds) {
-  Step step(7, 7, "--max-line 100",
+  Step step(7, 11, "--max-line 100",
             "a client sending bytes without '\\n' is cut off, not buffered");
   auto server = Program::start("chat_server", {"--port", "0", "--max-line", "100"});
   Address addr = server.listening_address();
@@ -241,4 +252,93 @@ TEST(ExampleChatServer, Step7_ALineThatNeverEnds) {
   send_all(mallory->sock, std::string(5000, 'A'));
   EXPECT_EQ(mallory->line(), "* disconnected: line too long");
   EXPECT_EQ(mallory->line(), "(eof)");
+}
+
+// --- Part 3: what a hostile user found (issue 12), each fixed with this test first --
+
+TEST(ExampleChatServer, Step8_OneSenderCannotEmptyTheRoom) {
+  Step step(8, 11, "13000 x \"a\\n\" in one write, 8 readers",
+            "lines go out as they are queued, and the sender waits for the readers: nobody is "
+            "kicked for someone else's burst");
+  auto server = Program::start("chat_server", {"--port", "0", "--max-queue", "65536"});
+  Address addr = server.listening_address();
+  auto mallory = Peer::join(addr, "mallory");
+  std::vector<std::unique_ptr<Peer>> readers;
+  for (int i = 0; i < 8; ++i) {
+    readers.push_back(Peer::join(addr, fmt::format("reader{}", i)));
+    EXPECT_EQ(mallory->line(), fmt::format("* reader{} joined", i));
+    for (int j = 0; j < i; ++j) EXPECT_EQ(readers[j]->line(), fmt::format("* reader{} joined", i));
+  }
+  std::string burst;
+  for (int i = 0; i < 13000; ++i) burst += "a\n";
+  burst += "END\n";
+  std::vector<int> got(readers.size(), 0);
+  std::vector<std::string> last(readers.size());
+  std::vector<std::thread> threads;
+  for (std::size_t r = 0; r < readers.size(); ++r)
+    threads.emplace_back([&, r] {
+      for (int i = 0; i < 13001; ++i) {  // every line, or the first line that is not one
+        std::string l = readers[r]->line();
+        if (l != "<mallory> a") {
+          last[r] = l;
+          return;
+        }
+        ++got[r];
+      }
+    });
+  send_all(mallory->sock, burst);  // one write: the server gets it in a few big recv()s
+  for (auto& t : threads) t.join();
+  for (std::size_t r = 0; r < readers.size(); ++r) {
+    EXPECT_EQ(got[r], 13000) << "reader" << r << " stopped at: " << last[r];
+    EXPECT_EQ(last[r], "<mallory> END") << "reader" << r;
+  }
+}
+
+TEST(ExampleChatServer, Step9_ControlBytesAreNeutralisedOnTheWayIn) {
+  Step step(9, 11, "a message with ESC and CR",
+            "printable(): the others see \\x1b and \\r as text, no line can be forged");
+  auto server = Program::start("chat_server", {"--port", "0"});
+  Address addr = server.listening_address();
+  auto alice = Peer::join(addr, "alice");
+  auto bob = Peer::join(addr, "bob");
+  EXPECT_EQ(alice->line(), "* bob joined");
+  alice->say("hi\x1b[2J\r<bob> I owe alice 100 euros\x07");
+  EXPECT_EQ(bob->line(), "<alice> hi\\x1b[2J\\r<bob> I owe alice 100 euros\\x07");
+  alice->say("/x\x1b[31m");
+  EXPECT_EQ(alice->line(), "* unknown command /x\\x1b[31m (try /who, /nick NAME, /quit)");
+}
+
+TEST(ExampleChatServer, Step10_NicknamesIgnoreCase) {
+  Step step(10, 11, "OBSERVER beside observer; /nick to one's own name",
+            "names compare without case; renaming to yourself is not 'taken'");
+  auto server = Program::start("chat_server", {"--port", "0"});
+  Address addr = server.listening_address();
+  auto observer = Peer::join(addr, "observer");
+  auto other = std::make_unique<Peer>(addr);
+  EXPECT_EQ(other->line(), "* welcome to socklab chat; your nickname?");
+  other->say("OBSERVER");
+  EXPECT_EQ(other->line(), "* OBSERVER is taken; your nickname?");
+  observer->say("/nick observer");
+  EXPECT_EQ(observer->line(), "* you are observer already");
+  observer->say("/nick Observer");
+  EXPECT_EQ(observer->line(), "* you are now Observer") << "a change of case is fine";
+}
+
+TEST(ExampleChatServer, Step11_ANicknameDeadlineAndAClientCap) {
+  Step step(11, 11, "--nick-ms 300, --max-clients 2",
+            "a client that never names itself is closed; past the cap a client is told 'full'");
+  auto server =
+      Program::start("chat_server", {"--port", "0", "--nick-ms", "300", "--max-clients", "2"});
+  Address addr = server.listening_address();
+  auto silent = std::make_unique<Peer>(addr);
+  EXPECT_EQ(silent->line(), "* welcome to socklab chat; your nickname?");
+  const auto t0 = Clock::now();
+  EXPECT_EQ(silent->line(), "* no nickname in time, bye");
+  EXPECT_EQ(silent->line(), "(eof)");
+  EXPECT_LT(Clock::now() - t0, 3s);
+  auto a = Peer::join(addr, "a");
+  auto b = Peer::join(addr, "b");
+  auto c = std::make_unique<Peer>(addr);
+  EXPECT_EQ(c->line(), "* the server is full (2 clients); try again later");
+  EXPECT_EQ(c->line(), "(eof)");
 }

@@ -56,7 +56,7 @@ struct Dirs {
 }  // namespace
 
 TEST(ExampleFileTransferParts, Step1_Crc32) {
-  Step step(1, 7, "Crc32", "the published check value; pieces give the same CRC as the whole");
+  Step step(1, 12, "Crc32", "the published check value; pieces give the same CRC as the whole");
   transfer::Crc32 whole;
   whole.update("123456789");
   EXPECT_EQ(whole.value(), 0xCBF43926u) << "CRC-32/ISO-HDLC check value";
@@ -73,7 +73,7 @@ TEST(ExampleFileTransferParts, Step1_Crc32) {
 }
 
 TEST(ExampleFileTransferParts, Step2_HeaderAndSafeNames) {
-  Step step(2, 7, "encode_header / decode_header",
+  Step step(2, 12, "encode_header / decode_header",
             "name length, name, 64-bit size, big-endian; decoding waits for all of it");
   std::string h = transfer::encode_header("a.txt", 0x0102030405060708ull);
   EXPECT_EQ(h.size(), 2u + 5 + 8);
@@ -99,7 +99,7 @@ TEST(ExampleFileTransferParts, Step2_HeaderAndSafeNames) {
 }
 
 TEST(ExampleFileTransferParts, Step3_ProgressLinesAndBar) {
-  Step step(3, 7, "Progress", "a line per quarter when not a terminal; a bar with rate and ETA");
+  Step step(3, 12, "Progress", "a line per quarter when not a terminal; a bar with rate and ETA");
   transfer::Progress p("sent", 1000);
   EXPECT_FALSE(p.line(100, 1s));
   EXPECT_EQ(p.line(250, 1s), "sent 25% (250 B of 1000 B, 250 B/s)");
@@ -131,7 +131,7 @@ class ExampleFileTransfer : public ::testing::Test {
 };
 
 TEST_F(ExampleFileTransfer, Step4_AFileArrivesIntact) {
-  Step step(4, 7, "send_file FILE -> recv_file",
+  Step step(4, 12, "send_file FILE -> recv_file",
             "3 MiB arrive byte for byte; progress as plain lines (stdout is a pipe)");
   auto receiver = start_receiver();
   fs::path file = dirs.make_file("data.bin", 3 * 1024 * 1024 + 7, 1);
@@ -154,7 +154,7 @@ TEST_F(ExampleFileTransfer, Step4_AFileArrivesIntact) {
 }
 
 TEST_F(ExampleFileTransfer, Step5_NoOverwriteWithoutTheFlag) {
-  Step step(5, 7, "the same name twice",
+  Step step(5, 12, "the same name twice",
             "refused after the header (before any data), unless the receiver has --overwrite");
   auto receiver = start_receiver();
   fs::path first = dirs.make_file("same.bin", 1000, 3);
@@ -173,7 +173,7 @@ TEST_F(ExampleFileTransfer, Step5_NoOverwriteWithoutTheFlag) {
 }
 
 TEST_F(ExampleFileTransfer, Step6_TheChecksumCatchesACorruptedByte) {
-  Step step(6, 7, "--corrupt-byte 5000",
+  Step step(6, 12, "--corrupt-byte 5000",
             "one bit flipped on the wire: CRC-32 differs, the receiver discards the file");
   auto receiver = start_receiver();
   fs::path file = dirs.make_file("fragile.bin", 100000, 5);
@@ -186,7 +186,8 @@ TEST_F(ExampleFileTransfer, Step6_TheChecksumCatchesACorruptedByte) {
 }
 
 TEST_F(ExampleFileTransfer, Step7_UnsafeNamesAreRefusedOnBothSides) {
-  Step step(7, 7, "names like ../x", "the sender refuses to send them; the receiver to write them");
+  Step step(7, 12, "names like ../x",
+            "the sender refuses to send them; the receiver to write them");
   auto receiver = start_receiver();
   fs::path file = dirs.make_file("ok.bin", 10, 6);
   auto local = send({"--name", "../escape.bin", file.string()});
@@ -199,4 +200,139 @@ TEST_F(ExampleFileTransfer, Step7_UnsafeNamesAreRefusedOnBothSides) {
   LineReader reply(s);
   EXPECT_EQ(reply.read_line().value_or("").rfind("refused: unsafe file name", 0), 0u);
   EXPECT_FALSE(fs::exists(dirs.base / "escape.bin"));
+}
+
+// --- Part 3: what a hostile user found (issue 12), each fixed with this test first --
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+// A raw sender: connects, sends `bytes`, returns the receiver's first line.
+std::string raw_send(const std::string& port, std::string_view bytes,
+                     std::chrono::milliseconds timeout = 5s) {
+  Socket s = Socket::tcp();
+  s.connect(Address::parse("127.0.0.1:" + port));
+  s.set_recv_timeout(timeout);
+  std::error_code ec;
+  send_all(s, bytes, ec);
+  LineReader reply(s);
+  return reply.read_line(ec).value_or(ec ? "(error: " + ec.message() + ")" : "(eof)");
+}
+
+std::string crc_trailer(std::string_view data) {
+  transfer::Crc32 crc;
+  crc.update(data);
+  const std::uint32_t v = crc.value();
+  return {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+          static_cast<char>(v)};
+}
+}  // namespace
+
+TEST_F(ExampleFileTransfer, Step8_APlantedPartFileIsNeverFollowed) {
+  Step step(8, 12, "a symlink .NAME.part -> a file outside",
+            "the part file is created with O_CREAT|O_EXCL (fopen \"wbx\"): a planted link is "
+            "refused, its target untouched");
+  auto receiver = start_receiver();
+  const fs::path victim = dirs.base / "victim.txt";
+  std::ofstream(victim) << "precious\n";
+  std::error_code ec;
+  fs::create_symlink(victim, dirs.base / "in" / ".x.bin.part", ec);
+  if (ec) GTEST_SKIP() << "this system refused to create a symlink: " << ec.message();
+  fs::path file = dirs.make_file("x.bin", 5000, 7);
+  auto sender = send({file.string()});
+  EXPECT_EQ(sender.wait(20s).code, 1) << "the transfer must be refused";
+  EXPECT_NE(sender.first_stderr_line().find(".x.bin.part"), std::string::npos)
+      << sender.stderr_text();
+  EXPECT_TRUE(Dirs::read(victim) == "precious\n") << "the link was followed: the victim changed";
+  EXPECT_FALSE(fs::exists(dirs.base / "in" / "x.bin"));
+}
+
+TEST_F(ExampleFileTransfer, Step9_ADrippingSenderBlocksNobody) {
+  Step step(9, 12, "one sender drips its header, another sends a file",
+            "a transfer per thread, a deadline for the whole header: the second is served at once");
+  auto receiver = start_receiver({"--header-ms", "500"});
+  Socket dripper = Socket::tcp();
+  dripper.connect(Address::parse("127.0.0.1:" + port));
+  dripper.set_recv_timeout(5s);
+  send_all(dripper, std::string("\x00", 1));  // one byte of the header, then nothing
+  fs::path file = dirs.make_file("meanwhile.bin", 20000, 8);
+  const auto t0 = Clock::now();
+  auto sender = send({file.string()});
+  EXPECT_EQ(sender.wait(20s).code, 0) << sender.stderr_text();
+  EXPECT_LT(Clock::now() - t0, 2s) << "the second sender waited for the first";
+  // The dripper meets the header deadline: the receiver says so and closes.
+  LineReader reply(dripper);
+  std::error_code ec;
+  EXPECT_EQ(reply.read_line(ec).value_or("").rfind("error: ", 0), 0u) << ec.message();
+}
+
+TEST_F(ExampleFileTransfer, Step10_LyingSizesAndExtraBytes) {
+  Step step(10, 12, "a header that lies about the size",
+            "fewer bytes: nothing kept; bytes after the CRC: an error, not silence");
+  auto receiver = start_receiver();
+  // Says 1000 bytes, sends 10, then closes: nothing may be left behind.
+  {
+    Socket s = Socket::tcp();
+    s.connect(Address::parse("127.0.0.1:" + port));
+    send_all(s, transfer::encode_header("short.bin", 1000) + std::string(10, 's'));
+  }
+  // Says 10 bytes, sends 10 + CRC + 20 more.
+  const std::string data(10, 'd');
+  std::string got = raw_send(port, transfer::encode_header("long.bin", 10));
+  EXPECT_EQ(got, "ready");
+  Socket s = Socket::tcp();
+  s.connect(Address::parse("127.0.0.1:" + port));
+  s.set_recv_timeout(5s);
+  send_all(s, transfer::encode_header("long2.bin", 10) + data + crc_trailer(data) +
+                  std::string(20, 'x'));
+  LineReader reply(s);
+  std::string first = reply.read_line().value_or("");
+  std::string second = first == "ready" ? reply.read_line().value_or("") : first;
+  EXPECT_EQ(second.rfind("error: ", 0), 0u) << second;
+  EXPECT_NE(second.find("after the checksum"), std::string::npos) << second;
+  EXPECT_FALSE(fs::exists(dirs.base / "in" / "long2.bin"));
+  receiver.stop();
+  for (const auto& entry : fs::directory_iterator(dirs.base / "in"))
+    ADD_FAILURE() << "left behind: " << entry.path().filename();
+}
+
+TEST_F(ExampleFileTransfer, Step11_NamesThatCannotHaveAPartFile) {
+  Step step(11, 12, "names of 250-255 bytes",
+            "'.NAME.part' must fit 255 bytes too: safe names are at most 249");
+  EXPECT_TRUE(transfer::is_safe_file_name(std::string(249, 'n')));
+  EXPECT_FALSE(transfer::is_safe_file_name(std::string(250, 'n')));
+  auto receiver = start_receiver();
+  EXPECT_EQ(raw_send(port, transfer::encode_header(std::string(252, 'n'), 1)).rfind("refused: ", 0),
+            0u);
+}
+
+TEST_F(ExampleFileTransfer, Step12_FailuresTheSenderHears) {
+  Step step(12, 12, "--overwrite onto a directory; a write that fails",
+            "the sender gets 'refused:' or 'error:' and exit 1, no .part is left behind");
+  fs::create_directories(dirs.base / "in" / "adir");
+  {
+    auto receiver = start_receiver({"--overwrite"});
+    fs::path file = dirs.make_file("adir", 100, 9);
+    auto sender = send({file.string()});
+    EXPECT_EQ(sender.wait(20s).code, 1);
+    EXPECT_NE(sender.first_stderr_line().find("not a regular file"), std::string::npos)
+        << sender.stderr_text();
+    EXPECT_TRUE(fs::is_directory(dirs.base / "in" / "adir"));
+    EXPECT_FALSE(fs::exists(dirs.base / "in" / ".adir.part"));
+  }
+  // A full disk, simulated with RLIMIT_FSIZE (write() then fails with EFBIG, as it
+  // would with ENOSPC); SIGXFSZ is ignored by the shell so the receiver lives on.
+  auto sh = test::find_on_path("sh");
+  if (!sh) GTEST_SKIP() << "no sh to start the receiver under ulimit -f";
+  auto limited = Program::start_path(
+      *sh, {"-c", "trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"",
+            test::program_path("recv_file"), "--port", "0", "--dir", (dirs.base / "in").string()});
+  port = std::to_string(limited.listening_address().port());
+  fs::path big = dirs.make_file("big.bin", 400 * 1024, 10);  // ulimit -f 100 = 100 blocks of 512 B
+  auto sender = send({big.string()});
+  EXPECT_EQ(sender.wait(20s).code, 1) << sender.stdout_text();
+  EXPECT_NE(sender.first_stderr_line().find("error: "), std::string::npos) << sender.stderr_text();
+  EXPECT_EQ(sender.stdout_text().find("the receiver has the same bytes"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dirs.base / "in" / "big.bin"));
+  EXPECT_FALSE(fs::exists(dirs.base / "in" / ".big.bin.part"));
 }

@@ -61,12 +61,22 @@ bool Outbox::push(std::string_view bytes) {
 }
 
 void Outbox::replace_with(std::string_view last) {
-  queue_.assign(last);
+  // A line the kernel has taken a part of is finished first: the client must
+  // never see half a line glued to the goodbye.
+  std::string keep;
+  if (mid_line_) {
+    const std::string_view rest = pending();
+    keep.assign(rest.substr(
+        0, rest.find('\n') == std::string_view::npos ? rest.size() : rest.find('\n') + 1));
+  }
+  queue_ = keep + std::string(last);
   sent_ = 0;
+  mid_line_ = false;
 }
 
 void Outbox::consume(std::size_t n) noexcept {
   sent_ = std::min(queue_.size(), sent_ + n);
+  if (n > 0) mid_line_ = queue_[sent_ - 1] != '\n';
   if (sent_ == queue_.size()) {
     queue_.clear();
     sent_ = 0;

@@ -60,6 +60,7 @@ class Outbox {
   /// Queues `bytes`; false (and nothing queued) if that would pass the limit.
   bool push(std::string_view bytes);
   /// Drops everything queued and queues `last` (ignoring the limit): the goodbye.
+  /// A line already partly sent is completed first (lines are pushed whole).
   void replace_with(std::string_view last);
   std::string_view pending() const noexcept { return std::string_view(queue_).substr(sent_); }
   /// `n` bytes of pending() have been sent.
@@ -70,7 +71,8 @@ class Outbox {
  private:
   std::size_t limit_;
   std::string queue_;
-  std::size_t sent_ = 0;  // bytes at the front already sent (erased in bulk, not per send)
+  std::size_t sent_ = 0;   // bytes at the front already sent (erased in bulk, not per send)
+  bool mid_line_ = false;  // the last byte sent was not a '\n': a line is half out
 };
 
 }  // namespace chat

@@ -13,8 +13,24 @@
 //   - a client whose Outbox would pass --max-queue is too far behind: its queue
 //     is replaced by one goodbye line, and it is closed once that is sent (or
 //     after --grace-ms, if it never reads again).
+// And one client must not be able to push the others out: one recv() of 13000
+// short lines becomes 13000 lines for EVERY reader. So a line is send()-ed to
+// each reader as it is queued, and when a reader that is reading (its kernel
+// took bytes within --stall-ms) still has more than half of --max-queue waiting,
+// the SENDER is paused: its lines stay unread in its own socket (TCP pushes back
+// on it) until the readers have caught up. The cost falls on the one who caused
+// it. A reader that takes nothing for --stall-ms does not pause anyone: it fills
+// its queue and is dropped, as above.
+// Received text is neutralised on the way IN: every message and name a client
+// sends goes through socklab::printable(), so ESC, CR and other control bytes
+// reach the others (and the log) as visible escapes (\x1b, \r) and nobody can
+// forge another user's line or repaint their terminal. (A backslash shows as \\.)
+// Clients: at most --max-clients (more are told "full" and closed); a client
+// gets --nick-ms to choose a nickname; running out of descriptors (EMFILE) is
+// survived with socklab::AcceptGuard, without spinning or flooding the log.
 //
 // Docs: docs/examples/chat.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
@@ -42,12 +58,32 @@ struct Client {
   bool announced = false;  // the others were told that it left
   std::string reason;      // why it left, for the notice
   Clock::time_point deadline;
+  Clock::time_point progress;  // the last time its kernel took bytes (or its queue was empty)
+  Clock::time_point nick_deadline;
+  bool paused = false;  // its lines wait: a reader is catching up with it
+};
+
+// Nicknames are compared without case: "OBSERVER" would pass for "observer".
+bool same_nick(std::string_view a, std::string_view b) {
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(),
+                                            [&](char x, char y) { return lower(x) == lower(y); });
+}
+
+struct Limits {
+  std::size_t max_line, max_queue, max_clients;
+  std::chrono::milliseconds grace, stall, nick;
 };
 
 class ChatServer {
  public:
-  ChatServer(std::size_t max_line, std::size_t max_queue, std::chrono::milliseconds grace)
-      : max_line_(max_line), max_queue_(max_queue), grace_(grace) {}
+  explicit ChatServer(Limits limits)
+      : max_line_(limits.max_line),
+        max_queue_(limits.max_queue),
+        max_clients_(limits.max_clients),
+        grace_(limits.grace),
+        stall_(limits.stall),
+        nick_(limits.nick) {}
 
   /// Serves until `exit_when_empty` and everyone who came has left.
   void run(Socket& listener, bool exit_when_empty);
@@ -55,6 +91,9 @@ class ChatServer {
  private:
   void accept_all(Socket& listener);
   void read_from(Client& c);
+  void handle_lines(Client& c);
+  bool must_wait(const Client& sender) const;
+  bool nick_taken(std::string_view name, const Client* except) const;
   void handle(Client& c, const std::string& line);
   void flush(Client& c);
   void send_to(Client& c, std::string_view text);
@@ -63,20 +102,42 @@ class ChatServer {
   void forget_gone();
   std::string names() const;
 
-  std::size_t max_line_, max_queue_;
-  std::chrono::milliseconds grace_;
+  std::size_t max_line_, max_queue_, max_clients_;
+  std::chrono::milliseconds grace_, stall_, nick_;
   std::vector<Client> clients_;
+  AcceptGuard guard_;
+  Clock::time_point accept_paused_until_{};
   std::vector<PollFd> fds_;
   std::array<char, 64 * 1024> buffer_;
 };
 
 // Queues text for one client; a client too far behind is disconnected instead.
+// Sends at once what the kernel takes (a queue only for the rest).
 void ChatServer::send_to(Client& c, std::string_view text) {
   if (c.closing || c.gone) return;
+  if (c.out.empty()) c.progress = Clock::now();  // a fresh queue: it has not stalled yet
   if (!c.out.push(text)) {
     cli::say("kicked {}: too far behind ({} bytes queued)", c.nick, c.out.size());
     disconnect(c, "* disconnected: you are too far behind (not reading)\n", "too far behind");
+    return;
   }
+  flush(c);
+}
+
+// True if a reader that IS reading has more than half its queue waiting: then
+// the sender's next line waits, not the reader's connection.
+bool ChatServer::must_wait(const Client& sender) const {
+  const auto now = Clock::now();
+  return std::any_of(clients_.begin(), clients_.end(), [&](const Client& c) {
+    return &c != &sender && !c.closing && !c.gone && c.out.size() > max_queue_ / 2 &&
+           now - c.progress < stall_;
+  });
+}
+
+bool ChatServer::nick_taken(std::string_view name, const Client* except) const {
+  return std::any_of(clients_.begin(), clients_.end(), [&](const Client& o) {
+    return &o != except && !o.gone && same_nick(o.nick, name);
+  });
 }
 
 void ChatServer::broadcast(const Client& from, std::string_view text) {
@@ -113,6 +174,7 @@ void ChatServer::flush(Client& c) {
       return;
     }
     c.out.consume(n);
+    c.progress = Clock::now();
   }
   if (c.closing) c.gone = true;  // the goodbye is out: close (the destructor does it)
 }
@@ -121,11 +183,9 @@ void ChatServer::handle(Client& c, const std::string& line) {
   chat::Command cmd = chat::parse_line(line);
   if (c.nick.empty()) {  // the first line names the client
     std::string name = cmd.kind == chat::Command::nick ? cmd.text : line;
-    bool taken = std::any_of(clients_.begin(), clients_.end(),
-                             [&](const Client& o) { return o.nick == name; });
     if (!chat::valid_nickname(name))
       send_to(c, "* a nickname is 1-16 letters, digits, _ or -; your nickname?\n");
-    else if (taken)
+    else if (nick_taken(name, &c))
       send_to(c, fmt::format("* {} is taken; your nickname?\n", name));
     else {
       c.nick = name;
@@ -136,8 +196,8 @@ void ChatServer::handle(Client& c, const std::string& line) {
     return;
   }
   switch (cmd.kind) {
-    case chat::Command::message:
-      broadcast(c, fmt::format("<{}> {}\n", c.nick, cmd.text));
+    case chat::Command::message:  // neutralised on the way in: see the top of the file
+      broadcast(c, fmt::format("<{}> {}\n", c.nick, printable(cmd.text, max_line_)));
       break;
     case chat::Command::who:
       send_to(c, fmt::format("* here: {}\n", names()));
@@ -145,8 +205,9 @@ void ChatServer::handle(Client& c, const std::string& line) {
     case chat::Command::nick:
       if (!chat::valid_nickname(cmd.text))
         send_to(c, "* a nickname is 1-16 letters, digits, _ or -\n");
-      else if (std::any_of(clients_.begin(), clients_.end(),
-                           [&](const Client& o) { return o.nick == cmd.text; }))
+      else if (cmd.text == c.nick)
+        send_to(c, fmt::format("* you are {} already\n", c.nick));
+      else if (nick_taken(cmd.text, &c))  // (a change of case of one's own name is fine)
         send_to(c, fmt::format("* {} is taken\n", cmd.text));
       else {
         broadcast(c, fmt::format("* {} is now {}\n", c.nick, cmd.text));
@@ -158,7 +219,8 @@ void ChatServer::handle(Client& c, const std::string& line) {
       disconnect(c, "* bye\n", "quit");
       break;
     case chat::Command::unknown:
-      send_to(c, fmt::format("* unknown command {} (try /who, /nick NAME, /quit)\n", cmd.text));
+      send_to(c, fmt::format("* unknown command {} (try /who, /nick NAME, /quit)\n",
+                             printable(cmd.text, max_line_)));
       break;
     case chat::Command::empty:
       break;
@@ -176,7 +238,18 @@ void ChatServer::read_from(Client& c) {
     return;
   }
   c.in.append(std::string_view(buffer_.data(), got.bytes));
+  handle_lines(c);
+}
+
+// Every complete line, unless a reader has to catch up first: then the rest
+// waits in c.in (and the socket is not read until it is used up).
+void ChatServer::handle_lines(Client& c) {
+  c.paused = false;
   while (!c.closing && !c.gone) {
+    if (must_wait(c)) {
+      c.paused = true;
+      return;
+    }
     auto line = c.in.next_line();
     if (!line) break;
     handle(c, *line);
@@ -188,14 +261,26 @@ void ChatServer::read_from(Client& c) {
 void ChatServer::accept_all(Socket& listener) {
   for (;;) {
     std::error_code ec;
-    Accepted a = listener.accept(ec);
+    Accepted a = guard_.accept(listener, ec);  // out of descriptors: sheds, never spins
+    if (auto line = guard_.report()) cli::say("{}", *line);
     if (is_would_block(ec)) return;
-    if (ec) {  // e.g. out of descriptors: say so and try again next turn
-      cli::say("accept: {}", ec.message());
+    if (ec) {
+      if (guard_.pause() > std::chrono::milliseconds(0)) {
+        accept_paused_until_ = Clock::now() + guard_.pause();
+        return;
+      }
+      if (is_resource_shortage(ec)) continue;  // one waiting client shed: the next
       return;
     }
-    a.socket.set_non_blocking(true);
+    a.socket.set_non_blocking(true, ec);
+    if (ec) continue;
+    if (clients_.size() >= max_clients_) {  // one try, no waiting: the socket buffer is empty
+      a.socket.send(
+          fmt::format("* the server is full ({} clients); try again later\n", max_clients_), ec);
+      continue;  // closed here
+    }
     clients_.emplace_back(std::move(a.socket), a.peer, max_line_, max_queue_);
+    clients_.back().nick_deadline = Clock::now() + nick_;
     send_to(clients_.back(), "* welcome to socklab chat; your nickname?\n");
   }
 }
@@ -219,17 +304,22 @@ void ChatServer::forget_gone() {
 void ChatServer::run(Socket& listener, bool exit_when_empty) {
   for (bool anyone_came = false; !(exit_when_empty && anyone_came && clients_.empty());) {
     // 1. What we want from each socket. Closing clients are only written to.
+    //    A paused sender is not read (its lines are not used up yet).
+    const auto now = Clock::now();
+    const bool listen_now = now >= accept_paused_until_;
     fds_.clear();
-    fds_.push_back({listener.native_handle(), Events::in});
-    bool any_closing = false;
+    fds_.push_back({listen_now ? listener.native_handle() : Socket::invalid_handle, Events::in});
+    bool wake_soon = !listen_now;
     for (const Client& c : clients_) {
-      Events want = c.closing ? Events::none : Events::in;
+      Events want = c.closing || c.paused ? Events::none : Events::in;
       if (!c.out.empty()) want |= Events::out;
-      any_closing = any_closing || c.closing;
+      wake_soon = wake_soon || c.closing || c.paused || c.nick.empty();
       fds_.push_back({c.sock.native_handle(), want});
     }
-    // 2. Wait. With a client closing we wake up now and then to check its deadline.
-    poll(fds_, any_closing ? std::chrono::milliseconds(200) : wait_forever);
+    // 2. Wait. With deadlines to check (closing, paused, nameless clients, accept
+    //    paused) we wake up now and then; else only for events.
+    std::error_code poll_ec;
+    poll(fds_, wake_soon ? std::chrono::milliseconds(50) : wait_forever, poll_ec);
 
     // 3. Serve what poll() reported (fds_[i + 1] is clients_[i]; accept last,
     //    since it adds to clients_).
@@ -241,7 +331,11 @@ void ChatServer::run(Socket& listener, bool exit_when_empty) {
         read_from(c);
       if (has(ev, Events::out | Events::error | Events::hangup) && !c.gone) flush(c);
       if (c.closing && Clock::now() > c.deadline) c.gone = true;  // never read its goodbye
+      if (c.nick.empty() && !c.closing && !c.gone && Clock::now() > c.nick_deadline)
+        disconnect(c, "* no nickname in time, bye\n", "no nickname");
     }
+    for (Client& c : clients_)  // senders paused for a reader: go on if it caught up
+      if (c.paused && !c.closing && !c.gone) handle_lines(c);
     if (has(fds_[0].revents, Events::in)) accept_all(listener);
     anyone_came = anyone_came || !clients_.empty();
     forget_gone();
@@ -255,6 +349,9 @@ int main(int argc, char** argv) {
       .option("--max-queue", "BYTES", "262144", "bytes queued for one client before it is dropped")
       .option("--max-line", "BYTES", "4096", "longest line a client may send")
       .option("--grace-ms", "MS", "5000", "how long a dropped client has to read its goodbye")
+      .option("--stall-ms", "MS", "500", "a reader that takes no bytes this long pauses nobody")
+      .option("--nick-ms", "MS", "30000", "time a new client has to choose a nickname")
+      .option("--max-clients", "N", "1000", "clients at once (more are told 'full')")
       .flag("--exit-when-empty", "exit when everyone who came has left (demos, tests)");
 
   return cli::run(argc, argv, args, [&] {
@@ -267,9 +364,12 @@ int main(int argc, char** argv) {
     listener.bind(address);
     listener.listen(128);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
     raise_open_file_limit(65536);
-    ChatServer server(number("--max-line"), number("--max-queue"), args.milliseconds("--grace-ms"));
+    ChatServer server(Limits{
+        number("--max-line"), number("--max-queue"), number("--max-clients"),
+        args.milliseconds("--grace-ms"), args.milliseconds("--stall-ms"),
+        args.milliseconds("--nick-ms")});  // its spare descriptor is open before we say "listening"
+    cli::say("listening on {}", listener.local_address().to_string());
     server.run(listener, args.is_set("--exit-when-empty"));
     return 0;
   });

@@ -59,9 +59,21 @@ int main(int argc, char** argv) {
     sock.connect(address);
     sock.set_recv_timeout(std::chrono::seconds(30));  // a receiver that never answers
     LineReader replies(sock, 1024);
+    // A send that fails (the receiver closed: a full disk, a deadline) is
+    // explained by the receiver's last line, if it sent one: read it and say it.
+    auto send_or_explain = [&](std::string_view bytes) {
+      std::error_code ec;
+      send_all(sock, bytes, ec);
+      if (!ec) return;
+      std::error_code rec;
+      auto why = replies.read_line(rec);
+      throw std::runtime_error(
+          why ? fmt::format("receiver: {}", *why)
+              : fmt::format("send: {} (the receiver gave no reason)", ec.message()));
+    };
 
     // 1. The header, then the receiver's go-ahead (or its reason to refuse).
-    send_all(sock, transfer::encode_header(name, size));
+    send_or_explain(transfer::encode_header(name, size));
     std::string answer = replies.read_line().value_or("(the receiver closed the connection)");
     if (answer != "ready") throw std::runtime_error(fmt::format("receiver: {}", answer));
 
@@ -80,7 +92,7 @@ int main(int argc, char** argv) {
       crc.update(piece);
       if (corrupt_at >= sent && corrupt_at < sent + piece.size())
         chunk[corrupt_at - sent] ^= 0x01;  // after the CRC saw the true byte
-      send_all(sock, piece);
+      send_or_explain(piece);
       sent += piece.size();
       const auto now = Clock::now();
       if (kind == "bar" && (now - last_draw > std::chrono::milliseconds(100) || sent == size)) {
@@ -98,7 +110,7 @@ int main(int argc, char** argv) {
     const std::array<char, 4> trailer{static_cast<char>(value >> 24),
                                       static_cast<char>(value >> 16), static_cast<char>(value >> 8),
                                       static_cast<char>(value)};
-    send_all(sock, std::string_view(trailer.data(), trailer.size()));
+    send_or_explain(std::string_view(trailer.data(), trailer.size()));
     answer = replies.read_line().value_or("(the receiver closed the connection)");
     if (answer.rfind("ok ", 0) != 0) throw std::runtime_error(fmt::format("receiver: {}", answer));
     cli::say("sent {} ({} bytes, crc32 {:08x}): the receiver has the same bytes", name, size,

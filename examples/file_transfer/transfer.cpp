@@ -9,7 +9,7 @@
 namespace transfer {
 
 bool is_safe_file_name(std::string_view name) noexcept {
-  if (name.empty() || name.size() > max_name_length || name.front() == '.') return false;
+  if (name.empty() || name.size() > max_safe_name_length || name.front() == '.') return false;
   return std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
            c == '_' || c == '-';

@@ -22,10 +22,13 @@
 
 namespace transfer {
 
-/// Longest file name the receiver accepts (most file systems allow 255 bytes).
+/// Longest file name a header may carry (most file systems allow 255 bytes).
 inline constexpr std::size_t max_name_length = 255;
+/// Longest name the receiver accepts: it writes ".NAME.part" first, and that
+/// must fit 255 bytes too (1 + name + 5).
+inline constexpr std::size_t max_safe_name_length = max_name_length - 6;
 
-/// A name that is safe to create in the receiver's directory: 1..255 bytes of
+/// A name that is safe to create in the receiver's directory: 1..249 bytes of
 /// A-Z a-z 0-9 . _ -, not starting with '.' (no "..", no hidden files, no '/'
 /// or '\\', so it can never name a file outside the directory).
 bool is_safe_file_name(std::string_view name) noexcept;

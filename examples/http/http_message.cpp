@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <utility>
 
 namespace http {
 namespace {
@@ -54,7 +55,11 @@ int hex_value(char c) noexcept {
 }  // namespace
 
 std::size_t find_head_end(std::string_view bytes) noexcept {
-  for (std::size_t i = bytes.find('\n'); i != std::string_view::npos; i = bytes.find('\n', i + 1)) {
+  // Empty lines before the request line are not the end of a head (RFC 9112 §2.2).
+  std::size_t start = 0;
+  while (start < bytes.size() && (bytes[start] == '\r' || bytes[start] == '\n')) ++start;
+  for (std::size_t i = bytes.find('\n', start); i != std::string_view::npos;
+       i = bytes.find('\n', i + 1)) {
     if (i + 1 < bytes.size() && bytes[i + 1] == '\n') return i + 2;
     if (i + 2 < bytes.size() && bytes[i + 1] == '\r' && bytes[i + 2] == '\n') return i + 3;
   }
@@ -70,8 +75,9 @@ std::optional<std::string_view> Request::header(std::string_view name) const {
 ParsedRequest parse_request(std::string_view head) {
   std::string_view rest = head;
   // RFC 9112 §2.2: a server SHOULD ignore empty lines before the request line.
+  // (The head is bounded by the caller's --max-head, so skipping them all is bounded too.)
   std::string_view line = next_line(rest);
-  for (int i = 0; line.empty() && !rest.empty() && i < 8; ++i) line = next_line(rest);
+  while (line.empty() && !rest.empty()) line = next_line(rest);
 
   // request-line = method SP request-target SP HTTP-version  (RFC 9112 §3)
   const std::size_t sp1 = line.find(' ');
@@ -90,7 +96,7 @@ ParsedRequest parse_request(std::string_view head) {
   if (version[5] != '1') return fail(505, "only HTTP/1.x is spoken here");
   r.minor_version = version[7] - '0';
 
-  bool has_length = false;
+  bool has_length = false, has_host = false;
   while (!rest.empty()) {
     line = next_line(rest);
     if (line.empty()) break;  // the empty line that ends the head
@@ -115,6 +121,8 @@ ParsedRequest parse_request(std::string_view head) {
       r.content_length = n;
       has_length = true;
     }
+    // RFC 9112 §3.2: a request with more than one Host line MUST get 400.
+    if (lname == "host" && std::exchange(has_host, true)) return fail(400, "two Host headers");
     r.headers.emplace_back(std::move(lname), std::string(value));
   }
 
@@ -123,9 +131,21 @@ ParsedRequest parse_request(std::string_view head) {
   // RFC 9112 §3.2: a server MUST answer 400 to an HTTP/1.1 request without Host.
   if (r.minor_version >= 1 && !r.header("host")) return fail(400, "HTTP/1.1 needs a Host header");
   // RFC 9112 §9.3: 1.1 connections persist unless "close"; 1.0 only with "keep-alive".
-  const std::string_view connection = r.header("connection").value_or("");
-  r.keep_alive =
-      r.minor_version >= 1 ? !iequals(connection, "close") : iequals(connection, "keep-alive");
+  // Connection is a comma-separated list of options (RFC 9110 §7.6.1), possibly on
+  // several lines: "keep-alive, close" means close.
+  bool close = false, keep = false;
+  for (const auto& [name, value] : r.headers) {
+    if (name != "connection") continue;
+    std::string_view list = value;
+    while (!list.empty()) {
+      const std::size_t comma = list.find(',');
+      const std::string_view option = trim(list.substr(0, comma));
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+      close = close || iequals(option, "close");
+      keep = keep || iequals(option, "keep-alive");
+    }
+  }
+  r.keep_alive = !close && (r.minor_version >= 1 || keep);
   return {std::move(r), 0, {}};
 }
 

@@ -137,8 +137,13 @@ std::vector<Target> targets() {
             "buffered up to 1 MiB, then no longer read."),
       entry("lesson08_select_echo_server", "select_echo_server", {}, true, 100, 0, as_is,
             exactly(as_is), "one thread, select(): as poll_echo_server, below FD_SETSIZE."),
-      // The examples add their servers here, one entry each. (lesson 10's count_server
-      // answers only after the client's FIN, so it needs its own probe: not yet here.)
+      // The examples, with their protocols (support/hostile.cpp); their own probes
+      // (slow heads, amplification, lying sizes, EMFILE) are in hostile_examples_test.cpp.
+      // (lesson 10's count_server answers only after the client's FIN, so it needs its
+      // own probe: not yet here.)
+      http_target(),
+      chat_target(),
+      file_target(),
   };
 }
 

@@ -5,6 +5,10 @@
 #include <array>
 #include <atomic>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
 
 #include "socklab/error.hpp"
 #include "socklab/io.hpp"
@@ -74,6 +78,34 @@ Server::Server(const Target& target) : target_(target) {
   address_ = program_->listening_address(30s);  // valgrind takes its time to start
   if (!started()) return;
   start_fds_ = program_->open_descriptors();
+  start_draining();
+}
+
+Server::Server(const Target& target, int nofile) : target_(target) {
+  auto sh = find_on_path("sh");
+  if (!sh) {
+    ADD_FAILURE() << "no sh on PATH to set RLIMIT_NOFILE with";
+    return;
+  }
+  // "$0" is the program, "$@" its arguments: no quoting of paths needed.
+  std::vector<std::string> args{
+      "-c", "echo pid $$; ulimit -n " + std::to_string(nofile) + " && exec \"$0\" \"$@\"",
+      program_path(target_.program), "--port", "0"};
+  args.insert(args.end(), target_.args.begin(), target_.args.end());
+  program_ = Program::start_path(*sh, args);
+  auto first = program_->read_line(30s);
+  if (!first || first->rfind("pid ", 0) != 0) {
+    ADD_FAILURE() << "sh did not print its pid: " << first.value_or("(nothing)");
+    return;
+  }
+  pid_ = std::stoi(first->substr(4));
+  address_ = program_->listening_address(30s);
+  if (!started()) return;
+  start_fds_ = program_->open_descriptors();
+  start_draining();
+}
+
+void Server::start_draining() {
   draining_ = true;
   drain_ = std::thread([this] {
     while (draining_) {
@@ -154,9 +186,49 @@ Server::Client::Client(const Server& server, std::string message)
     if (!now || Clock::now() >= deadline) break;
     std::this_thread::sleep_for(5ms);  // polling a count, not waiting for an event
   }
+  std::string open;  // what they are, where the PID is known (/proc/PID/fd/N -> socket:[...])
+  if (pid_ > 0) {
+    std::error_code ec;
+    for (const auto& e :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid_) + "/fd", ec))
+      open += " " + e.path().filename().string() + "->" +
+              std::filesystem::read_symlink(e.path(), ec).string();
+  }
   return ::testing::AssertionFailure()
          << target_.program << " has " << (now ? std::to_string(*now) : "an unknown number of")
-         << " descriptors open, " << *start_fds_ << " when it started: a leak";
+         << " descriptors open, " << *start_fds_ << " when it started: a leak" << open;
+}
+
+std::optional<double> Server::cpu_seconds() const {
+  if (pid_ <= 0) return std::nullopt;
+  std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), {});
+  // "PID (comm) S ppid ...": the name may hold spaces, so count from the last ')'.
+  const std::size_t paren = stat.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;  // no such process, or no /proc
+  std::istringstream fields(stat.substr(paren + 2));
+  std::vector<std::string> f{std::istream_iterator<std::string>(fields), {}};
+  if (f.size() < 13) return std::nullopt;
+  // Fields 14 and 15 of proc(5), utime and stime, in clock ticks: USER_HZ,
+  // which Linux fixes at 100 for /proc on every architecture.
+  return (std::stod(f[11]) + std::stod(f[12])) / 100.0;
+}
+
+std::size_t Server::output_bytes() {
+  std::lock_guard lock(program_mutex_);
+  return program_->stdout_text().size() + program_->stderr_text().size();
+}
+
+::testing::AssertionResult Server::serves_again(std::chrono::milliseconds within) {
+  const auto deadline = Clock::now() + within;
+  ::testing::AssertionResult last = ::testing::AssertionFailure() << "no attempt";
+  while (Clock::now() < deadline) {
+    last = exchange("back again?", left_until(deadline));
+    if (last) return last;
+    std::this_thread::sleep_for(20ms);  // retrying a client, bounded by `within`
+  }
+  return ::testing::AssertionFailure()
+         << "not served again within " << within.count() << " ms: " << last.message();
 }
 
 ::testing::AssertionResult Server::stop_cleanly() {
@@ -300,6 +372,138 @@ std::string binary_and_invalid_utf8() {
   s += "\xFF\xFE";      // bytes that never occur in UTF-8
   s += "\xE4\xB8";      // the first two bytes of a three-byte character
   return s;
+}
+
+}  // namespace socklab::test::hostile
+
+// --- the examples' protocols -----------------------------------------------------------
+
+namespace socklab::test::hostile {
+
+std::string empty_directory() {
+  static const std::string dir = [] {
+    auto d = std::filesystem::temp_directory_path() / "socklab-hostile-empty";
+    std::error_code ec;
+    std::filesystem::create_directories(d, ec);
+    return d.string();
+  }();
+  return dir;
+}
+
+std::string http_request(std::string_view message) {
+  std::string path;
+  constexpr const char* hex = "0123456789ABCDEF";
+  for (unsigned char c : message) {
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '_' || c == '.' || c == '~') {
+      path += static_cast<char>(c);
+    } else {
+      path += '%';
+      path += hex[c >> 4];
+      path += hex[c & 15];
+    }
+  }
+  return "GET /" + path + " HTTP/1.1\r\nHost: hostile\r\n\r\n";
+}
+
+Reply http_response(std::string_view got, std::string_view) {
+  constexpr std::string_view start = "HTTP/1.1 ";
+  if (got.substr(0, start.size()) != start.substr(0, std::min(got.size(), start.size())))
+    return Reply::wrong;
+  const std::size_t end = got.find("\r\n\r\n");
+  if (end == std::string_view::npos) return got.size() > 16384 ? Reply::wrong : Reply::incomplete;
+  const std::string_view head = got.substr(0, end + 4);
+  const std::size_t at = head.find("Content-Length: ");
+  if (at == std::string_view::npos) return Reply::wrong;  // every response of ours has one
+  const std::size_t length = std::stoul(std::string(head.substr(at + 16, 20)));
+  const std::size_t total = head.size() + length;
+  return got.size() < total    ? Reply::incomplete
+         : got.size() == total ? Reply::complete
+                               : Reply::wrong;
+}
+
+std::string chat_line(std::string_view message) {
+  return std::string(message) + "\n";
+}
+
+Reply chat_reply(std::string_view got, std::string_view) {
+  constexpr std::string_view greeting = "* welcome to socklab chat; your nickname?\n";
+  if (got.size() <= greeting.size())
+    return greeting.substr(0, got.size()) == got ? Reply::incomplete : Reply::wrong;
+  if (got.substr(0, greeting.size()) != greeting) return Reply::wrong;
+  const std::string_view answer = got.substr(greeting.size());
+  if (answer[0] != '*' || (answer.size() > 1 && answer[1] != ' ')) return Reply::wrong;
+  const std::size_t nl = answer.find('\n');
+  if (nl == std::string_view::npos) return Reply::incomplete;
+  return nl + 1 == answer.size() ? Reply::complete : Reply::wrong;
+}
+
+std::string file_header(std::string_view message) {
+  const std::string name = "." + std::string(message);  // never a safe name: always refused
+  std::string out;
+  out += static_cast<char>((name.size() >> 8) & 0xFF);
+  out += static_cast<char>(name.size() & 0xFF);
+  out += name;
+  out += std::string(8, '\0');  // size 0
+  return out;
+}
+
+Reply file_refusal(std::string_view got, std::string_view) {
+  constexpr std::string_view refused = "refused: ";
+  if (got.size() < refused.size())
+    return refused.substr(0, got.size()) == got ? Reply::incomplete : Reply::wrong;
+  if (got.substr(0, refused.size()) != refused) return Reply::wrong;
+  const std::size_t nl = got.find('\n');
+  if (nl == std::string_view::npos) return Reply::incomplete;
+  return nl + 1 == got.size() ? Reply::complete : Reply::wrong;
+}
+
+namespace {
+std::vector<std::string> plus(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+}  // namespace
+
+Target http_target(std::vector<std::string> extra) {
+  return {"example_http_server",
+          "http_server",
+          plus({"--root", empty_directory()}, extra),
+          true,
+          100,
+          8192,
+          http_request,
+          http_response,
+          "one thread, poll(), whole-request deadlines: no client can hold the server; a "
+          "client that pipelines and never reads gets one response at a time, then TCP "
+          "pushes back on it; a head past --max-head (8 KiB) gets 431 and a close."};
+}
+
+Target chat_target(std::vector<std::string> extra) {
+  return {"example_chat_server",
+          "chat_server",
+          extra,
+          true,
+          100,
+          4096,
+          chat_line,
+          chat_reply,
+          "one thread, poll(): a client that never reads is dropped at --max-queue; a line "
+          "past --max-line (4 KiB) ends the connection."};
+}
+
+Target file_target(std::vector<std::string> extra) {
+  return {"example_recv_file",
+          "recv_file",
+          plus({"--dir", empty_directory()}, extra),
+          true,
+          12,
+          265,
+          file_header,
+          file_refusal,
+          "a thread per transfer, up to --max-transfers (16): 12 idle senders leave room for "
+          "others (a 17th would be told 'busy'); a header that never completes meets "
+          "--header-ms; a name length past 255 is refused at once."};
 }
 
 }  // namespace socklab::test::hostile

@@ -75,6 +75,10 @@ void PrintTo(const Target& target, std::ostream* os);
 class Server {
  public:
   explicit Server(const Target& target);
+  /// The same, with RLIMIT_NOFILE (soft and hard) set to `nofile` in the child
+  /// before it starts: `sh -c 'ulimit -n N; exec PROGRAM ...'` (POSIX sh; the
+  /// shell prints its PID first, and exec keeps it). For the EMFILE scenario.
+  Server(const Target& target, int nofile);
   ~Server();
 
   const Target& target() const noexcept { return target_; }
@@ -107,17 +111,28 @@ class Server {
   /// Waits (bounded) until the server's descriptor count is back to the start.
   ::testing::AssertionResult descriptors_back_to_start(std::chrono::milliseconds timeout = 5s);
 
+  /// CPU time (user + system) the server has used so far, from /proc/PID/stat;
+  /// nullopt where there is no /proc or the PID is unknown (only Server(target, nofile)).
+  std::optional<double> cpu_seconds() const;
+  /// Bytes the server has written to stdout and stderr so far (its log volume).
+  std::size_t output_bytes();
+  /// Exchanges until one succeeds, at most for `within`: a server that has just
+  /// had descriptors freed may need a turn of its loop to notice.
+  ::testing::AssertionResult serves_again(std::chrono::milliseconds within = 3s);
+
   /// Stops the server (SIGTERM / TerminateProcess) and checks that it had not
   /// crashed and that no sanitizer or valgrind report is on its stderr.
   ::testing::AssertionResult stop_cleanly();
 
  private:
   void stop_draining();
+  void start_draining();
 
   Target target_;
   std::optional<Program> program_;
   Address address_;
   std::optional<int> start_fds_;
+  int pid_ = 0;               // known only when started through sh (Server(target, nofile))
   std::mutex program_mutex_;  // the drain thread and the test both use program_
   std::atomic<bool> draining_{false};
   std::thread drain_;
@@ -182,5 +197,34 @@ int connect_close_cycles(const Address& server, int cycles, int group,
 /// Every byte value except '\n' and '\r', then invalid UTF-8: a lone continuation
 /// byte, an overlong '/', a UTF-16 surrogate, 0xFF, a truncated 3-byte sequence.
 std::string binary_and_invalid_utf8();
+
+}  // namespace socklab::test::hostile
+
+namespace socklab::test::hostile {
+
+// --- the examples' protocols -----------------------------------------------------------
+
+/// An empty directory for the examples to serve from / write into (created once).
+std::string empty_directory();
+
+/// http_server: a message becomes "GET /<message, percent-encoded> HTTP/1.1"; the
+/// reply is complete when a whole response (head + Content-Length bytes) is in.
+std::string http_request(std::string_view message);
+Reply http_response(std::string_view received, std::string_view message);
+
+/// chat_server: a message is sent as a nickname line; the reply is the greeting
+/// and then exactly one "* ..." line (welcome, taken, or not a valid nickname).
+std::string chat_line(std::string_view message);
+Reply chat_reply(std::string_view received, std::string_view message);
+
+/// recv_file: a message is the name of a hidden file (".message"), which the
+/// receiver must refuse in one line; "busy:" or "error:" is a wrong reply.
+std::string file_header(std::string_view message);
+Reply file_refusal(std::string_view received, std::string_view message);
+
+/// The three examples' entries for the hostile table (extra args appended).
+Target http_target(std::vector<std::string> extra = {});
+Target chat_target(std::vector<std::string> extra = {});
+Target file_target(std::vector<std::string> extra = {});
 
 }  // namespace socklab::test::hostile

@@ -1,0 +1,81 @@
+// socklab/accept_guard.hpp — accept() that survives running out of descriptors.
+//
+// A server that accepts in a loop meets EMFILE ("Too many open files", the
+// process limit, RLIMIT_NOFILE) or ENFILE (the system's) sooner or later: a
+// burst of clients, a leak elsewhere, a low `ulimit -n`. The naive reactions
+// are both wrong:
+//   - exit (the throwing accept())         -> one burst takes the server down;
+//   - log and try again (poll() says the listener is readable, because the
+//     client is still waiting in the queue) -> 100 % CPU and a log line per turn.
+// What works is muduo's trick: keep one spare descriptor open. When accept()
+// fails for lack of descriptors, close the spare, accept the waiting client
+// (there is one free descriptor now), close it at once (it sees a clean close
+// instead of hanging), and open the spare again. The queue shrinks by one, so
+// the loop makes progress and never spins. If even that fails (another thread
+// took the freed descriptor, the spare can't be reopened), stop accepting for
+// pause() — a bounded, doubling back-off — instead of trying again at once.
+// report() gives at most one log line per interval, however many clients were
+// turned away.
+//
+//   AcceptGuard guard;
+//   Accepted a = guard.accept(listener, ec);   // instead of listener.accept(ec)
+//   if (auto line = guard.report()) log(*line);
+//   if (ec && guard.pause() > 0ms) stop accepting for guard.pause();
+//
+// The spare is a UDP socket (socket() costs a descriptor like open() does, and
+// needs nothing from the file system). On Windows, sockets are not limited this
+// way; the guard then only ever passes accept() through. No call here throws.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <system_error>
+
+#include "socklab/socket.hpp"
+
+namespace socklab {
+
+class AcceptGuard {
+ public:
+  /// Opens the spare descriptor. `report_every`: the shortest time between two
+  /// report() lines.
+  explicit AcceptGuard(std::chrono::milliseconds report_every = std::chrono::seconds(1)) noexcept;
+
+  /// listener.accept(ec). On EMFILE/ENFILE/ENOBUFS/ENOMEM: sheds one waiting
+  /// client with the spare descriptor (see above) and returns the shortage in
+  /// `ec` with an empty Accepted; pause() then says whether to stop accepting
+  /// for a while. Any other outcome is accept()'s own.
+  Accepted accept(Socket& listener, std::error_code& ec) noexcept;
+
+  /// After a shortage: how long the caller should not accept (0 = go on; the
+  /// spare dealt with it). Doubles from 10 ms to 1 s while shortages last and
+  /// the spare can't help; back to 0 after the next successful accept().
+  std::chrono::milliseconds pause() const noexcept { return pause_; }
+
+  /// A log line about the shortages since the last one, at most once per
+  /// `report_every` (the first shortage is reported at once), else nullopt.
+  std::optional<std::string> report();
+
+  /// Clients closed unserved because descriptors had run out (all time).
+  std::uint64_t turned_away() const noexcept { return turned_away_; }
+  /// accept() calls that failed for lack of descriptors (all time).
+  std::uint64_t shortages() const noexcept { return shortages_; }
+
+ private:
+  Socket spare_;
+  std::chrono::milliseconds report_every_;
+  std::chrono::milliseconds pause_{0};
+  std::chrono::steady_clock::time_point last_report_{};
+  bool reported_once_ = false;
+  std::uint64_t turned_away_ = 0, shortages_ = 0;
+  std::uint64_t turned_away_reported_ = 0, shortages_reported_ = 0;
+  std::error_code last_error_;
+};
+
+/// True for the errors that mean "out of descriptors or kernel memory" rather
+/// than "this one client failed": EMFILE, ENFILE, ENOBUFS, ENOMEM.
+bool is_resource_shortage(const std::error_code& ec) noexcept;
+
+}  // namespace socklab
