@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "socklab/error.hpp"
 #include "socklab/lab/topology.hpp"
@@ -43,16 +44,31 @@ void Topology::route(std::string_view host, std::string_view spec) {
 }
 
 void Topology::sysctl(std::string_view host, std::string_view setting) {
-  std::string value(setting);
-  if (value.find(' ') != std::string::npos) value = '"' + value + '"';  // one word for sysctl
-  run("ip netns exec " + name(host) + " sysctl -q -w " + value);
+  // Several "key=value" words are several settings; a word without '=' belongs
+  // to the value before it ("net.ipv4.ping_group_range=0 2147483647"), which is
+  // then quoted to stay one word for the shell.
+  std::vector<std::string> settings;
+  std::string all(setting);
+  for (std::size_t start = 0; start <= all.size();) {
+    std::size_t end = std::min(all.find(' ', start), all.size());
+    std::string word = all.substr(start, end - start);
+    if (!word.empty() && word.find('=') == std::string::npos && !settings.empty())
+      settings.back() += ' ' + word;
+    else if (!word.empty())
+      settings.push_back(word);
+    start = end + 1;
+  }
+  std::string words;
+  for (const std::string& one : settings)
+    words += ' ' + (one.find(' ') != std::string::npos ? '"' + one + '"' : one);
+  run("ip netns exec " + name(host) + " sysctl -q -w" + words);
 }
 
 void Topology::forwarding(std::string_view host) {
-  sysctl(host, "net.ipv4.ip_forward=1");
-  sysctl(host, "net.ipv4.icmp_ratemask=0");
-  sysctl(host, "net.ipv4.icmp_errors_use_inbound_ifaddr=1");
-  sysctl(host, "net.ipv4.conf.all.rp_filter=0");
+  // One sysctl call for all four: `ip netns exec` is the slow part of building a lab.
+  sysctl(host,
+         "net.ipv4.ip_forward=1 net.ipv4.icmp_ratemask=0 "
+         "net.ipv4.icmp_errors_use_inbound_ifaddr=1 net.ipv4.conf.all.rp_filter=0");
 }
 
 std::string Topology::ip(std::string_view host, std::string_view args) {

@@ -57,7 +57,8 @@ class Topology {
             std::string_view host2, std::string_view if2, std::string_view cidr2, int mtu = 0);
   /// `ip -n HOST route add SPEC`, e.g. "10.12.4.0/24 via 10.12.2.2".
   void route(std::string_view host, std::string_view spec);
-  /// `ip netns exec HOST sysctl -q -w SETTING`, e.g. "net.ipv4.ip_forward=1".
+  /// `ip netns exec HOST sysctl -q -w SETTING...`, e.g. "net.ipv4.ip_forward=1"; several
+  /// settings separated by spaces go in one call.
   void sysctl(std::string_view host, std::string_view setting);
   /// Makes HOST a router: ip_forward=1 (and the sysctls lesson 12 needs, see the docs:
   /// no ICMP rate limit (icmp_ratemask=0), ICMP errors from the inbound interface, rp_filter off).
