@@ -413,6 +413,8 @@ TEST_F(Lesson12Network, Step11_RoutingLoopEndsInTimeExceeded) {
   // And trace_route shows the two routers taking turns.
   std::string out = trace({"10.12.8.1", "--max-hops", "6", "--probes", "1", "--wait", "2000"}, 1);
   EXPECT_EQ(join(hops(out)), "10.12.1.1 10.12.2.2 10.12.3.2 10.12.3.1 10.12.3.2 10.12.3.1") << out;
+  EXPECT_NE(out.find("a routing loop? 10.12.3.2 answered at hops 3 and 5"), std::string::npos)
+      << out;
 }
 
 TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
@@ -486,7 +488,8 @@ TEST(Lesson12Lab, Step14_RoutingLabRunsEveryScenario) {
         "10.12.4.130 via 10.12.5.2 dev eth2  (longest match: 10.12.4.128/25)",
         "not reached: 10.12.2.2 says Network Unreachable",
         "from 10.12.2.2: Fragmentation Needed (MTU 1280)", "path MTU to 10.12.4.2 now: 1280",
-        "|--- TTL 64 --->|", "|--- TTL 61 --->|", "ttl=61"})
+        "|--- TTL 64 --->|", "|--- TTL 61 --->|", "ttl=61",
+        "a routing loop? 10.12.3.2 answered at hops 3 and 5"})
     EXPECT_NE(out.find(expected), std::string::npos) << expected << "\n" << out;
   auto removed = out.find("removed namespaces ");
   ASSERT_NE(removed, std::string::npos) << out;

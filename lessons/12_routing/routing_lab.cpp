@@ -121,7 +121,12 @@ int main(int argc, char** argv) {
       cli::say("a missing route, a routing loop and a small MTU. Try: sudo {}", argv[0]);
       return 0;
     }
-    const std::string bin = std::filesystem::read_symlink("/proc/self/exe").parent_path().string();
+    // Our sibling programs, as a path relative to here when that is shorter to read.
+    namespace fs = std::filesystem;
+    fs::path exe_dir = fs::read_symlink("/proc/self/exe").parent_path();
+    fs::path relative = exe_dir.lexically_relative(fs::current_path());
+    const std::string bin =
+        relative.empty() || *relative.begin() == ".." ? exe_dir.string() : relative.string();
     lab::Topology::remove_leftovers();
     lab::Topology net("rt-");
     auto in_a = [&](const std::string& program) {  // run a lesson program inside host A

@@ -31,6 +31,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 using namespace socklab;
 using namespace std::chrono;
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
     cli::say("trace_route to {}, {} hops max, {} probes, UDP port {}+", target.ip(), max_hops,
              probes, first_port);
 
+    std::vector<std::pair<std::string, int>> seen;  // who answered, at which hop first
+    std::string loop;                               // "10.12.3.2 at hops 3 and 5"
     bool reached = false;
     std::string stopped;  // why we stopped early: an unreachable from a router
     int next_port = static_cast<int>(first_port);
@@ -99,6 +103,10 @@ int main(int argc, char** argv) {
         }
         // 3. Who answered, how long it took, and what it said.
         const std::string from = answer->offender.ip();
+        for (const auto& [address, at] : seen)
+          if (address == from && at != hop && loop.empty())
+            loop = fmt::format("{} answered at hops {} and {}", from, at, hop);
+        seen.emplace_back(from, hop);
         if (from != last_from) line += "  " + from;
         last_from = from;
         duration<double, std::milli> rtt = answer->received - sent;
