@@ -128,6 +128,7 @@ int main(int argc, char** argv) {
       cli::say("reached {} in {} hop{}", target.ip(), hop - 1, hop - 1 == 1 ? "" : "s");
       return 0;
     }
+    if (!loop.empty()) cli::say("a routing loop? {}", loop);
     if (!stopped.empty())
       cli::say("not reached: {}", stopped);
     else
