@@ -70,10 +70,15 @@ int main(int argc, char** argv) {
     for (long long seq = 1; seq <= count; ++seq) {
       // 2. sendto(): an Echo Request with a sequence number and 8 bytes of data.
       std::array<std::byte, 8> data{};
-      auto request = icmp::echo_request(v6, id, static_cast<std::uint16_t>(seq), data);
       auto sent = steady_clock::now();
-      sock.send_to(std::string_view(reinterpret_cast<const char*>(request.data()), request.size()),
-                   target);
+      // SOLUTION-BEGIN: TODO(step 4): build an Echo Request (icmp::echo_request) with `id`,
+      // `seq` and `data`, and sendto() it to `target` (man 7 icmp).
+      // SOLUTION-STUB: (void)data;
+      // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the Echo Request is not sent yet");
+      auto request = icmp::echo_request(v6, id, static_cast<std::uint16_t>(seq), data);
+      const std::string_view bytes(reinterpret_cast<const char*>(request.data()), request.size());
+      sock.send_to(bytes, target);
+      // SOLUTION-END
 
       // 3. Wait (bounded) for our reply: poll() for data or an error.
       bool answered = false;

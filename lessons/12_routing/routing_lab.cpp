@@ -60,25 +60,25 @@ void build(lab::Topology& net) {
 // A UDP datagram of `size` bytes from A to B with "don't fragment": the R2-R3 link
 // is too small, R2 answers "fragmentation needed" with its MTU (RFC 1191).
 void path_mtu(const lab::Topology& net) {
-  Socket udp;
+  Socket big;
   {
     auto inside = net.enter("a");
-    udp = Socket::udp();
+    big = Socket::udp();
   }
-  set_dont_fragment(udp, true);  // IP_MTU_DISCOVER = IP_PMTUDISC_DO: DF on every packet
-  set_recv_errors(udp, true);
-  udp.connect(Address::parse("10.12.4.2:9"));
-  cli::say("path MTU to 10.12.4.2 before: {} (A's own link)", path_mtu(udp));
-  udp.send(std::string(1400, 'x'));
+  set_dont_fragment(big, true);  // IP_MTU_DISCOVER = IP_PMTUDISC_DO: DF on every packet
+  set_recv_errors(big, true);
+  big.connect(Address::parse("10.12.4.2:9"));
+  cli::say("path MTU to 10.12.4.2 before: {} (A's own link)", path_mtu(big));
+  big.send(std::string(1400, 'x'));
   cli::say("sent 1400 bytes with DF set");
-  PollFd p{udp.native_handle(), Events::none};
+  PollFd p{big.native_handle(), Events::none};
   if (poll(std::span(&p, 1), 2000ms) == 0) throw std::runtime_error("no ICMP answer within 2 s");
-  auto e = recv_error(udp);
+  auto e = recv_error(big);
   if (!e) throw std::runtime_error("poll() said error, but the error queue is empty");
   cli::say("from {}: {}", e->offender.ip(), e->text());
-  cli::say("path MTU to 10.12.4.2 now: {} (the kernel remembered it)", path_mtu(udp));
+  cli::say("path MTU to 10.12.4.2 now: {} (the kernel remembered it)", path_mtu(big));
   std::error_code ec;
-  udp.send(std::string(1400, 'x'), ec);
+  big.send(std::string(1400, 'x'), ec);
   cli::say("sending 1400 bytes again: {} (our kernel refuses; 1280 - 28 = 1252 bytes fit)",
            ec.message());
 }
