@@ -1,10 +1,10 @@
 // Lesson 12 — IP hop by hop: the routing table, ping and traceroute, narrated.
 //
 // Steps 1-2 (the lookup) are pure code and run everywhere; steps 3-5 run the
-// programs on loopback. Steps 6-15 build this network of namespaces (root on
+// programs on loopback. Steps 6-16 build this network of namespaces (root on
 // Linux; they skip with the reason otherwise), the one routing_lab builds:
 //
-//   host A ──── R1 ──── R2 ──── R3 ──── host B      10.12.N.0/24 on link N
+//   host A ──── R1 ──── R2 ──── R3 ──── host B      10.12.N.0/24, fd12:N::/64 on link N
 //   .1.2   .1.1  .2.1  .2.2 .3.1 (MTU 1280) .3.2 .4.1   .4.2 and .4.130
 //                 └─── .5.1 ── shortcut ── .5.2 ───┘
 //
@@ -41,7 +41,7 @@ using socklab::test::Step;
 
 namespace {
 
-constexpr int total_steps = 15;
+constexpr int total_steps = 16;
 
 // The hop lines of trace_route's output: for each hop, the first address that
 // answered, or "*" if none did.
@@ -147,8 +147,15 @@ TEST(Lesson12Programs, Step3_TraceRouteToLoopbackArrivesAtHopOne) {
   EXPECT_EQ(exit.code, 0) << out << p.stderr_text();
   EXPECT_EQ(join(hops(out)), "127.0.0.1") << out;
   EXPECT_NE(out.find("reached 127.0.0.1 in 1 hop"), std::string::npos) << out;
-  test::narrate(
-      "  " + out.substr(out.find('\n') + 1, out.find('\n', out.find('\n') + 1) - out.find('\n')));
+  // IPv6 the same way: IPV6_UNICAST_HOPS and IPV6_RECVERR, ICMPv6 Port Unreachable.
+  Program v6 = Program::start("trace_route", {"::1", "--probes", "1", "--wait", "2000"});
+  auto v6_exit = v6.wait(10s);
+  if (v6.stderr_text().find("Address family not supported") == std::string::npos) {
+    EXPECT_EQ(v6_exit.code, 0) << v6.stdout_text() << v6.stderr_text();
+    EXPECT_EQ(join(hops(v6.stdout_text())), "::1") << v6.stdout_text();
+  }
+  test::narrate("  hop 1: " + join(hops(out)) + " (IPv4), " + join(hops(v6.stdout_text())) +
+                " (IPv6)");
 }
 
 TEST(Lesson12Programs, Step4_PingLoopback) {
@@ -198,15 +205,30 @@ class Lesson12Network : public ::testing::Test {
       net_ = std::make_unique<lab::Topology>("t-", /*echo=*/false);
       lab::Topology& n = *net_;
       for (const char* host : {"a", "r1", "r2", "r3", "b"}) n.add_host(host);
+      for (const char* router : {"r1", "r2", "r3"}) n.forwarding(router);
+      n.sysctl("b",
+               "net.ipv4.icmp_ratemask=0 net.ipv6.icmp.ratelimit=0 "
+               "net.ipv6.conf.default.accept_dad=0");
+      n.sysctl("a", "net.ipv4.ping_group_range=0 2147483647 net.ipv6.conf.default.accept_dad=0");
       n.link("a", "eth0", "10.12.1.2/24", "r1", "eth0", "10.12.1.1/24");
       n.link("r1", "eth1", "10.12.2.1/24", "r2", "eth0", "10.12.2.2/24");
       n.link("r2", "eth1", "10.12.3.1/24", "r3", "eth0", "10.12.3.2/24", 1280);
       n.link("r3", "eth1", "10.12.4.1/24", "b", "eth0", "10.12.4.2/24");
       n.link("r1", "eth2", "10.12.5.1/24", "r3", "eth2", "10.12.5.2/24");
       n.ip("b", "addr add 10.12.4.130/24 dev eth0");
-      for (const char* router : {"r1", "r2", "r3"}) n.forwarding(router);
-      n.sysctl("b", "net.ipv4.icmp_ratemask=0");
-      n.sysctl("a", "net.ipv4.ping_group_range=0 2147483647");
+      // IPv6 along the same line: fd12:N::/64 on link N.
+      const char* v6[][3] = {{"a", "eth0", "fd12:1::2/64"},  {"r1", "eth0", "fd12:1::1/64"},
+                             {"r1", "eth1", "fd12:2::1/64"}, {"r2", "eth0", "fd12:2::2/64"},
+                             {"r2", "eth1", "fd12:3::1/64"}, {"r3", "eth0", "fd12:3::2/64"},
+                             {"r3", "eth1", "fd12:4::1/64"}, {"b", "eth0", "fd12:4::2/64"}};
+      for (auto& [host, dev, cidr] : v6)
+        n.ip(host, std::string("-6 addr add ") + cidr + " dev " + dev + " nodad");
+      n.route("a", "default via fd12:1::1");
+      n.route("r1", "default via fd12:2::2");
+      n.route("r2", "fd12:1::/64 via fd12:2::1");
+      n.route("r2", "fd12:4::/64 via fd12:3::2");
+      n.route("r3", "default via fd12:3::1");
+      n.route("b", "default via fd12:4::1");
       n.route("a", "default via 10.12.1.1");
       n.route("r1", "default via 10.12.2.2");
       n.route("r1", "10.12.4.128/25 via 10.12.5.2");
@@ -517,4 +539,16 @@ TEST(Lesson12Lab, Step15_WithoutRootTheLabExplains) {
   EXPECT_EQ(exit.code, 0) << p->stderr_text();
   EXPECT_EQ(p->stdout_text().rfind("skipped: this lab needs root", 0), 0u) << p->stdout_text();
   EXPECT_EQ(p->stdout_text().find("$ ip"), std::string::npos);
+}
+
+TEST_F(Lesson12Network, Step16_Ipv6HopByHop) {
+  Step step(16, total_steps, "trace_route and ping_host over IPv6",
+            "Hop Limit instead of TTL, ICMPv6 Time Exceeded (type 3) and Port Unreachable");
+  std::string out = trace({"fd12:4::2", "--probes", "1", "--wait", "2000"}, 0);
+  EXPECT_EQ(join(hops(out)), "fd12:1::1 fd12:2::2 fd12:3::2 fd12:4::2") << out;
+  Program p = in_a("ping_host", {"fd12:4::2", "--count", "1"});
+  EXPECT_EQ(p.wait(10s).code, 0) << p.stdout_text() << p.stderr_text();
+  EXPECT_NE(p.stdout_text().find("bytes from fd12:4::2: icmp_seq=1 ttl=61"), std::string::npos)
+      << p.stdout_text();
+  test::narrate("  path: " + join(hops(out)));
 }

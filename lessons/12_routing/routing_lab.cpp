@@ -1,6 +1,6 @@
 // Lesson 12 — routing_lab: a network of five namespaces, and what IP does in it.
 //
-//   host A ──── R1 ──── R2 ──── R3 ──── host B      10.12.N.0/24 on link N
+//   host A ──── R1 ──── R2 ──── R3 ──── host B      10.12.N.0/24 (fd12:N::/64) on link N
 //   .1.2   .1.1  .2.1  .2.2 .3.1 (MTU 1280) .3.2 .4.1   .4.2 and .4.130
 //                 └─── .5.1 ── shortcut ── .5.2 ───┘
 //
@@ -37,15 +37,19 @@ using namespace std::chrono;
 // The network above, built with printed iproute2 commands.
 void build(lab::Topology& net) {
   for (const char* host : {"a", "r1", "r2", "r3", "b"}) net.add_host(host);
+  // Settings first: links made afterwards inherit "no duplicate address detection".
+  for (const char* router : {"r1", "r2", "r3"}) net.forwarding(router);
+  net.sysctl(
+      "b",  // B answers every probe: no ICMP rate limit
+      "net.ipv4.icmp_ratemask=0 net.ipv6.icmp.ratelimit=0 net.ipv6.conf.default.accept_dad=0");
+  net.sysctl("a",  // ping sockets for every group in A; no DAD
+             "net.ipv4.ping_group_range=0 2147483647 net.ipv6.conf.default.accept_dad=0");
   net.link("a", "eth0", "10.12.1.2/24", "r1", "eth0", "10.12.1.1/24");
   net.link("r1", "eth1", "10.12.2.1/24", "r2", "eth0", "10.12.2.2/24");
   net.link("r2", "eth1", "10.12.3.1/24", "r3", "eth0", "10.12.3.2/24", 1280);
   net.link("r3", "eth1", "10.12.4.1/24", "b", "eth0", "10.12.4.2/24");
   net.link("r1", "eth2", "10.12.5.1/24", "r3", "eth2", "10.12.5.2/24");
   net.ip("b", "addr add 10.12.4.130/24 dev eth0");
-  for (const char* router : {"r1", "r2", "r3"}) net.forwarding(router);
-  net.sysctl("b", "net.ipv4.icmp_ratemask=0");  // B answers every probe: no ICMP rate limit
-  net.sysctl("a", "net.ipv4.ping_group_range=0 2147483647");  // ping without root in A
   net.route("a", "default via 10.12.1.1");
   net.route("r1", "default via 10.12.2.2");
   net.route("r1", "10.12.4.128/25 via 10.12.5.2");  // the longer prefix, the shortcut
@@ -55,6 +59,24 @@ void build(lab::Topology& net) {
   net.route("r2", "10.12.5.0/24 via 10.12.2.1");
   net.route("r3", "default via 10.12.3.1");
   net.route("b", "default via 10.12.4.1");
+}
+
+// The same line over IPv6: fd12:N::/64 on link N (no shortcut). `nodad`: use the
+// address at once instead of first checking the link for a duplicate (RFC 4862);
+// forwarding() already switched IPv6 forwarding on in the routers.
+void build_ipv6(lab::Topology& net) {
+  const char* addresses[][3] = {{"a", "eth0", "fd12:1::2/64"},  {"r1", "eth0", "fd12:1::1/64"},
+                                {"r1", "eth1", "fd12:2::1/64"}, {"r2", "eth0", "fd12:2::2/64"},
+                                {"r2", "eth1", "fd12:3::1/64"}, {"r3", "eth0", "fd12:3::2/64"},
+                                {"r3", "eth1", "fd12:4::1/64"}, {"b", "eth0", "fd12:4::2/64"}};
+  for (auto& [host, dev, cidr] : addresses)
+    net.ip(host, std::string("-6 addr add ") + cidr + " dev " + dev + " nodad");
+  net.route("a", "default via fd12:1::1");
+  net.route("r1", "default via fd12:2::2");
+  net.route("r2", "fd12:1::/64 via fd12:2::1");
+  net.route("r2", "fd12:4::/64 via fd12:3::2");
+  net.route("r3", "default via fd12:3::1");
+  net.route("b", "default via fd12:4::1");
 }
 
 // A UDP datagram of `size` bytes from A to B with "don't fragment": the R2-R3 link
@@ -158,6 +180,10 @@ int main(int argc, char** argv) {
     path_mtu(net);
     cli::say("== 9. one datagram A -> B, captured arriving at each hop");
     ladder(net);
+    cli::say("== 10. IPv6: the same path, Hop Limit instead of TTL, ICMPv6 answers");
+    build_ipv6(net);
+    in_a("trace_route fd12:4::2 --probes 1 --wait 500");
+    in_a("ping_host fd12:4::2 --count 1");
     return 0;
   });
 }

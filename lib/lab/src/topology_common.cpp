@@ -65,10 +65,12 @@ void Topology::sysctl(std::string_view host, std::string_view setting) {
 }
 
 void Topology::forwarding(std::string_view host) {
-  // One sysctl call for all four: `ip netns exec` is the slow part of building a lab.
+  // One sysctl call for all: `ip netns exec` is the slow part of building a lab.
   sysctl(host,
          "net.ipv4.ip_forward=1 net.ipv4.icmp_ratemask=0 "
-         "net.ipv4.icmp_errors_use_inbound_ifaddr=1 net.ipv4.conf.all.rp_filter=0");
+         "net.ipv4.icmp_errors_use_inbound_ifaddr=1 net.ipv4.conf.all.rp_filter=0 "
+         "net.ipv6.conf.all.forwarding=1 net.ipv6.icmp.ratelimit=0 "
+         "net.ipv6.conf.default.accept_dad=0");
 }
 
 std::string Topology::ip(std::string_view host, std::string_view args) {

@@ -60,8 +60,11 @@ class Topology {
   /// `ip netns exec HOST sysctl -q -w SETTING...`, e.g. "net.ipv4.ip_forward=1"; several
   /// settings separated by spaces go in one call.
   void sysctl(std::string_view host, std::string_view setting);
-  /// Makes HOST a router: ip_forward=1 (and the sysctls lesson 12 needs, see the docs:
-  /// no ICMP rate limit (icmp_ratemask=0), ICMP errors from the inbound interface, rp_filter off).
+  /// Makes HOST a router, in one sysctl call: IPv4 and IPv6 forwarding on, no ICMP
+  /// rate limit (icmp_ratemask=0, icmp.ratelimit=0: every probe is answered), ICMP
+  /// errors from the interface the packet came in on, rp_filter off (asymmetric
+  /// paths), and no IPv6 duplicate address detection on links made afterwards
+  /// (their addresses work at once). Call it before link(). Lesson 12's docs say why.
   void forwarding(std::string_view host);
 
   /// `ip -n HOST ARGS`: printed, run, its output returned (and printed with echo).
