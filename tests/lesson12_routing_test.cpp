@@ -20,6 +20,7 @@
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
+#include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -174,6 +175,52 @@ TEST(Lesson12Programs, Step4_PingLoopback) {
   EXPECT_NE(out.find("bytes from 127.0.0.1: icmp_seq=1 ttl=64 time="), std::string::npos) << out;
   EXPECT_NE(out.find("icmp_seq=2 ttl=64"), std::string::npos) << out;
   EXPECT_NE(out.find("2 sent, 2 received, 0% loss"), std::string::npos) << out;
+}
+
+TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
+  Step step(4, total_steps, "an ICMP Echo Request, byte by byte",
+            "type 8, code 0, checksum, identifier, sequence, data; the checksum sums to zero");
+  const std::array<std::byte, 4> data{std::byte{'p'}, std::byte{'i'}, std::byte{'n'},
+                                      std::byte{'g'}};
+  auto m = observe::icmp::echo_request(false, 0x1234, 7, data);
+  ASSERT_EQ(m.size(), 12u);
+  EXPECT_EQ(std::to_integer<int>(m[0]), 8);  // Echo Request
+  EXPECT_EQ(std::to_integer<int>(m[1]), 0);
+  EXPECT_EQ(observe::icmp::checksum(m), 0) << "a correct checksum makes the sum 0 (RFC 1071)";
+  auto decoded = observe::icmp::decode(m);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->identifier, 0x1234);
+  EXPECT_EQ(decoded->sequence, 7);
+  EXPECT_FALSE(decoded->is_echo_reply(false));
+  m[0] = std::byte{0};  // as the reply: type 0
+  EXPECT_TRUE(observe::icmp::decode(m)->is_echo_reply(false));
+  EXPECT_FALSE(observe::icmp::decode(std::span(m).first(7)).has_value()) << "7 bytes: too short";
+  // RFC 1071's own example: the words 0001 f203 f4f5 f6f7 sum to ddf2; the checksum is ~ddf2.
+  const std::array<std::byte, 8> rfc{std::byte{0x00}, std::byte{0x01}, std::byte{0xf2},
+                                     std::byte{0x03}, std::byte{0xf4}, std::byte{0xf5},
+                                     std::byte{0xf6}, std::byte{0xf7}};
+  EXPECT_EQ(observe::icmp::checksum(rfc), static_cast<std::uint16_t>(~0xddf2u & 0xffff));
+  // IPv6: type 128, the checksum left to the kernel (it covers the addresses).
+  EXPECT_EQ(std::to_integer<int>(observe::icmp::echo_request(true, 1, 1, data)[0]), 128);
+  // An IPv4 header: TTL at byte 8, protocol at 9, addresses at 12 and 16.
+  std::vector<std::byte> ip(28);
+  ip[0] = std::byte{0x45};
+  ip[3] = std::byte{28};
+  ip[6] = std::byte{0x40};  // DF
+  ip[8] = std::byte{63};
+  ip[9] = std::byte{17};
+  for (int k = 0; k < 4; ++k) {
+    ip[12 + k] = std::byte{static_cast<unsigned char>(k == 0 ? 10 : k == 1 ? 12 : k == 2 ? 1 : 2)};
+    ip[16 + k] = std::byte{static_cast<unsigned char>(k == 0 ? 10 : k == 1 ? 12 : k == 2 ? 4 : 2)};
+  }
+  auto h = observe::icmp::decode_ip(ip);
+  ASSERT_TRUE(h.has_value());
+  EXPECT_EQ(h->ttl, 63);
+  EXPECT_EQ(h->protocol, 17);
+  EXPECT_TRUE(h->dont_fragment);
+  EXPECT_EQ(h->source, "10.12.1.2");
+  EXPECT_EQ(h->destination, "10.12.4.2");
+  EXPECT_FALSE(observe::icmp::decode_ip(std::span(ip).first(19)).has_value());
 }
 
 TEST(Lesson12Programs, Step5_BadInputIsOneLineAndExitTwo) {

@@ -21,9 +21,9 @@
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
-#include <unistd.h>
 #include <array>
 #include <chrono>
+#include <random>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -64,7 +64,9 @@ int main(int argc, char** argv) {
     set_recv_errors(sock, true);
     cli::say("PING {} with an ICMP {} socket", target.ip(), raw ? "raw" : "datagram");
 
-    const auto id = static_cast<std::uint16_t>(::getpid() & 0xffff);  // raw: ours to pick
+    // The identifier: a raw socket's to pick (ping uses its PID); the kernel sets its own
+    // on a datagram socket.
+    const auto id = static_cast<std::uint16_t>(std::random_device{}() & 0xffff);
     long long received = 0;
     duration<double, std::milli> fastest{1e9}, slowest{0}, total{0};
     for (long long seq = 1; seq <= count; ++seq) {

@@ -158,7 +158,7 @@ ReceivedWithTtl recv_with_ttl(Socket& s, std::span<std::byte> buffer,
   ssize_t n;
   do {
     n = ::recvmsg(fd(s), &msg, 0);
-  } while (n < 0 && errno == EINTR);  // written down in docs/layer.md: retried on EINTR
+  } while (n < 0 && errno == EINTR);  // retried on EINTR, as socklab/ip.hpp says
   if (n < 0) {
     ec = last();
     return out;

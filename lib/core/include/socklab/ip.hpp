@@ -99,7 +99,7 @@ struct ReceivedWithTtl {
   int ttl = -1;
   bool truncated = false;
 };
-/// recvmsg() with the IP_TTL / IPV6_HOPLIMIT control message.
+/// recvmsg() with the IP_TTL / IPV6_HOPLIMIT control message; retried on EINTR.
 ReceivedWithTtl recv_with_ttl(Socket& s, std::span<std::byte> buffer);
 ReceivedWithTtl recv_with_ttl(Socket& s, std::span<std::byte> buffer, std::error_code& ec) noexcept;
 
