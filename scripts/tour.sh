@@ -122,6 +122,22 @@ else
   echo "epoll is Linux's: run this stop on Linux, in WSL2 or a Linux VM."
 fi
 
+banner "Lesson 12: IP hop by hop — traceroute, ping and the routing table"
+echo "trace_route sends UDP probes with TTL 1, 2, 3... and reads the ICMP answers from the"
+echo "socket's error queue (IP_RECVERR, no root needed). On loopback we are the first hop:"
+"$BIN/trace_route" 127.0.0.1 --probes 2 | sed 's/^/  /'
+printf 'default via 10.12.2.2 dev eth1\n10.12.4.128/25 via 10.12.5.2 dev eth2\n' |
+  "$BIN/route_lookup" 10.12.4.2 10.12.4.130 | sed 's/^/  /'
+if [ "$(id -u)" -eq 0 ]; then
+  echo "As root: A - R1 - R2 - R3 - B from network namespaces; the path, a missing route,"
+  echo "a routing loop, a small MTU and the TTL at every hop."
+  "$BIN/routing_lab" | grep -v '^\$ ip \(netns add\|-n [^ ]* link set\|-n [^ ]* addr add\|link add\)' |
+    sed 's/^/  /'
+else
+  echo "The lab (five namespaces: traceroute, loop, unreachable, path MTU) needs root to build"
+  echo "namespaces: sudo $BIN/routing_lab"
+fi
+
 banner "Example: a small HTTP/1.1 server (examples/http)"
 echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
 echo "of the directory with an encoded '..' (%2e%2e) and gets 400."

@@ -5,11 +5,11 @@
 //
 // Each box is a Linux network namespace: its own interfaces, addresses, routing
 // table and sockets. The wires are veth pairs (a virtual cable with two ends).
-// The demo builds this with iproute2 (every command is printed, so you can type
-// them yourself), shows each routing table, connects from A to B through the
-// router, and captures the SYN twice: arriving at the router and arriving at B.
-// IP's Time to Live drops by one at the router: that is what routing does to a
-// packet, besides choosing where it goes next (RFC 791 section 3.2; RFC 1812 5.3.1).
+// The demo builds this with iproute2 through lib/lab's Topology (every command is
+// printed, so you can type them yourself), shows each routing table, connects from A to B through
+// the router, and captures the SYN twice: arriving at the router and arriving at B. IP's Time to
+// Live drops by one at the router: that is what routing does to a packet, besides choosing where it
+// goes next (RFC 791 section 3.2; RFC 1812 5.3.1).
 //
 // Needs root on Linux (namespaces, setns(), packet capture); otherwise it
 // explains and exits 0. Everything it builds is private (10.200.x.0/24 inside
@@ -17,6 +17,7 @@
 //
 // Docs: docs/lessons/04-addresses.md
 #include <socklab/lab/netns.hpp>
+#include <socklab/lab/topology.hpp>
 #include <socklab/observe/capture.hpp>
 #include <socklab/observe/packet.hpp>
 #include <socklab/socklab.hpp>
@@ -25,45 +26,12 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
-#include <cstdlib>
-#include <filesystem>
 #include <stdexcept>
 #include <string>
 
 using namespace socklab;
 using namespace socklab::observe;  // capture (lib/observe)
 using namespace socklab::lab;      // network namespaces (lib/lab)
-namespace fs = std::filesystem;
-
-// Prints a shell command, then runs it (its output goes to our stdout).
-void run(const std::string& command) {
-  cli::say("$ {}", command);
-  if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
-}
-
-// The three namespaces, deleted when this goes out of scope — also when a step throws.
-struct Lab {
-  std::string a, r, b;
-  explicit Lab(const std::string& prefix) : a(prefix + "a"), r(prefix + "r"), b(prefix + "b") {}
-  ~Lab() {
-    std::fflush(stdout);
-    for (const std::string* ns : {&a, &r, &b})  // deleting a namespace deletes its veths
-      (void)std::system(("ip netns del " + *ns + " 2>/dev/null").c_str());
-    cli::say("removed namespaces {}, {}, {}", a, r, b);
-  }
-};
-
-// A crashed run cannot clean up: remove namespaces of demos whose process is gone.
-void remove_leftovers() {
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator("/run/netns", ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.rfind("socklab-", 0) != 0) continue;
-    std::string pid = name.substr(8, name.find('-', 8) - 8);
-    if (!pid.empty() && !fs::exists("/proc/" + pid))
-      (void)std::system(("ip netns del " + name + " 2>/dev/null").c_str());
-  }
-}
 
 // The first SYN that reaches a capture (each capture only sees port 8080).
 CapturedPacket first_syn(Capture& capture) {
@@ -82,52 +50,43 @@ CapturedPacket first_syn(Capture& capture) {
 int main(int argc, char** argv) {
   cli::Parser args("routing", "Lesson 04: two hosts and a router from network namespaces.");
   return cli::run(argc, argv, args, [&] {
-    // setns() into our own namespace changes nothing, but is allowed only with
-    // CAP_SYS_ADMIN: a harmless test of whether we may build namespaces.
-    std::error_code ec;
-    NetNamespace home = NetNamespace::current(ec);
-    if (!ec) home.enter(ec);
-    if (ec) {
+    // May we build namespaces? (Needs root: lab::Topology::permission() tries a
+    // harmless setns() into our own.)
+    if (std::error_code ec = Topology::permission()) {
       cli::say("skipped: this demo needs root on Linux ({})", ec.message());
       cli::say("It builds host A, a router and host B from network namespaces, shows their");
       cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
       return 0;
     }
-    remove_leftovers();
-    // Our PID in the names: parallel runs never collide, and leftovers are recognisable.
-    Lab lab("socklab-" + fs::read_symlink("/proc/self").string() + "-");
+    Topology::remove_leftovers();  // namespaces of earlier runs that were killed
+    // Names socklab-PID-a, -r, -b: parallel runs never collide. The destructor
+    // deletes them (and so their veths), also when a step below throws.
+    Topology lab;
 
     // 1. Three namespaces, two cables, addresses on both ends, interfaces up.
-    run(fmt::format("ip netns add {} && ip netns add {} && ip netns add {}", lab.a, lab.r, lab.b));
-    run(fmt::format("ip link add eth0 netns {} type veth peer name eth0 netns {}", lab.a, lab.r));
-    run(fmt::format("ip link add eth0 netns {} type veth peer name eth1 netns {}", lab.b, lab.r));
-    run(fmt::format("ip -n {} addr add 10.200.1.2/24 dev eth0 && ip -n {} link set eth0 up", lab.a,
-                    lab.a));
-    run(fmt::format("ip -n {} addr add 10.200.2.2/24 dev eth0 && ip -n {} link set eth0 up", lab.b,
-                    lab.b));
-    run(
-        fmt::format("ip -n {0} addr add 10.200.1.1/24 dev eth0 && ip -n {0} link set eth0 up && "
-                    "ip -n {0} addr add 10.200.2.1/24 dev eth1 && ip -n {0} link set eth1 up",
-                    lab.r));
+    for (const char* host : {"a", "r", "b"}) lab.add_host(host);
+    lab.link("a", "eth0", "10.200.1.2/24", "r", "eth0", "10.200.1.1/24");
+    lab.link("b", "eth0", "10.200.2.2/24", "r", "eth1", "10.200.2.1/24");
 
     // 2. Routes. Each host knows its own /24 (added with the address); for
     //    everything else it sends to the router. The router forwards between its
     //    interfaces only when told to: a host drops packets not addressed to it.
-    run(fmt::format("ip -n {} route add default via 10.200.1.1", lab.a));
-    run(fmt::format("ip -n {} route add default via 10.200.2.1", lab.b));
-    run(fmt::format("ip netns exec {} sysctl -q -w net.ipv4.ip_forward=1", lab.r));
-    for (const std::string* ns : {&lab.a, &lab.r, &lab.b}) run("ip -n " + *ns + " route");
+    lab.route("a", "default via 10.200.1.1");
+    lab.route("b", "default via 10.200.2.1");
+    lab.sysctl("r", "net.ipv4.ip_forward=1");
+    for (const char* host : {"a", "r", "b"}) lab.ip(host, "route");
 
     // 3. Sockets inside the namespaces: setns(), then socket(). A socket stays in
     //    the namespace it was made in. Captures first, so they see the SYN.
-    NetNamespace::open(lab.r).enter();
+    NetNamespace home = NetNamespace::current();
+    NetNamespace::open(lab.name("r")).enter();
     Capture at_router = Capture::on_interface("eth0", 8080);  // the router's side facing A
-    NetNamespace::open(lab.b).enter();
+    NetNamespace::open(lab.name("b")).enter();
     Capture at_b = Capture::on_interface("eth0", 8080);
     Socket server = Socket::tcp();
     server.bind(Address::parse("10.200.2.2:8080"));
     server.listen(1);
-    NetNamespace::open(lab.a).enter();
+    NetNamespace::open(lab.name("a")).enter();
     Socket client = Socket::tcp();
     home.enter();  // back: the sockets stay where they were made
 

@@ -20,6 +20,19 @@ Capture Capture::on_interface(std::string_view interface_name, std::uint16_t por
   return c;
 }
 
+Capture Capture::on_interface(std::string_view interface_name, std::uint16_t port,
+                              Transport transport) {
+  std::error_code ec;
+  Capture c = on_interface(interface_name, port, transport, ec);
+  throw_if(ec, "socket(AF_PACKET)", fmt::format("{}, port {}", interface_name, port));
+  return c;
+}
+
+Capture Capture::on_interface(std::string_view interface_name, std::uint16_t port,
+                              std::error_code& ec) noexcept {
+  return on_interface(interface_name, port, Transport::tcp, ec);
+}
+
 std::vector<CapturedPacket> Capture::read_until(std::chrono::steady_clock::time_point deadline,
                                                 std::error_code& ec) {
   ec.clear();

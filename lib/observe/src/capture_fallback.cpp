@@ -18,7 +18,8 @@ Capture Capture::loopback(std::uint16_t, std::error_code& ec) noexcept {
   return Capture{};
 }
 
-Capture Capture::on_interface(std::string_view, std::uint16_t, std::error_code& ec) noexcept {
+Capture Capture::on_interface(std::string_view, std::uint16_t, Transport,
+                              std::error_code& ec) noexcept {
   ec = not_supported();
   return Capture{};
 }

@@ -136,7 +136,7 @@ Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
 }
 
 Capture Capture::on_interface(std::string_view interface_name, std::uint16_t port,
-                              std::error_code& ec) noexcept {
+                              Transport transport, std::error_code& ec) noexcept {
   ec.clear();
   char name[IF_NAMESIZE] = {};
   if (interface_name.empty() || interface_name.size() >= sizeof name) {
@@ -186,7 +186,7 @@ Capture Capture::on_interface(std::string_view interface_name, std::uint16_t por
   }
   // The probe travels over loopback: only a capture on "lo" can see it come back.
   if (is_loopback) wait_for_arrival_stamps(fd);
-  if (!attach(fd, port_filter(port))) {
+  if (!attach(fd, port_filter(port, transport == Transport::udp ? IPPROTO_UDP : IPPROTO_TCP))) {
     ec = last();
     return Capture{};
   }

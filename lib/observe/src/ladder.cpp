@@ -335,3 +335,56 @@ std::string render_lines(const Conversation& c, const LadderOptions& options) {
 }
 
 }  // namespace socklab::observe
+
+namespace socklab::observe {
+
+std::string render_path_ladder(const std::vector<std::string>& names,
+                               const std::vector<std::string>& addresses,
+                               const std::vector<PathArrow>& arrows) {
+  constexpr std::size_t width = 16;  // one column per node
+  auto row = [&](const std::string& left, auto cell) {
+    std::string line = left;
+    line.resize(9, ' ');
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      std::string c = cell(i);
+      if (i + 1 < names.size()) c.resize(width, ' ');
+      line += c;
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    return line + '\n';
+  };
+  std::string out = row("  t(ms)", [&](std::size_t i) { return names[i]; });
+  out += row("", [&](std::size_t i) { return i < addresses.size() ? addresses[i] : ""; });
+  const std::chrono::nanoseconds start =
+      arrows.empty() ? std::chrono::nanoseconds{0} : arrows[0].time;
+  for (const PathArrow& a : arrows) {
+    const std::size_t lo = std::min(a.from, a.to), hi = std::max(a.from, a.to);
+    std::string arrow(width * (hi - lo) - 1, '-');
+    std::string label = " " + a.label + " ";
+    if (label.size() + 4 < arrow.size())
+      arrow.replace((arrow.size() - label.size()) / 2, label.size(), label);
+    if (a.to > a.from)
+      arrow.back() = '>';
+    else
+      arrow.front() = '<';
+    std::string t =
+        a.time.count() == 0
+            ? std::string("")
+            : fmt::format("  {:.3f}",
+                          std::chrono::duration<double, std::milli>(a.time - start).count());
+    std::string line = t;
+    line.resize(9, ' ');
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      if (i == lo) {
+        line += "|" + arrow;
+        i = hi - 1;
+        continue;
+      }
+      line += i + 1 < names.size() ? std::string("|") + std::string(width - 1, ' ') : "|";
+    }
+    out += line + '\n';
+  }
+  return out;
+}
+
+}  // namespace socklab::observe

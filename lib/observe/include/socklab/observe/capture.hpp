@@ -39,6 +39,9 @@ struct CapturedPacket {
   std::vector<std::byte> bytes;
 };
 
+/// Which transport a capture keeps (lesson 12 captures UDP probes).
+enum class Transport { tcp, udp };
+
 class Capture {
  public:
   /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface.
@@ -50,6 +53,12 @@ class Capture {
   static Capture on_interface(std::string_view interface_name, std::uint16_t port);
   static Capture on_interface(std::string_view interface_name, std::uint16_t port,
                               std::error_code& ec) noexcept;
+  /// The same for UDP datagrams (Transport::udp) to or from `port`: lesson 12
+  /// reads the TTL of one probe on each router's interface.
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port,
+                              Transport transport);
+  static Capture on_interface(std::string_view interface_name, std::uint16_t port,
+                              Transport transport, std::error_code& ec) noexcept;
 
   Capture() noexcept = default;  // move-only: the UniqueFd closes the packet socket
 

@@ -84,3 +84,26 @@ std::string render_ladder(const Conversation& c, const LadderOptions& options = 
 std::string render_lines(const Conversation& c, const LadderOptions& options = {});
 
 }  // namespace socklab::observe
+
+namespace socklab::observe {
+
+/// One packet seen crossing one link of a path: from node `from` to node `to`
+/// (indexes into the node list), e.g. a probe arriving at a router with "TTL 63".
+struct PathArrow {
+  std::size_t from = 0, to = 0;
+  std::string label;
+  std::chrono::nanoseconds time{0};  ///< when it was captured (0 = unknown)
+};
+
+/// A ladder of a path through routers (lesson 12): one column per node, one line
+/// per arrow, time in ms since the first arrow on the left.
+///
+///    t(ms)  host A        R1            R2
+///           10.12.1.2     10.12.1.1     10.12.2.2
+///    0.000  |-- TTL 64 -->|             |
+///    0.019  |             |-- TTL 63 -->|
+std::string render_path_ladder(const std::vector<std::string>& names,
+                               const std::vector<std::string>& addresses,
+                               const std::vector<PathArrow>& arrows);
+
+}  // namespace socklab::observe

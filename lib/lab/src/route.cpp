@@ -1,0 +1,166 @@
+// route.cpp — parsing `ip route` lines and the longest prefix match (pure, portable).
+#include "socklab/lab/route.hpp"
+
+#include <charconv>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace socklab::lab {
+namespace {
+
+std::vector<std::string_view> words(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r')) ++i;
+    std::size_t start = i;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t' && line[i] != '\r') ++i;
+    if (i > start) out.push_back(line.substr(start, i - start));
+  }
+  return out;
+}
+
+bool is_route_type(std::string_view w) {
+  for (std::string_view t : {"unicast", "unreachable", "blackhole", "prohibit", "local",
+                             "broadcast", "throw", "nat", "anycast", "multicast"})
+    if (w == t) return true;
+  return false;
+}
+
+}  // namespace
+
+std::uint32_t parse_ipv4(std::string_view text) {
+  std::uint32_t address = 0;
+  std::size_t at = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (at >= text.size() || text[at] != '.') break;
+      ++at;
+    }
+    unsigned value = 0;
+    const char* first = text.data() + at;
+    const char* last = text.data() + text.size();
+    auto [end, err] = std::from_chars(first, last, value);
+    // Exactly 1-3 decimal digits, no leading zero (inet_pton's rule: no octal).
+    std::size_t digits = static_cast<std::size_t>(end - first);
+    if (err != std::errc{} || digits == 0 || digits > 3 || value > 255 ||
+        (digits > 1 && *first == '0'))
+      throw std::invalid_argument("not an IPv4 address: \"" + std::string(text) + "\"");
+    address = (address << 8) | value;
+    at += digits;
+    if (part == 3 && at == text.size()) return address;
+  }
+  throw std::invalid_argument("not an IPv4 address: \"" + std::string(text) + "\"");
+}
+
+std::string format_ipv4(std::uint32_t a) {
+  return std::to_string(a >> 24) + '.' + std::to_string((a >> 16) & 255) + '.' +
+         std::to_string((a >> 8) & 255) + '.' + std::to_string(a & 255);
+}
+
+std::uint32_t netmask(int length) noexcept {
+  if (length <= 0) return 0;
+  if (length >= 32) return 0xffffffffu;
+  return ~(0xffffffffu >> length);  // `length` one bits, then zeros
+}
+
+std::uint32_t network_address(std::uint32_t address, int length) noexcept {
+  return address & netmask(length);
+}
+
+std::uint32_t broadcast_address(std::uint32_t address, int length) noexcept {
+  return address | ~netmask(length);
+}
+
+Prefix Prefix::parse(std::string_view text) {
+  if (text == "default") return Prefix{0, 0};
+  Prefix p;
+  std::size_t slash = text.find('/');
+  std::uint32_t address = parse_ipv4(text.substr(0, slash));
+  p.length = 32;
+  if (slash != std::string_view::npos) {
+    std::string_view len = text.substr(slash + 1);
+    auto [end, err] = std::from_chars(len.data(), len.data() + len.size(), p.length);
+    if (err != std::errc{} || end != len.data() + len.size() || len.empty() || p.length < 0 ||
+        p.length > 32)
+      throw std::invalid_argument("not a prefix length: \"" + std::string(text) + "\"");
+  }
+  p.network = network_address(address, p.length);
+  if (p.network != address)
+    throw std::invalid_argument("host bits set in prefix \"" + std::string(text) +
+                                "\" (did you mean " + p.to_string() + "?)");
+  return p;
+}
+
+bool Prefix::contains(std::uint32_t address) const noexcept {
+  return network_address(address, length) == network;
+}
+
+std::string Prefix::to_string() const {
+  return length == 0 ? std::string("default") : format_ipv4(network) + '/' + std::to_string(length);
+}
+
+std::vector<Route> parse_routes(std::string_view text) {
+  std::vector<Route> table;
+  while (!text.empty()) {
+    std::size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    std::vector<std::string_view> w = words(line);
+    if (w.empty()) continue;
+    try {
+      Route r;
+      r.line = std::string(line);
+      std::size_t i = 0;
+      if (is_route_type(w[0])) r.type = std::string(w[i++]);
+      if (i >= w.size()) throw std::invalid_argument("no destination");
+      r.destination = Prefix::parse(w[i++]);
+      for (; i + 1 < w.size(); i += 2) {  // the rest comes in "key value" pairs
+        if (w[i] == "via")
+          r.via = std::string(w[i + 1]);
+        else if (w[i] == "dev")
+          r.dev = std::string(w[i + 1]);
+        else if (w[i] == "metric")
+          r.metric = std::stol(std::string(w[i + 1]));
+        else if (w[i] == "linkdown" || w[i] == "onlink" || w[i] == "dead")
+          --i;  // single words
+      }
+      table.push_back(std::move(r));
+    } catch (const std::exception& e) {
+      throw std::invalid_argument("bad route \"" + std::string(line) + "\": " + e.what());
+    }
+  }
+  return table;
+}
+
+std::optional<Route> route_lookup(const std::vector<Route>& table, std::uint32_t destination) {
+  // SOLUTION-BEGIN: TODO(step 1): longest prefix match: of the routes whose prefix
+  // contains `destination`, return the one with the longest prefix (lowest metric
+  // among equals); nullopt if none does.
+  // SOLUTION-STUB: (void)table;
+  // SOLUTION-STUB: (void)destination;
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 1): route_lookup() is not written yet");
+  const Route* best = nullptr;
+  for (const Route& r : table) {
+    if (!r.destination.contains(destination)) continue;
+    if (best == nullptr || r.destination.length > best->destination.length ||
+        (r.destination.length == best->destination.length && r.metric < best->metric))
+      best = &r;
+  }
+  if (best == nullptr) return std::nullopt;
+  return *best;
+  // SOLUTION-END
+}
+
+std::string describe(const std::optional<Route>& route, std::uint32_t destination) {
+  const std::string to = format_ipv4(destination);
+  if (!route) return "no route to " + to;
+  if (route->type != "unicast") return route->type + ' ' + to;
+  std::string out = to;
+  if (!route->via.empty()) out += " via " + route->via;
+  if (!route->dev.empty()) out += " dev " + route->dev;
+  return out;
+}
+
+}  // namespace socklab::lab
