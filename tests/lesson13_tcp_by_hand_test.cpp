@@ -4,11 +4,12 @@
 // Part 1 (Lesson13Headers): no privilege needed — the checksum of RFC 1071, the
 // lesson's SYN laid out byte by byte, the encoder read back by the decoder, the
 // log written as a pcap file and read back.
-// Part 2 (Lesson13Kernel): the real program lessons/13_tcp_by_hand run end to end
-// in its own network namespace, once per scenario. Every check is made on the
-// pcap file it writes (what really crossed the TUN device), not on its text
-// alone. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): otherwise skipped with the
-// reason; CI is root. The unit tests of the encoder are in tests/lib/encode_test.cpp.
+// Part 2 (Lesson13Steps, Lesson13Scenarios): the real program lessons/13_tcp_by_hand
+// run end to end in its own network namespace: the lesson's six steps on a normal
+// run, then each scenario. Part 3 (Lesson13Program): no privilege, usage errors. Every check is
+// made on the pcap file it writes (what really crossed the TUN device), not on its text alone.
+// Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN): otherwise skipped with the reason; CI is root. The
+// unit tests of the encoder are in tests/lib/encode_test.cpp.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -165,44 +166,73 @@ ScenarioRun run_scenario(const std::string& scenario, bool keep_pcap = false) {
   return r;
 }
 
-TEST(Lesson13Kernel, Step1HandshakeDataAndTeardown) {
-  Step step(1, 7, "tcp_by_hand --scenario normal",
-            "SYN, SYN,ACK (ack = ISN + 1), ACK: the kernel's accept() returns; data, reply, FINs");
+// The lesson's six steps, checked on one normal run (the step numbers of the
+// lesson's comments and TODOs).
+TEST(Lesson13Steps, NormalRunStepByStep) {
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("normal");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   ASSERT_GE(r.segments.size(), 8u);
   const Segment &syn = r.segments[0], &syn_ack = r.segments[1];
-  EXPECT_TRUE(r.ours(syn) && syn.flags == packet::syn && syn.options.mss == 1460);
-  EXPECT_EQ(syn_ack.flags, packet::syn | packet::ack);
-  EXPECT_EQ(syn_ack.ack, syn.seq + 1) << "the SYN takes one sequence number";
-  EXPECT_TRUE(r.ours(r.segments[2]) && r.segments[2].flags == packet::ack);
-  EXPECT_EQ(r.segments[2].ack, syn_ack.seq + 1);
-
-  narrate("    the kernel's table (sock_diag, then ss -tni) had the 4-tuple ESTABLISHED");
-  EXPECT_NE(r.out.find("its socket is ESTABLISHED"), std::string::npos) << r.out;
-  EXPECT_NE(r.out.find("ESTAB"), std::string::npos);
-  EXPECT_NE(r.out.find(r.us.to_string()), std::string::npos);
-
-  narrate("    the echo reply in the kernel's data segments: 收到您的消息: + the UTF-8 bytes");
-  std::string reply;
-  for (std::size_t i = 0; i < r.segments.size(); ++i)
-    if (!r.ours(r.segments[i])) reply += r.payload(i);
-  EXPECT_EQ(reply, reply_prefix + "你好");
-  EXPECT_NE(r.out.find("echo reply: " + reply_prefix + "你好"), std::string::npos);
-
-  narrate("    RFC 9293's state machine over the segments: we end in TIME_WAIT, the kernel CLOSED");
-  auto states = derive_states(r.segments, r.us);
-  EXPECT_EQ(states.back().client, TcpState::time_wait);
-  EXPECT_EQ(states.back().server, TcpState::closed);
-  EXPECT_NE(r.out.find("the kernel's socket: closed, gone from its table"), std::string::npos);
-  Teardown t = analyze_teardown(r.segments, r.us);
-  EXPECT_TRUE(t.complete) << describe(t);
-  EXPECT_EQ(t.first_fin, Side::client);
+  {
+    Step step(1, 6, "SYN", "seq = a random ISN, flags SYN, the MSS option 1460");
+    EXPECT_TRUE(r.ours(syn));
+    EXPECT_EQ(syn.flags, packet::syn);
+    EXPECT_EQ(syn.options.mss, 1460);
+  }
+  {
+    Step step(2, 6, "SYN,ACK", "the kernel's ISN in seq; ack = our ISN + 1 (the SYN took one)");
+    EXPECT_EQ(syn_ack.flags, packet::syn | packet::ack);
+    EXPECT_EQ(syn_ack.ack, syn.seq + 1);
+  }
+  {
+    Step step(3, 6, "ACK", "ack = its ISN + 1: the kernel's accept() returns, ESTABLISHED");
+    EXPECT_TRUE(r.ours(r.segments[2]) && r.segments[2].flags == packet::ack);
+    EXPECT_EQ(r.segments[2].ack, syn_ack.seq + 1);
+    narrate("    the kernel's table (sock_diag, then ss -tni) had the 4-tuple ESTABLISHED");
+    EXPECT_NE(r.out.find("its socket is ESTABLISHED"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("ESTAB"), std::string::npos);
+    EXPECT_NE(r.out.find(r.us.to_string()), std::string::npos);
+  }
+  {
+    Step step(4, 6, "PSH,ACK 你好", "6 bytes of UTF-8 at seq ISN + 1; the kernel ACKs ISN + 7");
+    const Segment& data = r.segments[3];
+    EXPECT_TRUE(r.ours(data) && data.has(packet::psh) && data.seq == syn.seq + 1);
+    EXPECT_EQ(r.payload(3), "你好");
+    bool acked = false;
+    for (std::size_t i = 4; i < r.segments.size(); ++i)
+      acked = acked || (!r.ours(r.segments[i]) && r.segments[i].ack == syn.seq + 7);
+    EXPECT_TRUE(acked);
+  }
+  {
+    Step step(5, 6, "the reply", "收到您的消息: + the UTF-8 bytes, intact, and ACKed by us");
+    std::string reply;
+    std::uint32_t end = 0;
+    for (std::size_t i = 0; i < r.segments.size(); ++i)
+      if (!r.ours(r.segments[i]) && r.segments[i].payload_length > 0)
+        reply += r.payload(i),
+            end = r.segments[i].seq + static_cast<std::uint32_t>(r.segments[i].payload_length);
+    EXPECT_EQ(reply, reply_prefix + "你好");
+    EXPECT_NE(r.out.find("echo reply: " + reply_prefix + "你好"), std::string::npos);
+    bool we_acked = false;
+    for (const Segment& s : r.segments) we_acked = we_acked || (r.ours(s) && s.ack == end);
+    EXPECT_TRUE(we_acked);
+  }
+  {
+    Step step(6, 6, "FIN, FIN, ACK",
+              "RFC 9293's state machine over the segments: we end in TIME_WAIT, the kernel CLOSED");
+    auto states = derive_states(r.segments, r.us);
+    EXPECT_EQ(states.back().client, TcpState::time_wait);
+    EXPECT_EQ(states.back().server, TcpState::closed);
+    EXPECT_NE(r.out.find("the kernel's socket: closed, gone from its table"), std::string::npos);
+    Teardown t = analyze_teardown(r.segments, r.us);
+    EXPECT_TRUE(t.complete) << describe(t);
+    EXPECT_EQ(t.first_fin, Side::client);
+  }
 }
 
-TEST(Lesson13Kernel, Step2BadChecksumGetsSilence) {
-  Step step(2, 7, "--scenario bad-checksum",
+TEST(Lesson13Scenarios, BadChecksumGetsSilence) {
+  Step step(1, 6, "--scenario bad-checksum",
             "the kernel drops the segment without a word; only TcpInCsumErrors goes up");
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("bad-checksum");
@@ -215,8 +245,8 @@ TEST(Lesson13Kernel, Step2BadChecksumGetsSilence) {
   EXPECT_NE(r.out.find("TcpInCsumErrors 0 -> 1"), std::string::npos) << r.out;
 }
 
-TEST(Lesson13Kernel, Step3ClosedPortGetsRst) {
-  Step step(3, 7, "--scenario closed-port",
+TEST(Lesson13Scenarios, ClosedPortGetsRst) {
+  Step step(2, 6, "--scenario closed-port",
             "nobody listens: RST,ACK with ack = ISN + 1 (RFC 9293 section 3.10.7.1)");
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("closed-port");
@@ -226,8 +256,8 @@ TEST(Lesson13Kernel, Step3ClosedPortGetsRst) {
   EXPECT_EQ(r.segments[1].ack, r.segments[0].seq + 1);
 }
 
-TEST(Lesson13Kernel, Step4NoAckRetransmitsSynAck) {
-  Step step(4, 7, "--scenario no-ack",
+TEST(Lesson13Scenarios, NoAckRetransmitsSynAck) {
+  Step step(3, 6, "--scenario no-ack",
             "without our ACK the kernel sends its SYN,ACK again when its 1 s timer fires");
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("no-ack");
@@ -243,8 +273,8 @@ TEST(Lesson13Kernel, Step4NoAckRetransmitsSynAck) {
   EXPECT_LT(gap, 3.0);
 }
 
-TEST(Lesson13Kernel, Step5OutOfOrderGetsDuplicateAck) {
-  Step step(5, 7, "--scenario out-of-order",
+TEST(Lesson13Scenarios, OutOfOrderGetsDuplicateAck) {
+  Step step(4, 6, "--scenario out-of-order",
             "the second half first: the kernel repeats its ACK (a duplicate ACK) and waits");
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("out-of-order");
@@ -263,8 +293,8 @@ TEST(Lesson13Kernel, Step5OutOfOrderGetsDuplicateAck) {
   EXPECT_NE(r.out.find("echo reply: " + reply_prefix + "你好"), std::string::npos);
 }
 
-TEST(Lesson13Kernel, Step6ZeroWindowStopsTheKernel) {
-  Step step(6, 7, "--scenario zero-window",
+TEST(Lesson13Scenarios, ZeroWindowStopsTheKernel) {
+  Step step(5, 6, "--scenario zero-window",
             "window 0: the kernel only probes; the reply comes once we open the window");
   REQUIRE_ROOT();
   ScenarioRun r = run_scenario("zero-window");
@@ -286,8 +316,8 @@ TEST(Lesson13Kernel, Step6ZeroWindowStopsTheKernel) {
   EXPECT_GT(r.segments[update + 1].payload_length, 0u) << "the reply, right after the update";
 }
 
-TEST(Lesson13Kernel, Step7PcapAndTshark) {
-  Step step(7, 7, "tshark -r FILE", "an independent decoder checks every checksum we wrote");
+TEST(Lesson13Scenarios, PcapCheckedByTshark) {
+  Step step(6, 6, "tshark -r FILE", "an independent decoder checks every checksum we wrote");
   REQUIRE_ROOT();
   auto tshark = test::find_on_path("tshark");
   if (!tshark) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
@@ -306,7 +336,7 @@ TEST(Lesson13Kernel, Step7PcapAndTshark) {
   EXPECT_EQ(n, r.segments.size());
 }
 
-TEST(Lesson13Kernel, WithoutPrivilegeSaysWhatIsMissing) {
+TEST(Lesson13Program, WithoutPrivilegeSaysWhatIsMissing) {
   Step step(1, 1, "tcp_by_hand as user nobody",
             "names CAP_NET_ADMIN and CAP_SYS_ADMIN (root has both) and exits 1");
   std::optional<Program> p;
@@ -325,7 +355,7 @@ TEST(Lesson13Kernel, WithoutPrivilegeSaysWhatIsMissing) {
   EXPECT_EQ(p->stdout_text(), "") << "nothing built, nothing sent";
 }
 
-TEST(Lesson13Kernel, UsageErrorsExit2) {
+TEST(Lesson13Program, UsageErrorsExit2) {
   Step step(1, 1, "tcp_by_hand --scenario nonsense", "a usage error: one line, exit 2");
   Program p = Program::start("tcp_by_hand", {"--scenario", "nonsense"});
   auto exit = p.wait();
