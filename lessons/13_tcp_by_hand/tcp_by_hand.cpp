@@ -224,7 +224,7 @@ int main(int argc, char** argv) {
         if (got->seq + 1 == rcv_nxt) send(segment(packet::ack, snd_nxt, rcv_nxt, 0));  // a probe
       }
       step("1 s of zero window: the kernel sent no data; now we open the window");
-      send(segment(packet::ack, snd_nxt, rcv_nxt));  // a window update
+      send(segment(packet::ack, snd_nxt, rcv_nxt, 65535));  // a window update
     }
     for (int i = 0; i < 20 && (!acked || reply.size() < expected.size()) && (got = receive(2s));
          ++i) {
