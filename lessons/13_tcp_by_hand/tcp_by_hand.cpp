@@ -258,6 +258,8 @@ int main(int argc, char** argv) {
     }
     // SOLUTION-END
     TcpState ours = derive_states(wire.log().segments(), us).back().client;
+    // The kernel handles our last ACK a moment after write() returns: ask its table
+    // again for at most 0.5 s (there is no event to wait for from out here).
     for (int i = 0; i < 50 && (entry = find_connection(server, us)); ++i)
       std::this_thread::sleep_for(10ms);
     step(fmt::format("we are in {}; the kernel's socket: {}", to_string(ours),
