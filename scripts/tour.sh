@@ -138,6 +138,16 @@ else
   echo "namespaces: sudo $BIN/routing_lab"
 fi
 
+banner "Lesson 13: TCP by hand — our own segments, the kernel as the peer"
+if [ "$(id -u)" -eq 0 ]; then
+  echo "A TUN device in a namespace of its own: the program writes every IPv4 and TCP header"
+  echo "(SYN, ACK, data, FIN) and the kernel's echo server answers it."
+  "$BIN/tcp_by_hand" | sed 's/^/  /'
+else
+  echo "Skipped: it needs root (CAP_NET_ADMIN for the TUN device, CAP_SYS_ADMIN for the"
+  echo "network namespace). Run: sudo $BIN/tcp_by_hand"
+fi
+
 banner "Example: a small HTTP/1.1 server (examples/http)"
 echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
 echo "of the directory with an encoded '..' (%2e%2e) and gets 400."
