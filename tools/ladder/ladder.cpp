@@ -74,6 +74,7 @@ int main(int argc, char** argv) {
       .option("--port", "PORT", "0", "only connections with this port at either end (0: all)")
       .option("--connection", "N", "1", "which connection to draw (see --list)")
       .flag("--list", "list the connections: 4-tuple, segments, bytes, duration, ending")
+      .flag("--lines", "one tcpdump-like line per segment instead of the ladder")
       .flag("--raw-seq", "absolute sequence numbers (default: relative, as Wireshark)")
       .option("--svg", "OUT.svg", "", "also write the ladder as an SVG picture")
       .option("--html", "OUT.html", "", "also write a web page: the SVG and a table of segments");
@@ -122,7 +123,10 @@ int main(int argc, char** argv) {
     options.notes = segment_notes(chosen.segments, chosen.client);
     cli::say("connection {} of {}: {} -> {}", n, connections.size(), chosen.client.to_string(),
              chosen.server.to_string());
-    std::fputs(render_ladder(conversation, options).c_str(), stdout);
+    const bool lines = args.is_set("--lines");
+    std::fputs((lines ? render_lines(conversation, options) : render_ladder(conversation, options))
+                   .c_str(),
+               stdout);
     cli::say("teardown: {}", chosen.ending());
 
     // 5. The pictures.

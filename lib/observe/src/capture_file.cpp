@@ -253,7 +253,12 @@ CaptureFile read_capture(std::span<const std::byte> bytes, std::error_code& ec) 
   }
   Bytes b(bytes);
   if (b.u32(0) == block_section) return read_pcapng(bytes, ec);  // the same in both orders
-  return read_pcap(bytes, ec);
+  Bytes swapped(bytes);
+  swapped.big = true;
+  for (std::uint32_t magic : {pcap::magic_microseconds, pcap::magic_nanoseconds})
+    if (b.u32(0) == magic || swapped.u32(0) == magic) return read_pcap(bytes, ec);
+  ec = capture_errc::not_a_capture;
+  return {};
 }
 
 CaptureFile read_capture(std::span<const std::byte> bytes) {
