@@ -157,10 +157,10 @@ std::string render_html(const Conversation& c, const LadderOptions& options,
       "td.note { color: #c62828; }\n"
       "</style>\n</head>\n<body>\n";
   out += "<h1>" + xml_escape(title) + "</h1>\n";
-  out +=
-      fmt::format("<p>client <code>{}</code>, server <code>{}</code>: {} segments. {}.</p>\n",
-                  xml_escape(c.client.to_string()), xml_escape(c.server.to_string()),
-                  c.segments.size(), xml_escape(describe(analyze_teardown(c.segments, c.client))));
+  out += fmt::format(
+      "<p>client <code>{}</code>, server <code>{}</code>: {} segments. Teardown: {}.</p>\n",
+      xml_escape(c.client.to_string()), xml_escape(c.server.to_string()), c.segments.size(),
+      xml_escape(describe(analyze_teardown(c.segments, c.client))));
   out += svg_of(c, rows);
   out +=
       "<h2>Segments</h2>\n<table>\n<tr><th>#</th><th>t (ms)</th><th>from</th><th>flags</th>"

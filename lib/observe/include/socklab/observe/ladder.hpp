@@ -79,7 +79,7 @@ struct LadderOptions {
   bool raw_seq = false;  ///< absolute sequence numbers instead of relative ones
   /// One note per segment (segment_notes() in connections.hpp), shown beside its
   /// arrow: "retransmission", "duplicate ACK #1", ... Empty: no notes.
-  std::vector<std::string> notes;
+  std::vector<std::string> notes = {};
 };
 
 /// One row of a ladder, whatever draws it (text, SVG): a segment or a program step.
