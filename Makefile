@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
 .PHONY: help deps configure build run test progress check-% clean format test-windows \
-        student-edition check-student-edition new-lesson bench check-examples \
+        student-edition check-student-edition new-lesson bench check-examples pictures \
         test-asan test-tsan test-valgrind test-faults fuzz
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
+	@echo "  make pictures   redraw the docs' ladder SVGs from real runs (root; docs/captures.md)"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
 	@echo "  make format     clang-format every source file"
 	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"
@@ -73,6 +74,11 @@ bench: configure
 	cmake -S . -B $(BUILD) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target bench_programs
 	@sh bench/run.sh $(BUILD)/bin $(BENCH_ARGS)
+
+# The docs' ladder pictures (docs/pictures/*.svg), drawn by tools/ladder from real
+# captures on loopback. Needs root for the captures.
+pictures: build
+	sh scripts/pictures.sh $(BUILD)
 
 # Builds what compiles itself, so one lesson's compile error does not hide the others.
 progress: configure

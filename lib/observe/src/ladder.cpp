@@ -224,30 +224,32 @@ std::string describe(const Teardown& t) {
   return text;
 }
 
-std::string render_ladder(const Conversation& c, const LadderOptions& options) {
+std::vector<LadderRow> ladder_rows(const Conversation& c, const LadderOptions& options) {
   const auto& segs = c.segments;
   Numbering numbering(segs, c.client, options.raw_seq);
   auto states = derive_states(segs, c.client);
 
   // One row per segment and per step, in time order.
-  struct Row {
-    std::chrono::nanoseconds time;
-    int direction = 0;  // +1 / -1: a segment; 0: a step
-    std::string label, client_state, server_state;
-  };
-  std::vector<Row> rows;
+  std::vector<LadderRow> rows;
   StatesAfter before;
   for (std::size_t i = 0; i < segs.size(); ++i) {
     bool client_sent = from_client(segs[i], c.client);
-    Row r{segs[i].time, client_sent ? 1 : -1, label_of(segs[i], numbering, client_sent), {}, {}};
+    LadderRow r;
+    r.time = segs[i].time;
+    r.direction = client_sent ? 1 : -1;
+    r.label = label_of(segs[i], numbering, client_sent);
     if (states[i].client != before.client) r.client_state = to_string(states[i].client);
     if (states[i].server != before.server) r.server_state = to_string(states[i].server);
+    if (options.notes.size() == segs.size()) r.note = options.notes[i];
+    r.segment = &segs[i];
     before = states[i];
     rows.push_back(std::move(r));
   }
   TcpState seen_client = TcpState::closed, seen_server = TcpState::listen;
   for (const StepNote& step : c.steps) {
-    Row r{step.time, 0, step.what, {}, {}};
+    LadderRow r;
+    r.time = step.time;
+    r.label = step.what;
     if (c.captured) {
       if (step.client != TcpState::unknown || step.server != TcpState::unknown)
         r.label += fmt::format("  [kernel: client {}, server {}]", to_string(step.client),
@@ -265,27 +267,39 @@ std::string render_ladder(const Conversation& c, const LadderOptions& options) {
     rows.push_back(std::move(r));
   }
   std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& a, const Row& b) { return a.time < b.time; });
+                   [](const LadderRow& a, const LadderRow& b) { return a.time < b.time; });
+  if (!rows.empty()) {
+    const auto t0 = rows.front().time;
+    for (LadderRow& r : rows) r.time -= t0;
+  }
+  return rows;
+}
 
+std::string render_ladder(const Conversation& c, const LadderOptions& options) {
+  const std::vector<LadderRow> rows = ladder_rows(c, options);
   std::size_t width = 36;
-  for (const Row& r : rows)
+  for (const LadderRow& r : rows)
     if (r.direction != 0 || !c.captured) width = std::max(width, r.label.size() + 10);
-  const auto t0 = rows.empty() ? std::chrono::nanoseconds{0} : rows.front().time;
 
   std::string out;
   out += fmt::format("{:>8}  {:<{}}server {}\n", "t(ms)", "client " + c.client.to_string(),
                      width + 14, c.server.to_string());
   out += fmt::format("{:>8}  {:<{}}{}\n", "", "CLOSED", width + 14, "LISTEN");
-  for (const Row& r : rows) {
-    std::string t = millis(r.time - t0);
+  for (const LadderRow& r : rows) {
+    std::string t = millis(r.time);
     if (r.direction == 0 && c.captured) {
       out += fmt::format("{:>8}  -- {}\n", t, r.label);
     } else {
-      out += fmt::format("{:>8}  {:<12}{} {}\n", t, r.client_state,
-                         arrow(r.label, r.direction, width), r.server_state);
+      out += fmt::format("{:>8}  {:<12}{} {:<12}{}\n", t, r.client_state,
+                         arrow(r.label, r.direction, width), r.server_state,
+                         r.note.empty() ? "" : "  ! " + r.note);
     }
   }
-  if (c.captured) {
+  if (c.captured && c.steps.empty()) {
+    out +=
+        "  (states beside the arrows are INFERRED: RFC 9293's state diagram driven by the\n"
+        "   captured segments, not read from the kernel)\n";
+  } else if (c.captured) {
     out +=
         "  (states beside the arrows: RFC 9293's diagram driven by the captured segments;\n"
         "   -- lines: the program's steps, with what the kernel reported then)\n";

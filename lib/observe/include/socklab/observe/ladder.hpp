@@ -16,6 +16,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "socklab/address.hpp"
@@ -76,10 +77,36 @@ std::string describe(const Teardown& t);
 
 struct LadderOptions {
   bool raw_seq = false;  ///< absolute sequence numbers instead of relative ones
+  /// One note per segment (segment_notes() in connections.hpp), shown beside its
+  /// arrow: "retransmission", "duplicate ACK #1", ... Empty: no notes.
+  std::vector<std::string> notes = {};
 };
+
+/// One row of a ladder, whatever draws it (text, SVG): a segment or a program step.
+struct LadderRow {
+  std::chrono::nanoseconds time{0};  ///< since the first row
+  int direction = 0;                 ///< +1 client -> server, -1 server -> client, 0 a step
+  std::string label;                 ///< "SYN seq=0 win=65495 mss=65495", or the step
+  std::string client_state;          ///< the client's new state, "" if unchanged
+  std::string server_state;
+  std::string note;                          ///< from LadderOptions::notes
+  const packet::Segment* segment = nullptr;  ///< the segment drawn (into c.segments)
+};
+/// The rows render_ladder() and render_svg() draw, in time order.
+std::vector<LadderRow> ladder_rows(const Conversation& c, const LadderOptions& options = {});
 
 /// The ladder diagram (several lines, each ending in '\n').
 std::string render_ladder(const Conversation& c, const LadderOptions& options = {});
+/// The same ladder as an SVG picture: two lifelines, one arrow per segment with
+/// its label, the states beside the lifelines, the time at the left. Standalone
+/// (an .svg file) and readable at 760 px, the width of a GitHub page.
+std::string render_svg(const Conversation& c, const LadderOptions& options = {});
+
+/// One self-contained HTML page (no network access needed to view it): a title,
+/// the teardown in words, the SVG, and a table of the segments.
+std::string render_html(const Conversation& c, const LadderOptions& options = {},
+                        std::string_view title = "TCP connection");
+
 /// One line per segment, tcpdump style: time, addresses, flags, seq, ack, win, options, length.
 std::string render_lines(const Conversation& c, const LadderOptions& options = {});
 

@@ -1,0 +1,377 @@
+// Unit tests of the capture-file reader (pcap, pcapng, link types), the split
+// into connections, the segment notes and the SVG/HTML ladder (tools/ladder).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "socklab/observe/capture_file.hpp"
+#include "socklab/observe/connections.hpp"
+#include "socklab/observe/ladder.hpp"
+#include "socklab/observe/packet.hpp"
+#include "socklab/observe/pcap.hpp"
+#include "socklab/socklab.hpp"
+
+using namespace socklab;
+using namespace socklab::observe;
+using Bytes = std::vector<std::byte>;
+
+namespace {
+
+// --- building packets and files by hand (big-endian fields unless said) ------------
+struct Writer {
+  Bytes b;
+  bool little = false;
+  void u8(unsigned v) { b.push_back(static_cast<std::byte>(v & 0xff)); }
+  void u16(unsigned v) {
+    if (little) {
+      u8(v);
+      u8(v >> 8);
+    } else {
+      u8(v >> 8);
+      u8(v);
+    }
+  }
+  void u32(std::uint32_t v) {
+    if (little) {
+      u16(v & 0xffff);
+      u16(v >> 16);
+    } else {
+      u16(v >> 16);
+      u16(v & 0xffff);
+    }
+  }
+  void bytes(const Bytes& more) { b.insert(b.end(), more.begin(), more.end()); }
+};
+
+struct Tcp {
+  std::uint16_t sport = 40000, dport = 8888;
+  std::uint32_t seq = 1000, ack = 0;
+  std::uint8_t flags = packet::syn;
+  std::uint16_t window = 65535;
+  std::size_t payload = 0;
+  unsigned last_octet = 1;  // source 127.0.0.<last_octet> (the destination is .2, or .1)
+};
+
+// An IPv4 packet (20 bytes) carrying a 20-byte TCP header and `payload` bytes.
+Bytes ipv4_tcp(const Tcp& t) {
+  Writer w;
+  w.u8(0x45);
+  w.u8(0);
+  w.u16(static_cast<unsigned>(40 + t.payload));
+  w.u32(0x00014000);  // id 1, DF
+  w.u8(64);
+  w.u8(6);  // TTL 64, TCP
+  w.u16(0);
+  const unsigned other = t.last_octet == 1 ? 2 : 1;
+  w.u32(0x7f000000u | t.last_octet);
+  w.u32(0x7f000000u | other);
+  w.u16(t.sport);
+  w.u16(t.dport);
+  w.u32(t.seq);
+  w.u32(t.ack);
+  w.u8(5 << 4);
+  w.u8(t.flags);
+  w.u16(t.window);
+  w.u32(0);  // checksum, urgent pointer
+  w.b.insert(w.b.end(), t.payload, std::byte{'x'});
+  return w.b;
+}
+
+// A pcapng file: one Section Header, one Interface Description (link type,
+// optional if_tsresol), one Enhanced Packet Block per packet.
+Bytes pcapng(std::uint16_t link_type, const std::vector<Bytes>& frames, bool little = true,
+             int tsresol = -1) {
+  Writer w;
+  w.little = little;
+  auto block = [&](std::uint32_t type, const Bytes& body) {
+    std::uint32_t length = static_cast<std::uint32_t>(12 + ((body.size() + 3) & ~std::size_t{3}));
+    w.u32(type);
+    w.u32(length);
+    w.bytes(body);
+    while (w.b.size() % 4 != 0) w.u8(0);
+    w.u32(length);
+  };
+  Writer shb{{}, little};
+  shb.u32(0x1A2B3C4D);
+  shb.u16(1);
+  shb.u16(0);
+  shb.u32(0xffffffff);
+  shb.u32(0xffffffff);  // section length: unknown
+  block(0x0A0D0D0A, shb.b);
+  Writer idb{{}, little};
+  idb.u16(link_type);
+  idb.u16(0);
+  idb.u32(262144);
+  if (tsresol >= 0) {
+    idb.u16(9);
+    idb.u16(1);
+    idb.u8(static_cast<unsigned>(tsresol));
+    idb.u8(0);
+    idb.u16(0);
+    idb.u16(0);
+    idb.u16(0);  // opt_endofopt
+  }
+  block(1, idb.b);
+  std::uint64_t ticks = 1'700'000'000'000'000ull;  // 1.7e9 s in microseconds
+  for (const Bytes& f : frames) {
+    Writer epb{{}, little};
+    epb.u32(0);
+    epb.u32(static_cast<std::uint32_t>(ticks >> 32));
+    epb.u32(static_cast<std::uint32_t>(ticks & 0xffffffffu));
+    epb.u32(static_cast<std::uint32_t>(f.size()));
+    epb.u32(static_cast<std::uint32_t>(f.size()));
+    epb.bytes(f);
+    while (epb.b.size() % 4 != 0) epb.u8(0);
+    block(6, epb.b);
+    ticks += 1000;  // 1 ms later
+  }
+  return w.b;
+}
+
+Bytes with_header(const Bytes& header, const Bytes& ip) {
+  Bytes out = header;
+  out.insert(out.end(), ip.begin(), ip.end());
+  return out;
+}
+Bytes ethernet(std::uint16_t type) {
+  Writer w;
+  for (int i = 0; i < 12; ++i) w.u8(0);
+  w.u16(type);
+  return w.b;
+}
+
+packet::Segment decode_frame(const CapturedFrame& f) {
+  std::error_code ec;
+  auto ip = ip_payload(f, ec);
+  EXPECT_FALSE(ec) << ec.message();
+  EXPECT_TRUE(ip.has_value());
+  return ip ? packet::decode(*ip) : packet::Segment{};
+}
+
+std::size_t count(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+}  // namespace
+
+TEST(CaptureFile, ReadsPcapngInBothByteOrders) {
+  const Bytes syn = ipv4_tcp({});
+  for (bool little : {true, false}) {
+    SCOPED_TRACE(little ? "little-endian section" : "big-endian section");
+    CaptureFile f = read_capture(pcapng(link_raw, {syn, syn}, little));
+    EXPECT_EQ(f.format, "pcapng");
+    ASSERT_EQ(f.packets.size(), 2u);
+    EXPECT_EQ(f.packets[0].link_type, link_raw);
+    EXPECT_EQ(f.packets[0].data, syn);
+    EXPECT_EQ(f.packets[0].time, std::chrono::seconds(1'700'000'000));  // default: µs
+    EXPECT_EQ(f.packets[1].time - f.packets[0].time, std::chrono::milliseconds(1));
+    EXPECT_TRUE(decode_frame(f.packets[0]).has(packet::syn));
+  }
+}
+
+TEST(CaptureFile, HonoursTheInterfaceTimestampResolution) {
+  // if_tsresol 9: nanoseconds (tshark's default is 6, µs).
+  CaptureFile f = read_capture(pcapng(link_raw, {ipv4_tcp({}), ipv4_tcp({})}, true, 9));
+  ASSERT_EQ(f.packets.size(), 2u);
+  EXPECT_EQ(f.packets[1].time - f.packets[0].time, std::chrono::microseconds(1));
+}
+
+TEST(CaptureFile, ReadsClassicPcapThroughTheLayersReader) {
+  pcap::File file;
+  file.link_type = pcap::linktype_ethernet;
+  file.records.push_back({std::chrono::seconds(5), with_header(ethernet(0x0800), ipv4_tcp({})), 0});
+  CaptureFile f = read_capture(pcap::serialize(file));
+  EXPECT_EQ(f.format, "pcap");
+  ASSERT_EQ(f.packets.size(), 1u);
+  EXPECT_EQ(f.packets[0].time, std::chrono::seconds(5));
+  EXPECT_EQ(decode_frame(f.packets[0]).destination.port(), 8888);
+}
+
+TEST(CaptureFile, TakesOffEveryLinkLayerHeaderItKnows) {
+  const Bytes ip = ipv4_tcp({});
+  Writer sll;  // Linux cooked v1: 16 bytes, protocol at offset 14
+  for (int i = 0; i < 14; ++i) sll.u8(0);
+  sll.u16(0x0800);
+  Writer sll2;  // v2: 20 bytes, protocol first
+  sll2.u16(0x0800);
+  for (int i = 0; i < 18; ++i) sll2.u8(0);
+  Writer vlan;  // Ethernet with an 802.1Q tag
+  for (int i = 0; i < 12; ++i) vlan.u8(0);
+  vlan.u16(0x8100);
+  vlan.u16(42);
+  vlan.u16(0x0800);
+  const Bytes family_le{std::byte{2}, std::byte{0}, std::byte{0}, std::byte{0}};
+  struct Case {
+    std::uint16_t link;
+    Bytes frame;
+  } cases[] = {
+      {link_raw, ip},
+      {link_ipv4, ip},
+      {link_ethernet, with_header(ethernet(0x0800), ip)},
+      {link_ethernet, with_header(vlan.b, ip)},
+      {link_linux_sll, with_header(sll.b, ip)},
+      {link_linux_sll2, with_header(sll2.b, ip)},
+      {link_null, with_header(family_le, ip)},
+      {link_loop, with_header(family_le, ip)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(link_type_name(c.link));
+    CapturedFrame frame{{}, c.link, c.frame};
+    packet::Segment s = decode_frame(frame);
+    EXPECT_EQ(s.source.port(), 40000);
+    EXPECT_TRUE(s.has(packet::syn));
+  }
+}
+
+TEST(CaptureFile, SaysWhatItCannotReadAndNeverReadsPastTheEnd) {
+  std::error_code ec;
+  // Not IP at all (ARP): no payload, no error — the tool counts it as "not TCP".
+  auto arp = ip_payload({{}, link_ethernet, ethernet(0x0806)}, ec);
+  EXPECT_FALSE(arp.has_value());
+  EXPECT_FALSE(ec);
+  ip_payload({{}, 999, ipv4_tcp({})}, ec);
+  EXPECT_EQ(ec, capture_errc::unknown_link_type);
+  ip_payload({{}, link_linux_sll2, Bytes(10)}, ec);
+  EXPECT_EQ(ec, capture_errc::truncated);
+
+  read_capture(Bytes{}, ec);
+  EXPECT_EQ(ec, capture_errc::empty);
+  const std::string text = "hello, this is not a capture file";
+  read_capture(std::as_bytes(std::span(text)), ec);
+  EXPECT_EQ(ec, capture_errc::not_a_capture);
+  EXPECT_THROW(read_capture(std::as_bytes(std::span(text))), Error);
+
+  const Bytes good = pcapng(link_raw, {ipv4_tcp({})});
+  for (std::size_t cut = 1; cut < good.size(); ++cut) {  // a cut file: an error, or no packet
+    CaptureFile f = read_capture(std::span(good).first(cut), ec);
+    EXPECT_TRUE(ec || f.packets.empty())
+        << "a file cut at " << cut << " of " << good.size() << " bytes gave a packet";
+  }
+  Bytes bad_length = good;
+  bad_length[4] = std::byte{13};  // the section header's length: not a multiple of 4
+  read_capture(bad_length, ec);
+  EXPECT_EQ(ec, capture_errc::bad_block);
+  EXPECT_EQ(read_capture_file("/nonexistent/capture.pcap", ec).packets.size(), 0u);
+  EXPECT_EQ(ec, std::errc::no_such_file_or_directory);
+}
+
+TEST(Connections, SplitsByFourTupleAndByPortReuse) {
+  auto seg = [](Tcp t) { return packet::decode(ipv4_tcp(t)); };
+  using namespace packet;
+  std::vector<Segment> all = {
+      seg({.sport = 40000, .flags = syn}),
+      seg({.sport = 41000, .flags = syn}),  // a second connection, interleaved
+      seg({.sport = 8888,
+           .dport = 40000,
+           .seq = 5000,
+           .ack = 1001,
+           .flags = syn | ack,
+           .last_octet = 2}),
+      seg({.sport = 40000, .seq = 1001, .ack = 5001, .flags = ack}),
+      seg({.sport = 40000, .seq = 1001, .ack = 5001, .flags = rst}),
+      seg({.sport = 40000, .seq = 9000, .flags = syn}),  // the same ports again, after the RST
+  };
+  std::vector<Connection> c = split_connections(all);
+  ASSERT_EQ(c.size(), 3u);
+  EXPECT_EQ(c[0].segments.size(), 4u);
+  EXPECT_EQ(c[0].client.port(), 40000);
+  EXPECT_EQ(c[0].server.port(), 8888);
+  EXPECT_EQ(c[0].ending(), "reset by the client");
+  EXPECT_EQ(c[1].client.port(), 41000);
+  EXPECT_EQ(c[2].segments.front().seq, 9000u);
+  EXPECT_EQ(c[2].ending(), "still open at the end of the capture");
+
+  // A capture that starts with the SYN,ACK: its receiver is the client.
+  std::vector<Connection> late = split_connections({all[2]});
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].client.port(), 40000);
+}
+
+TEST(Connections, NotesRetransmissionsDuplicateAcksZeroWindowsAndResets) {
+  auto seg = [](Tcp t) { return packet::decode(ipv4_tcp(t)); };
+  using namespace packet;
+  const std::vector<Segment> s = {
+      seg({.seq = 1, .ack = 1, .flags = psh | ack, .payload = 100}),
+      seg({.seq = 1, .ack = 1, .flags = psh | ack, .payload = 100}),  // the same bytes again
+      seg({.sport = 8888, .dport = 40000, .seq = 1, .ack = 101, .flags = ack, .last_octet = 2}),
+      seg({.seq = 101, .ack = 1, .flags = psh | ack, .payload = 100}),
+      seg({.sport = 8888, .dport = 40000, .seq = 1, .ack = 101, .flags = ack, .last_octet = 2}),
+      seg({.sport = 8888,
+           .dport = 40000,
+           .seq = 1,
+           .ack = 201,
+           .flags = ack,
+           .window = 0,
+           .last_octet = 2}),
+      seg({.sport = 8888, .dport = 40000, .seq = 1, .ack = 201, .flags = ack, .last_octet = 2}),
+      seg({.seq = 201, .ack = 1, .flags = rst}),
+  };
+  const std::vector<std::string> notes = segment_notes(s, s[0].source);
+  const std::vector<std::string> expected = {"",
+                                             "retransmission",
+                                             "",
+                                             "",
+                                             "duplicate ACK #1",
+                                             "zero window: the receiver's buffer is full",
+                                             "window update: the receiver has room again",
+                                             "RST: connection aborted"};
+  EXPECT_EQ(notes, expected);
+}
+
+TEST(LadderSvg, HasOneArrowPerSegmentTwoLifelinesAndIsWellFormed) {
+  auto seg = [](Tcp t) { return packet::decode(ipv4_tcp(t)); };
+  using namespace packet;
+  Conversation c;
+  c.segments = {
+      seg({.flags = syn}),
+      seg({.sport = 8888,
+           .dport = 40000,
+           .seq = 5000,
+           .ack = 1001,
+           .flags = syn | ack,
+           .last_octet = 2}),
+      seg({.seq = 1001, .ack = 5001, .flags = ack}),
+      seg({.seq = 1001, .ack = 5001, .flags = fin | ack}),
+  };
+  for (std::size_t i = 0; i < c.segments.size(); ++i)
+    c.segments[i].time = std::chrono::milliseconds(static_cast<int>(i));
+  c.client = c.segments[0].source;
+  c.server = c.segments[0].destination;
+  LadderOptions options;
+  options.notes = {"", "", "", "a <note> & more"};
+  const std::string svg = render_svg(c, options);
+  EXPECT_EQ(count(svg, "class=\"arrow\""), c.segments.size());
+  EXPECT_EQ(count(svg, "class=\"lifeline\""), 2u);
+  EXPECT_EQ(count(svg, "class=\"label\""), c.segments.size());
+  EXPECT_NE(svg.find(">SYN,ACK seq=0 ack=1 win=65535</text>"), std::string::npos) << svg;
+  EXPECT_NE(svg.find("a &lt;note&gt; &amp; more"), std::string::npos) << "text must be escaped";
+  EXPECT_NE(svg.find(">ESTABLISHED<"), std::string::npos);
+  EXPECT_NE(svg.find(">FIN_WAIT_1<"), std::string::npos);
+  // Well-formed: every element opened is closed, in order (a small XML check).
+  std::vector<std::string> open;
+  for (std::size_t at = svg.find('<'); at != std::string::npos; at = svg.find('<', at + 1)) {
+    std::size_t end = svg.find('>', at);
+    ASSERT_NE(end, std::string::npos);
+    std::string tag = svg.substr(at + 1, end - at - 1);
+    if (tag.ends_with('/')) continue;  // <line .../>
+    std::string name = tag.substr(0, tag.find_first_of(" \n"));
+    if (name.starts_with('/')) {
+      ASSERT_FALSE(open.empty()) << "</" << name << "> closes nothing";
+      EXPECT_EQ("/" + open.back(), name);
+      open.pop_back();
+    } else {
+      open.push_back(name);
+    }
+  }
+  EXPECT_TRUE(open.empty()) << "unclosed: <" << (open.empty() ? "" : open.back()) << ">";
+
+  const std::string html = render_html(c, options, "test <page>");
+  EXPECT_EQ(count(html, "<tr><td>"), c.segments.size()) << "one table row per segment";
+  EXPECT_NE(html.find("<title>test &lt;page&gt;</title>"), std::string::npos);
+  EXPECT_EQ(html.find("src="), std::string::npos) << "self-contained: nothing to fetch";
+  EXPECT_EQ(html.find("<link"), std::string::npos);
+}

@@ -1,0 +1,265 @@
+// tools/ladder, end to end: a real loopback session (lesson 01's echo server and
+// lesson 02's client) captured by tcpdump and by tshark — pcap and pcapng, on
+// `lo` (Ethernet) and on `any` (Linux cooked SLL2) — then drawn by `ladder`, and
+// its connection count, segment count and flags checked against what tshark
+// reads from the same file. Bad files: one line and exit 1, usage errors exit 2.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "socklab/observe/capture_file.hpp"
+#include "socklab/observe/connections.hpp"
+#include "socklab/observe/ladder.hpp"
+#include "socklab/observe/packet.hpp"
+#include "socklab/socklab.hpp"
+#include "support/narrate.hpp"
+#include "support/programs.hpp"
+
+using namespace socklab;
+using namespace socklab::test;
+using namespace socklab::observe;
+
+namespace {
+
+// A directory of this test's own, removed at the end (ctest -j runs tests side by side).
+class TempDir {
+ public:
+  TempDir() {
+    std::random_device random;
+    path_ = std::filesystem::temp_directory_path() /
+            ("socklab-ladder-" + std::to_string(random()) + std::to_string(random()));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// tshark's tcp.flags (0x0012) in tcpdump's letters, as `ladder --lines` prints them.
+std::string letters(unsigned flags) {
+  std::string out;
+  if (flags & 0x02) out += 'S';
+  if (flags & 0x01) out += 'F';
+  if (flags & 0x08) out += 'P';
+  if (flags & 0x04) out += 'R';
+  if (flags & 0x20) out += 'U';
+  if (flags & 0x80) out += 'W';
+  if (flags & 0x40) out += 'E';
+  if (flags & 0x10) out += '.';
+  return out.empty() ? "none" : out;
+}
+
+struct Capturer {
+  std::string tool;             // "tcpdump" or "tshark"
+  std::string interface;        // "lo" or "any"
+  std::string expected_format;  // "pcap" / "pcapng"
+};
+
+// The whole walk: capture a session with `c`, then read the file with ladder and tshark.
+void capture_and_compare(const Capturer& c) {
+  auto tool = find_on_path(c.tool);
+  if (!tool)
+    GTEST_SKIP() << c.tool << " is not installed (Debian: apt-get install " << c.tool << ")";
+  auto tshark = find_on_path("tshark");
+  if (!tshark) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
+  auto sh = find_on_path("sh");
+  if (!sh) GTEST_SKIP() << "no sh on PATH to start " << c.tool << " with";
+  TempDir dir;
+  const std::string file = dir / ("session." + c.expected_format);
+
+  Address server_address;
+  std::optional<Program> server;
+  {
+    Step step(1, 6, "echo_server --port 0 --once", "the session to capture: lesson 01's server");
+    server.emplace(Program::start("echo_server", {"--port", "0", "--once"}));
+    server_address = server->listening_address();
+    ASSERT_NE(server_address.port(), 0);
+  }
+  std::optional<Program> capture;
+  {
+    const std::string filter = "tcp port " + std::to_string(server_address.port());
+    // The tool writes the capture to its stdout (-w -), so the test sees each packet
+    // as it is written: it stops the tool once the whole session is in, an event, not
+    // a guess (stopping it "soon after" loses what it has not read yet). sh joins its
+    // stderr to /dev/null: the file format must not mix with its messages.
+    const std::string command = c.tool == "tcpdump"
+                                    ? "exec " + *tool + " -i " + c.interface +
+                                          " --immediate-mode -U -Z root -w - '" + filter + "' 2>" +
+                                          "'" + file + ".log'"
+                                    : "exec " + *tool + " -i " + c.interface + " -w - -f '" +
+                                          filter + "' 2>'" + file + ".log'";
+    Step step(2, 6, c.tool + " -i " + c.interface + " -w - (" + c.expected_format + ")",
+              "capture the server's port; wait until the file header arrives");
+    capture.emplace(Program::start_path(*sh, {"-c", command}));
+    // The file's first bytes (pcap header / pcapng section and interface blocks) are
+    // written once the tool captures.
+    std::error_code ec;
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         std::chrono::steady_clock::now() < deadline;) {
+      capture->read_line(100ms);
+      if (capture->stdout_text().size() >= 24) break;
+    }
+    if (capture->stdout_text().size() < 24) {
+      std::ifstream log(file + ".log");
+      std::stringstream said;
+      said << log.rdbuf();
+      if (said.str().find("ermission") != std::string::npos ||
+          said.str().find("not permitted") != std::string::npos)
+        GTEST_SKIP() << c.tool << " may not capture here (run the tests as root): " << said.str();
+      FAIL() << c.tool << " did not start capturing; it said:\n" << said.str();
+    }
+  }
+  {
+    Step step(3, 6, "echo_client hello", "one whole TCP connection: handshake, data, teardown");
+    auto client = Program::start(
+        "echo_client", {"--port", std::to_string(server_address.port()), "hello, ladder"});
+    EXPECT_EQ(client.wait().code, 0) << client.stderr_text();
+    EXPECT_EQ(server->wait().code, 0) << server->stderr_text();
+  }
+  {
+    Step step(4, 6, "wait for the teardown in the capture, then stop the tool",
+              "the last ACK of the teardown is the event; then SIGTERM");
+    auto complete = [&] {
+      std::error_code ec;
+      auto bytes = std::as_bytes(std::span(capture->stdout_text()));
+      CaptureFile f = read_capture(bytes, ec);  // the last packet may be half written
+      std::vector<packet::Segment> segments;
+      for (const auto& frame : f.packets)
+        if (auto ip = ip_payload(frame, ec)) {
+          packet::Segment s = packet::decode(*ip, ec);
+          if (!ec) segments.push_back(s);
+        }
+      auto connections = split_connections(segments);
+      if (connections.empty()) return false;
+      Teardown t = analyze_teardown(connections[0].segments, connections[0].client);
+      return t.complete || t.reset_by.has_value();
+    };
+    for (auto deadline = std::chrono::steady_clock::now() + 10s;
+         !complete() && std::chrono::steady_clock::now() < deadline;)
+      capture->read_line(100ms);
+    EXPECT_TRUE(complete()) << "the capture never showed the whole teardown";
+    capture->stop();
+    std::ofstream(file, std::ios::binary) << capture->stdout_text();
+  }
+  // What tshark reads from the file: one line per TCP segment, "stream<TAB>flags".
+  std::vector<std::string> tshark_flags;
+  std::set<std::string> streams;
+  {
+    Step step(5, 6, "tshark -r FILE -T fields -e tcp.stream -e tcp.flags",
+              "the reference: Wireshark's own reading of the same file");
+    auto read = Program::start_path(
+        *tshark, {"-r", file, "-Y", "tcp", "-T", "fields", "-e", "tcp.stream", "-e", "tcp.flags"});
+    while (auto line = read.read_line(10s)) {
+      std::istringstream in(*line);
+      std::string stream, flags;
+      in >> stream >> flags;
+      if (flags.empty()) continue;
+      streams.insert(stream);
+      tshark_flags.push_back(letters(static_cast<unsigned>(std::stoul(flags, nullptr, 16))));
+    }
+    EXPECT_EQ(read.wait().code, 0) << read.stderr_text();
+    ASSERT_GE(tshark_flags.size(), 3u) << "not even a handshake was captured";
+  }
+  {
+    Step step(6, 6, "ladder FILE --list, ladder FILE --lines",
+              "the same connections, segments and flags as tshark; a ladder with states");
+    auto list = Program::start("ladder", {file, "--list"});
+    auto summary = list.read_line();
+    ASSERT_TRUE(summary.has_value()) << list.stderr_text();
+    EXPECT_NE(summary->find(c.expected_format + ","), std::string::npos) << *summary;
+    EXPECT_NE(summary->find(std::to_string(tshark_flags.size()) + " TCP segments in " +
+                            std::to_string(streams.size()) + " connection(s)"),
+              std::string::npos)
+        << "ladder: " << *summary << "\ntshark: " << tshark_flags.size() << " segments, "
+        << streams.size() << " streams";
+    EXPECT_EQ(list.wait().code, 0) << list.stderr_text();
+
+    auto lines = Program::start("ladder", {file, "--lines"});
+    std::vector<std::string> ours;
+    while (auto line = lines.read_line()) {
+      auto at = line->find("Flags [");
+      if (at == std::string::npos) continue;
+      ours.push_back(line->substr(at + 7, line->find(']', at) - at - 7));
+    }
+    EXPECT_EQ(lines.wait().code, 0) << lines.stderr_text();
+    EXPECT_EQ(ours, tshark_flags) << "flags, segment by segment, as ladder and tshark read them";
+
+    auto ladder = Program::start("ladder", {file});
+    EXPECT_EQ(ladder.wait().code, 0) << ladder.stderr_text();
+    EXPECT_NE(ladder.stdout_text().find("ESTABLISHED"), std::string::npos) << ladder.stdout_text();
+    EXPECT_NE(ladder.stdout_text().find("INFERRED"), std::string::npos)
+        << "the states must be marked as inferred";
+  }
+}
+
+}  // namespace
+
+TEST(LadderTool, E2E1_TcpdumpPcapOnLoopback) {
+  capture_and_compare({"tcpdump", "lo", "pcap"});
+}
+TEST(LadderTool, E2E2_TcpdumpPcapOnAnyIsLinuxCooked) {
+  capture_and_compare({"tcpdump", "any", "pcap"});
+}
+TEST(LadderTool, E2E3_TsharkPcapngOnLoopback) {
+  capture_and_compare({"tshark", "lo", "pcapng"});
+}
+TEST(LadderTool, E2E4_TsharkPcapngOnAny) {
+  capture_and_compare({"tshark", "any", "pcapng"});
+}
+
+TEST(LadderTool, E2E5_BadFilesGetOneLineAndExit1) {
+  struct Case {
+    std::string name, bytes, says;
+  } cases[] = {
+      {"empty", "", "empty file"},
+      {"text", "GET / HTTP/1.1\r\n\r\n", "not a capture file"},
+      {"truncated", std::string("\x0a\x0d\x0d\x0a\x1c\x00\x00\x00\x4d\x3c\x2b\x1a", 12),
+       "truncated"},
+  };
+  TempDir dir;
+  int n = 0;
+  for (const Case& c : cases) {
+    Step step(++n, 4, "ladder " + c.name, "a file that is not a capture: one clear line, exit 1");
+    const std::string path = dir / c.name;
+    std::ofstream(path, std::ios::binary) << c.bytes;
+    auto p = Program::start("ladder", {path});
+    Exit e = p.wait();
+    EXPECT_EQ(e.code, 1);
+    EXPECT_NE(p.first_stderr_line().find(c.says), std::string::npos) << p.stderr_text();
+    EXPECT_EQ(std::count(p.stderr_text().begin(), p.stderr_text().end(), '\n'), 1)
+        << p.stderr_text();
+  }
+  Step step(4, 4, "ladder (no file), ladder a b", "usage errors exit 2");
+  EXPECT_EQ(Program::start("ladder", {}).wait().code, 2);
+  EXPECT_EQ(Program::start("ladder", {"a", "b"}).wait().code, 2);
+  EXPECT_EQ(Program::start("ladder", {"x", "--port", "70000"}).wait().code, 2);
+}
+
+TEST(LadderTool, E2E6_WritesSvgAndHtml) {
+  const std::string corpus = SOCKLAB_LADDER_CORPUS;
+  TempDir dir;
+  const std::string svg = dir / "out.svg", html = dir / "out.html";
+  Step step(1, 1, "ladder tshark-lo-pcapng --svg --html",
+            "the same ladder as a picture and as a self-contained page");
+  auto p = Program::start("ladder", {corpus + "/tshark-lo-pcapng", "--svg", svg, "--html", html});
+  ASSERT_EQ(p.wait().code, 0) << p.stderr_text();
+  std::ifstream s(svg), h(html);
+  std::stringstream svg_text, html_text;
+  svg_text << s.rdbuf();
+  html_text << h.rdbuf();
+  EXPECT_TRUE(svg_text.str().starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_NE(html_text.str().find("<svg"), std::string::npos);
+  EXPECT_NE(html_text.str().find("<table>"), std::string::npos);
+}
