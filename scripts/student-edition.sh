@@ -49,14 +49,18 @@ done
   --exclude scripts/check-student-edition.sh \
   --exclude scripts/new-lesson.sh \
   --exclude docs/instructors.md \
+  --exclude docs/zh-CN/instructors.md \
   --exclude .ci \
   --exclude examples \
   --exclude bench \
   --exclude docs/examples \
   --exclude docs/performance.md \
+  --exclude docs/zh-CN/examples \
+  --exclude docs/zh-CN/performance.md \
   $example_tests \
   --allow-trace tests \
   --allow-trace README.md \
+  --allow-trace README.zh-CN.md \
   --note-trace lessons
 
 # The lesson files as handed out, so that `make progress` can tell "not started".
