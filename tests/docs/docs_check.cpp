@@ -94,6 +94,25 @@ bool closing_fence(std::string_view line, char ch, std::size_t length) {
   return t.size() >= length && t.find_first_not_of(ch) == std::string_view::npos;
 }
 
+// Where pattern first occurs at or after from, outside inline code spans (a `<!--` quoted
+// in backticks opens no comment).
+std::size_t find_outside_code_spans(std::string_view line, std::string_view pattern,
+                                    std::size_t from) {
+  std::size_t i = from;
+  while (i < line.size()) {
+    if (line.compare(i, pattern.size(), pattern) == 0) return i;
+    if (line[i] != '`') {
+      ++i;
+      continue;
+    }
+    std::size_t run = line.find_first_not_of('`', i);
+    if (run == std::string_view::npos) return std::string_view::npos;
+    std::size_t close = line.find(std::string(run - i, '`'), run);
+    i = close == std::string_view::npos ? run : close + (run - i);
+  }
+  return std::string_view::npos;
+}
+
 // The line without its inline code spans (`...`, ``...``), each replaced by one space.
 std::string without_code_spans(std::string_view line) {
   std::string out;
@@ -323,7 +342,7 @@ Page parse(std::string_view markdown) {
         in_comment = false;
         i = close + 3;
       } else {
-        std::size_t open = raw.find("<!--", i);
+        std::size_t open = find_outside_code_spans(raw, "<!--", i);
         line.append(raw, i, open == std::string::npos ? std::string::npos : open - i);
         if (open == std::string::npos) break;
         in_comment = true;

@@ -277,3 +277,13 @@ TEST(CjkShare, CountsLettersOutsideCodeOnly) {
 }
 
 }  // namespace
+
+namespace {
+TEST(Parse, ACommentQuotedInCodeOpensNoComment) {
+  // docs/instructors.md quotes the Markdown marker syntax in backticks.
+  docs::Page page = docs::parse("Use `<!-- x` in Markdown.\n\n## Next\n\n| a |\n|---|\n");
+  EXPECT_EQ(page.headings.size(), 1u);
+  EXPECT_EQ(page.tables, 1);
+  EXPECT_EQ(docs::parse("<!-- a\n## hidden\n-->\n## shown\n").headings.size(), 1u);
+}
+}  // namespace
