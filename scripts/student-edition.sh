@@ -25,7 +25,8 @@ fi
 files=$(mktemp)
 trap 'rm -f "$files"' EXIT
 if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  git -C "$root" ls-files --cached --others --exclude-standard >"$files"
+  # core.quotePath=false: a non-ASCII name (docs/zh-CN/术语表.md) as itself, not "\346..."
+  git -C "$root" -c core.quotePath=false ls-files --cached --others --exclude-standard >"$files"
   from="--files-from $files"
 else
   from=""  # not a git checkout: the generator walks the tree (skipping build trees)
