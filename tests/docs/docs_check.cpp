@@ -610,6 +610,19 @@ std::vector<Problem> check_tree(const fs::path& root, const Options& options) {
       }
     }
   }
+  // The two READMEs point at each other near the top, where a reader looks first.
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"README.md", "README.zh-CN.md"},
+        {"README.zh-CN.md", "README.md"}}) {
+    if (pages.count(from) == 0 || pages.count(to) == 0) continue;
+    const Page& page = pages.at(from);
+    bool linked = std::any_of(page.links.begin(), page.links.end(),
+                              [&](const Link& l) { return l.line <= 5 && l.target == to; });
+    if (!linked) {
+      problems.push_back({Problem::Kind::no_language_link,
+                          from + " does not link to " + to + " in its first 5 lines"});
+    }
+  }
   if (options.check_links) {
     for (const auto& [rel, page] : pages) check_links(tree, rel, page, pages, problems);
   }

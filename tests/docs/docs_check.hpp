@@ -60,7 +60,8 @@ struct Problem {
     tables,
     dead_link,
     not_chinese,
-    no_glossary_link
+    no_glossary_link,
+    no_language_link  // README.md and README.zh-CN.md link each other in their first lines
   };
   Kind kind;
   std::string message;  // names the file(s), the line and what differs

@@ -70,7 +70,8 @@ TEST(DocsTree, EveryRelativeLinkAndAnchorResolves) {
 
 TEST(DocsTree, ChinesePagesAreChineseAndLinkTheGlossary) {
   std::string found = joined(tree_problems(), Problem::Kind::not_chinese) +
-                      joined(tree_problems(), Problem::Kind::no_glossary_link);
+                      joined(tree_problems(), Problem::Kind::no_glossary_link) +
+                      joined(tree_problems(), Problem::Kind::no_language_link);
   EXPECT_TRUE(found.empty()) << found;
 }
 
@@ -85,10 +86,13 @@ class DocsCheck : public ::testing::Test {
                                           std::to_string(reinterpret_cast<std::uintptr_t>(this)));
     fs::remove_all(root_);
     write("README.md",
-          "# Demo\n\nSee [the lesson](docs/lessons/01-x.md#run-it) and [code](src/a.cpp).\n\n"
+          "# Demo\n\n[中文](README.zh-CN.md)\n\nSee [the lesson](docs/lessons/01-x.md#run-it) and "
+          "[code](src/a.cpp).\n\n"
           "```sh\nmake run\n```\n");
     write("README.zh-CN.md",
-          "# 演示\n\n请看[这一课](docs/zh-CN/lessons/01-x.md#运行它)、[代码](src/a.cpp)和"
+          "# "
+          "演示\n\n[English](README.md)\n\n请看[这一课](docs/zh-CN/lessons/"
+          "01-x.md#运行它)、[代码](src/a.cpp)和"
           "[术语表](docs/zh-CN/术语表.md)。\n\n```sh\nmake run\n```\n");
     write("src/a.cpp", "int main() {}\n");
     write("docs/lessons/01-x.md",
@@ -204,7 +208,7 @@ TEST_F(DocsCheck, ADeadAnchorFailsAlsoForCjkHeadings) {
   // The README links the English anchor on the Chinese page: GitHub's anchor is #运行它.
   replace("README.zh-CN.md", "01-x.md#运行它", "01-x.md#run-it");
   std::string found = problems(Problem::Kind::dead_link);
-  EXPECT_NE(found.find("README.zh-CN.md:3: link 'docs/zh-CN/lessons/01-x.md#run-it': "
+  EXPECT_NE(found.find("README.zh-CN.md:5: link 'docs/zh-CN/lessons/01-x.md#run-it': "
                        "docs/zh-CN/lessons/01-x.md has no heading with anchor #run-it"),
             std::string::npos)
       << found;
@@ -243,6 +247,13 @@ TEST_F(DocsCheck, AnUntranslatedParagraphFails) {
   EXPECT_NE(found.find("docs/zh-CN/lessons/01-x.md:20: a paragraph without a Chinese character"),
             std::string::npos)
       << found;
+}
+
+TEST_F(DocsCheck, TheReadmesMustLinkEachOtherAtTheTop) {
+  replace("README.md", "[中文](README.zh-CN.md)\n", "");
+  EXPECT_NE(problems(Problem::Kind::no_language_link)
+                .find("README.md does not link to README.zh-CN.md in its first 5 lines"),
+            std::string::npos);
 }
 
 TEST_F(DocsCheck, AChinesePageMustLinkTheGlossary) {
