@@ -25,7 +25,8 @@ fi
 files=$(mktemp)
 trap 'rm -f "$files"' EXIT
 if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  git -C "$root" ls-files --cached --others --exclude-standard >"$files"
+  # core.quotePath=false: a non-ASCII name (docs/zh-CN/术语表.md) as itself, not "\346..."
+  git -C "$root" -c core.quotePath=false ls-files --cached --others --exclude-standard >"$files"
   from="--files-from $files"
 else
   from=""  # not a git checkout: the generator walks the tree (skipping build trees)
@@ -49,14 +50,18 @@ done
   --exclude scripts/check-student-edition.sh \
   --exclude scripts/new-lesson.sh \
   --exclude docs/instructors.md \
+  --exclude docs/zh-CN/instructors.md \
   --exclude .ci \
   --exclude examples \
   --exclude bench \
   --exclude docs/examples \
   --exclude docs/performance.md \
+  --exclude docs/zh-CN/examples \
+  --exclude docs/zh-CN/performance.md \
   $example_tests \
   --allow-trace tests \
   --allow-trace README.md \
+  --allow-trace README.zh-CN.md \
   --note-trace lessons
 
 # The lesson files as handed out, so that `make progress` can tell "not started".

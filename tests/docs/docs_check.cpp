@@ -1,0 +1,632 @@
+// docs_check.cpp — see docs_check.hpp. A small Markdown reader: only what the check
+// needs (fences, headings, tables, links, HTML comments), line by line, CommonMark's
+// rules where they matter (a fence closes with the same character, at least as long).
+#include "docs_check.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace docs {
+namespace {
+
+// --- UTF-8 -------------------------------------------------------------------
+
+// Decodes one code point at s[i], advancing i; an invalid byte comes back as itself.
+char32_t next_code_point(std::string_view s, std::size_t& i) {
+  auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char b = byte(i);
+  int extra = b < 0x80 ? 0 : (b >> 5) == 0x6 ? 1 : (b >> 4) == 0xE ? 2 : (b >> 3) == 0x1E ? 3 : -1;
+  if (extra <= 0 || i + static_cast<std::size_t>(extra) >= s.size()) {
+    ++i;
+    return b;
+  }
+  char32_t cp = b & (0x3F >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    unsigned char c = byte(i + static_cast<std::size_t>(k));
+    if ((c & 0xC0) != 0x80) {
+      ++i;
+      return b;
+    }
+    cp = (cp << 6) | (c & 0x3F);
+  }
+  i += static_cast<std::size_t>(extra) + 1;
+  return cp;
+}
+
+bool is_cjk(char32_t c) {
+  return (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0x3400 && c <= 0x4DBF) ||
+         (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x2FFFF);
+}
+
+// Not a letter or a digit for GitHub's anchors: the punctuation and symbol blocks a
+// technical page uses (Latin-1 signs, General Punctuation such as — and …, arrows,
+// maths, box drawing, CJK punctuation such as 、。「」, full-width forms such as ：（）).
+bool is_non_ascii_punctuation(char32_t c) {
+  return (c >= 0x80 && c <= 0xBF) || c == 0xD7 || c == 0xF7 || (c >= 0x2000 && c <= 0x2BFF) ||
+         (c >= 0x3000 && c <= 0x303F) || (c >= 0xFE30 && c <= 0xFE4F) ||
+         (c >= 0xFF00 && c <= 0xFF0F) || (c >= 0xFF1A && c <= 0xFF20) ||
+         (c >= 0xFF3B && c <= 0xFF40) || (c >= 0xFF5B && c <= 0xFF65) || c >= 0x1F000;
+}
+
+// --- lines -------------------------------------------------------------------
+
+std::vector<std::string> split_lines(std::string_view text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string line(text.substr(start, end - start));
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    lines.push_back(std::move(line));
+    start = end + 1;
+  }
+  return lines;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+// A fence: optional indentation (lists indent theirs), then ``` or ~~~ (three or more).
+bool fence(std::string_view line, char& ch, std::size_t& length) {
+  std::string_view t = line;
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  if (t.size() < 3 || (t[0] != '`' && t[0] != '~')) return false;
+  std::size_t n = t.find_first_not_of(t[0]);
+  if (n == std::string_view::npos) n = t.size();
+  if (n < 3) return false;
+  if (t[0] == '`' && t.substr(n).find('`') != std::string_view::npos) return false;
+  ch = t[0];
+  length = n;
+  return true;
+}
+
+bool closing_fence(std::string_view line, char ch, std::size_t length) {
+  std::string_view t = trim(line);
+  return t.size() >= length && t.find_first_not_of(ch) == std::string_view::npos;
+}
+
+// Where pattern first occurs at or after from, outside inline code spans (a `<!--` quoted
+// in backticks opens no comment).
+std::size_t find_outside_code_spans(std::string_view line, std::string_view pattern,
+                                    std::size_t from) {
+  std::size_t i = from;
+  while (i < line.size()) {
+    if (line.compare(i, pattern.size(), pattern) == 0) return i;
+    if (line[i] != '`') {
+      ++i;
+      continue;
+    }
+    std::size_t run = line.find_first_not_of('`', i);
+    if (run == std::string_view::npos) return std::string_view::npos;
+    std::size_t close = line.find(std::string(run - i, '`'), run);
+    i = close == std::string_view::npos ? run : close + (run - i);
+  }
+  return std::string_view::npos;
+}
+
+// The line without its inline code spans (`...`, ``...``), each replaced by one space.
+std::string without_code_spans(std::string_view line) {
+  std::string out;
+  std::size_t i = 0;
+  while (i < line.size()) {
+    if (line[i] != '`') {
+      out += line[i++];
+      continue;
+    }
+    std::size_t run = line.find_first_not_of('`', i);
+    if (run == std::string_view::npos) run = line.size();
+    std::string ticks(run - i, '`');
+    std::size_t close = line.find(ticks, run);
+    if (close == std::string_view::npos) {  // an unmatched backtick is a backtick
+      out.append(ticks);
+      i = run;
+      continue;
+    }
+    out += ' ';
+    i = close + ticks.size();
+  }
+  return out;
+}
+
+bool table_separator(std::string_view line) {
+  std::string_view t = trim(line);
+  if (t.empty() || t.find('-') == std::string_view::npos) return false;
+  if (t.front() != '|' && t.find('|') == std::string_view::npos) return false;
+  return t.find_first_not_of("|-: \t") == std::string_view::npos;
+}
+
+// Percent-decoding of a link target (GitHub accepts both 术语表.md and %E6%9C%AF...).
+std::string percent_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// Link targets on one line (code spans already removed): ](target) and [label]: target.
+void collect_links(std::string_view line, int number, std::vector<Link>& links) {
+  std::string_view t = trim(line);
+  if (t.size() > 2 && t.front() == '[') {  // a reference definition
+    std::size_t colon = t.find("]:");
+    if (colon != std::string_view::npos) {
+      std::string_view rest = trim(t.substr(colon + 2));
+      std::size_t end = rest.find_first_of(" \t");
+      links.push_back({number, std::string(rest.substr(0, end))});
+      return;
+    }
+  }
+  std::size_t at = 0;
+  while ((at = line.find("](", at)) != std::string_view::npos) {
+    std::size_t start = at + 2;
+    std::size_t end = start;
+    int depth = 0;
+    while (end < line.size() && line[end] != ' ' && !(line[end] == ')' && depth == 0)) {
+      if (line[end] == '(') ++depth;
+      if (line[end] == ')') --depth;
+      ++end;
+    }
+    std::string target(line.substr(start, end - start));
+    if (target.size() >= 2 && target.front() == '<' && target.back() == '>') {
+      target = target.substr(1, target.size() - 2);
+    }
+    links.push_back({number, target});
+    at = end;
+  }
+}
+
+// <a id="x"> and <a name="x">: anchors written by hand.
+void collect_html_anchors(std::string_view line, std::set<std::string>& anchors) {
+  for (std::string_view attribute : {"id=\"", "name=\""}) {
+    std::size_t at = 0;
+    while ((at = line.find(attribute, at)) != std::string_view::npos) {
+      bool in_a = line.rfind("<a", at) != std::string_view::npos;
+      std::size_t start = at + attribute.size();
+      std::size_t end = line.find('"', start);
+      if (end == std::string_view::npos) break;
+      if (in_a) anchors.insert(std::string(line.substr(start, end - start)));
+      at = end;
+    }
+  }
+}
+
+// The text a reader sees: link targets, HTML tags, bare URLs and emphasis removed.
+std::string visible_text(std::string_view line) {
+  std::string out;
+  for (std::size_t i = 0; i < line.size();) {
+    if (line.compare(i, 2, "](") == 0) {  // [text](target): keep the text, drop the target
+      std::size_t close = line.find(')', i);
+      i = close == std::string_view::npos ? line.size() : close + 1;
+      continue;
+    }
+    if (line[i] == '<') {  // an HTML tag or an autolink
+      std::size_t close = line.find('>', i);
+      if (close != std::string_view::npos) {
+        i = close + 1;
+        continue;
+      }
+    }
+    if (line.compare(i, 7, "http://") == 0 || line.compare(i, 8, "https://") == 0) {
+      while (i < line.size() && line[i] != ' ' && line[i] != ')') ++i;
+      continue;
+    }
+    char c = line[i++];
+    if (c == '[' || c == ']' || c == '*') continue;
+    out += c;
+  }
+  return out;
+}
+
+void count_letters(std::string_view text, ProseUnit& unit) {
+  for (std::size_t i = 0; i < text.size();) {
+    char32_t c = next_code_point(text, i);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) ++unit.latin;
+    if (is_cjk(c)) ++unit.cjk;
+  }
+}
+
+// The heading's text as GitHub renders it: code spans keep their content, links their text.
+std::string heading_text(std::string_view raw) {
+  std::string out;
+  for (std::size_t i = 0; i < raw.size();) {
+    if (raw.compare(i, 2, "](") == 0) {
+      std::size_t close = raw.find(')', i);
+      i = close == std::string_view::npos ? raw.size() : close + 1;
+      continue;
+    }
+    char c = raw[i++];
+    if (c == '`' || c == '*' || c == '[' || c == ']') continue;
+    out += c;
+  }
+  return out;
+}
+
+std::filesystem::path to_path(const std::string& utf8) {
+  return fs::path(std::u8string(utf8.begin(), utf8.end()));
+}
+
+std::string to_utf8(const fs::path& path) {
+  std::u8string s = path.generic_u8string();
+  return std::string(s.begin(), s.end());
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+}  // namespace
+
+std::string github_anchor(std::string_view heading) {
+  std::string text = heading_text(heading);
+  std::string out;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t start = i;
+    char32_t c = next_code_point(text, i);
+    if (c >= 'A' && c <= 'Z') {
+      out += static_cast<char>(c - 'A' + 'a');
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-') {
+      out += static_cast<char>(c);
+    } else if (c == ' ') {
+      out += '-';
+    } else if (c >= 0x80 && !is_non_ascii_punctuation(c)) {
+      out.append(text, start, i - start);
+    }
+  }
+  return out;
+}
+
+Page parse(std::string_view markdown) {
+  Page page;
+  std::vector<std::string> lines = split_lines(markdown);
+  std::map<std::string, int> seen_anchors;
+  bool in_comment = false;
+  ProseUnit unit;
+  bool in_unit = false;
+  auto end_unit = [&] {
+    if (in_unit && (unit.cjk > 0 || unit.latin > 0)) page.prose.push_back(unit);
+    in_unit = false;
+  };
+
+  for (std::size_t n = 0; n < lines.size(); ++n) {
+    const std::string& raw = lines[n];
+    int number = static_cast<int>(n) + 1;
+
+    char ch = 0;
+    std::size_t length = 0;
+    if (!in_comment && fence(raw, ch, length)) {
+      end_unit();
+      CodeBlock block{number, raw + "\n"};
+      std::size_t k = n + 1;
+      for (; k < lines.size(); ++k) {
+        block.text += lines[k] + "\n";
+        if (closing_fence(lines[k], ch, length)) break;
+      }
+      page.code.push_back(std::move(block));
+      n = k;
+      continue;
+    }
+
+    // HTML comments (the student edition's SOLUTION markers): not part of the page.
+    std::string line;
+    for (std::size_t i = 0; i < raw.size();) {
+      if (in_comment) {
+        std::size_t close = raw.find("-->", i);
+        if (close == std::string::npos) break;
+        in_comment = false;
+        i = close + 3;
+      } else {
+        std::size_t open = find_outside_code_spans(raw, "<!--", i);
+        line.append(raw, i, open == std::string::npos ? std::string::npos : open - i);
+        if (open == std::string::npos) break;
+        in_comment = true;
+        i = open + 4;
+      }
+    }
+    if (trim(line).empty()) {
+      if (trim(raw).empty()) end_unit();
+      continue;
+    }
+
+    std::string code_free = without_code_spans(line);
+    collect_links(code_free, number, page.links);
+    collect_html_anchors(line, page.anchors);
+
+    std::string_view t = trim(line);
+    std::size_t hashes = t.find_first_not_of('#');
+    bool heading = line.size() - trim(line).size() <= 3 && t.front() == '#' && hashes <= 6 &&
+                   (hashes == std::string_view::npos || t[hashes] == ' ');
+    if (heading) {
+      end_unit();
+      std::string text(trim(hashes == std::string_view::npos ? "" : t.substr(hashes)));
+      while (!text.empty() && text.back() == '#') text.pop_back();
+      text = std::string(trim(text));
+      page.headings.push_back(text);
+      std::string anchor = github_anchor(text);
+      int& count = seen_anchors[anchor];
+      page.anchors.insert(count == 0 ? anchor : anchor + "-" + std::to_string(count));
+      ++count;
+      ProseUnit heading_unit{number, 0, 0};
+      count_letters(visible_text(code_free), heading_unit);
+      if (heading_unit.cjk > 0 || heading_unit.latin > 0) page.prose.push_back(heading_unit);
+      continue;
+    }
+
+    bool row = t.front() == '|';
+    if (row && n + 1 < lines.size() && table_separator(lines[n + 1]) && !table_separator(line)) {
+      ++page.tables;
+    }
+    if (row && table_separator(line)) continue;
+    // A table row or a list item is a unit of its own; other lines join their paragraph.
+    bool item = row || t.front() == '-' || t.front() == '*' ||
+                (std::isdigit(static_cast<unsigned char>(t.front())) &&
+                 t.find(". ") != std::string_view::npos &&
+                 t.find_first_not_of("0123456789") == t.find(". "));
+    if (item || !in_unit) {
+      end_unit();
+      unit = ProseUnit{number, 0, 0};
+      in_unit = true;
+    }
+    count_letters(visible_text(code_free), unit);
+    if (row) end_unit();
+  }
+  end_unit();
+  return page;
+}
+
+double cjk_share(const Page& page) {
+  std::size_t cjk = 0;
+  std::size_t latin = 0;
+  for (const ProseUnit& unit : page.prose) {
+    cjk += unit.cjk;
+    latin += unit.latin;
+  }
+  return cjk + latin == 0 ? 0.0 : static_cast<double>(cjk) / static_cast<double>(cjk + latin);
+}
+
+namespace {
+
+struct Tree {
+  fs::path root;
+  std::vector<std::string> english;  // relative paths, '/'-separated, UTF-8
+  std::vector<std::string> chinese;
+};
+
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+Tree pages_of(const fs::path& root) {
+  Tree tree{root, {}, {}};
+  if (fs::exists(root / "README.md")) tree.english.push_back("README.md");
+  if (fs::exists(root / "README.zh-CN.md")) tree.chinese.push_back("README.zh-CN.md");
+  if (fs::is_directory(root / "docs")) {
+    for (const auto& entry : fs::recursive_directory_iterator(root / "docs")) {
+      if (!entry.is_regular_file() || entry.path().extension() != ".md") continue;
+      std::string rel = to_utf8(fs::relative(entry.path(), root));
+      (starts_with(rel, "docs/zh-CN/") ? tree.chinese : tree.english).push_back(rel);
+    }
+  }
+  std::sort(tree.english.begin(), tree.english.end());
+  std::sort(tree.chinese.begin(), tree.chinese.end());
+  return tree;
+}
+
+std::string twin_of(const std::string& english) {
+  if (english == "README.md") return "README.zh-CN.md";
+  return "docs/zh-CN/" + english.substr(std::string_view("docs/").size());
+}
+
+std::string original_of(const std::string& chinese) {
+  if (chinese == "README.zh-CN.md") return "README.md";
+  return "docs/" + chinese.substr(std::string_view("docs/zh-CN/").size());
+}
+
+std::string clip(std::string s) {
+  if (s.size() > 70) s = s.substr(0, 67) + "...";
+  return s;
+}
+
+void compare_code(const std::string& en, const Page& a, const std::string& zh, const Page& b,
+                  std::vector<Problem>& problems) {
+  std::size_t common = std::min(a.code.size(), b.code.size());
+  for (std::size_t i = 0; i < common; ++i) {
+    if (a.code[i].text == b.code[i].text) continue;
+    // The first line that differs, so the message shows what changed.
+    std::vector<std::string> x = split_lines(a.code[i].text);
+    std::vector<std::string> y = split_lines(b.code[i].text);
+    std::size_t k = 0;
+    while (k < x.size() && k < y.size() && x[k] == y[k]) ++k;
+    std::string ex = k < x.size() ? x[k] : "(block ends)";
+    std::string ey = k < y.size() ? y[k] : "(block ends)";
+    problems.push_back({Problem::Kind::code_blocks,
+                        en + ":" + std::to_string(a.code[i].line + static_cast<int>(k)) + " and " +
+                            zh + ":" + std::to_string(b.code[i].line + static_cast<int>(k)) +
+                            ": code block " + std::to_string(i + 1) +
+                            " differs (code, commands and output are copied, not " +
+                            "translated): English '" + clip(ex) + "', Chinese '" + clip(ey) + "'"});
+    return;
+  }
+  if (a.code.size() != b.code.size()) {
+    const Page& longer = a.code.size() > b.code.size() ? a : b;
+    const std::string& name = a.code.size() > b.code.size() ? en : zh;
+    problems.push_back({Problem::Kind::code_blocks,
+                        en + " has " + std::to_string(a.code.size()) + " code blocks, " + zh +
+                            " has " + std::to_string(b.code.size()) + "; the first one only in " +
+                            name + " (line " + std::to_string(longer.code[common].line) + "): '" +
+                            clip(first_line(longer.code[common].text)) + "'"});
+  }
+}
+
+void check_links(const Tree& tree, const std::string& rel, const Page& page,
+                 std::map<std::string, Page>& cache, std::vector<Problem>& problems) {
+  auto page_at = [&](const std::string& target_rel) -> const Page& {
+    auto found = cache.find(target_rel);
+    if (found == cache.end()) {
+      found = cache.emplace(target_rel, parse(read_file(tree.root / to_path(target_rel)))).first;
+    }
+    return found->second;
+  };
+  fs::path dir = to_path(rel).parent_path();
+  for (const Link& link : page.links) {
+    std::string target = link.target;
+    if (target.empty() || target.find("://") != std::string::npos ||
+        starts_with(target, "mailto:")) {
+      continue;
+    }
+    std::size_t hash = target.find('#');
+    std::string file = percent_decoded(target.substr(0, hash));
+    std::string anchor = hash == std::string::npos ? "" : percent_decoded(target.substr(hash + 1));
+    std::string where = rel + ":" + std::to_string(link.line) + ": link '" + link.target + "'";
+    std::string target_rel = rel;
+    if (!file.empty()) {
+      if (file.front() == '/') {
+        problems.push_back({Problem::Kind::dead_link,
+                            where + " is absolute; GitHub and a checkout need a relative link"});
+        continue;
+      }
+      fs::path resolved = (tree.root / dir / to_path(file)).lexically_normal();
+      std::error_code ec;
+      if (!fs::exists(resolved, ec)) {
+        problems.push_back(
+            {Problem::Kind::dead_link, where + " points nowhere (no " +
+                                           to_utf8(resolved.lexically_relative(tree.root)) + ")"});
+        continue;
+      }
+      target_rel = to_utf8(fs::relative(resolved, tree.root));
+      if (starts_with(target_rel, "..")) {
+        problems.push_back({Problem::Kind::dead_link, where + " leaves the repository"});
+        continue;
+      }
+    }
+    if (anchor.empty()) continue;
+    if (to_path(target_rel).extension() != ".md") continue;  // #L12 in a source file etc.
+    const Page& target_page = file.empty() ? page : page_at(target_rel);
+    if (target_page.anchors.count(anchor) == 0) {
+      problems.push_back({Problem::Kind::dead_link,
+                          where + ": " + target_rel + " has no heading with anchor #" + anchor});
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<Problem> check_tree(const fs::path& root, const Options& options) {
+  std::vector<Problem> problems;
+  Tree tree = pages_of(root);
+  std::map<std::string, Page> pages;
+  for (const auto& list : {tree.english, tree.chinese}) {
+    for (const std::string& rel : list) pages.emplace(rel, parse(read_file(root / to_path(rel))));
+  }
+  std::set<std::string> chinese(tree.chinese.begin(), tree.chinese.end());
+  std::set<std::string> english(tree.english.begin(), tree.english.end());
+
+  for (const std::string& en : tree.english) {
+    std::string zh = twin_of(en);
+    if (chinese.count(zh) == 0) {
+      problems.push_back({Problem::Kind::missing_twin,
+                          en + " has no Chinese twin " + zh +
+                              " (same relative path; glossary: " + std::string(glossary) + ")"});
+      continue;
+    }
+    const Page& a = pages.at(en);
+    const Page& b = pages.at(zh);
+    compare_code(en, a, zh, b, problems);
+    if (a.headings.size() != b.headings.size()) {
+      problems.push_back({Problem::Kind::headings,
+                          en + " has " + std::to_string(a.headings.size()) + " headings, " + zh +
+                              " has " + std::to_string(b.headings.size())});
+    }
+    if (a.tables != b.tables) {
+      problems.push_back({Problem::Kind::tables, en + " has " + std::to_string(a.tables) +
+                                                     " tables, " + zh + " has " +
+                                                     std::to_string(b.tables)});
+    }
+  }
+  for (const std::string& zh : tree.chinese) {
+    if (zh == glossary) continue;
+    if (english.count(original_of(zh)) == 0) {
+      problems.push_back({Problem::Kind::missing_twin,
+                          zh + " has no English original " + original_of(zh) + " (only " +
+                              std::string(glossary) + " is Chinese-only)"});
+    }
+  }
+  for (const std::string& zh : tree.chinese) {
+    const Page& page = pages.at(zh);
+    double share = cjk_share(page);
+    if (zh == glossary) {
+      // English <-> Chinese by design: its English column is not untranslated prose.
+    } else if (share < options.min_cjk_share) {
+      problems.push_back({Problem::Kind::not_chinese,
+                          zh + ": only " + std::to_string(static_cast<int>(share * 100)) +
+                              "% of its prose letters are Chinese (at least " +
+                              std::to_string(static_cast<int>(options.min_cjk_share * 100)) +
+                              "% expected): is it translated?"});
+    } else {
+      for (const ProseUnit& unit : page.prose) {
+        if (unit.cjk == 0 && unit.latin >= options.max_untranslated_letters) {
+          problems.push_back({Problem::Kind::not_chinese,
+                              zh + ":" + std::to_string(unit.line) +
+                                  ": a paragraph without a Chinese character (" +
+                                  std::to_string(unit.latin) + " letters): is it translated?"});
+          break;
+        }
+      }
+    }
+    if (zh != glossary) {
+      bool links_glossary = std::any_of(page.links.begin(), page.links.end(), [&](const Link& l) {
+        std::string file = percent_decoded(l.target.substr(0, l.target.find('#')));
+        return to_utf8((to_path(zh).parent_path() / to_path(file)).lexically_normal()) == glossary;
+      });
+      if (!links_glossary) {
+        problems.push_back({Problem::Kind::no_glossary_link,
+                            zh + " does not link to the glossary " + std::string(glossary)});
+      }
+    }
+  }
+  // The two READMEs point at each other near the top, where a reader looks first.
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"README.md", "README.zh-CN.md"},
+        {"README.zh-CN.md", "README.md"}}) {
+    if (pages.count(from) == 0 || pages.count(to) == 0) continue;
+    const Page& page = pages.at(from);
+    bool linked = std::any_of(page.links.begin(), page.links.end(),
+                              [&](const Link& l) { return l.line <= 5 && l.target == to; });
+    if (!linked) {
+      problems.push_back({Problem::Kind::no_language_link,
+                          from + " does not link to " + to + " in its first 5 lines"});
+    }
+  }
+  if (options.check_links) {
+    for (const auto& [rel, page] : pages) check_links(tree, rel, page, pages, problems);
+  }
+  return problems;
+}
+
+}  // namespace docs
