@@ -235,8 +235,8 @@ int main(int argc, char** argv) {
     Socket listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);
     listener.bind(address);
-    listener.listen(16);
-    AcceptGuard guard;  // out of descriptors: shed the client, back off, never spin
+    listener.listen(128);  // a burst of senders waits here, not in SYN retries
+    AcceptGuard guard;     // out of descriptors: shed the client, back off, never spin
     cli::say("listening on {}", listener.local_address().to_string());  // (after the spare)
 
     std::vector<std::future<void>> transfers;
