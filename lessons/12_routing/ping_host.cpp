@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
     if (ec) {
       std::error_code raw_ec;
       sock = icmp_raw_socket(target.family(), raw_ec);
-      if (raw_ec) throw Error(ec, "socket(SOCK_DGRAM, IPPROTO_ICMP)", ip_hint(ec));
+      if (raw_ec) throw Error(ec, "socket(SOCK_DGRAM, IPPROTO_ICMP)");  // with the hint
       raw = true;
     }
     // The TTL of each reply, as a control message (a raw IPv4 socket has the header).

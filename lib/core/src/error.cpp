@@ -165,6 +165,16 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
   if (ec == std::errc::address_in_use)
     return "another program (or an old connection in TIME_WAIT) holds this port; "
            "pick another with --port, or use 0 for any free port";
+  if ((ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted) &&
+      call.find("IPPROTO_ICMP") != std::string_view::npos)
+    return "ICMP sockets need your group in net.ipv4.ping_group_range "
+           "(sysctl -w net.ipv4.ping_group_range=\"0 2147483647\"), or root for a raw socket";
+  if (ec == std::errc::operation_not_supported &&
+      (call.find("IP_") != std::string_view::npos ||
+       call.find("IPPROTO_ICMP") != std::string_view::npos ||
+       call.find("MSG_ERRQUEUE") != std::string_view::npos))
+    return "not supported on this system: these are Linux's calls (lesson 12); "
+           "use a Linux VM, or WSL2 on Windows";
   if (ec == std::errc::permission_denied && call == "bind")
     return "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023";
   if (ec == std::errc::address_not_available)

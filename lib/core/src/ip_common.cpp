@@ -8,10 +8,9 @@
 namespace socklab {
 namespace {
 
+// The message's hint comes from hint_for() (error.cpp), like every other call's.
 void check(const std::error_code& ec, std::string_view call) {
-  if (!ec) return;
-  std::string hint = ip_hint(ec);
-  throw_if(ec, hint.empty() ? std::string(call) : std::string(call) + " — " + hint);
+  throw_if(ec, call);
 }
 
 }  // namespace
@@ -65,6 +64,10 @@ Socket icmp_raw_socket(Family family) {
   Socket s = icmp_raw_socket(family, ec);
   check(ec, "socket(SOCK_RAW, IPPROTO_ICMP)");
   return s;
+}
+
+std::string ip_hint(const std::error_code& ec) {
+  return hint_for("socket(IPPROTO_ICMP)", ec);
 }
 
 bool IcmpError::time_exceeded() const noexcept {

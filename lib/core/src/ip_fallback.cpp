@@ -1,6 +1,7 @@
 // ip_fallback.cpp — socklab/ip.hpp where Linux's error queue, IP_MTU and ICMP
 // datagram sockets do not exist (macOS, Windows): every call reports
-// std::errc::operation_not_supported, and ip_hint() says what to use instead.
+// std::errc::operation_not_supported, and the message (hint_for) says what to use instead.
+#include "socklab/error.hpp"
 #include "socklab/ip.hpp"
 
 namespace socklab {
@@ -43,13 +44,6 @@ Socket icmp_datagram_socket(Family, std::error_code& ec) noexcept {
 Socket icmp_raw_socket(Family, std::error_code& ec) noexcept {
   ec = unsupported();
   return Socket{};
-}
-
-std::string ip_hint(const std::error_code& ec) {
-  if (ec == std::errc::operation_not_supported)
-    return "not supported on this system: lesson 12's probes use Linux's IP_RECVERR error "
-           "queue and ICMP datagram sockets; run it on Linux (a VM, or WSL2 on Windows)";
-  return {};
 }
 
 }  // namespace socklab

@@ -186,11 +186,4 @@ Socket icmp_raw_socket(Family family, std::error_code& ec) noexcept {
   return icmp_socket(family, SOCK_RAW, ec);
 }
 
-std::string ip_hint(const std::error_code& ec) {
-  if (ec == std::errc::permission_denied || ec == std::errc::operation_not_permitted)
-    return "ICMP sockets need your group in net.ipv4.ping_group_range "
-           "(sysctl -w net.ipv4.ping_group_range=\"0 2147483647\") or root for a raw socket";
-  return {};
-}
-
 }  // namespace socklab
