@@ -1,7 +1,9 @@
 // console_win32.cpp — lib/cli's platform calls on Windows (see console.hpp).
-#include <io.h>        // _isatty, _fileno
+// clang-format off
+#include <windows.h>   // must come before shellapi.h (it defines EXTERN_C, WINAPI, ...)
 #include <shellapi.h>  // CommandLineToArgvW
-#include <windows.h>
+#include <io.h>        // _isatty, _fileno
+// clang-format on
 
 #include <cstdio>
 
