@@ -1,6 +1,6 @@
 // console_win32.cpp — lib/cli's platform calls on Windows (see console.hpp).
 // clang-format off
-#include <windows.h>   // must come before shellapi.h
+#include <windows.h>   // must come before shellapi.h (it defines EXTERN_C, WINAPI, ...)
 #include <shellapi.h>  // CommandLineToArgvW
 #include <io.h>        // _isatty, _fileno
 // clang-format on
