@@ -18,12 +18,12 @@ AcceptGuard::AcceptGuard(std::chrono::milliseconds report_every) noexcept
 }
 
 Accepted AcceptGuard::accept(Socket& listener, std::error_code& ec) noexcept {
-  Accepted a = listener.accept(ec);
+  Accepted client = listener.accept(ec);
   if (!ec) {
     pause_ = std::chrono::milliseconds(0);
-    return a;
+    return client;
   }
-  if (!is_resource_shortage(ec)) return a;
+  if (!is_resource_shortage(ec)) return client;
   ++shortages_;
   last_error_ = ec;
   const std::error_code shortage = ec;
