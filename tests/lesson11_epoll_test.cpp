@@ -211,6 +211,10 @@ TEST(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
     ASSERT_FALSE(ec) << ec.message();
     sent += n;
   }
+  // Socket buffers (a few MiB each way) + the server's 256 KiB queue: far below 32 MiB.
+  EXPECT_LT(sent, 32u << 20) << "the server kept reading from a client that never reads: "
+                                "its output queue is not bounded";
+  test::narrate("  the hog got " + std::to_string(sent >> 10) + " KiB in before it had to wait");
   ASSERT_TRUE(next_line(server, std::regex("connection 1: EPOLLOUT on"), line))
       << "the hog's echo should have queued up";
   Socket polite = connect_to(addr);
