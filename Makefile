@@ -36,7 +36,7 @@ help:
 	@echo "instructors (docs/instructors.md):"
 	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
 	@echo "  make check-student-edition     prove every marked lesson fails without its solution"
-	@echo "  make new-lesson NN=11 NAME=my_topic   scaffold a lesson"
+	@echo "  make new-lesson NN=12 NAME=my_topic   scaffold a lesson"
 
 deps:
 	@sh scripts/install-deps.sh

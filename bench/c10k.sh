@@ -12,7 +12,7 @@ add_c10k lesson11 epoll_echo_server
 add_c10k reactor reactor_server
 add_c10k asio asio_echo
 : >"$tmp/c10k"
-hold_ms=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", (w + d) * 1000 + 3000 }')
+hold_ms=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", (w + d) * 1000 + 1500 }')
 rep=1
 while [ $rep -le "$REPS" ]; do
   for n in $C10K_IDLE; do

@@ -2,7 +2,7 @@
 # new-lesson.sh — scaffolds lesson NN: program skeleton, narrated test skeleton,
 # docs page, CMake registration line, README table row. The new lesson builds,
 # and its placeholder test fails with "not written yet" until it is filled in.
-# Usage: new-lesson.sh [--root DIR] NN NAME     (make new-lesson NN=11 NAME=my_topic)
+# Usage: new-lesson.sh [--root DIR] NN NAME     (make new-lesson NN=12 NAME=my_topic)
 #   --root DIR   scaffold in another copy of the project (the checks use this)
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)

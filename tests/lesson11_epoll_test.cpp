@@ -176,7 +176,7 @@ TEST(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
     auto server = Program::start("epoll_echo_server", args);
     Socket c = connect_to(server.listening_address());
     send_all(c, big);
-    std::size_t got = read_until_quiet(c, big.size(), 500ms);
+    std::size_t got = read_until_quiet(c, big.size(), 1000ms);
     if (std::string(mode) == "--naive-drain") {
       EXPECT_LT(got, big.size()) << "the naive ET server should have stalled this client";
       test::narrate("  naive ET drain: " + std::to_string(got) + " of " +
@@ -205,12 +205,16 @@ TEST(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
     std::size_t n = hog.send(chunk, ec);
     if (ec == std::errc::operation_would_block) {
       std::array<PollFd, 1> fds{PollFd{hog.native_handle(), Events::out}};
-      if (poll(fds, 300ms) == 0) break;  // no room for 300 ms: the server stopped reading
+      if (poll(fds, 500ms) == 0) break;  // no room for 500 ms: the server stopped reading
       continue;
     }
     ASSERT_FALSE(ec) << ec.message();
     sent += n;
   }
+  // Socket buffers (a few MiB each way) + the server's 256 KiB queue: far below 32 MiB.
+  EXPECT_LT(sent, 32u << 20) << "the server kept reading from a client that never reads: "
+                                "its output queue is not bounded";
+  test::narrate("  the hog got " + std::to_string(sent >> 10) + " KiB in before it had to wait");
   ASSERT_TRUE(next_line(server, std::regex("connection 1: EPOLLOUT on"), line))
       << "the hog's echo should have queued up";
   Socket polite = connect_to(addr);
@@ -305,7 +309,7 @@ TEST(Lesson11Server, Step2_TenThousandIdleAndOneActive) {
   test::narrate("  200 echoes beside 10,000 idle connections: " + std::to_string(ms_since(start)) +
                 " ms, slowest " + std::to_string(worst) + " ms");
   EXPECT_LT(ms_since(start), 3000) << "a loaded CI machine gets a loose bound; make bench measures";
-  EXPECT_LT(worst, 500);
+  EXPECT_LT(worst, 1000);
 }
 
 TEST(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {

@@ -90,7 +90,7 @@ struct Server {
       // SOLUTION-END
       c.out.append(buffer.data(), got.bytes);
       send_queued(c);
-      if (!edge || naive_drain) return;  // --naive-drain: THE ET PITFALL, one recv per event
+      if (!edge || naive_drain || c.failed) return;  // --naive-drain: THE ET PITFALL
     }
   }
 

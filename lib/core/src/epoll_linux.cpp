@@ -95,26 +95,24 @@ void epoll_ctl(Socket::native_handle_type ep, EpollOp op, Socket::native_handle_
 
 std::size_t epoll_wait(Socket::native_handle_type ep, std::span<EpollEvent> events,
                        std::chrono::milliseconds timeout, std::error_code& ec) noexcept {
-  // epoll_wait() fills an array of struct epoll_event; one on the stack covers a
-  // turn of a busy loop, a larger request gets a heap array once per call.
-  constexpr std::size_t stack_size = 256;
-  epoll_event stack[stack_size];
-  std::vector<epoll_event> heap;
-  epoll_event* native = stack;
+  // epoll_wait() fills an array of struct epoll_event (packed, 12 bytes on x86-64;
+  // EpollEvent is 16): one per thread, grown when a caller asks for more, and kept,
+  // so the loop's turn allocates nothing.
+  thread_local std::vector<epoll_event> native_events;
   std::size_t max = std::min<std::size_t>(events.size(), std::numeric_limits<int>::max());
-  if (max > stack_size) {
-    try {
-      heap.resize(max);
-    } catch (...) {
-      ec = std::make_error_code(std::errc::not_enough_memory);
-      return 0;
-    }
-    native = heap.data();
-  }
   if (max == 0) {
     ec = std::make_error_code(std::errc::invalid_argument);  // epoll_wait(2): maxevents > 0
     return 0;
   }
+  if (native_events.size() < max) {
+    try {
+      native_events.resize(max);
+    } catch (...) {
+      ec = std::make_error_code(std::errc::not_enough_memory);
+      return 0;
+    }
+  }
+  epoll_event* native = native_events.data();
   const bool forever = timeout.count() < 0;
   const auto deadline = Clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
   int ms = forever ? -1 : static_cast<int>(std::min<long long>(timeout.count(), INT32_MAX));
