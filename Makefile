@@ -11,7 +11,7 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps configure build run test progress check-% clean format test-windows \
+.PHONY: help deps deps-tshark configure build run test progress check-% clean format test-windows \
         student-edition check-student-edition new-lesson bench check-examples \
         test-asan test-tsan test-valgrind test-faults fuzz
 
@@ -24,7 +24,9 @@ help:
 	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
-	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
+	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev,"
+	@echo "                  and the tests' tools: iproute2, procps, curl, netcat-openbsd)"
+	@echo "  make deps-tshark   also tshark (~120 MB), so lesson 03's pcap is checked by Wireshark"
 	@echo "  make format     clang-format every source file"
 	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"
 	@echo "  make test-tsan  the suite built with ThreadSanitizer (build-tsan/)"
@@ -39,6 +41,11 @@ help:
 
 deps:
 	@sh scripts/install-deps.sh
+
+# Optional: lesson 03's test reads its pcap file back with tshark when it is installed
+# (skips, with this command, when not). Big for a student's laptop, so not in `deps`.
+deps-tshark:
+	@sh scripts/install-deps.sh tshark
 
 $(BUILD)/CMakeCache.txt:
 	@$(MAKE) --no-print-directory deps
