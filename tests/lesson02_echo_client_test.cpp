@@ -88,8 +88,17 @@ class TricklingEchoServer {
 
 // --- Part 1: the calls ---------------------------------------------------------
 
-TEST(Lesson02Steps, Step1_ConnectCompletesTheHandshake) {
-  Step step(1, 4, "connect(127.0.0.1:PORT)",
+TEST(Lesson02Steps, Step1_SocketOfTheServersFamily) {
+  Step step(1, 5, "socket(AF_INET, SOCK_STREAM)",
+            "of the server address's family; no bind(): connect() will pick our port");
+  Socket client = Socket::tcp(Address::parse("127.0.0.1:8888").family());
+  std::error_code ec;
+  client.peer_address(ec);
+  EXPECT_EQ(ec, std::errc::not_connected) << "no peer before connect(): " << ec.message();
+}
+
+TEST(Lesson02Steps, Step2_ConnectCompletesTheHandshake) {
+  Step step(2, 5, "connect(127.0.0.1:PORT)",
             "returns once the three-way handshake is done, before the server's accept()");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
@@ -100,8 +109,8 @@ TEST(Lesson02Steps, Step1_ConnectCompletesTheHandshake) {
   EXPECT_NE(client.local_address().port(), 0);
 }
 
-TEST(Lesson02Steps, Step2_SendPutsBytesOnTheWire) {
-  Step step(2, 4, "send(\"hello\")", "send() returns how many bytes the kernel took");
+TEST(Lesson02Steps, Step3_SendPutsBytesOnTheWire) {
+  Step step(3, 5, "send(\"hello\")", "send() returns how many bytes the kernel took");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
@@ -112,8 +121,8 @@ TEST(Lesson02Steps, Step2_SendPutsBytesOnTheWire) {
   EXPECT_EQ(got, "hello");
 }
 
-TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
-  Step step(3, 4, "recv(1024)",
+TEST(Lesson02Steps, Step4_OneRecvMayReturnPartOfTheReply) {
+  Step step(4, 5, "recv(1024)",
             "TCP keeps no message boundaries: a reply sent in two pieces can arrive in two");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
@@ -130,8 +139,8 @@ TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
   test::narrate("  so the client loops: recv() until the reply ends with what it sent");
 }
 
-TEST(Lesson02Steps, Step4_CloseIsSeenAsEofByTheServer) {
-  Step step(4, 4, "close()", "the server's recv() returns 0 bytes: the client is done");
+TEST(Lesson02Steps, Step5_CloseIsSeenAsEofByTheServer) {
+  Step step(5, 5, "close()", "the server's recv() returns 0 bytes: the client is done");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());

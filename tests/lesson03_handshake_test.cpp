@@ -393,7 +393,8 @@ TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
         break;
       }
   }
-  if (tshark.empty()) GTEST_SKIP() << "tshark is not installed: make deps-tshark (or apt-get install tshark)";
+  if (tshark.empty())
+    GTEST_SKIP() << "tshark is not installed: make deps-tshark (or apt-get install tshark)";
   std::string path = temp_pcap();
   run_handshake({}, path);
   auto segs = decode_all(pcap::read_file(path));

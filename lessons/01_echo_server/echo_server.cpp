@@ -40,7 +40,8 @@ void serve(Socket& client, const Address& peer) {
     if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
 
     std::string_view data(buffer.data(), got.bytes);
-    cli::say("message from {}: {}", peer.to_string(), data);
+    // Escaped: bytes from a client must not be able to repaint our terminal.
+    cli::say("message from {}: {}", peer.to_string(), printable(data));
 
     // 6. send() the reply. We join raw bytes and never decode them, so a UTF-8
     //    character cut in half by recv() is put back together by the client.

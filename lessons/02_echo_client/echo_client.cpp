@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       send_all(sock, message);
       // SOLUTION-END
       // 4. recv(): until the whole reply is here.
-      cli::say("reply: {}", receive_reply(sock, server, message));
+      cli::say("reply: {}", printable(receive_reply(sock, server, message)));
     };
 
     if (!args.words().empty()) {

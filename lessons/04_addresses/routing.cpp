@@ -93,11 +93,15 @@ int main(int argc, char** argv) {
       cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
       return 0;
     }
+    // The demo types iproute2's and procps' commands, as you would.
+    if (std::system("command -v ip >/dev/null && command -v sysctl >/dev/null") != 0)
+      throw std::runtime_error(
+          "needs ip and sysctl: apt-get install iproute2 procps (or: make deps)");
     remove_leftovers();
     // Our PID in the names: parallel runs never collide, and leftovers are recognisable.
     Lab lab("socklab-" + fs::read_symlink("/proc/self").string() + "-");
 
-    // 1. Three namespaces, two cables, addresses on both ends, interfaces up.
+    // Three namespaces, two cables, addresses on both ends, interfaces up.
     run(fmt::format("ip netns add {} && ip netns add {} && ip netns add {}", lab.a, lab.r, lab.b));
     run(fmt::format("ip link add eth0 netns {} type veth peer name eth0 netns {}", lab.a, lab.r));
     run(fmt::format("ip link add eth0 netns {} type veth peer name eth1 netns {}", lab.b, lab.r));
@@ -110,16 +114,16 @@ int main(int argc, char** argv) {
                     "ip -n {0} addr add 10.200.2.1/24 dev eth1 && ip -n {0} link set eth1 up",
                     lab.r));
 
-    // 2. Routes. Each host knows its own /24 (added with the address); for
-    //    everything else it sends to the router. The router forwards between its
-    //    interfaces only when told to: a host drops packets not addressed to it.
+    // Routes. Each host knows its own /24 (added with the address); for
+    // everything else it sends to the router. The router forwards between its
+    // interfaces only when told to: a host drops packets not addressed to it.
     run(fmt::format("ip -n {} route add default via 10.200.1.1", lab.a));
     run(fmt::format("ip -n {} route add default via 10.200.2.1", lab.b));
     run(fmt::format("ip netns exec {} sysctl -q -w net.ipv4.ip_forward=1", lab.r));
     for (const std::string* ns : {&lab.a, &lab.r, &lab.b}) run("ip -n " + *ns + " route");
 
-    // 3. Sockets inside the namespaces: setns(), then socket(). A socket stays in
-    //    the namespace it was made in. Captures first, so they see the SYN.
+    // Sockets inside the namespaces: setns(), then socket(). A socket stays in
+    // the namespace it was made in. Captures first, so they see the SYN.
     NetNamespace::open(lab.r).enter();
     Capture at_router = Capture::on_interface("eth0", 8080);  // the router's side facing A
     NetNamespace::open(lab.b).enter();
@@ -131,16 +135,16 @@ int main(int argc, char** argv) {
     Socket client = Socket::tcp();
     home.enter();  // back: the sockets stay where they were made
 
-    // 4. connect() from A to B: A's routing table sends the SYN to the router.
+    // connect() from A to B: A's routing table sends the SYN to the router.
     client.connect(server.local_address());
     auto [conn, peer] = server.accept();
     send_all(client, "hello across the router");
     std::array<char, 64> buffer;
-    Received got = conn.recv(buffer);
+    Received arrived = conn.recv(buffer);
     cli::say("host B accepted {} and received: {}", peer.to_string(),
-             std::string_view(buffer.data(), got.bytes));
+             std::string_view(buffer.data(), arrived.bytes));
 
-    // 5. The same SYN, captured twice.
+    // The same SYN, captured twice.
     CapturedPacket at_r = first_syn(at_router), at_host = first_syn(at_b);
     packet::Segment before = packet::decode(at_r.bytes), after = packet::decode(at_host.bytes);
     cli::say("SYN {} -> {}", before.source.to_string(), before.destination.to_string());

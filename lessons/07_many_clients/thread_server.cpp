@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
     listener.listen(64);
     cli::say("listening on {}", listener.local_address().to_string());
 
-    // One std::async(launch::async) = one new thread. Its future joins the
-    // thread when destroyed, so no thread outlives main() (none is detached).
+    // 2. (the lesson's E2E step 2) One std::async(launch::async) = one new thread. Its future joins
+    // the thread when destroyed, so no thread outlives main() (none is detached).
     std::vector<std::future<void>> threads;
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
       auto [client, peer] = listener.accept();
