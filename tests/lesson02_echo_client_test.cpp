@@ -153,7 +153,7 @@ TEST(Lesson02Steps, Step5_CloseIsSeenAsEofByTheServer) {
 // --- Part 2: the real program ----------------------------------------------------
 
 TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
-  Step step(1, 5, "echo_client hello 你好", "each message's reply is printed as 'reply: ...'");
+  Step step(1, 6, "echo_client hello 你好", "each message's reply is printed as 'reply: ...'");
   Program server = Program::start("echo_server", {"--port", "0", "--once"});
   Address addr = server.listening_address();
   ASSERT_NE(addr.port(), 0);
@@ -165,7 +165,7 @@ TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
 }
 
 TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
-  Step step(2, 5, "echo_client < lines", "with no MESSAGE arguments, each stdin line is one");
+  Step step(2, 6, "echo_client < lines", "with no MESSAGE arguments, each stdin line is one");
   Program server = Program::start("echo_server", {"--port", "0", "--once"});
   Address addr = server.listening_address();
   ASSERT_NE(addr.port(), 0);
@@ -179,7 +179,7 @@ TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
 }
 
 TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
-  Step step(3, 5, "a server that replies one byte per send()",
+  Step step(3, 6, "a server that replies one byte per send()",
             "the client must loop on recv() until the whole reply is there");
   TricklingEchoServer echo;
   const std::string msg = "a longer message, \u4f60\u597d, to arrive in many pieces";
@@ -189,7 +189,7 @@ TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
 }
 
 TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
-  Step step(4, 5, "server closes early", "one clear error line, exit 1 — no hang, no crash");
+  Step step(4, 6, "server closes early", "one clear error line, exit 1 — no hang, no crash");
   Socket server = any_port_listener();
   std::thread rude([&] {
     auto [conn, peer] = server.accept();
@@ -208,7 +208,7 @@ TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
 }
 
 TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
-  Step step(5, 5, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
+  Step step(5, 6, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
   Socket server = any_port_listener();  // the kernel accepts the connection; nobody reads
   auto r = run_client(server.local_address().port(), {"--timeout", "200", "hello"});
   EXPECT_TRUE(r.exit.exited_normally());
@@ -217,6 +217,24 @@ TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
 }
 
 // --- bad input ------------------------------------------------------------------
+
+TEST(Lesson02Client, E2E6_AHostNameIsTriedAddressByAddress) {
+  Step step(6, 6, "echo_client --host localhost, server on its last address",
+            "each getaddrinfo() answer is tried in turn (lesson 04), not only the first");
+  const std::vector<Address> all = cli::host_ports("localhost", 0);
+  std::string names;
+  for (const Address& a : all) names += " " + a.ip();
+  test::narrate("  localhost is" + names + "; the server listens on the last one only");
+  Program server =
+      Program::start("echo_server", {"--host", all.back().ip(), "--port", "0", "--once"});
+  Address addr = server.listening_address();
+  ASSERT_NE(addr.port(), 0);
+  auto r = run_client(addr.port(), {"--host", "localhost", "hello"});
+  EXPECT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.out.find("reply: " + kPrefix + "hello\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("connected to " + addr.to_string()), std::string::npos) << r.out;
+  EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
+}
 
 TEST(Lesson02BadInput, NoServerListening) {
   Socket s = Socket::tcp();

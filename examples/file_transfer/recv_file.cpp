@@ -115,10 +115,14 @@ int main(int argc, char** argv) {
     opt.max_size = static_cast<std::uint64_t>(args.integer("--max-size", 0, 1LL << 50));
     if (!fs::is_directory(opt.dir))
       throw cli::UsageError(fmt::format("--dir {}: not a directory", opt.dir.string()));
-    Address address = cli::host_port(args.get("--host"), args.port());
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(16);
     cli::say("listening on {}", listener.local_address().to_string());
     do {

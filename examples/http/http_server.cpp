@@ -187,10 +187,14 @@ int main(int argc, char** argv) {
     const std::size_t max_clients = number("--max-clients");
     const std::size_t exit_after = number("--exit-after", 0);
 
-    Address address = cli::host_port(args.get("--host"), args.port());
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(128);
     cli::say("listening on {}", listener.local_address().to_string());
     cli::say("serving {}", cfg.root.string());

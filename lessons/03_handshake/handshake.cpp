@@ -182,11 +182,13 @@ int main(int argc, char** argv) {
       throw cli::UsageError("--close: expected client, server, half, abort, unread or syn-sent");
     if (args.get("--format") != "ladder" && args.get("--format") != "lines")
       throw cli::UsageError("--format: expected ladder or lines");
-    Address address = cli::host_port(args.get("--host"), args.port());
-
     // The server: socket, bind, listen, as in lesson 01.
-    Socket listener = Socket::tcp(address.family());
-    listener.bind(address);
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.bind(address);
+          return s;
+        });
     listener.listen(variant->backlog);
     cli::say("listening on {}", listener.local_address().to_string());
 
@@ -196,7 +198,7 @@ int main(int argc, char** argv) {
       cli::say("no capture ({}): {}\nshowing the states the kernel reports instead.",
                rec.capture_error().message(), Capture::hint(rec.capture_error()));
 
-    Run run{listener, rec, args.is_set("--step"), Socket::tcp(address.family()), Socket{}};
+    Run run{listener, rec, args.is_set("--step"), Socket::tcp(rec.server().family()), Socket{}};
     variant->open(run);
     hello(run);
     variant->close(run);

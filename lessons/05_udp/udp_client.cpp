@@ -33,21 +33,26 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "messages to send, one datagram each");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port(), Type::datagram);
     const auto reply_timeout = args.milliseconds("--timeout");
     const long long tries = args.integer("--tries", 1, 100);
     if (args.words().empty()) throw cli::UsageError("give at least one MESSAGE");
 
-    // 1. socket(AF_INET, SOCK_DGRAM), and (step 7) a receive timeout: a lost datagram
-    //    must not leave us waiting in recvfrom() forever.
-    Socket udp = Socket::udp(server.family());
-    udp.set_recv_timeout(reply_timeout);
+    // --host may name several addresses (lesson 04): the first one we can use.
+    Socket udp =
+        cli::host_port(args.get("--host"), args.port(), Type::datagram, [&](const Address& server) {
+          // 1. socket(AF_INET, SOCK_DGRAM), and (step 7) a receive timeout: a lost
+          //    datagram must not leave us waiting in recvfrom() forever.
+          Socket s = Socket::udp(server.family());
+          s.set_recv_timeout(reply_timeout);
 
-    // 6. connect(): no packet is sent; the kernel remembers the peer (see above).
-    // SOLUTION-BEGIN: TODO(step 6): connect() the UDP socket to `server` (man 2 connect).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
-    udp.connect(server);
-    // SOLUTION-END
+          // 6. connect(): no packet is sent; the kernel remembers the peer (see above).
+          // SOLUTION-BEGIN: TODO(step 6): connect() the UDP socket `s` to `server` (man 2 connect).
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
+          s.connect(server);
+          // SOLUTION-END
+          return s;
+        });
+    const Address server = udp.peer_address();
 
     long id = 0;
     for (const std::string& message : args.words()) {

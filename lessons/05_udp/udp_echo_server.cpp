@@ -33,7 +33,6 @@ int main(int argc, char** argv) {
       .option("--count", "N", "0", "exit after answering N datagrams (0 = run forever)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port(), Type::datagram);
     std::vector<char> buffer(static_cast<std::size_t>(args.integer("--buffer", 1, 65535)));
     long long drop = args.integer("--drop", 0, 1000000);
     const long long count = args.integer("--count", 0, 1000000);
@@ -41,8 +40,13 @@ int main(int argc, char** argv) {
     // 1. socket(AF_INET, SOCK_DGRAM): a UDP socket, and bind(): the port clients
     //    send to. That is all the set-up there is: UDP has no connections, so no
     //    listen() and no accept().
-    Socket sock = Socket::udp(address.family());
-    sock.bind(address);
+    //    (--host may name several addresses, lesson 04: the first that binds.)
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::datagram, [](const Address& address) {
+          Socket s = Socket::udp(address.family());
+          s.bind(address);
+          return s;
+        });
     cli::say("listening on {}", sock.local_address().to_string());
 
     for (long long answered = 0; count == 0 || answered < count;) {

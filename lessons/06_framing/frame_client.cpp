@@ -32,7 +32,6 @@ int main(int argc, char** argv) {
     if (framing != "raw" && framing != "line" && framing != "length")
       throw cli::UsageError("--framing: expected raw, line or length");
     const std::chrono::milliseconds timeout = args.milliseconds("--timeout");
-    Address server_address = cli::host_port(args.get("--host"), args.port());
 
     // Frame the messages, back to back, into one buffer: step 5 (lines) or 6 (lengths).
     std::string request;
@@ -56,9 +55,14 @@ int main(int argc, char** argv) {
 
     // socket(), connect(), then one send_all() for everything (4. one send() may
     // take less than asked: send_all() loops).
-    Socket sock = Socket::tcp(server_address.family());
-    sock.set_recv_timeout(timeout);
-    sock.connect(server_address);
+    // (--host may name several addresses, lesson 04: each is tried in turn.)
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
+          Socket s = Socket::tcp(server.family());
+          s.set_recv_timeout(timeout);
+          s.connect(server);
+          return s;
+        });
     send_all(sock, request);
     cli::say("sent {} message(s), {} bytes, with one send_all()", args.words().size(),
              request.size());
@@ -74,7 +78,8 @@ int main(int argc, char** argv) {
       while (auto line = lines.read_line()) cli::say("reply: {}", printable(*line, line->size()));
     } else if (framing == "length") {
       FrameReader frames(sock);
-      while (auto frame = frames.read_frame()) cli::say("reply: {}", printable(*frame, frame->size()));
+      while (auto frame = frames.read_frame())
+        cli::say("reply: {}", printable(*frame, frame->size()));
     } else {
       // Raw: we cannot tell replies apart either; show what each recv() returned
       // (printable() shows a '\n' as \n, so that you see where the bytes end).

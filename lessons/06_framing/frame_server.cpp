@@ -95,12 +95,16 @@ int main(int argc, char** argv) {
       throw cli::UsageError("--framing: expected raw, line or length");
     const std::size_t recv_size = size_option(args, "--recv-size");
     const std::size_t max_size = size_option(args, "--max-size");
-    Address address = cli::host_port(args.get("--host"), args.port());
 
     // socket(), bind(), listen(): as in lesson 01.
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(5);
     cli::say("listening on {}", listener.local_address().to_string());
     cli::say("framing: {}", framing);

@@ -31,14 +31,18 @@ int main(int argc, char** argv) {
       .option("--wait-ms", "MS", "300", "how long a client's connect() may take");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int backlog = static_cast<int>(args.integer("--backlog", 0, 10000));
     const int clients = static_cast<int>(args.integer("--clients", 1, 10000));
     const int wait_ms = static_cast<int>(args.integer("--wait-ms", 1, 10000));
 
     // socket(), bind(), listen(backlog) — and then NO accept() for a while.
-    Socket listener = Socket::tcp(address.family());
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.bind(address);
+          return s;
+        });
     listener.listen(backlog);
     Address where = listener.local_address();
     cli::say("listening on {}", where.to_string());

@@ -82,14 +82,18 @@ int main(int argc, char** argv) {
       .option("--max-clients", "N", "0", "accept N clients, finish them, exit (0 = never)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int workers = static_cast<int>(args.integer("--workers", 1, 10000));
     const int capacity = static_cast<int>(args.integer("--queue", 0, 10000));
     const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(64);
     cli::say("listening on {}", listener.local_address().to_string());
 

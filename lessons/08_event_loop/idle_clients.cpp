@@ -29,7 +29,6 @@ int main(int argc, char** argv) {
       .option("--hold-ms", "MS", "2000", "how long to hold them idle before the echo check");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port());
     const auto n = static_cast<unsigned long>(args.integer("--clients", 1, 1000000));
     const auto hold = std::chrono::milliseconds(args.integer("--hold-ms", 0, 3600 * 1000));
     std::size_t limit = raise_open_file_limit(n + 64);
@@ -40,14 +39,18 @@ int main(int argc, char** argv) {
     // Open them all. Each connect() returns once the handshake is done: the
     //    kernel completes it for the server; the server need not accept() yet.
     auto start = Clock::now();
-    std::vector<Socket> clients;
-    clients.reserve(n);
-    for (unsigned long i = 0; i < n; ++i) {
+    auto open = [](const Address& server) {
       Socket s = Socket::tcp(server.family());
       s.set_recv_timeout(std::chrono::seconds(10));  // a missing echo fails, it does not hang
       s.connect(server);
-      clients.push_back(std::move(s));
-    }
+      return s;
+    };
+    // The first tries each address of --host (lesson 04); the others use the one that worked.
+    std::vector<Socket> clients;
+    clients.reserve(n);
+    clients.push_back(cli::host_port(args.get("--host"), args.port(), Type::stream, open));
+    const Address server = clients.front().peer_address();
+    for (unsigned long i = 1; i < n; ++i) clients.push_back(open(server));
     cli::say("connected {} clients in {} ms", n, ms_since(start));
 
     // Hold them: all idle, all open, in the server's poll() array.

@@ -88,13 +88,17 @@ int main(int argc, char** argv) {
       .flag("--naive", "reply with a blocking send_all() (the pitfall: one client stalls all)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const long long exit_after = args.integer("--exit-after", 0, 1000000000);
     const bool verbose = args.is_set("--verbose"), naive = args.is_set("--naive");
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(4096);  // a burst of clients queues here until the loop accept()s them
     listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
     cli::say("listening on {}", listener.local_address().to_string());

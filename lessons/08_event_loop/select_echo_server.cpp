@@ -79,12 +79,16 @@ int main(int argc, char** argv) {
       .flag("--verbose", "print a line for every client that comes or goes");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const bool verbose = args.is_set("--verbose");
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(4096);
     listener.set_non_blocking(true);
     cli::say("listening on {}", listener.local_address().to_string());

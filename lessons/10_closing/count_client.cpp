@@ -44,7 +44,6 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "lines to upload; with none (and no --bytes), stdin");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const auto n = static_cast<std::size_t>(args.integer("--bytes", 0, 1LL << 30));
     const auto timeout = args.milliseconds("--timeout");
     std::string upload;
@@ -56,9 +55,14 @@ int main(int argc, char** argv) {
       upload.assign(std::istreambuf_iterator<char>(std::cin), {});
     }
 
-    Socket sock = Socket::tcp(address.family());
-    sock.set_recv_timeout(timeout);
-    sock.connect(address);
+    // --host may name several addresses (lesson 04): each is tried in turn.
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
+          Socket s = Socket::tcp(server.family());
+          s.set_recv_timeout(timeout);
+          s.connect(server);
+          return s;
+        });
     cli::say("uploading {} bytes", upload.size());
 
     // The upload.

@@ -68,12 +68,16 @@ int main(int argc, char** argv) {
       .flag("--once", "serve one client, then exit");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const auto max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 0, 1LL << 40));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(16);
     cli::say("listening on {}", listener.local_address().to_string());
 
