@@ -69,17 +69,17 @@ int main(int argc, char** argv) {
     Socket server =
         cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
           // 1. socket(): a TCP socket of the address's family (IPv4 here by default).
-          Socket s = Socket::tcp(address.family());
+          Socket server_socket = Socket::tcp(address.family());
           // Let a restarted server take its port back at once, even while connections
           // of the last run wait in TIME_WAIT (lesson 03 shows that state).
-          s.set_reuse_address(true);
+          server_socket.set_reuse_address(true);
 
           // 2. bind(): claim the address and port. Port 0 = "any free port".
-          // SOLUTION-BEGIN: TODO(step 2): bind() `s` to `address` (man 2 bind).
+          // SOLUTION-BEGIN: TODO(step 2): bind() `server_socket` to `address` (man 2 bind).
           // SOLUTION-STUB: throw std::logic_error("TODO(step 2): bind() is not written yet");
-          s.bind(address);
+          server_socket.bind(address);
           // SOLUTION-END
-          return s;
+          return server_socket;
         });
 
     // 3. listen(5): from now on the kernel answers clients' handshakes by itself.

@@ -58,16 +58,16 @@ int main(int argc, char** argv) {
     Socket sock =
         cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
           // 1. socket(): a TCP socket of the server address's family.
-          Socket s = Socket::tcp(server.family());
+          Socket client = Socket::tcp(server.family());
           // A server that never answers must not hang us: recv() gives up after this.
-          s.set_recv_timeout(timeout);
+          client.set_recv_timeout(timeout);
 
           // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
-          // SOLUTION-BEGIN: TODO(step 2): connect() `s` to `server` (man 2 connect).
+          // SOLUTION-BEGIN: TODO(step 2): connect() `client` to `server` (man 2 connect).
           // SOLUTION-STUB: throw std::logic_error("TODO(step 2): connect() is not written yet");
-          s.connect(server);
+          client.connect(server);
           // SOLUTION-END
-          return s;
+          return client;
         });
     const Address server = sock.peer_address();
     cli::say("connected to {} from {}", server.to_string(), sock.local_address().to_string());

@@ -42,15 +42,15 @@ int main(int argc, char** argv) {
         cli::host_port(args.get("--host"), args.port(), Type::datagram, [&](const Address& server) {
           // 1. socket(AF_INET, SOCK_DGRAM), and (step 7) a receive timeout: a lost
           //    datagram must not leave us waiting in recvfrom() forever.
-          Socket s = Socket::udp(server.family());
-          s.set_recv_timeout(reply_timeout);
+          Socket dgram = Socket::udp(server.family());
+          dgram.set_recv_timeout(reply_timeout);
 
           // 6. connect(): no packet is sent; the kernel remembers the peer (see above).
-          // SOLUTION-BEGIN: TODO(step 6): connect() the UDP socket `s` to `server` (man 2 connect).
+          // SOLUTION-BEGIN: TODO(step 6): connect() `dgram` to `server` (man 2 connect).
           // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
-          s.connect(server);
+          dgram.connect(server);
           // SOLUTION-END
-          return s;
+          return dgram;
         });
     const Address server = udp.peer_address();
 
