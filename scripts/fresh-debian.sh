@@ -6,11 +6,14 @@
 #      (skipped when DIR already holds that system: delete DIR for a really fresh one)
 #   2. a normal /etc/hosts (localhost for 127.0.0.1 and ::1) and the host's resolv.conf
 #   3. in a private mount namespace (so nothing can leak onto the host, even if this
-#      script is killed): /proc, /sys, /dev, /dev/pts, and a tmpfs on /run (network
+#      script is killed): DIR bound onto itself (a chroot's / must be a mount point
+#      for `ip netns exec`), /proc, /sys, /dev, /dev/pts, and a tmpfs on /run (network
 #      namespaces live in /run/netns); unmounted again at the end, also on failure
 #   4. git clone of REPO's BRANCH (default: this checkout, its current branch — only
 #      what is committed) into DIR/root/socklab
 #   5. chroot DIR, cd /root/socklab, make test — make installs what is missing (make deps)
+#
+# KEEP_CLONE=1 skips step 4 and runs make test again in the last clone (its build kept).
 #
 # Needs root (debootstrap, mount, chroot). Prints the wall time and ctest's summary.
 # MIRROR overrides the Debian mirror (default: http://deb.debian.org/debian).
@@ -45,9 +48,15 @@ ff02::2		ip6-allrouters
 EOF
 cp -L /etc/resolv.conf "$DIR/etc/resolv.conf"
 
-rm -rf "$DIR/root/socklab"
-git clone --quiet --branch "$BRANCH" "$REPO" "$DIR/root/socklab"
-echo "fresh-debian: cloned $REPO ($BRANCH, $(git -C "$DIR/root/socklab" rev-parse --short HEAD))"
+if [ "${KEEP_CLONE:-0}" = 1 ] && [ -d "$DIR/root/socklab" ]; then
+  # Re-run the tests of the last clone and its build (e.g. after changing this script).
+  echo "fresh-debian: KEEP_CLONE=1: the existing clone" \
+    "($(git -C "$DIR/root/socklab" rev-parse --short HEAD)) and its build"
+else
+  rm -rf "$DIR/root/socklab"
+  git clone --quiet --branch "$BRANCH" "$REPO" "$DIR/root/socklab"
+  echo "fresh-debian: cloned $REPO ($BRANCH, $(git -C "$DIR/root/socklab" rev-parse --short HEAD))"
+fi
 
 # Everything below runs in its own mount namespace with private propagation: the
 # mounts are invisible to the host and vanish with the namespace. The trap unmounts
@@ -60,8 +69,12 @@ unshare --mount --propagation private bash -euo pipefail -c '
     for m in run dev/pts dev sys proc; do
       mountpoint -q "$DIR/$m" && umount -R "$DIR/$m" 2>/dev/null || umount -R -l "$DIR/$m" 2>/dev/null || true
     done
+    mountpoint -q "$DIR" && umount -R "$DIR" 2>/dev/null || umount -R -l "$DIR" 2>/dev/null || true
   }
   trap unmount EXIT
+  # The new root must be a mount point, as / is on a real machine: `ip netns exec`
+  # and `ip -n` run `mount --make-rslave /`, which fails (EINVAL) on a plain directory.
+  mount --bind "$DIR" "$DIR"
   mount -t proc proc "$DIR/proc"
   mount -t sysfs sysfs "$DIR/sys"
   mount --bind /dev "$DIR/dev"
