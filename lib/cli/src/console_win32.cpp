@@ -1,7 +1,9 @@
 // console_win32.cpp — lib/cli's platform calls on Windows (see console.hpp).
-#include <io.h>        // _isatty, _fileno
-#include <shellapi.h>  // CommandLineToArgvW
+#include <io.h>  // _isatty, _fileno
 #include <windows.h>
+
+// shellapi.h needs windows.h's types first (a separate block: not re-sorted).
+#include <shellapi.h>  // CommandLineToArgvW
 
 #include <cstdio>
 
