@@ -11,7 +11,7 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps configure build run test progress check-% clean format test-windows \
+.PHONY: help deps deps-tshark configure build run test progress check-% clean format test-windows \
         student-edition check-student-edition new-lesson bench check-examples pictures \
         test-asan test-tsan test-valgrind test-faults fuzz
 
@@ -25,7 +25,9 @@ help:
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
 	@echo "  make pictures   redraw the docs' ladder SVGs from real runs (root; docs/captures.md)"
-	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev)"
+	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev,"
+	@echo "                  and the tests' tools: iproute2, procps, curl, netcat-openbsd)"
+	@echo "  make deps-tshark   also tshark (~120 MB), so lesson 03's pcap is checked by Wireshark"
 	@echo "  make format     clang-format every source file"
 	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"
 	@echo "  make test-tsan  the suite built with ThreadSanitizer (build-tsan/)"
@@ -40,6 +42,11 @@ help:
 
 deps:
 	@sh scripts/install-deps.sh
+
+# Optional: lesson 03's test reads its pcap file back with tshark when it is installed
+# (skips, with this command, when not). Big for a student's laptop, so not in `deps`.
+deps-tshark:
+	@sh scripts/install-deps.sh tshark
 
 $(BUILD)/CMakeCache.txt:
 	@$(MAKE) --no-print-directory deps

@@ -1,12 +1,16 @@
 #!/usr/bin/env sh
 # install-deps.sh — install what socklab needs to build, if it is missing.
-#   Debian/Ubuntu: cmake, a C++ compiler, make, libgtest-dev, libfmt-dev (apt-get)
+#   Debian/Ubuntu: cmake, a C++ compiler, make, libgtest-dev, libfmt-dev (apt-get),
+#                  and the tools the tests run: iproute2 + procps (lesson 04's
+#                  routing demo: ip, sysctl), curl and netcat-openbsd (the
+#                  examples are tested against real third-party clients)
 #   macOS:         cmake, googletest, fmt (Homebrew)
 # Elsewhere it names the packages and stops. Extra Debian packages to install
-# may be given as arguments (e.g. tshark for the capture tests).
+# may be given as arguments (e.g. tshark, lesson 03's independent pcap decoder:
+# ~120 MB installed, so it is optional — `make deps-tshark`).
 set -eu
 
-DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev $*"
+DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev iproute2 procps curl netcat-openbsd $*"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=""
@@ -24,6 +28,11 @@ if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
     fi
   fi
   export DEBIAN_FRONTEND=noninteractive
+  # tshark asks whether non-root users may capture: answer "no" up front.
+  case " $missing " in
+    *" tshark "*) echo "wireshark-common wireshark-common/install-setuid boolean false" |
+                    $SUDO debconf-set-selections ;;
+  esac
   $SUDO apt-get update -qq
   # shellcheck disable=SC2086
   $SUDO apt-get install -y -qq --no-install-recommends $missing

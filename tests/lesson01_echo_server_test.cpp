@@ -152,7 +152,7 @@ class Lesson01Server : public ::testing::Test {
 };
 
 TEST_F(Lesson01Server, E2E1_PrintsListeningOnItsRealPort) {
-  Step step(1, 6, "echo_server --port 0", "first line: listening on 127.0.0.1:<the port>");
+  Step step(1, 7, "echo_server --port 0", "first line: listening on 127.0.0.1:<the port>");
   start();
   EXPECT_EQ(address_.ip(), "127.0.0.1") << "servers bind to loopback by default";
   Socket c = connect();  // the printed port really accepts
@@ -160,7 +160,7 @@ TEST_F(Lesson01Server, E2E1_PrintsListeningOnItsRealPort) {
 }
 
 TEST_F(Lesson01Server, E2E2_RepliesWithThePrefixAndLogs) {
-  Step step(2, 6, "send hello", "the reply is 收到您的消息:hello; the server logs it");
+  Step step(2, 7, "send hello", "the reply is 收到您的消息:hello; the server logs it");
   start({"--once"});
   Socket c = connect();
   Address me = c.local_address();
@@ -175,7 +175,7 @@ TEST_F(Lesson01Server, E2E2_RepliesWithThePrefixAndLogs) {
 }
 
 TEST_F(Lesson01Server, E2E3_KeepsUtf8IntactWhenACharacterIsSplit) {
-  Step step(3, 6, "send 你 in two pieces",
+  Step step(3, 7, "send 你 in two pieces",
             "the server must not decode a chunk: bytes in, bytes out, reassembled by the client");
   start({"--once"});
   Socket c = connect();
@@ -191,7 +191,7 @@ TEST_F(Lesson01Server, E2E3_KeepsUtf8IntactWhenACharacterIsSplit) {
 }
 
 TEST_F(Lesson01Server, E2E4_OnceExitsZeroAfterTheClientCloses) {
-  Step step(4, 6, "--once", "one client, then exit 0");
+  Step step(4, 7, "--once", "one client, then exit 0");
   start({"--once"});
   { Socket c = connect(); }
   auto exit = server_->wait();
@@ -200,7 +200,7 @@ TEST_F(Lesson01Server, E2E4_OnceExitsZeroAfterTheClientCloses) {
 }
 
 TEST_F(Lesson01Server, E2E5_SurvivesAClientThatResets) {
-  Step step(5, 6, "client resets", "one client's RST must not stop the server");
+  Step step(5, 7, "client resets", "one client's RST must not stop the server");
   start();
   {
     Socket rude = connect();
@@ -213,7 +213,7 @@ TEST_F(Lesson01Server, E2E5_SurvivesAClientThatResets) {
 }
 
 TEST_F(Lesson01Server, E2E6_ServesClientsOneAfterAnother) {
-  Step step(6, 6, "two clients in turn", "the loop goes back to accept() for the next client");
+  Step step(6, 7, "two clients in turn", "the loop goes back to accept() for the next client");
   start();
   for (const char* msg : {"first", "second"}) {
     Socket c = connect();
@@ -237,6 +237,23 @@ void PrintTo(const BadInput& bad, std::ostream* os) {
 }
 
 class Lesson01BadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_F(Lesson01Server, E2E7_PrintsWhatItReceivedEscaped) {
+  Step step(7, 7, "send ESC [2J CR",
+            "the log shows \\x1b[2J\\r: a client cannot clear or repaint our terminal");
+  start({"--once"});
+  Socket c = connect();
+  const std::string hostile = "\x1b[2J\rgotcha";
+  send_all(c, hostile);
+  EXPECT_EQ(read_n(c, kPrefix.size() + hostile.size()), kPrefix + hostile)
+      << "the reply carries the bytes unchanged: only the log escapes them";
+  c.close();
+  EXPECT_EQ(server_->wait().code, 0) << server_->stderr_text();
+  const std::string& log = server_->stdout_text();
+  EXPECT_NE(log.find("\\x1b[2J\\rgotcha"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "a raw ESC reached the terminal";
+  EXPECT_EQ(log.find('\r'), std::string::npos) << "a raw CR reached the terminal";
+}
 
 TEST_P(Lesson01BadInput, OneClearLineAndExitCode) {
   const BadInput& bad = GetParam();

@@ -88,8 +88,17 @@ class TricklingEchoServer {
 
 // --- Part 1: the calls ---------------------------------------------------------
 
-TEST(Lesson02Steps, Step1_ConnectCompletesTheHandshake) {
-  Step step(1, 4, "connect(127.0.0.1:PORT)",
+TEST(Lesson02Steps, Step1_SocketOfTheServersFamily) {
+  Step step(1, 5, "socket(AF_INET, SOCK_STREAM)",
+            "of the server address's family; no bind(): connect() will pick our port");
+  Socket client = Socket::tcp(Address::parse("127.0.0.1:8888").family());
+  std::error_code ec;
+  client.peer_address(ec);
+  EXPECT_EQ(ec, std::errc::not_connected) << "no peer before connect(): " << ec.message();
+}
+
+TEST(Lesson02Steps, Step2_ConnectCompletesTheHandshake) {
+  Step step(2, 5, "connect(127.0.0.1:PORT)",
             "returns once the three-way handshake is done, before the server's accept()");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
@@ -100,8 +109,8 @@ TEST(Lesson02Steps, Step1_ConnectCompletesTheHandshake) {
   EXPECT_NE(client.local_address().port(), 0);
 }
 
-TEST(Lesson02Steps, Step2_SendPutsBytesOnTheWire) {
-  Step step(2, 4, "send(\"hello\")", "send() returns how many bytes the kernel took");
+TEST(Lesson02Steps, Step3_SendPutsBytesOnTheWire) {
+  Step step(3, 5, "send(\"hello\")", "send() returns how many bytes the kernel took");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
@@ -112,8 +121,8 @@ TEST(Lesson02Steps, Step2_SendPutsBytesOnTheWire) {
   EXPECT_EQ(got, "hello");
 }
 
-TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
-  Step step(3, 4, "recv(1024)",
+TEST(Lesson02Steps, Step4_OneRecvMayReturnPartOfTheReply) {
+  Step step(4, 5, "recv(1024)",
             "TCP keeps no message boundaries: a reply sent in two pieces can arrive in two");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
@@ -130,8 +139,8 @@ TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
   test::narrate("  so the client loops: recv() until the reply ends with what it sent");
 }
 
-TEST(Lesson02Steps, Step4_CloseIsSeenAsEofByTheServer) {
-  Step step(4, 4, "close()", "the server's recv() returns 0 bytes: the client is done");
+TEST(Lesson02Steps, Step5_CloseIsSeenAsEofByTheServer) {
+  Step step(5, 5, "close()", "the server's recv() returns 0 bytes: the client is done");
   Socket server = any_port_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
@@ -144,7 +153,7 @@ TEST(Lesson02Steps, Step4_CloseIsSeenAsEofByTheServer) {
 // --- Part 2: the real program ----------------------------------------------------
 
 TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
-  Step step(1, 5, "echo_client hello 你好", "each message's reply is printed as 'reply: ...'");
+  Step step(1, 6, "echo_client hello 你好", "each message's reply is printed as 'reply: ...'");
   Program server = Program::start("echo_server", {"--port", "0", "--once"});
   Address addr = server.listening_address();
   ASSERT_NE(addr.port(), 0);
@@ -156,7 +165,7 @@ TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
 }
 
 TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
-  Step step(2, 5, "echo_client < lines", "with no MESSAGE arguments, each stdin line is one");
+  Step step(2, 6, "echo_client < lines", "with no MESSAGE arguments, each stdin line is one");
   Program server = Program::start("echo_server", {"--port", "0", "--once"});
   Address addr = server.listening_address();
   ASSERT_NE(addr.port(), 0);
@@ -170,7 +179,7 @@ TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
 }
 
 TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
-  Step step(3, 5, "a server that replies one byte per send()",
+  Step step(3, 6, "a server that replies one byte per send()",
             "the client must loop on recv() until the whole reply is there");
   TricklingEchoServer echo;
   const std::string msg = "a longer message, \u4f60\u597d, to arrive in many pieces";
@@ -180,7 +189,7 @@ TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
 }
 
 TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
-  Step step(4, 5, "server closes early", "one clear error line, exit 1 — no hang, no crash");
+  Step step(4, 6, "server closes early", "one clear error line, exit 1 — no hang, no crash");
   Socket server = any_port_listener();
   std::thread rude([&] {
     auto [conn, peer] = server.accept();
@@ -199,7 +208,7 @@ TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
 }
 
 TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
-  Step step(5, 5, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
+  Step step(5, 6, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
   Socket server = any_port_listener();  // the kernel accepts the connection; nobody reads
   auto r = run_client(server.local_address().port(), {"--timeout", "200", "hello"});
   EXPECT_TRUE(r.exit.exited_normally());
@@ -208,6 +217,24 @@ TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
 }
 
 // --- bad input ------------------------------------------------------------------
+
+TEST(Lesson02Client, E2E6_AHostNameIsTriedAddressByAddress) {
+  Step step(6, 6, "echo_client --host localhost, server on its last address",
+            "each getaddrinfo() answer is tried in turn (lesson 04), not only the first");
+  const std::vector<Address> all = cli::host_ports("localhost", 0);
+  std::string names;
+  for (const Address& a : all) names += " " + a.ip();
+  test::narrate("  localhost is" + names + "; the server listens on the last one only");
+  Program server =
+      Program::start("echo_server", {"--host", all.back().ip(), "--port", "0", "--once"});
+  Address addr = server.listening_address();
+  ASSERT_NE(addr.port(), 0);
+  auto r = run_client(addr.port(), {"--host", "localhost", "hello"});
+  EXPECT_EQ(r.exit.code, 0) << r.err;
+  EXPECT_NE(r.out.find("reply: " + kPrefix + "hello\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("connected to " + addr.to_string()), std::string::npos) << r.out;
+  EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
+}
 
 TEST(Lesson02BadInput, NoServerListening) {
   Socket s = Socket::tcp();

@@ -235,11 +235,18 @@ TEST(Lesson03Steps, Step4_StatesInOrderAndTimeWaitForTheActiveCloserOnly) {
   auto tw = wait_for_entry(c.client, c.server, S::time_wait);
   ASSERT_TRUE(tw) << "the active closer's end should be in TIME_WAIT";
   EXPECT_EQ(tw->state, S::time_wait);
-  ASSERT_TRUE(tw->timer);
-  EXPECT_GT(tw->timer->count(), 0);
-  EXPECT_LE(tw->timer->count(), 60'000) << "Linux keeps TIME_WAIT for 60 s";
   EXPECT_FALSE(wait_for_entry(c.server, c.client, std::nullopt))
       << "the passive closer keeps nothing";
+#if defined(__linux__)
+  ASSERT_TRUE(tw->timer) << "sock_diag reports the TIME_WAIT timer";
+#endif
+  if (!tw->timer) {  // Windows' TCP table has states, no timers
+    narrate(fmt::format("  TIME_WAIT on {} -> {}; none on the server's end", c.client.to_string(),
+                        c.server.to_string()));
+    return;
+  }
+  EXPECT_GT(tw->timer->count(), 0);
+  EXPECT_LE(tw->timer->count(), 60'000) << "Linux keeps TIME_WAIT for 60 s";
   narrate(fmt::format("  TIME_WAIT on {} -> {}, {} ms left; none on the server's end",
                       c.client.to_string(), c.server.to_string(), tw->timer->count()));
 }
@@ -393,7 +400,8 @@ TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
         break;
       }
   }
-  if (tshark.empty()) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
+  if (tshark.empty())
+    GTEST_SKIP() << "tshark is not installed: make deps-tshark (or apt-get install tshark)";
   std::string path = temp_pcap();
   run_handshake({}, path);
   auto segs = decode_all(pcap::read_file(path));

@@ -342,6 +342,10 @@ TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
             "host A -> router -> host B: routes shown, TTL 64 at the router, 63 at B");
   if (std::error_code ec = namespace_permission())
     GTEST_SKIP() << "needs root on Linux for network namespaces (" << ec.message() << ")";
+  // The demo types iproute2's ip and procps' sysctl (as a student would).
+  for (const char* tool : {"ip", "sysctl"})
+    if (!test::find_on_path(tool))
+      GTEST_SKIP() << tool << " is not installed: apt-get install iproute2 procps (or: make deps)";
   namespace fs = std::filesystem;
   // A leftover of a run that crashed (PID 99999999 is above any pid_max): the
   // demo must remove it before it starts.

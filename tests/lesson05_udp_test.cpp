@@ -314,7 +314,7 @@ class Lesson05Programs : public ::testing::Test {
 };
 
 TEST_F(Lesson05Programs, E2E1_EchoServerAndClientTalk) {
-  Step step(1, 6, "udp_echo_server --port 0; udp_client hello 你好",
+  Step step(1, 7, "udp_echo_server --port 0; udp_client hello 你好",
             "one datagram per message, each answered");
   Address server = start_server({"--count", "2"});
   Program c = client(server, {"hello", "\u4f60\u597d"});
@@ -327,7 +327,7 @@ TEST_F(Lesson05Programs, E2E1_EchoServerAndClientTalk) {
 }
 
 TEST_F(Lesson05Programs, E2E2_OneTryLosesToADroppedDatagram) {
-  Step step(2, 6, "udp_echo_server --drop 1; udp_client --tries 1",
+  Step step(2, 7, "udp_echo_server --drop 1; udp_client --tries 1",
             "naive: no retry, so the lost request means no answer (exit 1)");
   Address server = start_server({"--drop", "1"});
   Program c = client(server, {"--tries", "1", "--timeout", "200", "ping"});
@@ -338,7 +338,7 @@ TEST_F(Lesson05Programs, E2E2_OneTryLosesToADroppedDatagram) {
 }
 
 TEST_F(Lesson05Programs, E2E3_RetryGetsTheAnswer) {
-  Step step(3, 6, "udp_echo_server --drop 1; udp_client --tries 3",
+  Step step(3, 7, "udp_echo_server --drop 1; udp_client --tries 3",
             "the second copy of the request is answered");
   Address server = start_server({"--drop", "1", "--count", "1"});
   Program c = client(server, {"--tries", "3", "--timeout", "200", "ping"});
@@ -350,7 +350,7 @@ TEST_F(Lesson05Programs, E2E3_RetryGetsTheAnswer) {
 }
 
 TEST_F(Lesson05Programs, E2E4_ASmallBufferTruncates) {
-  Step step(4, 6, "udp_echo_server --buffer 8",
+  Step step(4, 7, "udp_echo_server --buffer 8",
             "the server gets the first 8 bytes and says the rest is lost");
   Address server = start_server({"--buffer", "8", "--count", "1"});
   Program c = client(server, {"a much longer message"});
@@ -362,7 +362,7 @@ TEST_F(Lesson05Programs, E2E4_ASmallBufferTruncates) {
 }
 
 TEST_F(Lesson05Programs, E2E5_NoServerIsConnectionRefused) {
-  Step step(5, 6, "udp_client to a closed port",
+  Step step(5, 7, "udp_client to a closed port",
             "connected UDP reports the ICMP port unreachable: refused, not a timeout");
   if (std::string wine = socklab::system::emulator(); !wine.empty())
     GTEST_SKIP() << wine << " never passes the ICMP port unreachable on to a connected UDP "
@@ -376,7 +376,7 @@ TEST_F(Lesson05Programs, E2E5_NoServerIsConnectionRefused) {
 }
 
 TEST_F(Lesson05Programs, E2E6_TheClientSkipsLateReplies) {
-  Step step(6, 6, "udp_client against a server that answers late",
+  Step step(6, 7, "udp_client against a server that answers late",
             "the id shows a reply belongs to an earlier request");
   TestServer slow(TestServer::Mode::answer_first_late, 2);
   Program c = client(slow.address(), {"--timeout", "200", "A", "B"});
@@ -395,6 +395,24 @@ struct BadInput {
 };
 void PrintTo(const BadInput& bad, std::ostream* os) {
   *os << bad.name;
+}
+
+TEST_F(Lesson05Programs, E2E7_PrintsWhatItReceivedEscaped) {
+  Step step(7, 7, "a datagram with ESC [2J CR",
+            "the server's log shows \\x1b[2J\\r: a sender cannot repaint our terminal");
+  Address server = start_server({"--count", "1"});
+  Socket udp = Socket::udp(server.family());
+  udp.set_recv_timeout(5s);
+  const std::string hostile = "\x1b[2J\rgotcha";
+  udp.send_to(hostile, server);
+  std::array<char, 64> buffer;
+  ReceivedFrom got = udp.recv_from(buffer);
+  EXPECT_EQ(std::string(buffer.data(), got.bytes), hostile) << "the echo is unchanged";
+  EXPECT_EQ(server_->wait().code, 0) << server_->stderr_text();
+  const std::string& log = server_->stdout_text();
+  EXPECT_NE(log.find("11 bytes: \\x1b[2J\\rgotcha\n"), std::string::npos) << log;
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "a raw ESC reached the terminal";
+  EXPECT_EQ(log.find('\r'), std::string::npos) << "a raw CR reached the terminal";
 }
 
 class Lesson05BadInput : public ::testing::TestWithParam<BadInput> {};

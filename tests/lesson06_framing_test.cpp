@@ -168,7 +168,7 @@ TEST(Lesson06Steps, Step6_LengthPrefixedFraming) {
 }
 
 TEST(Lesson06Steps, Step7_AClaimAboveTheMaximumIsAnError) {
-  Step step(7, 7, "header says 4 GiB",
+  Step step(7, 8, "header says 4 GiB",
             "the reader refuses from the 4 header bytes alone, before allocating anything");
   auto [a, b] = tcp_pair();
   auto header = encode_frame_header(0xFFFFFFFFu);
@@ -221,7 +221,7 @@ bool contains(const std::string& text, const std::string& part) {
 }  // namespace
 
 TEST(Lesson06Programs, E2E1_RawServerSeesTwoMessagesAsOne) {
-  Step step(1, 7, "frame_server --framing raw; frame_client --framing raw one two",
+  Step step(1, 8, "frame_server --framing raw; frame_client --framing raw one two",
             "without framing, the two messages arrive as one: \"onetwo\"");
   auto run = start_server({"--framing", "raw", "--once"});
   std::string out = run_client(run.address, {"--framing", "raw", "one", "two"});
@@ -233,7 +233,7 @@ TEST(Lesson06Programs, E2E1_RawServerSeesTwoMessagesAsOne) {
 }
 
 TEST(Lesson06Programs, E2E2_RawServerWithSmallReadsSplitsAMessage) {
-  Step step(2, 7, "frame_server --framing raw --recv-size 2; send hello",
+  Step step(2, 8, "frame_server --framing raw --recv-size 2; send hello",
             "recv(2) cuts one message into three \"messages\"");
   auto run = start_server({"--framing", "raw", "--recv-size", "2", "--once"});
   run_client(run.address, {"--framing", "raw", "hello"});
@@ -245,7 +245,7 @@ TEST(Lesson06Programs, E2E2_RawServerWithSmallReadsSplitsAMessage) {
 }
 
 TEST(Lesson06Programs, E2E3_RawServerDiesOnAHalfCharacter) {
-  Step step(3, 7, "frame_server --framing raw; send 1022 x 'a' + 你",
+  Step step(3, 8, "frame_server --framing raw; send 1022 x 'a' + 你",
             "the tutorial's bug: recv(1024) ends inside 你, decoding fails, the server dies");
   auto run = start_server({"--framing", "raw"});
   Program client =
@@ -259,7 +259,7 @@ TEST(Lesson06Programs, E2E3_RawServerDiesOnAHalfCharacter) {
 }
 
 TEST(Lesson06Programs, E2E4_LineFramingKeepsMessagesAndCharacters) {
-  Step step(4, 7, "frame_server/frame_client --framing line",
+  Step step(4, 8, "frame_server/frame_client --framing line",
             "the same bytes with '\\n' after each message: every message comes out whole");
   auto run = start_server({"--framing", "line", "--once"});
   const std::string long_one = std::string(1022, 'a') + kNi;
@@ -272,18 +272,18 @@ TEST(Lesson06Programs, E2E4_LineFramingKeepsMessagesAndCharacters) {
 }
 
 TEST(Lesson06Programs, E2E5_LengthFramingCarriesNewlines) {
-  Step step(5, 7, "frame_server/frame_client --framing length",
+  Step step(5, 8, "frame_server/frame_client --framing length",
             "a length prefix lets a message contain '\\n'; an empty message is a message too");
   auto run = start_server({"--framing", "length", "--once"});
   std::string out = run_client(run.address, {"--framing", "length", "a\nb", "", kNi});
-  EXPECT_TRUE(contains(out, "reply: #1: a\nb\n")) << out;
+  EXPECT_TRUE(contains(out, "reply: #1: a\\nb\n")) << out;
   EXPECT_TRUE(contains(out, "reply: #2: \n")) << out;
   EXPECT_TRUE(contains(out, "reply: #3: " + kNi + "\n")) << out;
   EXPECT_EQ(run.server.wait().code, 0) << run.server.stderr_text();
 }
 
 TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
-  Step step(6, 7, "header claims 4 GiB, --max-size 16",
+  Step step(6, 8, "header claims 4 GiB, --max-size 16",
             "the server refuses the frame, closes that connection, and serves the next client");
   auto run = start_server({"--framing", "length", "--max-size", "16"});
   {
@@ -302,7 +302,7 @@ TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
 }
 
 TEST(Lesson06Programs, E2E7_TooLongLineDropsTheClient) {
-  Step step(7, 7, "a 100-byte line, --max-size 16",
+  Step step(7, 8, "a 100-byte line, --max-size 16",
             "a line reader needs a maximum too, or a client without '\\n' eats all memory");
   auto run = start_server({"--framing", "line", "--max-size", "16", "--once"});
   Socket rude = Socket::tcp();
@@ -312,6 +312,20 @@ TEST(Lesson06Programs, E2E7_TooLongLineDropsTheClient) {
   EXPECT_TRUE(closed_by_peer(rude)) << "the server should close the connection";
   EXPECT_EQ(run.server.wait().code, 0);
   EXPECT_TRUE(contains(run.server.stderr_text(), "Line too long")) << run.server.stderr_text();
+}
+
+TEST(Lesson06Programs, E2E8_PrintsWhatItReceivedEscaped) {
+  Step step(8, 8, "frame_server, each framing: a message with ESC [2J CR",
+            "the log shows \\x1b[2J\\r: a client cannot repaint our terminal");
+  for (std::string framing : {"raw", "line", "length"}) {
+    auto run = start_server({"--framing", framing, "--once"});
+    run_client(run.address, {"--framing", framing, "\x1b[2J\rgotcha"});
+    EXPECT_EQ(run.server.wait().code, 0) << run.server.stderr_text();
+    const std::string& log = run.server.stdout_text();
+    EXPECT_TRUE(contains(log, "(11 bytes): \\x1b[2J\\rgotcha\n")) << framing << ":\n" << log;
+    EXPECT_FALSE(contains(log, "\x1b")) << framing << ": a raw ESC reached the terminal";
+    EXPECT_FALSE(contains(log, "\r")) << framing << ": a raw CR reached the terminal";
+  }
 }
 
 TEST(Lesson06Programs, BadFramingIsAUsageError) {

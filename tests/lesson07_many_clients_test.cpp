@@ -9,6 +9,7 @@
 
 #include <array>
 #include <chrono>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -146,7 +147,7 @@ TEST(Lesson07Steps, Step2_AFullQueueLeavesTheNextClientUnanswered) {
 // --- Part 2: the servers ------------------------------------------------------------
 
 TEST(Lesson07Servers, E2E1_IterativeServerStarvesTheSecondClient) {
-  Step step(1, 6, "iterative_server: A idle, B asks",
+  Step step(1, 7, "iterative_server: A idle, B asks",
             "while the loop talks to A, B is connected (backlog) but nobody reads its request");
   Program server = Program::start("iterative_server", {"--port", "0", "--max-clients", "2"});
   Address at = server.listening_address();
@@ -166,7 +167,7 @@ TEST(Lesson07Servers, E2E1_IterativeServerStarvesTheSecondClient) {
 }
 
 TEST(Lesson07Servers, E2E2_ThreadPerConnectionServesBWhileAIsIdle) {
-  Step step(2, 6, "thread_server: A idle, B asks",
+  Step step(2, 7, "thread_server: A idle, B asks",
             "each client has its own thread: an idle A blocks only its own thread");
   Program server = Program::start("thread_server", {"--port", "0", "--max-clients", "2"});
   Address at = server.listening_address();
@@ -183,7 +184,7 @@ TEST(Lesson07Servers, E2E2_ThreadPerConnectionServesBWhileAIsIdle) {
 }
 
 TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
-  Step step(3, 6, "thread_server: 20 idle clients",
+  Step step(3, 7, "thread_server: 20 idle clients",
             "the pitfall: one thread per client and no limit — 20 idle clients, 20 threads");
   Program server = Program::start("thread_server", {"--port", "0", "--max-clients", "20"});
   Address at = server.listening_address();
@@ -202,7 +203,7 @@ TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
 }
 
 TEST(Lesson07Servers, E2E4_PoolQueuesThenTurnsAway) {
-  Step step(4, 6, "pool_server --workers 2 --queue 2: 7 clients",
+  Step step(4, 7, "pool_server --workers 2 --queue 2: 7 clients",
             "2 served, 2 wait in the queue (no reply yet), 3 are told 'busy' at once");
   Program server = Program::start(
       "pool_server", {"--port", "0", "--workers", "2", "--queue", "2", "--max-clients", "7"});
@@ -240,7 +241,7 @@ TEST(Lesson07Servers, E2E4_PoolQueuesThenTurnsAway) {
 }
 
 TEST(Lesson07Servers, E2E5_BacklogDemoShowsTheQueue) {
-  Step step(5, 6, "backlog_demo --backlog 1 --clients 3",
+  Step step(5, 7, "backlog_demo --backlog 1 --clients 3",
             "clients connect and send before accept(), until the accept queue is full");
   Program demo =
       Program::start("backlog_demo", {"--backlog", "1", "--clients", "3", "--wait-ms", "300"});
@@ -257,7 +258,7 @@ TEST(Lesson07Servers, E2E5_BacklogDemoShowsTheQueue) {
 }
 
 TEST(Lesson07Servers, E2E6_BadNumbersAreUsageErrors) {
-  Step step(6, 6, "--workers 0, --queue -1, --backlog x", "one clear line and exit code 2");
+  Step step(6, 7, "--workers 0, --queue -1, --backlog x", "one clear line and exit code 2");
   for (auto args : std::vector<std::vector<std::string>>{{"--workers", "0"}, {"--queue", "-1"}}) {
     Program p = Program::start("pool_server", args);
     EXPECT_EQ(p.wait().code, 2) << p.stderr_text();
@@ -265,4 +266,34 @@ TEST(Lesson07Servers, E2E6_BadNumbersAreUsageErrors) {
   Program p = Program::start("iterative_server", {"--backlog", "x"});
   EXPECT_EQ(p.wait().code, 2) << p.stderr_text();
   EXPECT_NE(p.stderr_text().find("--backlog 'x'"), std::string::npos) << p.stderr_text();
+}
+
+TEST(Lesson07Servers, E2E7_PoolServerEndsWhenAcceptFails) {
+  Step step(7, 7, "pool_server with 4 descriptors: accept() fails (EMFILE)",
+            "exit 1 with one line; the workers are woken, nobody waits in pop() forever");
+  auto prlimit = test::find_on_path("prlimit");
+  if (!prlimit)
+    GTEST_SKIP() << "needs prlimit to lower RLIMIT_NOFILE (POSIX; Debian: apt-get install "
+                    "util-linux)";
+  // The smallest RLIMIT_NOFILE the server can start with: its last descriptor is
+  // then the listening socket (0, 1, 2 and whatever it inherited come first), so
+  // the kernel completes our handshake but accept() has no descriptor to give us.
+  std::optional<Program> server;
+  Address at;
+  for (int limit = 4; limit <= 32 && !server; ++limit) {
+    Program p = Program::start_path(*prlimit, {fmt::format("--nofile={0}:{0}", limit),
+                                               test::program_path("pool_server"), "--port", "0"});
+    std::optional<std::string> first = p.read_line();
+    if (!first || first->rfind("listening on ", 0) != 0) continue;  // too few to start
+    at = Address::parse(first->substr(13));
+    server.emplace(std::move(p));
+  }
+  ASSERT_TRUE(server) << "pool_server did not start with up to 32 descriptors";
+  Socket c = connect_to(at);
+  auto exit = server->wait(10s);
+  EXPECT_FALSE(exit.timed_out) << "pool_server hangs after accept() failed";
+  EXPECT_EQ(exit.code, 1) << server->stderr_text();
+  EXPECT_NE(server->first_stderr_line().find("pool_server: error: accept("), std::string::npos)
+      << server->stderr_text();
+  test::narrate("  " + server->first_stderr_line());
 }

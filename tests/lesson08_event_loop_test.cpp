@@ -238,8 +238,11 @@ std::size_t flood_until_the_server_stops_reading(Socket& hog) {
     std::error_code ec;
     sent += hog.send(chunk, ec);
     if (is_would_block(ec)) {
+      // No room for 200 ms: the server stopped reading. A slow server (Wine) also
+      // pauses; one stuck in send_all() to us never reads again. So it counts only
+      // when a second, longer wait sees no room either; else flood on.
       std::array<PollFd, 1> fds{PollFd{hog.native_handle(), Events::out}};
-      if (poll(fds, 200ms) == 0) return sent;  // no room for 200 ms: nobody reads
+      if (poll(fds, 200ms) == 0 && poll(fds, 1500ms) == 0) return sent;
     } else if (ec) {
       ADD_FAILURE() << "the hog's send failed: " << ec.message();
       return sent;

@@ -358,10 +358,14 @@ int main(int argc, char** argv) {
     auto number = [&](std::string_view name) {
       return static_cast<std::size_t>(args.integer(name, 1, 1LL << 40));
     };
-    Address address = cli::host_port(args.get("--host"), args.port());
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(128);
     listener.set_non_blocking(true);
     raise_open_file_limit(65536);

@@ -54,9 +54,13 @@ int main(int argc, char** argv) {
     if (!file || fs_ec || !fs::is_regular_file(path))
       throw std::runtime_error(fmt::format("{}: not a readable regular file", path.string()));
 
-    Address address = cli::host_port(args.get("--host"), args.port());
-    Socket sock = Socket::tcp(address.family());
-    sock.connect(address);
+    // Each address of --host in turn (lesson 04), until one connects.
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.connect(address);
+          return s;
+        });
     sock.set_recv_timeout(std::chrono::seconds(30));  // a receiver that never answers
     LineReader replies(sock, 1024);
     // A send that fails (the receiver closed: a full disk, a deadline) is

@@ -27,14 +27,18 @@ int main(int argc, char** argv) {
     if (args.words().size() != 1) throw cli::UsageError("give exactly one URL");
     auto url = http::parse_url(args.words()[0]);
     if (!url) throw cli::UsageError("expected http://HOST:PORT/path");
-    Address address = cli::host_port(url->host, url->port);
-    if (!address.is_loopback())
-      throw cli::UsageError(fmt::format(
-          "{} is not a loopback address: this client stays on this machine", address.ip()));
     const auto max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 1, 1LL << 40));
 
-    Socket sock = Socket::tcp(address.family());
-    sock.connect(address);
+    // Each address of the host in turn (lesson 04), loopback only.
+    Socket sock = cli::host_port(url->host, url->port, Type::stream, [](const Address& address) {
+      if (!address.is_loopback())
+        throw cli::UsageError(fmt::format(
+            "{} is not a loopback address: this client stays on this machine", address.ip()));
+      Socket s = Socket::tcp(address.family());
+      s.connect(address);
+      return s;
+    });
+    const Address address = sock.peer_address();
     sock.set_recv_timeout(std::chrono::seconds(30));
     const std::string host = address.family() == Family::ipv6 ? "[" + url->host + "]" : url->host;
     send_all(sock, fmt::format("GET {} HTTP/1.1\r\nHost: {}:{}\r\nUser-Agent: socklab-http_get\r\n"

@@ -403,10 +403,14 @@ int main(int argc, char** argv) {
     cfg.max_clients = static_cast<std::size_t>(args.integer("--max-clients", 1, 100000));
     const auto exit_after = static_cast<std::size_t>(args.integer("--exit-after", 0, 1LL << 40));
 
-    Address address = cli::host_port(args.get("--host"), args.port());
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(511);
     listener.set_non_blocking(true);
     // Each connection is a descriptor; a file being sent is one more.

@@ -171,10 +171,14 @@ int main(int argc, char** argv) {
     const auto warmup = std::chrono::duration<double>(number(args, "--warmup", 0, 60));
     const std::string mode = args.get("--mode");
     if (mode != "echo" && mode != "connect") throw cli::UsageError("--mode: echo or connect");
-    Address target = cli::host_port(args.get("--host"), args.port());
-    if (!target.is_loopback() && !args.is_set("--allow-remote"))
-      throw cli::UsageError(fmt::format(
-          "{} is not a loopback address; load only servers you own (--allow-remote)", target.ip()));
+    // A load aims at one address: the first getaddrinfo() answer for a name (give a
+    // numeric --host to choose). Every answer must be loopback, unless allowed.
+    const std::vector<Address> targets = cli::host_ports(args.get("--host"), args.port());
+    for (const Address& a : targets)
+      if (!a.is_loopback() && !args.is_set("--allow-remote"))
+        throw cli::UsageError(fmt::format(
+            "{} is not a loopback address; load only servers you own (--allow-remote)", a.ip()));
+    const Address target = targets.front();
     if (raise_open_file_limit(n + 64) < n + 16)
       throw std::runtime_error(fmt::format("{} connections need more descriptors than allowed", n));
 

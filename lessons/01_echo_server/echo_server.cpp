@@ -40,7 +40,8 @@ void serve(Socket& client, const Address& peer) {
     if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
 
     std::string_view data(buffer.data(), got.bytes);
-    cli::say("message from {}: {}", peer.to_string(), data);
+    // Escaped: bytes from a client must not be able to repaint our terminal.
+    cli::say("message from {}: {}", peer.to_string(), printable(data));
 
     // 6. send() the reply. We join raw bytes and never decode them, so a UTF-8
     //    character cut in half by recv() is put back together by the client.
@@ -63,19 +64,23 @@ int main(int argc, char** argv) {
       .flag("--once", "serve one client, then exit");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
+    // --host may name several addresses ("localhost": ::1 and 127.0.0.1, lesson
+    // 04): cli::host_port() runs this for each in turn, until one bind()s.
+    Socket server =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          // 1. socket(): a TCP socket of the address's family (IPv4 here by default).
+          Socket server_socket = Socket::tcp(address.family());
+          // Let a restarted server take its port back at once, even while connections
+          // of the last run wait in TIME_WAIT (lesson 03 shows that state).
+          server_socket.set_reuse_address(true);
 
-    // 1. socket(): a TCP socket of the address's family (IPv4 here by default).
-    Socket server = Socket::tcp(address.family());
-    // Let a restarted server take its port back at once, even while connections
-    // of the last run wait in TIME_WAIT (lesson 03 shows that state).
-    server.set_reuse_address(true);
-
-    // 2. bind(): claim the address and port. Port 0 = "any free port".
-    // SOLUTION-BEGIN: TODO(step 2): bind() `server` to `address` (man 2 bind).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): bind() is not written yet");
-    server.bind(address);
-    // SOLUTION-END
+          // 2. bind(): claim the address and port. Port 0 = "any free port".
+          // SOLUTION-BEGIN: TODO(step 2): bind() `server_socket` to `address` (man 2 bind).
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 2): bind() is not written yet");
+          server_socket.bind(address);
+          // SOLUTION-END
+          return server_socket;
+        });
 
     // 3. listen(5): from now on the kernel answers clients' handshakes by itself.
     //    5 is NOT "at most 5 clients": it is the queue of connections that are

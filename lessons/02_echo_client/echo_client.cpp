@@ -51,19 +51,25 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "messages to send; with none, each line of stdin is one");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port());
     const auto timeout = args.milliseconds("--timeout");
 
-    // 1. socket(): a TCP socket of the server address's family.
-    Socket sock = Socket::tcp(server.family());
-    // A server that never answers must not hang us: recv() gives up after this.
-    sock.set_recv_timeout(timeout);
+    // --host may name several addresses ("localhost": ::1 and 127.0.0.1, lesson
+    // 04): cli::host_port() runs this for each in turn, until one connect()s.
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
+          // 1. socket(): a TCP socket of the server address's family.
+          Socket client = Socket::tcp(server.family());
+          // A server that never answers must not hang us: recv() gives up after this.
+          client.set_recv_timeout(timeout);
 
-    // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
-    // SOLUTION-BEGIN: TODO(step 2): connect() `sock` to `server` (man 2 connect).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): connect() is not written yet");
-    sock.connect(server);
-    // SOLUTION-END
+          // 2. connect(): the three-way handshake happens here (lesson 03 shows it).
+          // SOLUTION-BEGIN: TODO(step 2): connect() `client` to `server` (man 2 connect).
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 2): connect() is not written yet");
+          client.connect(server);
+          // SOLUTION-END
+          return client;
+        });
+    const Address server = sock.peer_address();
     cli::say("connected to {} from {}", server.to_string(), sock.local_address().to_string());
 
     auto talk = [&](const std::string& message) {
@@ -74,7 +80,7 @@ int main(int argc, char** argv) {
       send_all(sock, message);
       // SOLUTION-END
       // 4. recv(): until the whole reply is here.
-      cli::say("reply: {}", receive_reply(sock, server, message));
+      cli::say("reply: {}", printable(receive_reply(sock, server, message)));
     };
 
     if (!args.words().empty()) {

@@ -69,9 +69,9 @@ int main(int argc, char** argv) {
     // Step 4: reading the port back without ntohs() — the classic bug.
     std::uint16_t stored = 0;
     std::memcpy(&stored, raw + 2, 2);
-    // SOLUTION-BEGIN: TODO(step 3): ntohs(): `stored` back in host byte order
+    // SOLUTION-BEGIN: TODO(step 4): ntohs(): `stored` back in host byte order
     // (network_to_host16() in byte_order.hpp; man 3 ntohs).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): ntohs() is not written yet");
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 4): ntohs() is not written yet");
     // SOLUTION-STUB: const std::uint16_t port_again = stored;
     const std::uint16_t port_again = network_to_host16(stored);  // ntohs()
     // SOLUTION-END

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 
@@ -58,26 +59,30 @@ int main(int argc, char** argv) {
       cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
       return 0;
     }
+    // The demo types iproute2's and procps' commands, as you would.
+    if (std::system("command -v ip >/dev/null && command -v sysctl >/dev/null") != 0)
+      throw std::runtime_error(
+          "needs ip and sysctl: apt-get install iproute2 procps (or: make deps)");
     Topology::remove_leftovers();  // namespaces of earlier runs that were killed
     // Names socklab-PID-a, -r, -b: parallel runs never collide. The destructor
     // deletes them (and so their veths), also when a step below throws.
     Topology lab;
 
-    // 1. Three namespaces, two cables, addresses on both ends, interfaces up.
+    // Three namespaces, two cables, addresses on both ends, interfaces up.
     for (const char* host : {"a", "r", "b"}) lab.add_host(host);
     lab.link("a", "eth0", "10.200.1.2/24", "r", "eth0", "10.200.1.1/24");
     lab.link("b", "eth0", "10.200.2.2/24", "r", "eth1", "10.200.2.1/24");
 
-    // 2. Routes. Each host knows its own /24 (added with the address); for
-    //    everything else it sends to the router. The router forwards between its
-    //    interfaces only when told to: a host drops packets not addressed to it.
+    // Routes. Each host knows its own /24 (added with the address); for
+    // everything else it sends to the router. The router forwards between its
+    // interfaces only when told to: a host drops packets not addressed to it.
     lab.route("a", "default via 10.200.1.1");
     lab.route("b", "default via 10.200.2.1");
     lab.sysctl("r", "net.ipv4.ip_forward=1");
     for (const char* host : {"a", "r", "b"}) lab.ip(host, "route");
 
-    // 3. Sockets inside the namespaces: setns(), then socket(). A socket stays in
-    //    the namespace it was made in. Captures first, so they see the SYN.
+    // Sockets inside the namespaces: setns(), then socket(). A socket stays in
+    // the namespace it was made in. Captures first, so they see the SYN.
     NetNamespace home = NetNamespace::current();
     NetNamespace::open(lab.name("r")).enter();
     Capture at_router = Capture::on_interface("eth0", 8080);  // the router's side facing A
@@ -90,16 +95,16 @@ int main(int argc, char** argv) {
     Socket client = Socket::tcp();
     home.enter();  // back: the sockets stay where they were made
 
-    // 4. connect() from A to B: A's routing table sends the SYN to the router.
+    // connect() from A to B: A's routing table sends the SYN to the router.
     client.connect(server.local_address());
     auto [conn, peer] = server.accept();
     send_all(client, "hello across the router");
     std::array<char, 64> buffer;
-    Received got = conn.recv(buffer);
+    Received arrived = conn.recv(buffer);
     cli::say("host B accepted {} and received: {}", peer.to_string(),
-             std::string_view(buffer.data(), got.bytes));
+             std::string_view(buffer.data(), arrived.bytes));
 
-    // 5. The same SYN, captured twice.
+    // The same SYN, captured twice.
     CapturedPacket at_r = first_syn(at_router), at_host = first_syn(at_b);
     packet::Segment before = packet::decode(at_r.bytes), after = packet::decode(at_host.bytes);
     cli::say("SYN {} -> {}", before.source.to_string(), before.destination.to_string());

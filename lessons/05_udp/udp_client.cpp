@@ -33,21 +33,26 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "messages to send, one datagram each");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port(), Type::datagram);
     const auto reply_timeout = args.milliseconds("--timeout");
     const long long tries = args.integer("--tries", 1, 100);
     if (args.words().empty()) throw cli::UsageError("give at least one MESSAGE");
 
-    // 1. socket(AF_INET, SOCK_DGRAM), and a receive timeout: a lost datagram
-    //    must not leave us waiting in recvfrom() forever.
-    Socket udp = Socket::udp(server.family());
-    udp.set_recv_timeout(reply_timeout);
+    // --host may name several addresses (lesson 04): the first one we can use.
+    Socket udp =
+        cli::host_port(args.get("--host"), args.port(), Type::datagram, [&](const Address& server) {
+          // 1. socket(AF_INET, SOCK_DGRAM), and (step 7) a receive timeout: a lost
+          //    datagram must not leave us waiting in recvfrom() forever.
+          Socket dgram = Socket::udp(server.family());
+          dgram.set_recv_timeout(reply_timeout);
 
-    // 2. connect(): no packet is sent; the kernel remembers the peer (see above).
-    // SOLUTION-BEGIN: TODO(step 6): connect() the UDP socket to `server` (man 2 connect).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
-    udp.connect(server);
-    // SOLUTION-END
+          // 6. connect(): no packet is sent; the kernel remembers the peer (see above).
+          // SOLUTION-BEGIN: TODO(step 6): connect() `dgram` to `server` (man 2 connect).
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 6): connect() is not written yet");
+          dgram.connect(server);
+          // SOLUTION-END
+          return dgram;
+        });
+    const Address server = udp.peer_address();
 
     long id = 0;
     for (const std::string& message : args.words()) {
@@ -57,13 +62,13 @@ int main(int argc, char** argv) {
       bool answered = false;
       std::error_code timeout;
       for (long long attempt = 1; attempt <= tries && !answered; ++attempt) {
-        // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
+        // 7. send(): on a connected UDP socket, send() = sendto(the connected peer).
         // SOLUTION-BEGIN: TODO(step 7): send() `request` (again, on a retry) (man 2 send).
         // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
         udp.send(request);
         // SOLUTION-END
 
-        // 4. recvfrom() until our answer comes or the timeout strikes. Bounded:
+        // 7. recvfrom() until our answer comes or the timeout strikes. Bounded:
         //    at most 100 stale replies are skipped per attempt.
         for (int stale = 0; stale < 100; ++stale) {
           std::array<char, 65535> buffer;
@@ -79,14 +84,15 @@ int main(int argc, char** argv) {
             break;  // send again, if tries are left
           }
           // SOLUTION-END
-          // ECONNREFUSED lands here: the ICMP error of an earlier send().
+          // ECONNREFUSED (step 6) lands here: the ICMP error of an earlier send().
           if (ec) throw Error(ec, "recvfrom", server.to_string());
           std::string_view text(buffer.data(), got.bytes);
+          // 8. Each reply carries the id of its request: a late one is not our answer.
           // SOLUTION-BEGIN: TODO(step 8): a reply without our id (`expected_prefix`) answers an
           // earlier try: say "ignoring a late reply to an earlier request: TEXT" and wait on.
           // SOLUTION-STUB: throw std::logic_error("TODO(step 8): the id check is not written yet");
           if (!text.starts_with(expected_prefix)) {
-            cli::say("ignoring a late reply to an earlier request: {}", text);
+            cli::say("ignoring a late reply to an earlier request: {}", printable(text));
             continue;  // the answer to this request may still come
           }
           // SOLUTION-END
@@ -96,7 +102,7 @@ int main(int argc, char** argv) {
         }
       }
       if (!answered) throw Error(timeout, "recvfrom", server.to_string());
-      cli::say("reply: {}", reply);
+      cli::say("reply: {}", printable(reply));
     }
     return 0;
   });

@@ -17,7 +17,6 @@
 // Docs: docs/lessons/05-udp.md
 #include <socklab/socklab.hpp>
 
-#include <exception>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,30 +33,24 @@ int main(int argc, char** argv) {
       .option("--count", "N", "0", "exit after answering N datagrams (0 = run forever)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port(), Type::datagram);
-    auto number = [&](std::string_view flag, unsigned long max) {
-      try {
-        unsigned long n = std::stoul(args.get(flag));
-        if (n <= max) return n;
-      } catch (const std::exception&) {
-      }
-      throw cli::UsageError(fmt::format("{} needs a number from 0 to {}", flag, max));
-    };
-    std::vector<char> buffer(number("--buffer", 65535));
-    if (buffer.empty()) throw cli::UsageError("--buffer must be at least 1");
-    unsigned long drop = number("--drop", 1000000);
-    const unsigned long count = number("--count", 1000000);
+    std::vector<char> buffer(static_cast<std::size_t>(args.integer("--buffer", 1, 65535)));
+    long long drop = args.integer("--drop", 0, 1000000);
+    const long long count = args.integer("--count", 0, 1000000);
 
-    // 1. socket(AF_INET, SOCK_DGRAM): a UDP socket.
-    Socket sock = Socket::udp(address.family());
-
-    // 2. bind(): the port clients send to. That is all the set-up there is:
-    //    UDP has no connections, so no listen() and no accept().
-    sock.bind(address);
+    // 1. socket(AF_INET, SOCK_DGRAM): a UDP socket, and bind(): the port clients
+    //    send to. That is all the set-up there is: UDP has no connections, so no
+    //    listen() and no accept().
+    //    (--host may name several addresses, lesson 04: the first that binds.)
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::datagram, [](const Address& address) {
+          Socket s = Socket::udp(address.family());
+          s.bind(address);
+          return s;
+        });
     cli::say("listening on {}", sock.local_address().to_string());
 
-    for (unsigned long answered = 0; count == 0 || answered < count;) {
-      // 3. recvfrom(): waits for ONE datagram — always a whole one (or its first
+    for (long long answered = 0; count == 0 || answered < count;) {
+      // 2. recvfrom(): waits for ONE datagram — always a whole one (or its first
       //    buffer.size() bytes) — and tells us who sent it.
       // SOLUTION-BEGIN: TODO(step 2): recvfrom() one datagram into `buffer`; `got` says how
       // many bytes, from whom, and whether it was truncated (man 2 recvfrom).
@@ -66,9 +59,10 @@ int main(int argc, char** argv) {
       ReceivedFrom got = sock.recv_from(buffer);
       // SOLUTION-END
       std::string_view data(buffer.data(), got.bytes);
-      cli::say("datagram from {}: {} bytes: {}", got.from.to_string(), got.bytes, data);
+      // Escaped (printable()): a datagram's bytes must not repaint our terminal.
+      cli::say("datagram from {}: {} bytes: {}", got.from.to_string(), got.bytes, printable(data));
       if (got.truncated) {
-        // UDP never splits a datagram across two recvfrom()s: what did not fit is gone.
+        // 4. UDP never splits a datagram across two recvfrom()s: what did not fit is gone.
         cli::say("  truncated: it was longer than our {}-byte buffer; the rest is lost",
                  buffer.size());
       }
@@ -78,7 +72,7 @@ int main(int argc, char** argv) {
         continue;
       }
 
-      // 4. sendto(): the reply goes to the address recvfrom() reported.
+      // 2. sendto(): the reply goes to the address recvfrom() reported.
       // SOLUTION-BEGIN: TODO(step 2): sendto() `data` back to its sender (man 2 sendto).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 2): sendto() is not written yet");
       sock.send_to(data, got.from);

@@ -31,15 +31,9 @@ int main(int argc, char** argv) {
     const std::string framing = args.get("--framing");
     if (framing != "raw" && framing != "line" && framing != "length")
       throw cli::UsageError("--framing: expected raw, line or length");
-    long timeout_ms = 0;
-    try {
-      timeout_ms = std::stol(args.get("--timeout"));
-    } catch (const std::exception&) {
-    }
-    if (timeout_ms <= 0) throw cli::UsageError("--timeout needs a positive number of milliseconds");
-    Address server_address = cli::host_port(args.get("--host"), args.port());
+    const std::chrono::milliseconds timeout = args.milliseconds("--timeout");
 
-    // 1. Frame the messages, back to back, into one buffer.
+    // Frame the messages, back to back, into one buffer: step 5 (lines) or 6 (lengths).
     std::string request;
     for (const std::string& message : args.words()) {
       if (framing == "raw") request += message;  // no boundary at all
@@ -59,35 +53,40 @@ int main(int argc, char** argv) {
       }
     }
 
-    // 2. socket(), connect(), then one send_all() for everything.
-    Socket sock = Socket::tcp(server_address.family());
-    sock.set_recv_timeout(std::chrono::milliseconds(timeout_ms));
-    sock.connect(server_address);
+    // socket(), connect(), then one send_all() for everything (4. one send() may
+    // take less than asked: send_all() loops).
+    // (--host may name several addresses, lesson 04: each is tried in turn.)
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
+          Socket s = Socket::tcp(server.family());
+          s.set_recv_timeout(timeout);
+          s.connect(server);
+          return s;
+        });
     send_all(sock, request);
     cli::say("sent {} message(s), {} bytes, with one send_all()", args.words().size(),
              request.size());
 
-    // 3. shutdown(write): "no more messages". The server's reader sees EOF after
+    // shutdown(write): "no more messages" (lesson 10). The server's reader sees EOF after
     //    the last one, answers, and closes; our reads below then end at EOF too.
     sock.shutdown(Shutdown::write);
 
-    // 4. The replies, read with the same framing.
+    // The replies, read with the same framing, printed escaped (printable(): a
+    // '\n' inside a reply shows as \n) and whole.
     if (framing == "line") {
       LineReader lines(sock);
-      while (auto line = lines.read_line()) cli::say("reply: {}", *line);
+      while (auto line = lines.read_line()) cli::say("reply: {}", printable(*line, line->size()));
     } else if (framing == "length") {
       FrameReader frames(sock);
-      while (auto frame = frames.read_frame()) cli::say("reply: {}", *frame);
+      while (auto frame = frames.read_frame())
+        cli::say("reply: {}", printable(*frame, frame->size()));
     } else {
       // Raw: we cannot tell replies apart either; show what each recv() returned
-      // (a '\n' shown as \n, so that you see where the bytes end).
+      // (printable() shows a '\n' as \n, so that you see where the bytes end).
       std::array<char, 1024> buffer;
-      for (Received got; !(got = sock.recv(buffer)).eof;) {
-        std::string shown;
-        for (char c : std::string_view(buffer.data(), got.bytes))
-          shown += c == '\n' ? "\\n" : std::string(1, c);
-        cli::say("recv() returned {} bytes: {}", got.bytes, shown);
-      }
+      for (Received got; !(got = sock.recv(buffer)).eof;)
+        cli::say("recv() returned {} bytes: {}", got.bytes,
+                 printable(std::string_view(buffer.data(), got.bytes), buffer.size()));
     }
     sock.close();
     return 0;

@@ -22,7 +22,10 @@
 
 using namespace socklab;
 
-// The tutorial's loop: one recv() = one message. Wrong, and here to show it.
+// The tutorial's loop: one recv() = one message. Wrong, and here to show it:
+// steps 1-3 of the lesson (one send() split, two merged, a character cut in half).
+// Every message is printed escaped (printable()): a client must not be able to
+// send ESC or CR bytes that repaint our terminal.
 void serve_raw(Socket& client, std::size_t recv_size) {
   std::vector<char> buffer(recv_size);
   for (int n = 1;; ++n) {
@@ -36,12 +39,12 @@ void serve_raw(Socket& client, std::size_t recv_size) {
           "message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut "
           "in half?); Python's data.decode() raises UnicodeDecodeError here",
           n, chunk.bytes));
-    cli::say("message {} ({} bytes): {}", n, chunk.bytes, data);
+    cli::say("message {} ({} bytes): {}", n, chunk.bytes, printable(data));
     send_all(client, fmt::format("#{}: {}\n", n, data));
   }
 }
 
-// Newline framing: a message ends at '\n'. LineReader keeps what follows a
+// 5. Newline framing: a message ends at '\n'. LineReader keeps what follows a
 // line for the next call, and refuses a line longer than max_size.
 void serve_lines(Socket& client, std::size_t max_size) {
   // SOLUTION-BEGIN: TODO(step 5): read lines of at most max_size bytes (LineReader in io.hpp)
@@ -51,14 +54,14 @@ void serve_lines(Socket& client, std::size_t max_size) {
   // SOLUTION-STUB: throw std::logic_error("TODO(step 5): line framing is not written yet");
   LineReader lines(client, max_size);
   for (int n = 1; auto line = lines.read_line(); ++n) {
-    cli::say("message {} ({} bytes): {}", n, line->size(), *line);
+    cli::say("message {} ({} bytes): {}", n, line->size(), printable(*line));
     send_all(client, fmt::format("#{}: {}\n", n, *line));
   }
   // SOLUTION-END
 }
 
-// Length framing: 4 bytes of length, then exactly that many bytes. Any byte may
-// be in a message, '\n' too; a claimed length above max_size is an error.
+// 6. Length framing: 4 bytes of length, then exactly that many bytes. Any byte may
+// be in a message, '\n' too; 7. a claimed length above max_size is an error.
 void serve_frames(Socket& client, std::size_t max_size) {
   // SOLUTION-BEGIN: TODO(step 6): read frames of at most max_size bytes (FrameReader in
   // frame.hpp) until EOF; print "message N (B bytes): TEXT" and reply "#N: TEXT" as a frame.
@@ -67,23 +70,14 @@ void serve_frames(Socket& client, std::size_t max_size) {
   // SOLUTION-STUB: throw std::logic_error("TODO(step 6): length framing is not written yet");
   FrameReader frames(client, max_size);
   for (int n = 1; auto message = frames.read_frame(); ++n) {
-    cli::say("message {} ({} bytes): {}", n, message->size(), *message);
+    cli::say("message {} ({} bytes): {}", n, message->size(), printable(*message));
     send_frame(client, fmt::format("#{}: {}", n, *message));
   }
   // SOLUTION-END
 }
 
 std::size_t size_option(const cli::Parser& args, std::string_view name) {
-  std::string text = args.get(name);
-  std::size_t used = 0, value = 0;
-  try {
-    value = std::stoul(text, &used);
-  } catch (const std::exception&) {
-  }
-  if (used != text.size() || value == 0 || value > 64 * 1024 * 1024)
-    throw cli::UsageError(
-        fmt::format("{} '{}': expected a number of bytes, 1..67108864", name, text));
-  return value;
+  return static_cast<std::size_t>(args.integer(name, 1, 64 * 1024 * 1024));
 }
 
 int main(int argc, char** argv) {
@@ -101,12 +95,16 @@ int main(int argc, char** argv) {
       throw cli::UsageError("--framing: expected raw, line or length");
     const std::size_t recv_size = size_option(args, "--recv-size");
     const std::size_t max_size = size_option(args, "--max-size");
-    Address address = cli::host_port(args.get("--host"), args.port());
 
     // socket(), bind(), listen(): as in lesson 01.
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(5);
     cli::say("listening on {}", listener.local_address().to_string());
     cli::say("framing: {}", framing);

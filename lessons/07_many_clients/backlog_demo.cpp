@@ -31,20 +31,25 @@ int main(int argc, char** argv) {
       .option("--wait-ms", "MS", "300", "how long a client's connect() may take");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int backlog = static_cast<int>(args.integer("--backlog", 0, 10000));
     const int clients = static_cast<int>(args.integer("--clients", 1, 10000));
     const int wait_ms = static_cast<int>(args.integer("--wait-ms", 1, 10000));
 
-    // 1. socket(), bind(), listen(backlog) — and then NO accept() for a while.
-    Socket listener = Socket::tcp(address.family());
-    listener.bind(address);
+    // socket(), bind(), listen(backlog) — and then NO accept() for a while.
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.bind(address);
+          return s;
+        });
     listener.listen(backlog);
     Address where = listener.local_address();
     cli::say("listening on {}", where.to_string());
     cli::say("listen(backlog={}); nobody calls accept() yet", backlog);
 
-    // 2. The clients connect one after another. connect() returns when the
+    // 1. The clients connect one after another (and 2. until the queue is full). connect() returns
+    // when the
     //    handshake is done. To wait at most --wait-ms for that, it runs non-blocking
     //    and poll() waits for the end of the handshake (lesson 09 explains how);
     //    SO_SNDTIMEO would bound a blocking connect() on Linux only.
@@ -78,13 +83,13 @@ int main(int argc, char** argv) {
       connected.push_back(std::move(c));
     }
 
-    // 3. Now accept() them: each comes out of the queue with its data waiting.
+    // Now accept() them: each comes out of the queue with its data waiting.
     for (std::size_t i = 0; i < connected.size(); ++i) {
       auto [conn, peer] = listener.accept();
       std::array<char, 64> buffer;
-      Received got = conn.recv(buffer);
+      Received sent = conn.recv(buffer);
       cli::say("accept() -> {}, which had sent: {}", peer.to_string(),
-               std::string_view(buffer.data(), got.bytes));
+               std::string_view(buffer.data(), sent.bytes));
     }
     cli::say("{} of {} clients got through a backlog of {}", connected.size(), clients, backlog);
     return 0;

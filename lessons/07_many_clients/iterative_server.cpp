@@ -33,13 +33,17 @@ int main(int argc, char** argv) {
       .option("--max-clients", "N", "0", "exit after serving N clients (0 = never)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int backlog = static_cast<int>(args.integer("--backlog", 0, 10000));
     const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(backlog);
     cli::say("listening on {}", listener.local_address().to_string());
 

@@ -82,27 +82,39 @@ int main(int argc, char** argv) {
       .option("--max-clients", "N", "0", "accept N clients, finish them, exit (0 = never)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int workers = static_cast<int>(args.integer("--workers", 1, 10000));
     const int capacity = static_cast<int>(args.integer("--queue", 0, 10000));
     const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(64);
     cli::say("listening on {}", listener.local_address().to_string());
 
-    // The workers: each takes the next connection from the queue and serves it.
+    // 4. (the lesson's E2E step 4) The workers: each takes the next connection from
+    // the queue and serves it.
+    // However main() ends — also when accept() throws — the queue is closed
+    // first, so that the workers return from pop() and the jthreads can join;
+    // otherwise the process would wait for them forever.
     ConnectionQueue queue(static_cast<std::size_t>(capacity));
-    std::vector<std::jthread> pool;  // a jthread joins when destroyed
-    // SOLUTION-BEGIN: TODO(step 4): start `workers` threads in `pool`; worker W takes
+    struct Pool {
+      ConnectionQueue& queue;
+      std::vector<std::jthread> threads;  // a jthread joins when destroyed...
+      ~Pool() { queue.close(); }          // ...after this has woken it up
+    } pool{queue, {}};
+    // SOLUTION-BEGIN: TODO(step 4): start `workers` threads in `pool.threads`; worker W takes
     // connections from queue.pop() until it returns nullopt, says "worker W serves PEER",
     // and serve()s it.
     // SOLUTION-STUB: (void)workers;
     // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the workers are not started yet");
     for (int w = 1; w <= workers; ++w)
-      pool.emplace_back([&queue, w] {
+      pool.threads.emplace_back([&queue, w] {
         while (auto job = queue.pop()) {
           cli::say("worker {} serves {}", w, job->peer.to_string());
           serve(job->socket, job->peer);
@@ -111,7 +123,12 @@ int main(int argc, char** argv) {
     // SOLUTION-END
 
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
-      Accepted connection = listener.accept();
+      // An accept() error ends the server (exit 1, one line on stderr) once the
+      // workers are done with their clients; a client that gave up is no error.
+      std::error_code ec;
+      Accepted connection = listener.accept(ec);
+      if (ec == std::errc::connection_aborted) continue;
+      if (ec) throw Error(ec, "accept", listener.local_address().to_string());
       std::string peer = connection.peer.to_string();
       if (queue.try_push(connection)) {
         cli::say("connection from {}: queued", peer);
@@ -123,8 +140,8 @@ int main(int argc, char** argv) {
         cli::say("connection from {}: turned away (queue full)", peer);
       }
     }
-    queue.close();  // the workers serve what is queued, then return
-    pool.clear();   // joins them
+    queue.close();         // the workers serve what is queued, then return
+    pool.threads.clear();  // joins them
     return 0;
   });
 }

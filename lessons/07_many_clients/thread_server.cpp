@@ -41,17 +41,21 @@ int main(int argc, char** argv) {
               "accept N clients, wait until all have left, exit (0 = never)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const int max_clients = static_cast<int>(args.integer("--max-clients", 0, 10000));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(64);
     cli::say("listening on {}", listener.local_address().to_string());
 
-    // One std::async(launch::async) = one new thread. Its future joins the
-    // thread when destroyed, so no thread outlives main() (none is detached).
+    // 2. (the lesson's E2E step 2) One std::async(launch::async) = one new thread. Its future joins
+    // the thread when destroyed, so no thread outlives main() (none is detached).
     std::vector<std::future<void>> threads;
     for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
       auto [client, peer] = listener.accept();

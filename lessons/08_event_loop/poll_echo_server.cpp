@@ -40,7 +40,7 @@ struct Client {
 // without end: above this many pending bytes we stop reading from it.
 constexpr std::size_t max_pending = 1024 * 1024;
 
-// 4b. send() as much as the kernel takes now; the rest waits for POLLOUT.
+// 7. send() as much as the kernel takes now; the rest waits for POLLOUT.
 void write_to(Client& c) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 7): send() `c.pending` without waiting: would block = try again
@@ -54,7 +54,7 @@ void write_to(Client& c) {
   // SOLUTION-END
 }
 
-// 4a. One recv(): poll() said it will not block.
+// 4. One recv(): poll() said it will not block (bytes, or 0 bytes = EOF).
 void read_from(Client& c, std::span<char> buffer, bool naive) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 4): recv() into `buffer` without waiting: would block = nothing
@@ -88,18 +88,17 @@ int main(int argc, char** argv) {
       .flag("--naive", "reply with a blocking send_all() (the pitfall: one client stalls all)");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
-    unsigned long exit_after = 0;
-    try {
-      exit_after = std::stoul(args.get("--exit-after"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--exit-after needs a number");
-    }
+    const long long exit_after = args.integer("--exit-after", 0, 1000000000);
     const bool verbose = args.is_set("--verbose"), naive = args.is_set("--naive");
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(4096);  // a burst of clients queues here until the loop accept()s them
     listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
     cli::say("listening on {}", listener.local_address().to_string());
@@ -111,11 +110,11 @@ int main(int argc, char** argv) {
     std::vector<Client> clients;
     std::vector<PollFd> fds;
     std::array<char, 64 * 1024> buffer;
-    unsigned long gone = 0;
+    long long gone = 0;
     bool out_of_descriptors = false;
 
     while (exit_after == 0 || gone < exit_after) {
-      // 1. What do we want from each socket?
+      // What do we want from each socket?
       fds.clear();
       fds.push_back({listener.native_handle(), out_of_descriptors ? Events::none : Events::in});
       for (const Client& c : clients) {
@@ -125,7 +124,7 @@ int main(int argc, char** argv) {
         fds.push_back({c.sock.native_handle(), want});
       }
 
-      // 2. Wait until at least one socket is ready.
+      // 1. Wait until at least one socket is ready (no timeout: nothing else to do).
       poll(fds, wait_forever);
 
       // 3. New clients: accept() until it would block (several may be queued).
@@ -151,7 +150,7 @@ int main(int argc, char** argv) {
         clients.emplace_back(std::move(a.socket), a.peer);
       }
 
-      // 4. Serve the clients poll() reported (fds[i + 1] is clients[i]).
+      // 2. Serve the sockets poll() reported in revents (fds[i + 1] is clients[i]).
       for (std::size_t i = 0; i + 1 < fds.size(); ++i) {
         Client& c = clients[i];
         Events ev = fds[i + 1].revents;
@@ -159,7 +158,7 @@ int main(int argc, char** argv) {
         if (has(ev, Events::out) && !c.done()) write_to(c);
       }
 
-      // 5. Forget the clients that are done (Socket's destructor closes them).
+      // Forget the clients that are done (Socket's destructor closes them).
       auto first_done = std::stable_partition(clients.begin(), clients.end(),
                                               [](const Client& c) { return !c.done(); });
       for (auto it = first_done; it != clients.end(); ++it, ++gone)

@@ -33,6 +33,7 @@ struct Client {
 };
 constexpr std::size_t max_pending = 1024 * 1024;
 
+// 7. send() what the kernel takes now; the rest waits until select() says writable.
 void write_to(Client& c) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 7): as in poll_echo_server: send() what the kernel takes now.
@@ -45,6 +46,7 @@ void write_to(Client& c) {
   // SOLUTION-END
 }
 
+// 4. One recv() that must not wait: select() said readable (bytes, or EOF).
 void read_from(Client& c, std::span<char> buffer) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 4): as in poll_echo_server: one recv() that must not wait.
@@ -77,12 +79,16 @@ int main(int argc, char** argv) {
       .flag("--verbose", "print a line for every client that comes or goes");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const bool verbose = args.is_set("--verbose");
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(4096);
     listener.set_non_blocking(true);
     cli::say("listening on {}", listener.local_address().to_string());
@@ -93,14 +99,14 @@ int main(int argc, char** argv) {
     std::array<char, 64 * 1024> buffer;
 
     for (;;) {
-      // 1. The two lists: who may send us bytes, and to whom we owe bytes.
+      // The two lists: who may send us bytes, and to whom we owe bytes.
       std::vector<Socket::native_handle_type> want_read{listener.native_handle()}, want_write;
       for (const auto& [h, c] : clients) {
         if (!c.eof && c.pending.size() < max_pending) want_read.push_back(h);
         if (!c.pending.empty()) want_write.push_back(h);
       }
 
-      // 2. Wait. select() returns the handles that are ready.
+      // 5. Wait. select() returns the handles that are ready.
       // SOLUTION-BEGIN: TODO(step 5): select() on the two lists, no timeout (socklab/poll.hpp;
       // man 2 select).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 5): select() is not written yet");
@@ -120,6 +126,7 @@ int main(int argc, char** argv) {
             if (is_would_block(ec)) break;
             // SOLUTION-END
             throw_if(ec, "accept");
+            // 6. select() cannot watch a descriptor at or above FD_SETSIZE.
             if (!select_can_watch(a.socket, clients.size())) {
               cli::say("refusing {}: select() cannot watch descriptor {}", a.peer.to_string(),
                        a.socket.native_handle());
@@ -134,11 +141,11 @@ int main(int argc, char** argv) {
           read_from(clients.at(h), buffer);  // 4. a client sent bytes (or closed)
         }
       }
-      for (auto h : ready.writable)
+      for (auto h : ready.writable)  // 7. room in a send buffer we are waiting for
         if (auto it = clients.find(h); it != clients.end() && !it->second.done())
           write_to(it->second);
 
-      // 5. Forget the clients that are done.
+      // Forget the clients that are done.
       std::erase_if(clients, [&](const auto& entry) {
         if (entry.second.done() && verbose) cli::say("closed {}", entry.second.peer.to_string());
         return entry.second.done();

@@ -24,6 +24,45 @@
 using namespace socklab;
 using Clock = std::chrono::steady_clock;
 
+// Steps 1-3 for one address: connected within `timeout`, or an Error.
+Socket connect_within(const Address& server, std::chrono::milliseconds timeout) {
+  // Step 1, non-blocking connect(): starts the handshake and returns at once.
+  Socket sock = Socket::tcp(server.family());
+  std::error_code ec;
+  // SOLUTION-BEGIN: TODO(step 1): make `sock` non-blocking, then connect() to `server`, errors
+  // into `ec`; "in progress" (or would block) is expected, any other error is thrown (man 2
+  // connect, EINPROGRESS).
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 1): connect() is not written yet");
+  sock.set_non_blocking(true);
+  sock.connect(server, ec);
+  if (ec && ec != std::errc::operation_in_progress && ec != std::errc::operation_would_block)
+    throw_if(ec, "connect", server.to_string());  // failed at once (e.g. no route)
+  // SOLUTION-END
+
+  if (ec) {
+    // Step 3: wait until the handshake is over (writable), or the timeout.
+    // SOLUTION-BEGIN: TODO(step 3): poll() `sock` for POLLOUT for at most `timeout`; nothing
+    // ready in time = throw a timed_out Error for connect (socklab/poll.hpp; man 2 poll).
+    // SOLUTION-STUB: (void)timeout;
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): poll(POLLOUT) is not written yet");
+    std::array<PollFd, 1> fds{PollFd{sock.native_handle(), Events::out}};
+    if (poll(fds, timeout) == 0)
+      throw Error(std::make_error_code(std::errc::timed_out), "connect", server.to_string());
+    // SOLUTION-END
+
+    // Step 2: writable says "over", not "succeeded": SO_ERROR says how it went.
+    // SOLUTION-BEGIN: TODO(step 2): getsockopt(SO_ERROR): throw it if connect() failed
+    // (pending_error() in socket.hpp; man 2 getsockopt, man 7 socket).
+    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): pending_error() is not written yet");
+    throw_if(sock.pending_error(), "connect", server.to_string());
+    // SOLUTION-END
+  }
+
+  // Connected. Back to blocking mode for the ordinary calls that follow.
+  sock.set_non_blocking(false);
+  return sock;
+}
+
 int main(int argc, char** argv) {
   cli::Parser args("connect_timeout", "Lesson 09: connect() that gives up after a timeout.");
   args.option("--host", "HOST", "127.0.0.1", "server host name or IP")
@@ -31,44 +70,12 @@ int main(int argc, char** argv) {
       .option("--timeout", "MS", "1000", "give up after this many milliseconds");
 
   return cli::run(argc, argv, args, [&] {
-    Address server = cli::host_port(args.get("--host"), args.port());
     const auto timeout = args.milliseconds("--timeout");
     auto start = Clock::now();
-
-    // Step 1, non-blocking connect(): starts the handshake and returns at once.
-    Socket sock = Socket::tcp(server.family());
-    std::error_code ec;
-    // SOLUTION-BEGIN: TODO(step 1): make `sock` non-blocking, then connect() to `server`, errors
-    // into `ec`; "in progress" (or would block) is expected, any other error is thrown (man 2
-    // connect, EINPROGRESS).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): connect() is not written yet");
-    sock.set_non_blocking(true);
-    sock.connect(server, ec);
-    if (ec && ec != std::errc::operation_in_progress && ec != std::errc::operation_would_block)
-      throw_if(ec, "connect", server.to_string());  // failed at once (e.g. no route)
-    // SOLUTION-END
-
-    if (ec) {
-      // Step 3: wait until the handshake is over (writable), or the timeout.
-      // SOLUTION-BEGIN: TODO(step 3): poll() `sock` for POLLOUT for at most `timeout`; nothing
-      // ready in time = throw a timed_out Error for connect (socklab/poll.hpp; man 2 poll).
-      // SOLUTION-STUB: (void)timeout;
-      // SOLUTION-STUB: throw std::logic_error("TODO(step 3): poll(POLLOUT) is not written yet");
-      std::array<PollFd, 1> fds{PollFd{sock.native_handle(), Events::out}};
-      if (poll(fds, timeout) == 0)
-        throw Error(std::make_error_code(std::errc::timed_out), "connect", server.to_string());
-      // SOLUTION-END
-
-      // Step 2: writable says "over", not "succeeded": SO_ERROR says how it went.
-      // SOLUTION-BEGIN: TODO(step 2): getsockopt(SO_ERROR): throw it if connect() failed
-      // (pending_error() in socket.hpp; man 2 getsockopt, man 7 socket).
-      // SOLUTION-STUB: throw std::logic_error("TODO(step 2): pending_error() is not written yet");
-      throw_if(sock.pending_error(), "connect", server.to_string());
-      // SOLUTION-END
-    }
-
-    // Connected. Back to blocking mode for the ordinary calls that follow.
-    sock.set_non_blocking(false);
+    // --host may name several addresses (lesson 04): each gets `timeout`, in turn.
+    Socket sock = cli::host_port(args.get("--host"), args.port(), Type::stream,
+                                 [&](const Address& a) { return connect_within(a, timeout); });
+    const Address server = sock.peer_address();
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     cli::say("connected to {} from {} in {} ms", server.to_string(),
              sock.local_address().to_string(), ms.count());

@@ -47,11 +47,17 @@ void show(std::string_view what, const std::string& message, std::string_view ca
   cli::say("  cause: {}", cause);
 }
 
+// A case whose error did not happen says so: silence would look like the lesson.
+void not_shown(std::string_view what, std::string_view expected, std::string_view instead) {
+  cli::say("{}: not shown: expected {}, but {} on this system", what, expected, instead);
+}
+
 void refused() {
   Socket bound = Socket::tcp();  // bound but not listening: its port takes no connections
   bound.bind(Address::parse("127.0.0.1:0"));
   try {
     Socket::tcp().connect(bound.local_address());
+    not_shown("refused", "ECONNREFUSED", "connect() succeeded");
   } catch (const Error& e) {
     show("refused", e.what(), "nothing listens on that port: the kernel answered our SYN with RST");
   }
@@ -91,6 +97,7 @@ void broken_pipe(bool naive) {
       cli::say("broken-pipe: still alive (this platform has no SIGPIPE)");
     }
     client.send("second");
+    not_shown("broken-pipe", "EPIPE", "the second send() succeeded");
   } catch (const Error& e) {
     show("broken-pipe", e.what(),
          "the peer closed and reset the connection; with the layer's MSG_NOSIGNAL you get "
@@ -104,7 +111,9 @@ void recv_timeout() {
   pair.first.set_recv_timeout(200ms);  // SO_RCVTIMEO: give up waiting after 200 ms
   std::array<char, 16> buf;
   try {
-    pair.first.recv(buf);  // the peer never sends
+    Received got = pair.first.recv(buf);  // the peer never sends
+    not_shown("recv-timeout", "ETIMEDOUT",
+              got.eof ? "recv() returned EOF" : "recv() returned data");
   } catch (const Error& e) {
     show("recv-timeout", e.what(), "nothing arrived within SO_RCVTIMEO (200 ms)");
   }
@@ -116,6 +125,7 @@ void would_block() {
   std::array<char, 16> buf;
   std::error_code ec;
   pair.first.recv(buf, ec);  // nothing there, and we said "never wait"
+  if (!ec) return not_shown("would-block", "EAGAIN", "recv() returned");
   show("would-block", Error(ec, "recv").what(),
        "not a failure: nothing to read YET; wait with poll() and try again");
 }

@@ -44,7 +44,6 @@ int main(int argc, char** argv) {
       .positionals("MESSAGE", "lines to upload; with none (and no --bytes), stdin");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
     const auto n = static_cast<std::size_t>(args.integer("--bytes", 0, 1LL << 30));
     const auto timeout = args.milliseconds("--timeout");
     std::string upload;
@@ -56,12 +55,17 @@ int main(int argc, char** argv) {
       upload.assign(std::istreambuf_iterator<char>(std::cin), {});
     }
 
-    Socket sock = Socket::tcp(address.family());
-    sock.set_recv_timeout(timeout);
-    sock.connect(address);
+    // --host may name several addresses (lesson 04): each is tried in turn.
+    Socket sock =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [&](const Address& server) {
+          Socket s = Socket::tcp(server.family());
+          s.set_recv_timeout(timeout);
+          s.connect(server);
+          return s;
+        });
     cli::say("uploading {} bytes", upload.size());
 
-    // 1. The upload.
+    // The upload.
     send_all(sock, upload);
 
     // 2. The half-close: our FIN tells the server the upload is complete. We can
@@ -72,7 +76,7 @@ int main(int argc, char** argv) {
     if (!args.is_set("--no-shutdown")) sock.shutdown(Shutdown::write);
     // SOLUTION-END
 
-    // 3. The reply, until recv() returns 0: the server's FIN.
+    // 1. The reply, until recv() returns 0: the server's FIN.
     std::string reply;
     std::array<char, 4096> buffer;
     // SOLUTION-BEGIN: TODO(step 1): recv() into `buffer` and append to `reply` until recv()
@@ -81,10 +85,10 @@ int main(int argc, char** argv) {
     // SOLUTION-STUB: throw std::logic_error("TODO(step 1): recv() is not written yet");
     for (Received got; !(got = sock.recv(buffer)).eof;) reply.append(buffer.data(), got.bytes);
     // SOLUTION-END
-    cli::say("reply: {}", reply.substr(0, reply.find('\n')));
+    cli::say("reply: {}", printable(reply.substr(0, reply.find('\n'))));
     cli::say("the server closed the connection (recv returned 0)");
 
-    // 4. Both directions are done: close() releases the socket.
+    // Both directions are done: close() releases the socket.
     sock.close();
     return 0;
   });

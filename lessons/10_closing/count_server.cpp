@@ -41,9 +41,9 @@ void serve(Socket& conn, std::size_t max_bytes, bool naive_close) {
     bytes += got.bytes;
     lines += static_cast<std::size_t>(std::count(buffer.begin(), buffer.begin() + got.bytes, '\n'));
     if (bytes > max_bytes) {
-      // 2b. Too much: refuse early, with a reply the client should get to read.
+      // Too much: refuse early, with a reply the client should get to read.
       send_all(conn, fmt::format("error: more than {} bytes\n", max_bytes));
-      if (naive_close) return;  // close() with unread data -> RST; the reply may be lost
+      if (naive_close) return;  // 7. close() with unread data -> RST; the reply may be lost
       // SOLUTION-BEGIN: TODO(step 7): the lingering close: shutdown(SHUT_WR), then recv() and
       // discard until the client's FIN (at most 5 s: set_recv_timeout()), so nothing is unread.
       // SOLUTION-STUB: throw std::logic_error("TODO(step 7): shutdown() is not written yet");
@@ -55,7 +55,7 @@ void serve(Socket& conn, std::size_t max_bytes, bool naive_close) {
       return;
     }
   }
-  // 2. The whole upload is here: the reply, then close() sends our FIN.
+  // The whole upload is here: the reply, then close() sends our FIN.
   send_all(conn, fmt::format("{} bytes, {} lines\n", bytes, lines));
 }
 
@@ -68,17 +68,16 @@ int main(int argc, char** argv) {
       .flag("--once", "serve one client, then exit");
 
   return cli::run(argc, argv, args, [&] {
-    Address address = cli::host_port(args.get("--host"), args.port());
-    std::size_t max_bytes = 0;
-    try {
-      max_bytes = std::stoul(args.get("--max-bytes"));
-    } catch (const std::exception&) {
-      throw cli::UsageError("--max-bytes needs a number");
-    }
+    const auto max_bytes = static_cast<std::size_t>(args.integer("--max-bytes", 0, 1LL << 40));
 
-    Socket listener = Socket::tcp(address.family());
-    listener.set_reuse_address(true);
-    listener.bind(address);
+    // --host may name several addresses (lesson 04): bind to the first that works.
+    Socket listener =
+        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
+          Socket s = Socket::tcp(address.family());
+          s.set_reuse_address(true);
+          s.bind(address);
+          return s;
+        });
     listener.listen(16);
     cli::say("listening on {}", listener.local_address().to_string());
 
@@ -86,7 +85,7 @@ int main(int argc, char** argv) {
       auto [client, peer] = listener.accept();
       try {
         serve(client, max_bytes, args.is_set("--naive-close"));
-        // 3. close(): FIN if everything was read, RST if bytes were left unread.
+        // close(): FIN if everything was read, RST (7.) if bytes were left unread.
         client.close();
         cli::say("closed {}", peer.to_string());
       } catch (const Error& e) {

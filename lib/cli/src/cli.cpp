@@ -194,13 +194,23 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
   }
 }
 
-Address host_port(std::string_view host, std::uint16_t port, Type type) {
+std::vector<Address> host_ports(std::string_view host, std::uint16_t port, Type type) {
   std::error_code ec;
   Address numeric = Address::from_ip(host, port, ec);
-  if (!ec) return numeric;
+  if (!ec) return {numeric};
   if (host.empty()) throw UsageError("--host must not be empty");
-  // A name: ask getaddrinfo(), take its first answer.
-  return Address::resolve(host, std::to_string(port), Family::unspecified, type).front();
+  // A name: ask getaddrinfo(), keep all its answers (it throws when there are none).
+  return Address::resolve(host, std::to_string(port), Family::unspecified, type);
+}
+
+Address host_port(std::string_view host, std::uint16_t port, Type type) {
+  (void)type;
+  std::error_code ec;
+  Address numeric = Address::from_ip(host, port, ec);
+  if (ec)
+    throw UsageError(
+        fmt::format("--host '{}': this program needs a numeric address", one_line(host)));
+  return numeric;
 }
 
 bool is_terminal(std::FILE* stream) noexcept {

@@ -23,6 +23,7 @@
 #include <fmt/core.h>
 
 #include "socklab/address.hpp"
+#include "socklab/error.hpp"
 
 namespace socklab::cli {
 
@@ -80,9 +81,45 @@ class Parser {
 /// exception -> "PROGRAM: error: ..." and 1. --help prints the help and returns 0.
 int run(int argc, char** argv, Parser& parser, const std::function<int()>& body);
 
-/// An address for --host/--port: numeric hosts are parsed, names resolved
-/// (the first result of the given type is taken).
+/// Every address --host names, in getaddrinfo()'s order: a numeric host is just
+/// itself (no lookup); a name can have several, e.g. ::1 and 127.0.0.1 for
+/// "localhost" (lesson 04). Never empty: a name that does not resolve throws.
+std::vector<Address> host_ports(std::string_view host, std::uint16_t port,
+                                Type type = Type::stream);
+
+/// One numeric --host as an address (no lookup). A name is a UsageError here: it
+/// can stand for several addresses — use host_port(host, port, type, attempt).
 Address host_port(std::string_view host, std::uint16_t port, Type type = Type::stream);
+
+/// Lesson 04's loop over getaddrinfo()'s answers: calls `attempt(address)` for each
+/// address of --host in turn and returns what the first one that succeeds returns.
+/// A server's attempt makes a socket and bind()s it: the first address that works
+/// wins. A client's attempt makes a socket and connect()s: each address is tried
+/// until one answers. An attempt fails by throwing socklab::Error; if every one
+/// fails, the last error is thrown again, naming all the addresses tried. Other
+/// exceptions (a bug, a TODO stub) are not caught.
+///
+///   Socket server = cli::host_port(host, port, Type::stream, [](const Address& a) {
+///     Socket s = Socket::tcp(a.family());
+///     s.bind(a);
+///     return s;
+///   });
+template <typename Attempt>
+auto host_port(std::string_view host, std::uint16_t port, Type type, Attempt&& attempt) {
+  const std::vector<Address> addresses = host_ports(host, port, type);
+  std::string tried;
+  for (std::size_t i = 0;; ++i) {
+    try {
+      return attempt(addresses[i]);
+    } catch (const Error& e) {
+      tried += (tried.empty() ? "" : ", ") + addresses[i].to_string();
+      if (i + 1 == addresses.size()) {
+        if (i == 0) throw;
+        throw Error(e.code(), e.call(), tried);
+      }
+    }
+  }
+}
 
 /// True if `stream` (stdout, stderr) is a terminal, not a pipe or a file: a
 /// program may then redraw a progress bar with '\r' instead of printing lines.
