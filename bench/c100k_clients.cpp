@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
       throw Error(std::make_error_code(std::errc::too_many_files_open),
                   fmt::format("setrlimit(RLIMIT_NOFILE): {} allowed, {} needed", limit, n + 16));
     std::vector<Address> sources;
-    for (int i = 0; i < k; ++i) sources.push_back(Address::parse(fmt::format("127.0.0.{}:0", i + 2)));
+    for (int i = 0; i < k; ++i)
+      sources.push_back(Address::parse(fmt::format("127.0.0.{}:0", i + 2)));
 
     auto start = Clock::now();
     std::vector<Socket> idle;
