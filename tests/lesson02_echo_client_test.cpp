@@ -69,7 +69,7 @@ class TricklingEchoServer {
       for (;;) {
         Received got = conn.recv(buf);
         if (got.eof) break;
-        for (std::size_t i = 0; i < got.bytes; ++i) conn.send(std::string_view(&buf[i], 1));
+        for (std::size_t i = 0; i < got.bytes; ++i) (void)conn.send(std::string_view(&buf[i], 1));
       }
     });
   }
@@ -119,12 +119,12 @@ TEST(Lesson02Steps, Step3_OneRecvMayReturnPartOfTheReply) {
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   auto [conn, peer] = server.accept();
-  conn.send(kPrefix);  // the first half of the reply ...
+  (void)conn.send(kPrefix);  // the first half of the reply ...
   std::array<char, 1024> buf;
   Received first = client.recv(buf);
   EXPECT_EQ(std::string(buf.data(), first.bytes), kPrefix)
       << "recv() returns what has arrived — here only the first piece";
-  conn.send("hello");  // ... and the rest
+  (void)conn.send("hello");  // ... and the rest
   Received second = client.recv(buf);
   EXPECT_EQ(std::string(buf.data(), second.bytes), "hello");
   test::narrate("  so the client loops: recv() until the reply ends with what it sent");
@@ -185,7 +185,7 @@ TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
   std::thread rude([&] {
     auto [conn, peer] = server.accept();
     std::array<char, 64> buf;
-    conn.recv(buf);  // take the message, then close without a reply
+    (void)conn.recv(buf);  // take the message, then close without a reply
   });
   auto r = run_client(server.local_address().port(), {"hello"});
   unblock_accept(server);

@@ -278,7 +278,7 @@ TEST(Lesson03Steps, Step6_AbortiveCloseSendsRstAndLeavesNoTimeWait) {
   lab.client.close();
   lab.note("client: close() with SO_LINGER 0");
   std::error_code ec;
-  lab.conn.recv(lab.buffer, ec);
+  (void)lab.conn.recv(lab.buffer, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << "got: " << ec.message();
   lab.note("server: recv() fails");
   Conversation c = lab.finish();

@@ -49,7 +49,7 @@ TEST(Lesson06Steps, Step1_OneSendIsSplitIntoSeveralRecvs) {
       1, 7, "send(\"hello world\"); recv(5) x3",
       "a read smaller than the message returns part of it: the rest waits for the next recv()");
   auto [a, b] = tcp_pair();
-  a.send("hello world");
+  (void)a.send("hello world");
   EXPECT_EQ(recv_some(b, 5), "hello");
   EXPECT_EQ(recv_some(b, 5), " worl");
   EXPECT_EQ(recv_some(b, 5), "d");
@@ -78,8 +78,8 @@ TEST(Lesson06Steps, Step2_TwoSendsMergeIntoOneRecv) {
   // To make "the reader is late" certain: close() with SO_LINGER waits until the
   // peer's kernel has acknowledged every byte, i.e. both sends sit in b's buffer.
   a.set_linger(std::chrono::seconds(5));
-  a.send("one");
-  a.send("two");
+  (void)a.send("one");
+  (void)a.send("two");
   a.close();
   EXPECT_EQ(recv_some(b, 1024), "onetwo") << "the tutorial's server takes this as ONE message";
 }
@@ -134,8 +134,8 @@ TEST(Lesson06Steps, Step5_NewlineFraming) {
             "a message ends at '\\n'; the reader keeps what follows for the next line");
   auto [a, b] = tcp_pair();
   a.set_linger(std::chrono::seconds(5));
-  a.send("one\ntw");  // the boundaries fall anywhere in the sends...
-  a.send("o\n" + kNi + "\n");
+  (void)a.send("one\ntw");  // the boundaries fall anywhere in the sends...
+  (void)a.send("o\n" + kNi + "\n");
   a.close();
   LineReader lines(b, 16);
   EXPECT_EQ(lines.read_line(), "one");  // ...the lines come out whole

@@ -74,7 +74,7 @@ std::optional<Unanswering> unanswering_server() {
 // Windows reports for the FIN already): then send() fails.
 void make_peer_vanish(Socket& client, Socket& server) {
   server.accept().socket.close();
-  client.send("first");  // our kernel takes it; the peer's kernel answers with RST
+  (void)client.send("first");  // our kernel takes it; the peer's kernel answers with RST
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
   for (int i = 0; i < 20 && !has(fds[0].revents, Events::error); ++i) poll(fds, 100ms);
   ASSERT_TRUE(has(fds[0].revents, Events::error)) << "no RST within 2 s";
@@ -138,7 +138,7 @@ TEST(Lesson09Steps, Step4_RecvTimeout) {
   std::array<char, 8> buf;
   std::error_code ec;
   auto t0 = Clock::now();
-  pair.first.recv(buf, ec);
+  (void)pair.first.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
   EXPECT_GE(ms_since(t0), 80);
 }
@@ -150,9 +150,9 @@ TEST(Lesson09Steps, Step5_WouldBlockIsNotAFailure) {
   pair.first.set_non_blocking(true);
   std::array<char, 8> buf;
   std::error_code ec;
-  pair.first.recv(buf, ec);
+  (void)pair.first.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::operation_would_block) << ec.message();
-  pair.second.send("ok");
+  (void)pair.second.send("ok");
   ASSERT_TRUE(writable_within(pair.first, 1s));
   std::array<PollFd, 1> fds{PollFd{pair.first.native_handle(), Events::in}};
   ASSERT_EQ(poll(fds, 5s), 1u);
@@ -188,7 +188,7 @@ TEST(Lesson09Steps, Step7_ResetByPeer) {
   conn.close();
   std::array<char, 8> buf;
   std::error_code ec;
-  client.recv(buf, ec);
+  (void)client.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
 }
 
@@ -201,7 +201,7 @@ TEST(Lesson09Steps, Step8_BrokenPipeIsAnErrorNotADeath) {
   client.connect(server.local_address());
   make_peer_vanish(client, server);
   std::error_code ec;
-  client.send("second", ec);
+  (void)client.send("second", ec);
   test::narrate("  send() = " + (ec ? ec.message() : std::string("ok")));
   // POSIX: the RST hit a socket that had read the peer's FIN (CLOSE_WAIT): EPIPE.
   // Windows knows no EPIPE for this: WSAECONNRESET (docs/lessons/09-nonblocking-errors.md).

@@ -53,7 +53,7 @@ TEST(Lesson10Steps, Step1_ThePeersCloseIsRecvReturningZero) {
   Step step(1, 7, "peer close() -> recv() = 0",
             "EOF is how you learn the peer closed: a result, not an error, and it repeats");
   SocketPair pair = tcp_pair();
-  pair.first.send("last words");
+  (void)pair.first.send("last words");
   pair.first.close();
   EXPECT_EQ(read_to_eof(pair.second), "last words") << "data before the FIN still arrives";
   std::array<char, 8> buf;
@@ -79,7 +79,7 @@ TEST(Lesson10Steps, Step3_AfterShutdownWriteSendFails) {
   SocketPair pair = tcp_pair();
   pair.first.shutdown(Shutdown::write);
   std::error_code ec;
-  pair.first.send("more", ec);
+  (void)pair.first.send("more", ec);
   EXPECT_EQ(ec, std::errc::broken_pipe) << ec.message();
 }
 
@@ -104,7 +104,7 @@ TEST(Lesson10Steps, Step5_LingerZeroSendsRst) {
   pair.first.close();
   std::array<char, 8> buf;
   std::error_code ec;
-  pair.second.recv(buf, ec);
+  (void)pair.second.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
 }
 
@@ -124,7 +124,7 @@ TEST(Lesson10Steps, Step6_LingerZeroLeavesNoTimeWait) {
   }
   std::array<char, 8> buf;
   std::error_code ec;
-  client.recv(buf, ec);
+  (void)client.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::connection_reset);
   server.close();
   Socket again = Socket::tcp();  // no SO_REUSEADDR

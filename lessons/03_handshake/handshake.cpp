@@ -96,33 +96,33 @@ int main(int argc, char** argv) {
 
     send_all(client, "hello");
     std::array<char, 64> buffer;
-    conn.recv(buffer);
+    (void)conn.recv(buffer);
     step("client: send(\"hello\"); server: recv()");
 
     if (how == "client" || how == "syn-sent") {  // the usual order: the client closes first
       client.close();                            // sends FIN
       step("client: close()");
-      conn.recv(buffer);  // returns 0 bytes: EOF, the client's FIN arrived
+      (void)conn.recv(buffer);  // returns 0 bytes: EOF, the client's FIN arrived
       step("server: recv() = 0 (EOF)");
       conn.close();
       step("server: close()");
     } else if (how == "server") {  // the server closes first: it gets the TIME_WAIT
       conn.close();
       step("server: close()");
-      client.recv(buffer);
+      (void)client.recv(buffer);
       step("client: recv() = 0 (EOF)");
       client.close();
       step("client: close()");
     } else if (how == "half") {  // FIN one way only; data still flows the other way
       client.shutdown(Shutdown::write);
       step("client: shutdown(SHUT_WR)");
-      conn.recv(buffer);
+      (void)conn.recv(buffer);
       send_all(conn, "still talking");
       step("server: recv() = 0 (EOF); send(\"still talking\")");
       Received got = client.recv(buffer);
       step(fmt::format("client: recv() = {} bytes", got.bytes));
       conn.close();
-      client.recv(buffer);
+      (void)client.recv(buffer);
       client.close();
       step("server: close(); client: recv() = 0, close()");
     } else {  // abort / unread: close() sends RST instead of FIN
@@ -130,12 +130,12 @@ int main(int argc, char** argv) {
         client.set_linger(0s);  // SO_LINGER with 0 s: discard everything, send RST
       } else {
         send_all(conn, "you will not read all of this");
-        client.recv(std::span<char>(buffer.data(), 1));  // 1 byte: the rest stays unread
+        (void)client.recv(std::span<char>(buffer.data(), 1));  // 1 byte: the rest stays unread
       }
       client.close();
       step("client: close()");
       std::error_code ec;
-      conn.recv(buffer, ec);
+      (void)conn.recv(buffer, ec);
       step(fmt::format("server: recv() fails: {}", ec ? ec.message() : "no error"));
     }
 

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
         // 3. send(): on a connected UDP socket, send() = sendto(the connected peer).
         // SOLUTION-BEGIN: TODO(step 7): send() `request` (again, on a retry) (man 2 send).
         // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
-        udp.send(request);
+        (void)udp.send(request);
         // SOLUTION-END
 
         // 4. recvfrom() until our answer comes or the timeout strikes. Bounded:

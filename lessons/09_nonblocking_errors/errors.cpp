@@ -66,7 +66,7 @@ void reset() {
   conn.close();
   std::array<char, 16> buf;
   try {
-    client.recv(buf);
+    (void)client.recv(buf);
     // Linux, macOS and Windows never get here; Wine does (docs/windows.md).
     cli::say("reset: recv() returned EOF, no error: this system closed with FIN, not RST");
   } catch (const Error& e) {
@@ -79,7 +79,7 @@ void broken_pipe(bool naive) {
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   server.accept().socket.close();  // the peer goes away (FIN)
-  client.send("first");            // accepted by OUR kernel; the peer's answers with RST
+  (void)client.send("first");      // accepted by OUR kernel; the peer's answers with RST
   // Wait (bounded) until that RST has arrived: POLLERR. (Not POLLHUP: Windows
   // already reports the peer's FIN as a hangup.)
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
@@ -90,7 +90,7 @@ void broken_pipe(bool naive) {
       naive::send(client, "second");  // SIGPIPE: the default action ends the process here
       cli::say("broken-pipe: still alive (this platform has no SIGPIPE)");
     }
-    client.send("second");
+    (void)client.send("second");
   } catch (const Error& e) {
     show("broken-pipe", e.what(),
          "the peer closed and reset the connection; with the layer's MSG_NOSIGNAL you get "
@@ -104,7 +104,7 @@ void recv_timeout() {
   pair.first.set_recv_timeout(200ms);  // SO_RCVTIMEO: give up waiting after 200 ms
   std::array<char, 16> buf;
   try {
-    pair.first.recv(buf);  // the peer never sends
+    (void)pair.first.recv(buf);  // the peer never sends
   } catch (const Error& e) {
     show("recv-timeout", e.what(), "nothing arrived within SO_RCVTIMEO (200 ms)");
   }
@@ -115,7 +115,7 @@ void would_block() {
   pair.first.set_non_blocking(true);
   std::array<char, 16> buf;
   std::error_code ec;
-  pair.first.recv(buf, ec);  // nothing there, and we said "never wait"
+  (void)pair.first.recv(buf, ec);  // nothing there, and we said "never wait"
   show("would-block", Error(ec, "recv").what(),
        "not a failure: nothing to read YET; wait with poll() and try again");
 }
