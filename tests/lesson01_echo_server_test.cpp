@@ -180,8 +180,8 @@ TEST_F(Lesson01Server, E2E2_RepliesWithThePrefixAndLogs) {
   auto exit = server_->wait();
   EXPECT_EQ(exit.code, 0) << server_->stderr_text();
   const std::string& log = server_->stdout_text();
-  EXPECT_NE(log.find("connection from " + me.to_string()), std::string::npos) << log;
-  EXPECT_NE(log.find(": hello"), std::string::npos) << log;
+  EXPECT_TRUE(test::contains(log, "connection from " + me.to_string()));
+  EXPECT_TRUE(test::contains(log, ": hello"));
 }
 
 TEST_F(Lesson01Server, E2E3_KeepsUtf8IntactWhenACharacterIsSplit) {
@@ -270,7 +270,7 @@ TEST_P(Lesson01BadInput, OneClearLineAndExitCode) {
   EXPECT_EQ(exit.code, bad.code) << p.stderr_text();
   std::string err = p.stderr_text();
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "expected one line, got: " << err;
-  EXPECT_NE(err.find(bad.says), std::string::npos) << err;
+  EXPECT_TRUE(test::contains(err, bad.says));
   EXPECT_EQ(p.stdout_text(), "") << "nothing should be printed as if it worked";
 }
 
@@ -294,5 +294,5 @@ TEST(Lesson01BadInputPort, PortAlreadyInUse) {
   auto exit = p.wait();
   EXPECT_TRUE(exit.exited_normally());
   EXPECT_EQ(exit.code, 1);
-  EXPECT_NE(p.stderr_text().find("Address already in use"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.stderr_text(), "Address already in use"));
 }

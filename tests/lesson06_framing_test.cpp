@@ -283,16 +283,20 @@ TEST(Lesson06Programs, E2E5_LengthFramingCarriesNewlines) {
 }
 
 TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
-  Step step(6, 7, "header claims 4 GiB, --max-size 16",
+  Step step(6, 7, "a 17-byte frame, --max-size 16",
             "the server refuses the frame, closes that connection, and serves the next client");
   auto run = start_server({"--framing", "length", "--max-size", "16"});
   {
     Socket rude = Socket::tcp();
     rude.set_recv_timeout(5s);
     rude.connect(run.address);
-    auto header = encode_frame_header(0xFFFFFFFFu);
-    send_all(rude, std::string_view(header.data(), header.size()));
-    EXPECT_TRUE(closed_by_peer(rude)) << "the server should close the connection";
+    // Just above the maximum, and complete: a FrameReader without max_size (its
+    // default is 1 MiB) would take it and reply.
+    auto header = encode_frame_header(17);
+    send_all(rude, std::string(header.data(), header.size()) + std::string(17, 'x'));
+    EXPECT_TRUE(closed_by_peer(rude))
+        << "the server accepted a 17-byte frame with --max-size 16: does its FrameReader "
+           "get max_size (step 6)?";
   }
   std::string out = run_client(run.address, {"--framing", "length", "fine"});
   EXPECT_TRUE(contains(out, "reply: #1: fine")) << out;
@@ -308,8 +312,10 @@ TEST(Lesson06Programs, E2E7_TooLongLineDropsTheClient) {
   Socket rude = Socket::tcp();
   rude.set_recv_timeout(5s);
   rude.connect(run.address);
-  send_all(rude, std::string(100, 'x'));
-  EXPECT_TRUE(closed_by_peer(rude)) << "the server should close the connection";
+  send_all(rude, std::string(100, 'x') + "\n");  // a LineReader without max_size takes it
+  EXPECT_TRUE(closed_by_peer(rude))
+      << "the server accepted a 100-byte line with --max-size 16: does its LineReader get "
+         "max_size (step 5)?";
   EXPECT_EQ(run.server.wait().code, 0);
   EXPECT_TRUE(contains(run.server.stderr_text(), "Line too long")) << run.server.stderr_text();
 }

@@ -196,7 +196,7 @@ TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
                                   << " missing; stderr: " << server.first_stderr_line();
     last = *line;
   }
-  EXPECT_NE(last.find("(20 threads serving)"), std::string::npos) << last;
+  EXPECT_TRUE(test::contains(last, "(20 threads serving)"));
   idle.clear();
   EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
 }
@@ -264,5 +264,5 @@ TEST(Lesson07Servers, E2E6_BadNumbersAreUsageErrors) {
   }
   Program p = Program::start("iterative_server", {"--backlog", "x"});
   EXPECT_EQ(p.wait().code, 2) << p.stderr_text();
-  EXPECT_NE(p.stderr_text().find("--backlog 'x'"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.stderr_text(), "--backlog 'x'"));
 }

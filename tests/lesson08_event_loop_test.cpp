@@ -202,7 +202,7 @@ TEST_F(Lesson08Server, E2E1_EchoesAndExitsAfterItsClients) {
   b.close();
   auto exit = server_->wait();
   EXPECT_EQ(exit.code, 0) << server_->stderr_text();
-  EXPECT_NE(server_->stdout_text().find("closed 127.0.0.1:"), std::string::npos)
+  EXPECT_TRUE(test::contains(server_->stdout_text(), "closed 127.0.0.1:"))
       << server_->stdout_text();
 }
 

@@ -265,7 +265,7 @@ TEST(Lesson09Programs, E2E2_ConnectTimeoutRefused) {
   Program p =
       Program::start("connect_timeout", {"--port", std::to_string(bound.local_address().port())});
   EXPECT_EQ(p.wait().code, 1);
-  EXPECT_NE(p.first_stderr_line().find("Connection refused"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.first_stderr_line(), "Connection refused")) << p.stderr_text();
 }
 
 TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
@@ -281,7 +281,7 @@ TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
   long long ms = ms_since(t0);
   test::narrate("  " + p.first_stderr_line() + " (after " + std::to_string(ms) + " ms)");
   EXPECT_EQ(exit.code, 1);
-  EXPECT_NE(p.first_stderr_line().find("timed out"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.first_stderr_line(), "timed out")) << p.stderr_text();
   EXPECT_GE(ms, 250);
   EXPECT_LT(ms, 5000);
 }
@@ -307,7 +307,7 @@ TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
     expected.insert(expected.end(), in_use.begin(), in_use.end());
   }
   for (const std::string& line : expected)
-    EXPECT_NE(out.find(line), std::string::npos) << "missing '" << line << "' in:\n" << out;
+    EXPECT_TRUE(test::contains(out, line)) << "missing '" << line << "' in:\n" << out;
   // The broken pipe reads EPIPE on POSIX, WSAECONNRESET on Windows (step 8).
   const auto at = out.find("broken-pipe: send: ");
   const std::string broken = at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
@@ -329,7 +329,7 @@ TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
   auto died = naive_run.wait();
   test::narrate("  naive: killed by signal " + std::to_string(died.signal));
   EXPECT_EQ(died.signal, naive::sigpipe_signal()) << "exit code " << died.code;
-  EXPECT_NE(naive_run.stdout_text().find("the naive way"), std::string::npos);
+  EXPECT_TRUE(test::contains(naive_run.stdout_text(), "the naive way"));
   EXPECT_EQ(naive_run.stdout_text().find("Broken pipe"), std::string::npos)
       << "it must not have lived to print the error";
 
@@ -337,7 +337,7 @@ TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
   auto lived = fixed.wait();
   EXPECT_TRUE(lived.exited_normally());
   EXPECT_EQ(lived.code, 0);
-  EXPECT_NE(fixed.stdout_text().find("Broken pipe"), std::string::npos) << fixed.stdout_text();
+  EXPECT_TRUE(test::contains(fixed.stdout_text(), "Broken pipe"));
 }
 
 // "MODE N round trips in T ms, median M ms" -> M

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
           // SOLUTION-BEGIN: TODO(step 7): recvfrom() into `buffer`, errors into `ec`; when it
           // times out, keep the error in `timeout`, say so and break out to send again.
           // SOLUTION-STUB: throw std::logic_error("TODO(step 7): recvfrom() is not written yet");
-          // SOLUTION-STUB: ReceivedFrom got{};
+          // SOLUTION-STUB: ReceivedFrom got{};  // replace this line
           ReceivedFrom got = udp.recv_from(buffer, ec);
           if (ec == std::errc::timed_out) {
             timeout = ec;

@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
       // Step 3: wait until the handshake is over (writable), or the timeout.
       // SOLUTION-BEGIN: TODO(step 3): poll() `sock` for POLLOUT for at most `timeout`; nothing
       // ready in time = throw a timed_out Error for connect (socklab/poll.hpp; man 2 poll).
-      // SOLUTION-STUB: (void)timeout;
+      // SOLUTION-STUB: (void)timeout;  // remove this line
       // SOLUTION-STUB: throw std::logic_error("TODO(step 3): poll(POLLOUT) is not written yet");
       std::array<PollFd, 1> fds{PollFd{sock.native_handle(), Events::out}};
       if (poll(fds, timeout) == 0)

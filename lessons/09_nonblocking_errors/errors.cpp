@@ -33,7 +33,7 @@ Socket listener(bool reuse = false, std::uint16_t port = 0) {
   Socket s = Socket::tcp();
   // SOLUTION-BEGIN: TODO(step 9): SO_REUSEADDR on `s` when `reuse` is set, before bind()
   // (set_reuse_address() in socket.hpp; man 7 socket).
-  // SOLUTION-STUB: (void)reuse;
+  // SOLUTION-STUB: (void)reuse;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 9): set_reuse_address() is not written yet");
   s.set_reuse_address(reuse);
   // SOLUTION-END

@@ -131,6 +131,12 @@ std::string byte_text(std::string_view bytes) {
   return "\"" + shown + "\" (" + std::to_string(bytes.size()) + " bytes)";
 }
 
+::testing::AssertionResult contains(std::string_view text, std::string_view wanted) {
+  if (text.find(wanted) != std::string_view::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected to find " << byte_text(wanted) << " in "
+                                       << byte_text(text) << ", which does not contain it";
+}
+
 ::testing::AssertionResult receives(Socket& sock, std::string_view expected, std::string_view hint,
                                     std::chrono::milliseconds timeout) {
   std::string got;

@@ -106,6 +106,11 @@ class DidNotStart : public std::runtime_error {
                                     std::string_view hint = {},
                                     std::chrono::milliseconds timeout = 3s);
 
+/// True if `text` contains `wanted`; else the message says what was looked for
+/// and shows `text` (escaped) — not "actual: 18446744073709551615 vs ...":
+///   EXPECT_TRUE(test::contains(r.out, "reply: hello\n"));
+::testing::AssertionResult contains(std::string_view text, std::string_view wanted);
+
 /// "\"hello\" (5 bytes)": bytes for a failure message, escaped, with their length.
 std::string byte_text(std::string_view bytes);
 
