@@ -30,8 +30,8 @@ untouched() {  # untouched NN_slug: true if every file of the lesson is as hande
   [ -f "$manifest" ] || return 1
   grep "^cksum .* lessons/$1/" "$manifest" | sed 's/^cksum //' >"$tmp/handed_out"
   [ -s "$tmp/handed_out" ] || return 1
-  (cd "$root" && find "lessons/$1" -type f | sort | xargs cksum) >"$tmp/now"
-  sort "$tmp/handed_out" | cmp -s - "$tmp/now"
+  (cd "$root" && find "lessons/$1" -type f | xargs cksum) | sort >"$tmp/now"
+  sort "$tmp/handed_out" | cmp -s - "$tmp/now"  # both sorted the same way
 }
 
 echo "${bold}socklab progress${off} (ctest in $build)"
@@ -39,7 +39,7 @@ sed -n 's/^[[:space:]]*socklab_add_lesson([[:space:]]*\([0-9][0-9]*\)[[:space:]]
   "$root/CMakeLists.txt" >"$tmp/lessons"
 # A lesson has exercises if its programs have them: solution markers in the
 # reference edition, the TODO(step N) lines they leave in the student edition.
-exercised() { grep -l -e 'SOLUTION-BEGIN' -e 'TODO(step' "$root/lessons/$1/"*.cpp >/dev/null 2>&1; }
+exercised() { grep -l -e 'SOLUTION[-]BEGIN' -e 'TODO(step' "$root/lessons/$1/"*.cpp >/dev/null 2>&1; }
 regex=""
 while read -r nn slug; do
   if exercised "${nn}_$slug"; then regex="${regex:+$regex|}$nn"; fi

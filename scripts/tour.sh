@@ -150,8 +150,8 @@ server_pid=""
 wait
 fi
 
-banner "Example: a small HTTP/1.1 server (examples/http)"
 if [ -x "$BIN/http_server" ]; then  # the examples come after the lessons
+banner "Example: a small HTTP/1.1 server (examples/http)"
 echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
 echo "of the directory with an encoded '..' (%2e%2e) and gets 400."
 docs_dir=$(cd "$(dirname "$0")/../docs" && pwd)
