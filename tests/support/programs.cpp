@@ -67,11 +67,10 @@ Address Program::listening_address(std::chrono::milliseconds timeout) {
   if (!line) {
     // read_line() returns at once when stdout closes: the program has ended (or
     // closed stdout). Say how, with its own error line; else it is just slow.
-    problem =
-        stdout_closed()
-            ? name_ + " " + how_it_ended() + " \u2014 before printing 'listening on HOST:PORT'"
-            : name_ + " printed no first line within " + std::to_string(timeout.count()) +
-                  " ms (expected 'listening on HOST:PORT')";
+    problem = stdout_closed()
+                  ? name_ + " " + how_it_ended()
+                  : name_ + " printed no first line within " + std::to_string(timeout.count()) +
+                        " ms (expected 'listening on HOST:PORT')";
   } else if (line->rfind(prefix, 0) != 0) {
     problem = name_ + "'s first line should be 'listening on HOST:PORT', got: " + printable(*line);
   } else {
