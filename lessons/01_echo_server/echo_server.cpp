@@ -34,7 +34,7 @@ void serve(Socket& client, const Address& peer) {
     // SOLUTION-BEGIN: TODO(step 5): recv() into `buffer` (man 2 recv); `got` says how many
     // bytes arrived, or eof when the client has closed.
     // SOLUTION-STUB: throw std::logic_error("TODO(step 5): recv() is not written yet");
-    // SOLUTION-STUB: Received got{};  // replace this line
+    // SOLUTION-STUB: Received got{};      // replace this line
     Received got = client.recv(buffer);
     // SOLUTION-END
     if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
