@@ -12,7 +12,7 @@ CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
 .PHONY: help deps deps-tshark configure build run test progress check-% clean format test-windows \
-        student-edition check-student-edition new-lesson bench check-examples pictures \
+        student-edition check-student-edition check-exercises new-lesson bench check-examples pictures \
         test-asan test-tsan test-valgrind test-faults fuzz
 
 help:
@@ -20,7 +20,7 @@ help:
 	@echo "  make run        build, then run the demo (echo server + client)"
 	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
 	@echo "  make test-windows  cross-build for Windows (mingw-w64), run all tests under Wine"
-	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01"
+	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01 (or check-1)"
 	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
@@ -38,6 +38,7 @@ help:
 	@echo "instructors (docs/instructors.md):"
 	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
 	@echo "  make check-student-edition     prove every marked lesson fails without its solution"
+	@echo "  make check-exercises [LESSONS=\"01 06\"]  each exercise undone alone fails a test naming its step"
 	@echo "  make new-lesson NN=12 NAME=my_topic   scaffold a lesson"
 
 deps:
@@ -67,16 +68,23 @@ test: build
 test-windows:
 	JOBS=$(JOBS) WERROR=$(WERROR) CTEST_ARGS="$(CTEST_ARGS)" bash scripts/test-windows.sh build-windows
 
-check-%: build
-	cd $(BUILD) && ctest -L 'lesson$*' --output-on-failure -V $(CTEST_ARGS)
+# check-1 and check-01 alike; builds only what lesson NN's tests need; the label
+# is anchored (check-1 must not run lesson 10's tests) and no test run is a failure.
+check-%: configure
+	@JOBS=$(JOBS) sh scripts/check-lesson.sh $(BUILD) $*
+
+# The examples and the benchmark are handed out after the lessons (docs/instructors.md).
+HANDED_OUT_LATER = @[ -d $(1) ] || { echo "make $@: not part of the student edition (the $(1) come after the lessons)"; exit 1; }
 
 check-examples: build
+	$(call HANDED_OUT_LATER,examples)
 	cd $(BUILD) && ctest -L '^example_' --output-on-failure $(CTEST_ARGS)
 
 # The benchmark (bench/run.sh, docs/performance.md). Asio is needed only here:
 # install it, re-run CMake so that it finds asio.hpp, build the servers, run.
 BENCH_ARGS ?=
 bench: configure
+	$(call HANDED_OUT_LATER,bench)
 	@sh scripts/install-deps.sh libasio-dev
 	cmake -S . -B $(BUILD) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS) --target bench_programs
@@ -103,6 +111,11 @@ student-edition: configure
 check-student-edition: build
 	$(call INSTRUCTOR_TOOL,check-student-edition.sh)
 	@JOBS=$(JOBS) sh scripts/check-student-edition.sh $(BUILD)
+
+# Per exercise: each SOLUTION block undone alone must fail a test naming its step.
+check-exercises: build
+	$(call INSTRUCTOR_TOOL,check-exercises.sh)
+	@JOBS=$(JOBS) sh scripts/check-exercises.sh $(BUILD) $(LESSONS)
 
 new-lesson:
 	$(call INSTRUCTOR_TOOL,new-lesson.sh)

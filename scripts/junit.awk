@@ -1,10 +1,13 @@
 # junit.awk — reads the JUnit file of a ctest run (ctest --output-junit FILE) and
-# prints one line per test:   STATUS <TAB> TEST <TAB> DETAIL
+# prints one line per test:   STATUS <TAB> TEST <TAB> DETAIL <TAB> RUNS
 #   STATUS  pass, fail, crash (the test program did not finish its run: a signal,
 #           an abort or ctest's timeout), skip, notbuilt (its program does not compile)
 #   DETAIL  for a test that did not pass: the lesson step the failure points at —
 #           "PROGRAM: error: TODO(step N): ..." from a program's error line, else the
 #           last step the test narrated ("step 3/6 listen(...): ...").
+#   RUNS    the programs the test started (tests/support/programs.cpp narrates
+#           "[runs NAME ARGS]"), comma-separated, or "-": a test that runs none of a
+#           lesson's programs demonstrates the layer, it does not check the student's code.
 # POSIX awk; used by progress.sh and check-student-edition.sh.
 
 function attr(s, key,   pat) {
@@ -20,6 +23,7 @@ function unxml(s) {
 function start(line) {
   name = unxml(attr(line, "name")); status = attr(line, "status")
   failed = 0; message = ""; skipped = 0; finished = 0; todo = ""; step = ""; out = 0
+  runs = ""
 }
 function emit(   result, detail) {
   if (status == "notrun" || status == "disabled" || skipped) result = "skip"
@@ -31,7 +35,7 @@ function emit(   result, detail) {
   if (result == "crash") detail = "did not finish (crashed or timed out)" (detail == "" ? "" : "; " detail)
   gsub(/\t/, " ", detail)
   if (length(detail) > 110) detail = substr(detail, 1, 107) "..."
-  printf "%s\t%s\t%s\n", result, name, detail
+  printf "%s\t%s\t%s\t%s\n", result, name, detail, (runs == "" ? "-" : runs)
   name = ""
 }
 
@@ -51,6 +55,10 @@ out {
     todo = substr(line, RSTART, RLENGTH)
   }
   if (match(line, /^  step [0-9]+\/[0-9]+ /)) step = substr(line, 3)
+  if (match(line, /^  \[runs [A-Za-z0-9_.-]+/)) {
+    program = substr(line, RSTART + 8, RLENGTH - 8)
+    if (index("," runs ",", "," program ",") == 0) runs = (runs == "" ? program : runs "," program)
+  }
   if (line ~ /^\[  (PASSED  |FAILED  |SKIPPED )\] [0-9]+ test/) finished = 1
   if (line ~ /^\[  SKIPPED \] [0-9]+ test/) skipped = 1
 }

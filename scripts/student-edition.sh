@@ -37,17 +37,27 @@ fi
 # are built from what the lessons teach (loadgen's non-blocking connect IS lesson
 # 09's answer), so they are handed out once the lessons are done. Tests may call the same socket
 # functions as a solution (they exercise the layer), and README.md's "layer in one
-# screen" shows the API by design, so the same code there is no leak. Another
-# lesson's program using the same call (lesson 03 receives like lesson 01) is a note.
+# screen" shows the API by design, so the same code there is no leak.
 example_tests=""
 for t in "$root"/tests/example_*_test.cpp; do
   [ -e "$t" ] && example_tests="$example_tests --exclude tests/${t##*/}"
 done
+# The students' README: the reference one without what is not handed out, with
+# a section on how to work through a lesson (tools/student_edition/student-*).
+readme=$(mktemp)
+trap 'rm -f "$files" "$readme"' EXIT
+awk -v intro="$root/tools/student_edition/student-intro.md" \
+  -f "$root/tools/student_edition/student-readme.awk" "$root/README.md" >"$readme"
+
+# A solution line found in another lesson's program is a leak too (lesson 03 must
+# not hand out lesson 01's recv line): no --note-trace, the generation fails.
 # shellcheck disable=SC2086
 "$tool" --source "$root" --output "$out" $from \
+  --substitute "README.md=$readme" \
   --exclude tools/student_edition \
   --exclude scripts/student-edition.sh \
   --exclude scripts/check-student-edition.sh \
+  --exclude scripts/check-exercises.sh \
   --exclude scripts/new-lesson.sh \
   --exclude docs/instructors.md \
   --exclude docs/zh-CN/instructors.md \
@@ -61,10 +71,38 @@ done
   $example_tests \
   --allow-trace tests \
   --allow-trace README.md \
-  --allow-trace README.zh-CN.md \
-  --note-trace lessons
+  --allow-trace README.zh-CN.md
 
 # The lesson files as handed out, so that `make progress` can tell "not started".
 if [ -d "$out/lessons" ]; then
   (cd "$out" && find lessons -type f | sort | xargs cksum | sed 's/^/cksum /') >>"$out/$manifest"
+fi
+
+# Nothing the students read may point nowhere: every relative link in a Markdown
+# file names a file or folder of the tree, and every `make TARGET` the docs name
+# is a target here (not one of the instructors', which refuse in this tree).
+broken=0
+find "$out" -name '*.md' -type f | sort >"$files"
+while IFS= read -r md; do
+  rel=${md#"$out"/}
+  dir=$(dirname "$md")
+  grep -o '](\([^)#][^)]*\))' "$md" | sed 's/^](//; s/)$//; s/[[:space:]].*//; s/#.*//' | sort -u |
+    while IFS= read -r link; do
+      case $link in http:* | https:* | mailto:* | '') continue ;; esac
+      [ -e "$dir/$link" ] || { echo "student-edition: $rel: the link to $link points nowhere in the student edition" >&2; echo x; }
+    done >>"$readme.broken"
+  { grep -o '`make [a-z][a-z0-9-]*' "$md" | sed 's/^`make //'
+    sed -n 's/^[[:space:]$]*make \([a-z][a-z0-9-]*\).*/\1/p' "$md"; } | sort -u |
+    while IFS= read -r target; do
+      if ! dry=$(make -n -C "$out" "$target" 2>&1) || printf '%s' "$dry" | grep -q 'not part of the student edition'; then
+        echo "student-edition: $rel: documents 'make $target', which does not exist in the student edition" >&2
+        echo x
+      fi
+    done >>"$readme.broken"
+done <"$files"
+broken=$(grep -c x "$readme.broken" 2>/dev/null || true)
+rm -f "$readme.broken"
+if [ "${broken:-0}" -ne 0 ]; then
+  echo "student-edition: $broken dead link(s) or make target(s) in $out; fix the docs (or the exclusions)" >&2
+  exit 1
 fi

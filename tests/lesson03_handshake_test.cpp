@@ -285,7 +285,7 @@ TEST(Lesson03Steps, Step6_AbortiveCloseSendsRstAndLeavesNoTimeWait) {
   lab.client.close();
   lab.note("client: close() with SO_LINGER 0");
   std::error_code ec;
-  lab.conn.recv(lab.buffer, ec);
+  (void)lab.conn.recv(lab.buffer, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << "got: " << ec.message();
   lab.note("server: recv() fails");
   Conversation c = lab.finish();
@@ -379,12 +379,12 @@ TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
   for (std::string line; std::getline(lines, line);) {
     if (line.find(": Flags [") == std::string::npos) continue;
     ASSERT_LT(i, segs.size()) << "more lines than records: " << line;
-    EXPECT_NE(line.find(fmt::format("seq {}", segs[i].seq)), std::string::npos) << line;
+    EXPECT_TRUE(test::contains(line, fmt::format("seq {}", segs[i].seq)));
     ++i;
   }
   EXPECT_EQ(i, segs.size()) << "one line per pcap record";
-  EXPECT_NE(out.find("teardown: "), std::string::npos);
-  EXPECT_NE(out.find("TIME_WAIT"), std::string::npos);
+  EXPECT_TRUE(test::contains(out, "teardown: "));
+  EXPECT_TRUE(test::contains(out, "TIME_WAIT"));
   narrate(fmt::format("  {} records, magic ok, link type 101 (raw IP)", segs.size()));
 }
 
@@ -440,7 +440,7 @@ TEST(Lesson03Program, E2E3_CloseWithUnreadDataSendsRst) {
   Teardown t = analyze_teardown(segs, client);
   EXPECT_EQ(t.reset_by, Side::client);
   EXPECT_EQ(t.fins_from_client, 0);
-  EXPECT_NE(out.find("Connection reset by peer"), std::string::npos) << out;
+  EXPECT_TRUE(test::contains(out, "Connection reset by peer"));
 }
 
 TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
@@ -451,7 +451,7 @@ TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
   std::string out = run_handshake({"--close", "syn-sent"}, path);
   auto segs = decode_all(pcap::read_file(path));
   std::filesystem::remove(path);
-  EXPECT_NE(out.find("client SYN_SENT"), std::string::npos) << out;
+  EXPECT_TRUE(test::contains(out, "client SYN_SENT"));
   ASSERT_GE(segs.size(), 3u);
   std::size_t syns = 0;
   while (syns < segs.size() && segs[syns].flags == packet::syn) ++syns;
@@ -466,5 +466,5 @@ TEST(Lesson03Program, UnknownCloseVariantIsAUsageError) {
   Program p = Program::start("handshake", {"--close", "bogus"});
   auto exit = p.wait(10s);
   EXPECT_EQ(exit.code, 2) << "a bad --close is a usage error";
-  EXPECT_NE(p.stderr_text().find("--close"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.stderr_text(), "--close"));
 }

@@ -274,9 +274,9 @@ TEST(Lesson04Programs, E2E1_ShowipListsTheAddresses) {
   auto exit = p.wait();
   EXPECT_EQ(exit.code, 0) << p.stderr_text();
   const std::string& out = p.stdout_text();
-  EXPECT_NE(out.find("IP addresses for ::1:\n  IPv6: ::1"), std::string::npos) << out;
-  EXPECT_NE(out.find("[::1]:80"), std::string::npos) << out;
-  EXPECT_NE(out.find("IP addresses for 127.0.0.1:\n  IPv4: 127.0.0.1"), std::string::npos) << out;
+  EXPECT_TRUE(test::contains(out, "IP addresses for ::1:\n  IPv6: ::1"));
+  EXPECT_TRUE(test::contains(out, "[::1]:80"));
+  EXPECT_TRUE(test::contains(out, "IP addresses for 127.0.0.1:\n  IPv4: 127.0.0.1"));
 
   Program wrong = Program::start("showip", {"--family", "6", "127.0.0.1"});
   EXPECT_EQ(wrong.wait().code, 1) << "an IPv4 address has no IPv6 answer";
@@ -291,14 +291,14 @@ TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
   Program p = Program::start("byte_order", {"--port", "8888"});
   EXPECT_EQ(p.wait().code, 0) << p.stderr_text();
   const std::string& out = p.stdout_text();
-  EXPECT_NE(out.find("after htons():        22 b8"), std::string::npos) << out;
-  EXPECT_NE(out.find("port, bytes 2-3:                22 b8"), std::string::npos) << out;
-  EXPECT_NE(out.find("inet_pton(\"127.0.0.1\"): 7f 00 00 01"), std::string::npos) << out;
-  EXPECT_NE(out.find("read back with ntohs():    8888\n"), std::string::npos)
+  EXPECT_TRUE(test::contains(out, "after htons():        22 b8"));
+  EXPECT_TRUE(test::contains(out, "port, bytes 2-3:                22 b8"));
+  EXPECT_TRUE(test::contains(out, "inet_pton(\"127.0.0.1\"): 7f 00 00 01"));
+  EXPECT_TRUE(test::contains(out, "read back with ntohs():    8888\n"))
       << "ntohs() turns the stored bytes back into the port\n"
       << out;
   const std::string naive = host_is_little_endian() ? "47138" : "8888";  // 0xb822 if swapped
-  EXPECT_NE(out.find("without ntohs(): " + naive), std::string::npos) << out;
+  EXPECT_TRUE(test::contains(out, "without ntohs(): " + naive));
 }
 
 TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
@@ -317,7 +317,7 @@ TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
   v6.connect(Address::loopback(Family::ipv6, a.port()));
   EXPECT_EQ(read_reply_line(v6), "you are [::1]:" + std::to_string(v6.local_address().port()));
   EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
-  EXPECT_NE(server.stdout_text().find("(an IPv4 client, IPv4-mapped)"), std::string::npos);
+  EXPECT_TRUE(test::contains(server.stdout_text(), "(an IPv4 client, IPv4-mapped)"));
 }
 
 TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
@@ -357,12 +357,12 @@ TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
   auto exit = p.wait(20s);
   const std::string& out = p.stdout_text();
   EXPECT_EQ(exit.code, 0) << p.stderr_text() << out;
-  EXPECT_NE(out.find("default via 10.200.1.1 dev eth0"), std::string::npos) << out;
-  EXPECT_NE(out.find("default via 10.200.2.1 dev eth0"), std::string::npos) << out;
-  EXPECT_NE(out.find("host B accepted 10.200.1.2:"), std::string::npos) << out;
-  EXPECT_NE(out.find("arriving at the router: TTL 64"), std::string::npos) << out;
-  EXPECT_NE(out.find("arriving at host B:     TTL 63"), std::string::npos) << out;
-  EXPECT_NE(out.find("destination port on the wire: 1f 90"), std::string::npos) << out;
+  EXPECT_TRUE(test::contains(out, "default via 10.200.1.1 dev eth0"));
+  EXPECT_TRUE(test::contains(out, "default via 10.200.2.1 dev eth0"));
+  EXPECT_TRUE(test::contains(out, "host B accepted 10.200.1.2:"));
+  EXPECT_TRUE(test::contains(out, "arriving at the router: TTL 64"));
+  EXPECT_TRUE(test::contains(out, "arriving at host B:     TTL 63"));
+  EXPECT_TRUE(test::contains(out, "destination port on the wire: 1f 90"));
 
   // Nothing left behind: neither its own namespaces nor the stale one.
   auto removed = out.find("removed namespaces ");

@@ -59,7 +59,7 @@ TEST(Lesson08Steps, Step1_PollWaitsAndTimesOutWhenNothingHappens) {
 TEST(Lesson08Steps, Step2_PollSaysWhichSocketIsReadable) {
   Step step(2, 7, "poll() on two sockets", "only the one with bytes waiting reports POLLIN");
   SocketPair a = tcp_pair(), b = tcp_pair();
-  b.first.send("x");
+  (void)b.first.send("x");
   std::array<PollFd, 2> fds{wait_for(a.second, Events::in), wait_for(b.second, Events::in)};
   EXPECT_EQ(poll(fds, 5s), 1u);
   EXPECT_EQ(fds[0].revents, Events::none);
@@ -103,7 +103,7 @@ TEST(Lesson08Steps, Step5_SelectReturnsTheReadyHandles) {
   Step step(5, 7, "select([a, b], [c], [])",
             "like Python's select.select(): the lists of ready ones");
   SocketPair a = tcp_pair(), b = tcp_pair();
-  a.first.send("x");
+  (void)a.first.send("x");
   std::vector<Socket::native_handle_type> read{a.second.native_handle(), b.second.native_handle()};
   std::vector<Socket::native_handle_type> write{b.first.native_handle()};
   Selected ready = select(read, write, 5s);
@@ -202,7 +202,7 @@ TEST_F(Lesson08Server, E2E1_EchoesAndExitsAfterItsClients) {
   b.close();
   auto exit = server_->wait();
   EXPECT_EQ(exit.code, 0) << server_->stderr_text();
-  EXPECT_NE(server_->stdout_text().find("closed 127.0.0.1:"), std::string::npos)
+  EXPECT_TRUE(test::contains(server_->stdout_text(), "closed 127.0.0.1:"))
       << server_->stdout_text();
 }
 
@@ -265,7 +265,7 @@ TEST_F(Lesson08Server, E2E3_NaiveBlockingSendLetsOneClientStallEveryone) {
   send_all(polite, "hi");
   std::array<char, 2> buf;
   std::error_code ec;
-  polite.recv(buf, ec);
+  (void)polite.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::timed_out) << "the naive server should be stuck sending to the hog";
 }
 

@@ -74,7 +74,7 @@ std::optional<Unanswering> unanswering_server() {
 // Windows reports for the FIN already): then send() fails.
 void make_peer_vanish(Socket& client, Socket& server) {
   server.accept().socket.close();
-  client.send("first");  // our kernel takes it; the peer's kernel answers with RST
+  (void)client.send("first");  // our kernel takes it; the peer's kernel answers with RST
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
   for (int i = 0; i < 20 && !has(fds[0].revents, Events::error); ++i) poll(fds, 100ms);
   ASSERT_TRUE(has(fds[0].revents, Events::error)) << "no RST within 2 s";
@@ -138,7 +138,7 @@ TEST(Lesson09Steps, Step4_RecvTimeout) {
   std::array<char, 8> buf;
   std::error_code ec;
   auto t0 = Clock::now();
-  pair.first.recv(buf, ec);
+  (void)pair.first.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
   EXPECT_GE(ms_since(t0), 80);
 }
@@ -150,9 +150,9 @@ TEST(Lesson09Steps, Step5_WouldBlockIsNotAFailure) {
   pair.first.set_non_blocking(true);
   std::array<char, 8> buf;
   std::error_code ec;
-  pair.first.recv(buf, ec);
+  (void)pair.first.recv(buf, ec);
   EXPECT_TRUE(is_would_block(ec)) << ec.message();
-  pair.second.send("ok");
+  (void)pair.second.send("ok");
   ASSERT_TRUE(writable_within(pair.first, 1s));
   std::array<PollFd, 1> fds{PollFd{pair.first.native_handle(), Events::in}};
   ASSERT_EQ(poll(fds, 5s), 1u);
@@ -188,7 +188,7 @@ TEST(Lesson09Steps, Step7_ResetByPeer) {
   conn.close();
   std::array<char, 8> buf;
   std::error_code ec;
-  client.recv(buf, ec);
+  (void)client.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
 }
 
@@ -201,7 +201,7 @@ TEST(Lesson09Steps, Step8_BrokenPipeIsAnErrorNotADeath) {
   client.connect(server.local_address());
   make_peer_vanish(client, server);
   std::error_code ec;
-  client.send("second", ec);
+  (void)client.send("second", ec);
   test::narrate("  send() = " + (ec ? ec.message() : std::string("ok")));
   // POSIX: the RST hit a socket that had read the peer's FIN (CLOSE_WAIT): EPIPE.
   // Windows knows no EPIPE for this: WSAECONNRESET (docs/lessons/09-nonblocking-errors.md).
@@ -265,7 +265,7 @@ TEST(Lesson09Programs, E2E2_ConnectTimeoutRefused) {
   Program p =
       Program::start("connect_timeout", {"--port", std::to_string(bound.local_address().port())});
   EXPECT_EQ(p.wait().code, 1);
-  EXPECT_NE(p.first_stderr_line().find("Connection refused"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.first_stderr_line(), "Connection refused")) << p.stderr_text();
 }
 
 TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
@@ -281,7 +281,7 @@ TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
   long long ms = ms_since(t0);
   test::narrate("  " + p.first_stderr_line() + " (after " + std::to_string(ms) + " ms)");
   EXPECT_EQ(exit.code, 1);
-  EXPECT_NE(p.first_stderr_line().find("timed out"), std::string::npos) << p.stderr_text();
+  EXPECT_TRUE(test::contains(p.first_stderr_line(), "timed out")) << p.stderr_text();
   EXPECT_GE(ms, 250);
   EXPECT_LT(ms, 5000);
 }
@@ -307,7 +307,7 @@ TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
     expected.insert(expected.end(), in_use.begin(), in_use.end());
   }
   for (const std::string& line : expected)
-    EXPECT_NE(out.find(line), std::string::npos) << "missing '" << line << "' in:\n" << out;
+    EXPECT_TRUE(test::contains(out, line)) << "missing '" << line << "' in:\n" << out;
   // The broken pipe reads EPIPE on POSIX, WSAECONNRESET on Windows (step 8).
   const auto at = out.find("broken-pipe: send: ");
   const std::string broken = at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
@@ -329,7 +329,7 @@ TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
   auto died = naive_run.wait();
   test::narrate("  naive: killed by signal " + std::to_string(died.signal));
   EXPECT_EQ(died.signal, naive::sigpipe_signal()) << "exit code " << died.code;
-  EXPECT_NE(naive_run.stdout_text().find("the naive way"), std::string::npos);
+  EXPECT_TRUE(test::contains(naive_run.stdout_text(), "the naive way"));
   EXPECT_EQ(naive_run.stdout_text().find("Broken pipe"), std::string::npos)
       << "it must not have lived to print the error";
 
@@ -337,7 +337,7 @@ TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
   auto lived = fixed.wait();
   EXPECT_TRUE(lived.exited_normally());
   EXPECT_EQ(lived.code, 0);
-  EXPECT_NE(fixed.stdout_text().find("Broken pipe"), std::string::npos) << fixed.stdout_text();
+  EXPECT_TRUE(test::contains(fixed.stdout_text(), "Broken pipe"));
 }
 
 // "MODE N round trips in T ms, median M ms" -> M

@@ -34,7 +34,7 @@ void serve(Socket& client, const Address& peer) {
     // SOLUTION-BEGIN: TODO(step 5): recv() into `buffer` (man 2 recv); `got` says how many
     // bytes arrived, or eof when the client has closed.
     // SOLUTION-STUB: throw std::logic_error("TODO(step 5): recv() is not written yet");
-    // SOLUTION-STUB: Received got{};
+    // SOLUTION-STUB: Received got{};      // replace this line
     Received got = client.recv(buffer);
     // SOLUTION-END
     if (got.eof) break;  // recv() returned 0 bytes: the client closed its side
@@ -47,6 +47,7 @@ void serve(Socket& client, const Address& peer) {
     //    character cut in half by recv() is put back together by the client.
     //    send_all() loops, because one send() may take only part of the bytes.
     // SOLUTION-BEGIN: TODO(step 6): send reply_prefix + data back (see send_all() in io.hpp).
+    // Two std::string_view cannot be joined with +: make a std::string of one, append the other.
     // SOLUTION-STUB: throw std::logic_error("TODO(step 6): send() is not written yet");
     send_all(client, std::string(reply_prefix) + std::string(data));
     // SOLUTION-END
@@ -96,7 +97,7 @@ int main(int argc, char** argv) {
       //    `server` keeps listening for others.
       // SOLUTION-BEGIN: TODO(step 4): accept() the next client (man 2 accept).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 4): accept() is not written yet");
-      // SOLUTION-STUB: auto [client, peer] = Accepted{};
+      // SOLUTION-STUB: auto [client, peer] = Accepted{};  // replace this line
       auto [client, peer] = server.accept();
       // SOLUTION-END
       cli::say("connection from {}", peer.to_string());

@@ -31,9 +31,9 @@ std::string receive_reply(Socket& sock, const Address& server, std::string_view 
   std::array<char, 1024> buffer;
   while (!std::string_view(reply).ends_with(message)) {
     // SOLUTION-BEGIN: TODO(step 4): recv() the next bytes into `buffer` (man 2 recv).
-    // SOLUTION-STUB: (void)sock;
+    // SOLUTION-STUB: (void)sock;  // remove this line
     // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
-    // SOLUTION-STUB: Received got{};
+    // SOLUTION-STUB: Received got{};  // replace this line
     Received got = sock.recv(buffer);
     // SOLUTION-END
     if (got.eof) throw Error(errc::unexpected_eof, "recv", server.to_string());

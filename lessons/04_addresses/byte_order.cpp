@@ -43,7 +43,7 @@ int main(int argc, char** argv) {
     // SOLUTION-BEGIN: TODO(step 3): htons(): `port` in network byte order (host_to_network16()
     // in byte_order.hpp; man 3 htons).
     // SOLUTION-STUB: throw std::logic_error("TODO(step 3): htons() is not written yet");
-    // SOLUTION-STUB: const std::uint16_t wire = port;
+    // SOLUTION-STUB: const std::uint16_t wire = port;  // replace this line
     const std::uint16_t wire = host_to_network16(port);  // htons()
     // SOLUTION-END
     cli::say("port {} = 0x{:04x}", port, port);
@@ -54,7 +54,7 @@ int main(int argc, char** argv) {
     // SOLUTION-BEGIN: TODO(step 2): inet_pton(): the address of the text --host, with `port`
     // (Address::from_ip() in address.hpp; man 3 inet_pton).
     // SOLUTION-STUB: throw std::logic_error("TODO(step 2): inet_pton() is not written yet");
-    // SOLUTION-STUB: Address a;
+    // SOLUTION-STUB: Address a;  // replace this line
     Address a = Address::from_ip(args.get("--host"), port);
     // SOLUTION-END
     const auto* raw = static_cast<const unsigned char*>(a.data());
@@ -72,7 +72,7 @@ int main(int argc, char** argv) {
     // SOLUTION-BEGIN: TODO(step 4): ntohs(): `stored` back in host byte order
     // (network_to_host16() in byte_order.hpp; man 3 ntohs).
     // SOLUTION-STUB: throw std::logic_error("TODO(step 4): ntohs() is not written yet");
-    // SOLUTION-STUB: const std::uint16_t port_again = stored;
+    // SOLUTION-STUB: const std::uint16_t port_again = stored;  // replace this line
     const std::uint16_t port_again = network_to_host16(stored);  // ntohs()
     // SOLUTION-END
     cli::say("  port read back with ntohs():    {}", port_again);

@@ -36,9 +36,9 @@ int main(int argc, char** argv) {
       // for SOCK_STREAM, so the same address is not repeated for UDP and raw).
       // SOLUTION-BEGIN: TODO(step 1): getaddrinfo() `host` and --service for `family`, stream
       // sockets only (Address::resolve() in address.hpp; man 3 getaddrinfo).
-      // SOLUTION-STUB: (void)family;
+      // SOLUTION-STUB: (void)family;  // remove this line
       // SOLUTION-STUB: throw std::logic_error("TODO(step 1): getaddrinfo() is not written yet");
-      // SOLUTION-STUB: std::vector<Address> found;
+      // SOLUTION-STUB: std::vector<Address> found;  // replace this line
       std::vector<Address> found =
           Address::resolve(host, args.get("--service"), family, Type::stream);
       // SOLUTION-END

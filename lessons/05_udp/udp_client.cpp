@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         // 7. send(): on a connected UDP socket, send() = sendto(the connected peer).
         // SOLUTION-BEGIN: TODO(step 7): send() `request` (again, on a retry) (man 2 send).
         // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
-        udp.send(request);
+        (void)udp.send(request);
         // SOLUTION-END
 
         // 7. recvfrom() until our answer comes or the timeout strikes. Bounded:
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
           // SOLUTION-BEGIN: TODO(step 7): recvfrom() into `buffer`, errors into `ec`; when it
           // times out, keep the error in `timeout`, say so and break out to send again.
           // SOLUTION-STUB: throw std::logic_error("TODO(step 7): recvfrom() is not written yet");
-          // SOLUTION-STUB: ReceivedFrom got{};
+          // SOLUTION-STUB: ReceivedFrom got{};  // replace this line
           ReceivedFrom got = udp.recv_from(buffer, ec);
           if (ec == std::errc::timed_out) {
             timeout = ec;

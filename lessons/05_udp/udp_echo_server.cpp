@@ -55,7 +55,7 @@ int main(int argc, char** argv) {
       // SOLUTION-BEGIN: TODO(step 2): recvfrom() one datagram into `buffer`; `got` says how
       // many bytes, from whom, and whether it was truncated (man 2 recvfrom).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 2): recvfrom() is not written yet");
-      // SOLUTION-STUB: ReceivedFrom got{};
+      // SOLUTION-STUB: ReceivedFrom got{};  // replace this line
       ReceivedFrom got = sock.recv_from(buffer);
       // SOLUTION-END
       std::string_view data(buffer.data(), got.bytes);

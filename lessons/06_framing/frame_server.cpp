@@ -49,8 +49,8 @@ void serve_raw(Socket& client, std::size_t recv_size) {
 void serve_lines(Socket& client, std::size_t max_size) {
   // SOLUTION-BEGIN: TODO(step 5): read lines of at most max_size bytes (LineReader in io.hpp)
   // until EOF; print "message N (B bytes): TEXT" and reply "#N: TEXT\n" for each.
-  // SOLUTION-STUB: (void)client;
-  // SOLUTION-STUB: (void)max_size;
+  // SOLUTION-STUB: (void)client;    // remove this line
+  // SOLUTION-STUB: (void)max_size;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 5): line framing is not written yet");
   LineReader lines(client, max_size);
   for (int n = 1; auto line = lines.read_line(); ++n) {
@@ -65,8 +65,8 @@ void serve_lines(Socket& client, std::size_t max_size) {
 void serve_frames(Socket& client, std::size_t max_size) {
   // SOLUTION-BEGIN: TODO(step 6): read frames of at most max_size bytes (FrameReader in
   // frame.hpp) until EOF; print "message N (B bytes): TEXT" and reply "#N: TEXT" as a frame.
-  // SOLUTION-STUB: (void)client;
-  // SOLUTION-STUB: (void)max_size;
+  // SOLUTION-STUB: (void)client;    // remove this line
+  // SOLUTION-STUB: (void)max_size;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 6): length framing is not written yet");
   FrameReader frames(client, max_size);
   for (int n = 1; auto message = frames.read_frame(); ++n) {

@@ -111,7 +111,7 @@ int main(int argc, char** argv) {
     // SOLUTION-BEGIN: TODO(step 4): start `workers` threads in `pool.threads`; worker W takes
     // connections from queue.pop() until it returns nullopt, says "worker W serves PEER",
     // and serve()s it.
-    // SOLUTION-STUB: (void)workers;
+    // SOLUTION-STUB: (void)workers;  // remove this line
     // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the workers are not started yet");
     for (int w = 1; w <= workers; ++w)
       pool.threads.emplace_back([&queue, w] {

@@ -45,7 +45,7 @@ void write_to(Client& c) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 7): send() `c.pending` without waiting: would block = try again
   // later, another error = c.failed; erase what was sent, keep the rest (man 2 send).
-  // SOLUTION-STUB: (void)c;
+  // SOLUTION-STUB: (void)c;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
   if (is_would_block(ec)) return;  // its send buffer is full: later
@@ -60,7 +60,7 @@ void read_from(Client& c, std::span<char> buffer, bool naive) {
   // SOLUTION-BEGIN: TODO(step 4): recv() into `buffer` without waiting: would block = nothing
   // yet, an error = c.failed, 0 bytes = c.eof; return in each case (man 2 recv).
   // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
-  // SOLUTION-STUB: Received got{};
+  // SOLUTION-STUB: Received got{};  // replace this line
   Received got = c.sock.recv(buffer, ec);
   if (is_would_block(ec)) return;  // nothing after all: poll() again
   if (ec) c.failed = true;         // e.g. ECONNRESET: this client's problem, not the server's
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
         // SOLUTION-BEGIN: TODO(step 3): accept() on the non-blocking listener, errors into `ec`;
         // stop when it would block: no client is waiting any more (man 2 accept).
         // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
-        // SOLUTION-STUB: Accepted a;
+        // SOLUTION-STUB: Accepted a;  // replace this line
         Accepted a = listener.accept(ec);
         if (is_would_block(ec)) break;
         // SOLUTION-END

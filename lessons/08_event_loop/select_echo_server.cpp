@@ -37,7 +37,7 @@ constexpr std::size_t max_pending = 1024 * 1024;
 void write_to(Client& c) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 7): as in poll_echo_server: send() what the kernel takes now.
-  // SOLUTION-STUB: (void)c;
+  // SOLUTION-STUB: (void)c;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 7): send() is not written yet");
   std::size_t n = c.sock.send(c.pending, ec);
   if (is_would_block(ec)) return;
@@ -51,7 +51,7 @@ void read_from(Client& c, std::span<char> buffer) {
   std::error_code ec;
   // SOLUTION-BEGIN: TODO(step 4): as in poll_echo_server: one recv() that must not wait.
   // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
-  // SOLUTION-STUB: Received got{};
+  // SOLUTION-STUB: Received got{};  // replace this line
   Received got = c.sock.recv(buffer, ec);
   if (is_would_block(ec)) return;
   if (ec || got.eof) {
@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
       // SOLUTION-BEGIN: TODO(step 5): select() on the two lists, no timeout (socklab/poll.hpp;
       // man 2 select).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 5): select() is not written yet");
-      // SOLUTION-STUB: Selected ready;
+      // SOLUTION-STUB: Selected ready;  // replace this line
       Selected ready = select(want_read, want_write, wait_forever);
       // SOLUTION-END
 
@@ -121,7 +121,7 @@ int main(int argc, char** argv) {
             std::error_code ec;
             // SOLUTION-BEGIN: TODO(step 3): as in poll_echo_server: accept() until it would block.
             // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
-            // SOLUTION-STUB: Accepted a;
+            // SOLUTION-STUB: Accepted a;  // replace this line
             Accepted a = listener.accept(ec);
             if (is_would_block(ec)) break;
             // SOLUTION-END

@@ -33,7 +33,7 @@ Socket listener(bool reuse = false, std::uint16_t port = 0) {
   Socket s = Socket::tcp();
   // SOLUTION-BEGIN: TODO(step 9): SO_REUSEADDR on `s` when `reuse` is set, before bind()
   // (set_reuse_address() in socket.hpp; man 7 socket).
-  // SOLUTION-STUB: (void)reuse;
+  // SOLUTION-STUB: (void)reuse;  // remove this line
   // SOLUTION-STUB: throw std::logic_error("TODO(step 9): set_reuse_address() is not written yet");
   s.set_reuse_address(reuse);
   // SOLUTION-END
@@ -72,7 +72,7 @@ void reset() {
   conn.close();
   std::array<char, 16> buf;
   try {
-    client.recv(buf);
+    (void)client.recv(buf);
     // Linux, macOS and Windows never get here; Wine does (docs/windows.md).
     cli::say("reset: recv() returned EOF, no error: this system closed with FIN, not RST");
   } catch (const Error& e) {
@@ -85,7 +85,7 @@ void broken_pipe(bool naive) {
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   server.accept().socket.close();  // the peer goes away (FIN)
-  client.send("first");            // accepted by OUR kernel; the peer's answers with RST
+  (void)client.send("first");      // accepted by OUR kernel; the peer's answers with RST
   // Wait (bounded) until that RST has arrived: POLLERR. (Not POLLHUP: Windows
   // already reports the peer's FIN as a hangup.)
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
@@ -96,7 +96,7 @@ void broken_pipe(bool naive) {
       naive::send(client, "second");  // SIGPIPE: the default action ends the process here
       cli::say("broken-pipe: still alive (this platform has no SIGPIPE)");
     }
-    client.send("second");
+    (void)client.send("second");
     not_shown("broken-pipe", "EPIPE", "the second send() succeeded");
   } catch (const Error& e) {
     show("broken-pipe", e.what(),
@@ -124,7 +124,7 @@ void would_block() {
   pair.first.set_non_blocking(true);
   std::array<char, 16> buf;
   std::error_code ec;
-  pair.first.recv(buf, ec);  // nothing there, and we said "never wait"
+  (void)pair.first.recv(buf, ec);  // nothing there, and we said "never wait"
   if (!ec) return not_shown("would-block", "EAGAIN", "recv() returned");
   show("would-block", Error(ec, "recv").what(),
        "not a failure: nothing to read YET; wait with poll() and try again");

@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     std::array<char, 4096> buffer;
     // SOLUTION-BEGIN: TODO(step 1): recv() into `buffer` and append to `reply` until recv()
     // returns 0 bytes (man 2 recv).
-    // SOLUTION-STUB: (void)buffer;
+    // SOLUTION-STUB: (void)buffer;  // remove this line
     // SOLUTION-STUB: throw std::logic_error("TODO(step 1): recv() is not written yet");
     for (Received got; !(got = sock.recv(buffer)).eof;) reply.append(buffer.data(), got.bytes);
     // SOLUTION-END

@@ -34,7 +34,7 @@ void serve(Socket& conn, std::size_t max_bytes, bool naive_close) {
     // SOLUTION-BEGIN: TODO(step 1): recv() into `buffer`; stop when it returns 0 bytes (man 2
     // recv).
     // SOLUTION-STUB: throw std::logic_error("TODO(step 1): recv() is not written yet");
-    // SOLUTION-STUB: Received got{};
+    // SOLUTION-STUB: Received got{};  // replace this line
     Received got = conn.recv(buffer);
     if (got.eof) break;  // the client's FIN: the upload is complete
     // SOLUTION-END

@@ -104,11 +104,35 @@ TEST(Error, HintsForTheErrorsStudentsMeet) {
   EXPECT_EQ(hint_for("recv", std::make_error_code(std::errc::interrupted)), "");
 }
 
+// The calls a student puts in the wrong order fail with EINVAL; the hint names the order.
+TEST(Error, HintsForCallsInTheWrongOrder) {
+  const auto einval = std::make_error_code(std::errc::invalid_argument);
+  EXPECT_EQ(hint_for("bind", einval), "already bound \u2014 did listen() or connect() run first?");
+  EXPECT_EQ(hint_for("accept", einval), "not listening \u2014 call listen() first");
+  EXPECT_EQ(hint_for("setsockopt(IPV6_V6ONLY)", einval), "set it before bind()");
+  EXPECT_EQ(hint_for("recv", std::make_error_code(std::errc::timed_out)).find("reachable"),
+            std::string::npos)
+      << "a recv() timeout on loopback is not a routing problem";
+}
+
+// The real calls: listen() before bind() binds to a free port, so bind() fails.
+TEST(Error, ListenBeforeBindSaysSo) {
+  Socket s = Socket::tcp();
+  s.listen(5);
+  try {
+    s.bind(Address::parse("127.0.0.1:0"));
+    FAIL() << "bind() after listen() should fail";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("did listen() or connect() run first?"), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST(Error, ClosedSocketReportsNotOpen) {
   Socket s;  // owns nothing
   std::error_code ec;
   char byte = 'x';
-  s.send(std::string_view(&byte, 1), ec);
+  (void)s.send(std::string_view(&byte, 1), ec);
   EXPECT_EQ(ec, errc::not_open);
   EXPECT_THROW(s.listen(1), Error);
 }

@@ -84,13 +84,13 @@ TEST(FrameReader, HeaderSplitAcrossRecvsKeepsTheFirstBytes) {
   b.set_recv_timeout(50ms);
   FrameReader frames(b);
   std::string frame = raw_header(5) + "hello";
-  a.send(frame.substr(0, 2));
+  (void)a.send(frame.substr(0, 2));
   std::error_code ec;
   EXPECT_EQ(frames.read_frame(ec), std::nullopt);
   EXPECT_EQ(ec, std::errc::timed_out);
   EXPECT_EQ(frames.buffered(), frame.substr(0, 2)) << "half a header must be kept, not dropped";
   b.set_recv_timeout(5s);
-  a.send(frame.substr(2));
+  (void)a.send(frame.substr(2));
   EXPECT_EQ(frames.read_frame(ec), "hello");
   EXPECT_FALSE(ec) << ec.message();
 }
@@ -99,13 +99,13 @@ TEST(FrameReader, BodySplitAcrossRecvs) {
   auto [a, b] = tcp_pair();
   b.set_recv_timeout(50ms);
   FrameReader frames(b);
-  a.send(raw_header(10) + "01234");
+  (void)a.send(raw_header(10) + "01234");
   std::error_code ec;
   EXPECT_EQ(frames.read_frame(ec), std::nullopt);
   EXPECT_EQ(ec, std::errc::timed_out);
   EXPECT_EQ(frames.buffered().size(), 4u + 5u);
   b.set_recv_timeout(5s);
-  a.send("56789" + raw_header(1) + "x");  // the end of one frame and a whole next one
+  (void)a.send("56789" + raw_header(1) + "x");  // the end of one frame and a whole next one
   EXPECT_EQ(frames.read_frame(), "0123456789");
   EXPECT_EQ(frames.read_frame(), "x");
 }
@@ -167,7 +167,7 @@ TEST(FrameReader, ExactlyTheMaximumIsAllowed) {
 
 TEST(FrameReader, EofInsideTheHeader) {
   auto [a, b] = tcp_pair();
-  a.send(raw_header(5).substr(0, 2));
+  (void)a.send(raw_header(5).substr(0, 2));
   a.close();
   FrameReader frames(b);
   std::error_code ec;

@@ -53,14 +53,14 @@ TEST(SendAll, SendsEverythingThroughASmallSendBuffer) {
 
 TEST(RecvExact, AssemblesPiecesAndReportsAnEarlyEof) {
   auto [a, b] = tcp_pair();
-  a.send("abc");
-  a.send("defg");
-  a.send("h");
+  (void)a.send("abc");
+  (void)a.send("defg");
+  (void)a.send("h");
   std::array<char, 8> buf;
   recv_exact(b, buf);
   EXPECT_EQ(std::string(buf.data(), buf.size()), "abcdefgh");
 
-  a.send("xy");
+  (void)a.send("xy");
   a.close();
   std::error_code ec;
   std::size_t got = recv_exact(b, buf, ec);
@@ -72,7 +72,7 @@ TEST(RecvExact, AssemblesPiecesAndReportsAnEarlyEof) {
 TEST(LineReader, LinesSplitAcrossReads) {
   auto [a, b] = tcp_pair();
   // max_line 7 limits each recv() to 8 bytes, so lines straddle reads.
-  a.send("abcd\nefghij\nk\r\n\nlast");
+  (void)a.send("abcd\nefghij\nk\r\n\nlast");
   a.close();
   LineReader reader(b, 7);
   EXPECT_EQ(reader.read_line(), "abcd");
@@ -86,7 +86,7 @@ TEST(LineReader, LinesSplitAcrossReads) {
 
 TEST(LineReader, ManyLinesInOneRead) {
   auto [a, b] = tcp_pair();
-  a.send("1\n2\n3\n");
+  (void)a.send("1\n2\n3\n");
   LineReader reader(b);
   EXPECT_EQ(reader.read_line(), "1");
   EXPECT_EQ(reader.buffered(), "2\n3\n");
@@ -97,7 +97,7 @@ TEST(LineReader, ManyLinesInOneRead) {
 TEST(LineReader, MultiByteCharacterSplitAcrossTwoReads) {
   const std::string text = "\u4f60\u597d";  // "你好": 6 bytes of UTF-8
   auto [a, b] = tcp_pair();
-  a.send(text + "\n");
+  (void)a.send(text + "\n");
   // The tutorial's way: decode each recv() chunk. A 4-byte chunk cuts 好 in half.
   std::array<char, 4> chunk;
   Received r = b.recv(chunk);
@@ -105,7 +105,7 @@ TEST(LineReader, MultiByteCharacterSplitAcrossTwoReads) {
       << "the first 4 bytes should end in the middle of a character";
 
   // The right way: keep bytes until the line is complete, then decode.
-  a.send(text + "\n");
+  (void)a.send(text + "\n");
   // max_line 7: reads of at most 8 bytes. The first read ends inside the first
   // 好 of the second line, so that character is split across two reads.
   LineReader reader(b, 7);
@@ -119,7 +119,7 @@ TEST(LineReader, MultiByteCharacterSplitAcrossTwoReads) {
 
 TEST(LineReader, OverlongLineIsAnErrorNotAnAllocation) {
   auto [a, b] = tcp_pair();
-  a.send(std::string(100, 'x'));  // no newline in sight
+  (void)a.send(std::string(100, 'x'));  // no newline in sight
   LineReader reader(b, 16);
   std::error_code ec;
   EXPECT_EQ(reader.read_line(ec), std::nullopt);
@@ -129,7 +129,7 @@ TEST(LineReader, OverlongLineIsAnErrorNotAnAllocation) {
 
 TEST(LineReader, LineOfExactlyTheMaximumIsAccepted) {
   auto [a, b] = tcp_pair();
-  a.send(std::string(16, 'y') + "\n" + std::string(17, 'z') + "\n");
+  (void)a.send(std::string(16, 'y') + "\n" + std::string(17, 'z') + "\n");
   LineReader reader(b, 16);
   EXPECT_EQ(reader.read_line(), std::string(16, 'y'));
   EXPECT_THROW(reader.read_line(), Error);

@@ -35,7 +35,7 @@ TEST(Poll, TimeoutReturnsZeroAndClearsRevents) {
 
 TEST(Poll, ReportsInAndOut) {
   SocketPair pair = tcp_pair();
-  pair.second.send("x");
+  (void)pair.second.send("x");
   std::array<PollFd, 2> fds{PollFd{pair.first.native_handle(), Events::in | Events::out},
                             PollFd{pair.second.native_handle(), Events::in}};
   EXPECT_EQ(poll(fds, 5s), 1u);
@@ -46,7 +46,7 @@ TEST(Poll, ReportsInAndOut) {
 
 TEST(Poll, InvalidHandleEntriesAreSkipped) {
   SocketPair pair = tcp_pair();
-  pair.second.send("x");
+  (void)pair.second.send("x");
   std::array<PollFd, 2> fds{PollFd{Socket::invalid_handle, Events::in},
                             PollFd{pair.first.native_handle(), Events::in}};
   EXPECT_EQ(poll(fds, 5s), 1u);
@@ -94,7 +94,7 @@ TEST(Poll, HangupAndErrorAfterReset) {
   std::error_code ec = pair.first.pending_error();
   if (!ec) {
     std::array<char, 4> buf;
-    pair.first.recv(buf, ec);
+    (void)pair.first.recv(buf, ec);
   }
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
 }
@@ -109,7 +109,7 @@ TEST(Poll, WaitsForTheTimeout) {
 
 TEST(Select, ReturnsOnlyTheReadyHandles) {
   SocketPair a = tcp_pair(), b = tcp_pair();
-  b.first.send("x");
+  (void)b.first.send("x");
   std::vector<Socket::native_handle_type> read{a.second.native_handle(), b.second.native_handle()};
   Selected s = select(read, {}, 5s);
   ASSERT_EQ(s.readable.size(), 1u);

@@ -81,7 +81,7 @@ TEST(Socket, ConnectCompletesBeforeAcceptAndAcceptReturnsThePeer) {
 
 TEST(Socket, RecvReportsEofWhenThePeerCloses) {
   auto [a, b] = tcp_pair();
-  a.send("bye");
+  (void)a.send("bye");
   a.close();
   EXPECT_EQ(recv_some(b), "bye");
   std::array<char, 16> buf;
@@ -99,7 +99,7 @@ TEST(Socket, ShutdownWriteIsAHalfClose) {
   a.shutdown(Shutdown::write);  // "I'm done sending, still listening"
   std::array<char, 16> buf;
   EXPECT_TRUE(b.recv(buf).eof);
-  b.send("still here");
+  (void)b.send("still here");
   EXPECT_EQ(recv_some(a), "still here");
 }
 
@@ -108,7 +108,7 @@ TEST(Socket, RecvTimeoutFailsWithTimedOut) {
   b.set_recv_timeout(50ms);
   std::array<char, 16> buf;
   std::error_code ec;
-  b.recv(buf, ec);
+  (void)b.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
 }
 
@@ -117,7 +117,7 @@ TEST(Socket, NonBlockingRecvWouldBlock) {
   b.set_non_blocking(true);
   std::array<char, 16> buf;
   std::error_code ec;
-  b.recv(buf, ec);
+  (void)b.recv(buf, ec);
   EXPECT_TRUE(is_would_block(ec)) << ec.message();
 }
 
@@ -135,7 +135,8 @@ TEST(Socket, AcceptedSocketBlocksEvenIfTheListenerDoesNot) {
   conn.set_recv_timeout(std::chrono::milliseconds(50));
   std::array<char, 4> buf;
   std::error_code ec;
-  conn.recv(buf, ec);  // nothing sent: a blocking socket waits 50 ms, a non-blocking one doesn't
+  (void)conn.recv(buf,
+                  ec);  // nothing sent: a blocking socket waits 50 ms, a non-blocking one doesn't
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
 }
 
@@ -146,7 +147,7 @@ TEST(Socket, SendToAClosedPeerFailsInsteadOfKillingTheProcess) {
   std::error_code ec;
   // The first send may still be accepted by our kernel; after the RST comes back
   // the next one fails. Without MSG_NOSIGNAL this would raise SIGPIPE and kill us.
-  for (int i = 0; i < 100 && !ec; ++i) a.send("x", ec);
+  for (int i = 0; i < 100 && !ec; ++i) (void)a.send("x", ec);
   EXPECT_TRUE(ec == std::errc::broken_pipe || ec == std::errc::connection_reset) << ec.message();
 }
 
@@ -159,7 +160,7 @@ TEST(Socket, AbortiveCloseResetsThePeer) {
   a.close();
   std::array<char, 16> buf;
   std::error_code ec;
-  b.recv(buf, ec);
+  (void)b.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::connection_reset) << ec.message();
 }
 
@@ -208,7 +209,7 @@ TEST(Socket, HundredsOfConnectionsLeakNoDescriptor) {
     Socket client = Socket::tcp();
     client.connect(server.local_address());
     Accepted a = server.accept();
-    client.send("x");
+    (void)client.send("x");
     EXPECT_EQ(recv_some(a.socket), "x");
   }
   EXPECT_EQ(test::open_descriptor_count(), before);

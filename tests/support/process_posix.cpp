@@ -210,6 +210,9 @@ Exit Program::stop(std::chrono::milliseconds timeout) {
 const std::string& Program::stdout_text() const {
   return impl_->out_text;
 }
+bool Program::stdout_closed() const {
+  return impl_->out < 0;
+}
 const std::string& Program::stderr_text() const {
   return impl_->err_text;
 }

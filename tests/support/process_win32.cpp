@@ -293,6 +293,12 @@ std::optional<std::string> Program::read_line(std::chrono::milliseconds timeout)
   return line;
 }
 
+bool Program::stdout_closed() const {
+  Output& o = *impl_->output;
+  std::lock_guard lock(o.mutex);
+  return !o.open[0];
+}
+
 void Program::write_stdin(std::string_view text) {
   while (!text.empty() && impl_->in != nullptr) {
     DWORD wrote = 0;

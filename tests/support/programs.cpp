@@ -3,10 +3,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <sstream>
 
 #include "socklab/error.hpp"
+#include "socklab/text.hpp"
+#include "support/narrate.hpp"
 
 namespace socklab::test {
 
@@ -19,8 +23,17 @@ std::string program_path(std::string_view name) {
 Program Program::start(std::string_view name, const std::vector<std::string>& args) {
   // SOCKLAB_TEST_WRAPPER="/usr/bin/valgrind -q ..." runs every program under a
   // checker (make test-valgrind): the wrapper's words, then the program and args.
+  // Says which program the test runs: `make progress` counts a test as the
+  // student's only when it runs one of the lesson's own programs.
+  std::string line = "[runs " + std::string(name);
+  for (const auto& a : args) line += " " + a;
+  narrate(line + "]");
   const char* wrapper = std::getenv("SOCKLAB_TEST_WRAPPER");
-  if (wrapper == nullptr || *wrapper == '\0') return start_path(program_path(name), args);
+  if (wrapper == nullptr || *wrapper == '\0') {
+    Program p = start_path(program_path(name), args);
+    p.name_ = std::string(name);
+    return p;
+  }
   std::vector<std::string> words;
   std::istringstream split(wrapper);
   for (std::string w; split >> w;) words.push_back(w);
@@ -28,25 +41,46 @@ Program Program::start(std::string_view name, const std::vector<std::string>& ar
   words.erase(words.begin());
   words.push_back(program_path(name));
   words.insert(words.end(), args.begin(), args.end());
-  return start_path(tool, words);
+  Program p = start_path(tool, words);
+  p.name_ = std::string(name);
+  return p;
+}
+
+std::string Program::how_it_ended(std::chrono::milliseconds timeout) {
+  Exit e = wait(timeout);
+  std::string text;
+  if (e.timed_out) {
+    text = "is still running (stopped after " + std::to_string(timeout.count()) + " ms)";
+  } else if (e.signal != 0) {
+    text = "was killed by signal " + std::to_string(e.signal);
+  } else {
+    text = "exited with status " + std::to_string(e.code);
+  }
+  std::string err = first_stderr_line();
+  return err.empty() ? text + " (and printed nothing on stderr)" : text + ": " + err;
 }
 
 Address Program::listening_address(std::chrono::milliseconds timeout) {
   auto line = read_line(timeout);
   const std::string prefix = "listening on ";
+  std::string problem;
   if (!line) {
-    ADD_FAILURE() << "the server printed no first line within " << timeout.count()
-                  << " ms; stderr: " << first_stderr_line();
-    return {};
+    // read_line() returns at once when stdout closes: the program has ended (or
+    // closed stdout). Say how, with its own error line; else it is just slow.
+    problem = stdout_closed()
+                  ? name_ + " " + how_it_ended()
+                  : name_ + " printed no first line within " + std::to_string(timeout.count()) +
+                        " ms (expected 'listening on HOST:PORT')";
+  } else if (line->rfind(prefix, 0) != 0) {
+    problem = name_ + "'s first line should be 'listening on HOST:PORT', got: " + printable(*line);
+  } else {
+    std::error_code ec;
+    Address a = Address::parse(line->substr(prefix.size()), ec);
+    if (!ec) return a;
+    problem = "cannot parse the address in: " + printable(*line) + " (" + ec.message() + ")";
   }
-  if (line->rfind(prefix, 0) != 0) {
-    ADD_FAILURE() << "the server's first line should be 'listening on HOST:PORT', got: " << *line;
-    return {};
-  }
-  std::error_code ec;
-  Address a = Address::parse(line->substr(prefix.size()), ec);
-  if (ec) ADD_FAILURE() << "cannot parse the address in: " << *line << " (" << ec.message() << ")";
-  return a;
+  ADD_FAILURE() << problem;
+  throw DidNotStart(name_ + " did not start; the test stops here");
 }
 
 std::string Program::first_stderr_line() const {
@@ -62,6 +96,79 @@ ScopedEnvironment::ScopedEnvironment(std::string name, const std::string& value)
 
 ScopedEnvironment::~ScopedEnvironment() {
   set_environment(name_, old_);
+}
+
+std::string byte_text(std::string_view bytes) {
+  // Whole UTF-8 characters only (is_valid_utf8 accepts a character cut at the end).
+  auto whole = [](std::string_view b) {
+    std::size_t i = 0;
+    while (i < b.size()) {
+      const auto c = static_cast<unsigned char>(b[i]);
+      const std::size_t n = c < 0x80         ? 1
+                            : (c >> 5) == 6  ? 2
+                            : (c >> 4) == 14 ? 3
+                            : (c >> 3) == 30 ? 4
+                                             : 0;
+      if (n == 0 || i + n > b.size()) return false;
+      i += n;
+    }
+    return true;
+  };
+  std::string shown;
+  if (whole(bytes) && is_valid_utf8(bytes)) {
+    shown = printable(bytes);
+  } else {  // e.g. the first byte of a UTF-8 character: show the bytes, not a '?'
+    for (unsigned char c : bytes) {
+      if (c < 0x80) {
+        shown += printable(std::string_view(reinterpret_cast<const char*>(&c), 1));
+      } else {
+        constexpr char hex[] = "0123456789abcdef";
+        shown += {'\\', 'x', hex[c >> 4], hex[c & 15]};
+      }
+    }
+  }
+  return "\"" + shown + "\" (" + std::to_string(bytes.size()) + " bytes)";
+}
+
+::testing::AssertionResult contains(std::string_view text, std::string_view wanted) {
+  if (text.find(wanted) != std::string_view::npos) return ::testing::AssertionSuccess();
+  return ::testing::AssertionFailure() << "expected to find " << byte_text(wanted) << " in "
+                                       << byte_text(text) << ", which does not contain it";
+}
+
+::testing::AssertionResult receives(Socket& sock, std::string_view expected, std::string_view hint,
+                                    std::chrono::milliseconds timeout) {
+  std::string got;
+  std::string ended;  // why the receiving stopped early
+  std::error_code ec;
+  sock.set_recv_timeout(timeout, ec);
+  std::array<char, 4096> buffer;
+  while (got.size() < expected.size()) {
+    const std::size_t want = std::min(buffer.size(), expected.size() - got.size());
+    Received r = sock.recv(std::span<char>(buffer.data(), want), ec);
+    if (ec) {
+      ended = ec == std::errc::timed_out || ec == std::errc::resource_unavailable_try_again
+                  ? "nothing more arrived within " + std::to_string(timeout.count()) + " ms"
+                  : "recv() failed: " + ec.message();
+      break;
+    }
+    if (r.eof) {
+      ended = "then the peer closed the connection";
+      break;
+    }
+    got.append(buffer.data(), r.bytes);
+  }
+  if (got == expected) return ::testing::AssertionSuccess();
+  auto failure = ::testing::AssertionFailure()
+                 << "got " << byte_text(got) << ", expected " << byte_text(expected);
+  if (!ended.empty()) failure << "; " << ended;
+  if (!got.empty() && got.size() < expected.size() && expected.substr(0, got.size()) == got) {
+    failure << "\nthe client got " << got.size() << " of " << expected.size() << " bytes";
+    if (!hint.empty()) failure << ": " << hint;
+  } else if (!hint.empty() && got.empty()) {
+    failure << "\n" << hint;
+  }
+  return failure;
 }
 
 }  // namespace socklab::test

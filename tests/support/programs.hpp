@@ -13,7 +13,12 @@
 #include <string_view>
 #include <vector>
 
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+
 #include "socklab/address.hpp"
+#include "socklab/socket.hpp"
 
 namespace socklab::test {
 
@@ -45,8 +50,17 @@ class Program {
   /// The next line of stdout (without '\n'), or nullopt at EOF or timeout.
   std::optional<std::string> read_line(std::chrono::milliseconds timeout = 10s);
   /// Reads the first line, expects "listening on HOST:PORT", returns the address.
-  /// Fails the current test (and returns an empty Address) otherwise.
+  /// Otherwise fails the current test with what happened — "echo_server exited
+  /// with status 1: <its stderr line>" as soon as it exits, not at the timeout —
+  /// and throws DidNotStart, which stops the test (no cascade of later failures).
   Address listening_address(std::chrono::milliseconds timeout = 10s);
+
+  /// The program's name (build/bin/NAME), for messages.
+  const std::string& name() const { return name_; }
+  /// "exited with status 1: <first stderr line>", "was killed by signal 9", or
+  /// "is still running": how it ended, for a failure message. Waits up to
+  /// `timeout` for the exit.
+  std::string how_it_ended(std::chrono::milliseconds timeout = 2s);
 
   void write_stdin(std::string_view text);
   void close_stdin();
@@ -58,6 +72,8 @@ class Program {
 
   /// Everything read from stdout / stderr so far (read_line consumes lines from stdout()).
   const std::string& stdout_text() const;
+  /// True once the program's stdout is at EOF (it exited, or closed stdout).
+  bool stdout_closed() const;
   const std::string& stderr_text() const;
   /// The first line of stderr (or "" if none): the one-line error of a failing program.
   std::string first_stderr_line() const;
@@ -74,7 +90,32 @@ class Program {
  private:
   explicit Program(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+  std::string name_ = "the program";
 };
+
+/// Thrown by listening_address() when the server did not start: the failure is
+/// already reported, and gtest ends the test at the exception.
+class DidNotStart : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+/// Receives until `expected.size()` bytes have arrived (or EOF, an error, the
+/// timeout) and compares. On a mismatch the message shows what arrived:
+///   got "hello" (5 bytes), expected "收到您的消息:hello" (24 bytes)
+/// followed by `hint` if the bytes that arrived are only the start of `expected`
+/// (e.g. "one send() may send less — see send_all()").
+::testing::AssertionResult receives(Socket& sock, std::string_view expected,
+                                    std::string_view hint = {},
+                                    std::chrono::milliseconds timeout = 3s);
+
+/// True if `text` contains `wanted`; else the message says what was looked for
+/// and shows `text` (escaped) — not "actual: 18446744073709551615 vs ...":
+///   EXPECT_TRUE(test::contains(r.out, "reply: hello\n"));
+::testing::AssertionResult contains(std::string_view text, std::string_view wanted);
+
+/// "\"hello\" (5 bytes)": bytes for a failure message, escaped, with their length.
+std::string byte_text(std::string_view bytes);
 
 /// Full path of a third-party program found on PATH (e.g. "curl", "nc"), or
 /// nullopt: a test that needs it skips, naming what to install.

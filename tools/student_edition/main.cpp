@@ -7,7 +7,8 @@
 // `git ls-files`; else every file under --source but .git and build trees) is
 // copied to --output with its solution markers replaced by their TODO text and
 // stubs (see marker.hpp). --exclude leaves files or folders out (the
-// instructors' tools). Then the whole output is checked for traces: no marker
+// instructors' tools); --substitute REL=FILE writes FILE's text as REL (the
+// students' README.md). Then the whole output is checked for traces: no marker
 // word anywhere, and no removed solution line in any file (except under an
 // --allow-trace path; under a --note-trace path, in another folder than the
 // line's own, it is only a note). Writes OUTPUT/.socklab-student-edition listing the marked
@@ -35,6 +36,7 @@ constexpr std::string_view manifest_name = ".socklab-student-edition";
 struct Options {
   fs::path source, output, files_from;
   std::vector<std::string> exclude, allow_trace, note_trace;
+  std::map<std::string, fs::path> substitute;  // relative path -> the file written instead
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -42,12 +44,41 @@ struct Options {
   fmt::print(stderr,
              "usage: student_edition --source DIR --output DIR [--files-from LIST]\n"
              "                       [--exclude PATH]... [--allow-trace PATH]... [--note-trace "
-             "PATH]...\n");
+             "PATH]...\n"
+             "                       [--substitute REL=FILE]...\n");
   std::exit(2);
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+// student_edition --mutant FILE N: FILE with only its Nth marked block replaced
+// by its stub, on stdout (scripts/check-exercises.sh); N = 0 prints the count.
+[[noreturn]] void mutant(const std::string& file, const std::string& number) {
+  int n = 0;
+  try {
+    n = std::stoi(number);
+  } catch (const std::exception&) {
+    usage(fmt::format("--mutant FILE N: N must be a number, got '{}'", number));
+  }
+  const auto stripped = socklab::tools::strip_solutions(
+      read_file(file), socklab::tools::syntax_for(file), file, n > 0 ? n : 0);
+  if (n <= 0) {
+    fmt::print("{}\n", stripped.blocks);
+  } else if (n > stripped.blocks) {
+    usage(fmt::format("{} has {} marked blocks, not {}", file, stripped.blocks, n));
+  } else {
+    fmt::print("{}", stripped.text);
+  }
+  std::exit(0);
 }
 
 Options parse(int argc, char** argv) {
   Options o;
+  if (argc == 4 && std::string_view(argv[1]) == "--mutant") mutant(argv[2], argv[3]);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -72,6 +103,11 @@ Options parse(int argc, char** argv) {
       o.allow_trace.push_back(value);
     } else if (arg == "--note-trace") {
       o.note_trace.push_back(value);
+    } else if (arg == "--substitute") {
+      const std::size_t eq = value.find('=');
+      if (eq == std::string::npos || eq == 0 || eq + 1 == value.size())
+        usage(fmt::format("--substitute wants REL=FILE, got '{}'", value));
+      o.substitute[value.substr(0, eq)] = value.substr(eq + 1);
     } else {
       usage(fmt::format("unknown option {}", arg));
     }
@@ -86,12 +122,6 @@ bool under(const std::string& path, const std::vector<std::string>& prefixes) {
     while (p.ends_with('/')) p.pop_back();
     return path == p || path.starts_with(p + "/");
   });
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error(fmt::format("cannot read {}", path.string()));
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void write_file(const fs::path& path, const std::string& text) {
@@ -158,7 +188,9 @@ int main(int argc, char** argv) try {
   int marked_files = 0, blocks = 0;
   for (const std::string& rel : list_files(o)) {
     if (under(rel, o.exclude)) continue;
-    const fs::path from = o.source / rel, to = o.output / rel;
+    const auto replaced = o.substitute.find(rel);
+    const fs::path from = replaced != o.substitute.end() ? replaced->second : o.source / rel;
+    const fs::path to = o.output / rel;
     const auto syntax = socklab::tools::syntax_for(rel);
     try {
       if (syntax == socklab::tools::Syntax::none) {

@@ -269,7 +269,8 @@ bool mentions_marker_word(std::string_view line) {
   return false;
 }
 
-Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string& filename) {
+Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string& filename,
+                         int only_block) {
   Stripped out;
   if (syntax == Syntax::none) {
     out.text = std::string(text);
@@ -292,6 +293,7 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
   int begin_line = 0;
   std::size_t solution_lines_at_begin = 0;
   std::vector<std::string> stubs;  // of the open block
+  bool verbatim = false;           // only_block names another block: this one stays as it is
 
   const std::vector<Line> lines = split_lines(text);
   out.text.reserve(text.size());
@@ -319,6 +321,12 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
       begin_line = number;
       solution_lines_at_begin = out.solution_lines.size();
       stubs.clear();
+      verbatim = only_block > 0 && out.blocks + 1 != only_block;
+      if (verbatim) {
+        out.text += line.body;
+        out.text += line.eol;
+        continue;
+      }
       out.text += indent_of(line.body);
       if (syntax == Syntax::cpp) out.text += "// ";
       out.text += marker->text;
@@ -340,6 +348,11 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
       }
       phase = Phase::stubs;
       stubs.push_back(marker->text);
+      if (verbatim) {
+        out.text += line.body;
+        out.text += line.eol;
+        continue;
+      }
       out.text += indent_of(line.body);
       out.text += marker->text;
       out.text += line.eol;
@@ -366,6 +379,11 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
                                out.solution_lines.end());
       phase = Phase::outside;
       ++out.blocks;
+      if (verbatim) {
+        out.text += line.body;
+        out.text += line.eol;
+        verbatim = false;
+      }
       continue;
     }
 
@@ -387,6 +405,10 @@ Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string
       case Phase::stubs:
       case Phase::solution:
         phase = Phase::solution;
+        if (verbatim) {
+          out.text += line.body;
+          out.text += line.eol;
+        }
         if (std::string_view code = trim(line.body); !code.empty()) {
           out.solution_lines.emplace_back(code);
         }

@@ -58,7 +58,10 @@ struct Stripped {
 /// The student edition of one file's text. Throws MarkerError (with the file
 /// name and the line) on nested, unbalanced, empty or malformed markers.
 /// Line endings (LF or CRLF, per line) and a missing final newline are kept.
-Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string& filename);
+/// With only_block = N > 0, only the Nth block (from 1) is replaced; the others
+/// stay as they are, markers and solution (a "mutant": one exercise undone).
+Stripped strip_solutions(std::string_view text, Syntax syntax, const std::string& filename,
+                         int only_block = 0);
 
 /// True if `line` contains one of the marker words (SOLUTION-BEGIN/-END/-STUB,
 /// any case, '-' or '_'): used to check that no marker survives in a student tree.

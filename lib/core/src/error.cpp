@@ -184,6 +184,15 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
     return "epoll and eventfd are Linux calls: run lesson 11 on Linux, in WSL2 or a Linux VM";
   if (ec == std::errc::connection_reset) return "the peer closed the connection abruptly (RST)";
   if (ec == std::errc::broken_pipe) return "the peer has closed the connection";
+  // EINVAL from the calls a student puts in the wrong order (man 2 bind, listen, accept).
+  if (ec == std::errc::invalid_argument) {
+    if (call == "bind") return "already bound \u2014 did listen() or connect() run first?";
+    if (call == "accept") return "not listening \u2014 call listen() first";
+    if (call == "setsockopt(IPV6_V6ONLY)") return "set it before bind()";
+  }
+  // A receive timeout is not a network problem on loopback: the peer sent less.
+  if (ec == std::errc::timed_out && (call == "recv" || call == "recv_exact" || call == "read_line"))
+    return "nothing (more) arrived in time; did the peer send everything it should?";
   if (ec == std::errc::timed_out) return "no answer in time; is the host reachable?";
   if (ec == std::errc::operation_would_block)
     return "the socket is non-blocking and the call would have to wait";

@@ -100,16 +100,20 @@ class Socket {
   void connect(const Address& remote, std::error_code& ec) noexcept;
 
   /// send(): returns how many bytes the kernel took — possibly fewer than asked.
-  std::size_t send(std::span<const std::byte> data);
-  std::size_t send(std::span<const std::byte> data, std::error_code& ec) noexcept;
-  std::size_t send(std::string_view data);
-  std::size_t send(std::string_view data, std::error_code& ec) noexcept;
+  /// [[nodiscard]]: ignoring the count is the classic partial-send bug; to send
+  /// everything, call send_all() (io.hpp), which loops.
+  [[nodiscard]] std::size_t send(std::span<const std::byte> data);
+  [[nodiscard]] std::size_t send(std::span<const std::byte> data, std::error_code& ec) noexcept;
+  [[nodiscard]] std::size_t send(std::string_view data);
+  [[nodiscard]] std::size_t send(std::string_view data, std::error_code& ec) noexcept;
 
   /// recv(): whatever bytes have arrived (at most buffer.size()), or eof.
-  Received recv(std::span<std::byte> buffer);
-  Received recv(std::span<std::byte> buffer, std::error_code& ec) noexcept;
-  Received recv(std::span<char> buffer);
-  Received recv(std::span<char> buffer, std::error_code& ec) noexcept;
+  /// [[nodiscard]]: the bytes and eof are the answer; a recv() whose result is
+  /// dropped has read bytes nobody looks at.
+  [[nodiscard]] Received recv(std::span<std::byte> buffer);
+  [[nodiscard]] Received recv(std::span<std::byte> buffer, std::error_code& ec) noexcept;
+  [[nodiscard]] Received recv(std::span<char> buffer);
+  [[nodiscard]] Received recv(std::span<char> buffer, std::error_code& ec) noexcept;
 
   /// sendto() / recvfrom() for datagram sockets. One recv_from() returns one
   /// whole datagram, or its first buffer.size() bytes with `truncated` set (the
