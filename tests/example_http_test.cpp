@@ -401,7 +401,7 @@ TEST_F(ExampleHttpServer, Step12_ASlowRequestMeetsAWholeRequestDeadline) {
   std::size_t i = 0;
   // Each byte comes well within --idle-ms of the last; the whole never within --request-ms.
   for (; i < request.size() && Clock::now() - start < 4s; ++i) {
-    s.send(std::string_view(request).substr(i, 1), ec);
+    (void)s.send(std::string_view(request).substr(i, 1), ec);
     if (ec) break;
     std::vector<PollFd> fd{{s.native_handle(), Events::in}};
     if (poll(fd, 50ms) > 0) break;  // the server spoke (or closed): stop dripping
@@ -446,7 +446,7 @@ TEST_F(ExampleHttpServer, Step14_The503PathNeverWaitsAndNeverDies) {
   std::thread drip([&] {
     std::error_code ec;
     for (int i = 0; i < 40 && !stop; ++i) {
-      dripper.send("x", ec);
+      (void)dripper.send("x", ec);
       std::vector<PollFd> none{{Socket::invalid_handle, Events::in}};
       poll(none, 50ms);  // 50 ms between bytes (a timed wait, not synchronisation)
     }

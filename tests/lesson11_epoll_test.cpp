@@ -135,10 +135,10 @@ TEST(Lesson11Steps, Step1_LevelTriggeredReportsUntilDrained) {
   ep.add(pair.first.native_handle(), EpollEvents::in, 1);
   std::array<EpollEvent, 8> evs{};
   EXPECT_EQ(ep.wait(evs, 0ms), 0u) << "nothing sent yet";
-  pair.second.send("abc");
+  (void)pair.second.send("abc");
   ASSERT_EQ(ep.wait(evs, 2s), 1u);
   std::array<char, 1> one;
-  pair.first.recv(one);
+  (void)pair.first.recv(one);
   EXPECT_EQ(ep.wait(evs, 0ms), 1u) << "two bytes still unread: reported again";
   std::array<char, 8> rest;
   EXPECT_EQ(pair.first.recv(rest).bytes, 2u);
@@ -153,12 +153,12 @@ TEST(Lesson11Steps, Step2_EdgeTriggeredReportsOnce) {
   SocketPair pair = tcp_pair();
   ep.add(pair.first.native_handle(), EpollEvents::in | EpollEvents::et, 1);
   std::array<EpollEvent, 8> evs{};
-  pair.second.send("abc");
+  (void)pair.second.send("abc");
   ASSERT_EQ(ep.wait(evs, 2s), 1u);
   std::array<char, 1> one;
-  pair.first.recv(one);
+  (void)pair.first.recv(one);
   EXPECT_EQ(ep.wait(evs, 50ms), 0u) << "two bytes still unread, yet silence: drain until EAGAIN";
-  pair.second.send("d");
+  (void)pair.second.send("d");
   EXPECT_EQ(ep.wait(evs, 2s), 1u) << "new bytes are a new edge";
 }
 

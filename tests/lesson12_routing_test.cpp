@@ -498,7 +498,7 @@ TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
   set_recv_errors(udp, true);
   udp.connect(Address::parse("10.12.4.2:9"));
   EXPECT_EQ(path_mtu(udp), 1500);
-  udp.send(std::string(1400, 'x'));
+  (void)udp.send(std::string(1400, 'x'));
   PollFd p{udp.native_handle(), Events::none};
   ASSERT_EQ(poll(std::span(&p, 1), 3000ms), 1u) << "no ICMP answer within 3 s";
   auto e = recv_error(udp);
@@ -509,9 +509,9 @@ TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
   EXPECT_EQ(e->error, std::errc::message_size);
   EXPECT_EQ(path_mtu(udp), 1280);
   std::error_code ec;
-  udp.send(std::string(1400, 'x'), ec);
+  (void)udp.send(std::string(1400, 'x'), ec);
   EXPECT_EQ(ec, std::errc::message_size) << "the kernel now refuses at once";
-  udp.send(std::string(1280 - 28, 'x'));  // 20 bytes IPv4 + 8 bytes UDP header: fits
+  (void)udp.send(std::string(1280 - 28, 'x'));  // 20 bytes IPv4 + 8 bytes UDP header: fits
   test::narrate("  " + e->offender.ip() + ": " + e->text());
 }
 

@@ -275,7 +275,7 @@ void ChatServer::accept_all(Socket& listener) {
     a.socket.set_non_blocking(true, ec);
     if (ec) continue;
     if (clients_.size() >= max_clients_) {  // one try, no waiting: the socket buffer is empty
-      a.socket.send(
+      (void)a.socket.send(
           fmt::format("* the server is full ({} clients); try again later\n", max_clients_), ec);
       continue;  // closed here
     }

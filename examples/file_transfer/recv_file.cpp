@@ -263,7 +263,7 @@ int main(int argc, char** argv) {
         // Busy: one non-blocking send of one short line, then close. Nothing
         // here waits for this client, and nothing throws.
         a.socket.set_non_blocking(true, ec);
-        a.socket.send(
+        (void)a.socket.send(
             fmt::format("busy: {} transfers in progress, try again later\n", transfers.size()), ec);
         log("{}: busy", a.peer.to_string());
         continue;

@@ -58,7 +58,7 @@ TEST(Epoll, ReturnsTheDataGivenToAdd) {
   Epoll ep = Epoll::create1();
   SocketPair pair = tcp_pair();
   ep.add(pair.first.native_handle(), EpollEvents::in, 0xfeedbeefcafeULL);
-  pair.second.send("x");
+  (void)pair.second.send("x");
   std::array<EpollEvent, 4> evs{};
   ASSERT_EQ(ep.wait(evs, 2000ms), 1u);
   EXPECT_EQ(evs[0].data, 0xfeedbeefcafeULL);
@@ -72,7 +72,7 @@ TEST(Epoll, LevelTriggeredRepeatsEdgeTriggeredDoesNot) {
   SocketPair pair = tcp_pair();
   lt.add(pair.first.native_handle(), EpollEvents::in, 1);
   et.add(pair.first.native_handle(), EpollEvents::in | EpollEvents::et, 1);
-  pair.second.send("hello");
+  (void)pair.second.send("hello");
   std::array<EpollEvent, 4> evs{};
   ASSERT_EQ(lt.wait(evs, 2000ms), 1u);
   EXPECT_EQ(lt.wait(evs, 0ms), 1u) << "LT: still unread, so reported again";
@@ -107,7 +107,7 @@ TEST(Epoll, RemoveAndErrors) {
   ep.add(pair.first.native_handle(), EpollEvents::in, 1, ec);
   EXPECT_EQ(ec, std::errc::file_exists) << "EEXIST: added twice";
   ep.remove(pair.first.native_handle());
-  pair.second.send("x");
+  (void)pair.second.send("x");
   std::array<EpollEvent, 4> evs{};
   EXPECT_EQ(ep.wait(evs, 0ms), 0u) << "removed: not reported";
   EXPECT_THROW(ep.modify(pair.first.native_handle(), EpollEvents::in, 1), Error);

@@ -84,13 +84,13 @@ TEST(Layer, ReuseAddressErrorsNameTheOptionReallySet) {
 // call's own error is what last_socket_error() reports afterwards.
 TEST(Layer, LastSocketErrorIsTheCallsErrorAfterAThrowingForm) {
   auto [a, b] = tcp_pair();
-  a.send("unread");
+  (void)a.send("unread");
   std::array<char, 1> one;
   b.set_recv_timeout(5s);
   ASSERT_EQ(b.recv(std::span<char>(one)).bytes, 1u);  // the rest waits, unread, in b's queue
   b.close();  // closing with unread data answers with RST (RFC 2525 2.17)
   try {
-    a.send("after the reset");
+    (void)a.send("after the reset");
     ADD_FAILURE() << "send() after a reset succeeded";
   } catch (const Error& e) {
     // The message's getpeername() fails on a reset connection (ENOTCONN): that
@@ -107,13 +107,13 @@ TEST(Layer, ReceiveTimeoutIsTimedOutAndLastSocketErrorAgrees) {
   b.set_recv_timeout(50ms);
   std::array<char, 16> buf;
   std::error_code ec;
-  b.recv(buf, ec);
+  (void)b.recv(buf, ec);
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
   EXPECT_FALSE(is_would_block(ec)) << "a blocking socket's timeout is not 'would block'";
   EXPECT_EQ(last_socket_error(), ec) << last_socket_error().message();
   // The same socket, non-blocking: the same EAGAIN now means "would block".
   b.set_non_blocking(true);
-  b.recv(buf, ec);
+  (void)b.recv(buf, ec);
   EXPECT_TRUE(is_would_block(ec)) << ec.message();
 }
 
@@ -123,13 +123,13 @@ TEST(Layer, WouldBlockIsOneConditionForKernelAndFaultInjection) {
   b.set_non_blocking(true);
   std::array<char, 16> buf;
   std::error_code kernel;
-  b.recv(buf, kernel);
+  (void)b.recv(buf, kernel);
   ASSERT_TRUE(is_would_block(kernel)) << kernel.message();
   EXPECT_EQ(kernel, std::errc::operation_would_block) << "the spelling a student writes";
 
   fault::Scope faults(fault::parse("eagain@1:recv"));
   std::error_code injected;
-  b.recv(buf, injected);
+  (void)b.recv(buf, injected);
   EXPECT_TRUE(is_would_block(injected)) << injected.message();
   EXPECT_EQ(injected, std::errc::operation_would_block);
   // And a student reads the same line (Error's text is the layer's own, per condition).

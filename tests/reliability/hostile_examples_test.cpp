@@ -88,7 +88,7 @@ std::vector<std::string> drip(const Address& a, int clients, const std::string& 
         done[i] = true;  // EOF or reset: the server hung up
         continue;
       }
-      if (pos < bytes.size()) socks[i].send(std::string_view(bytes).substr(pos, 1), ec);
+      if (pos < bytes.size()) (void)socks[i].send(std::string_view(bytes).substr(pos, 1), ec);
       any = true;
     }
     if (!any) break;
@@ -187,7 +187,7 @@ TEST(HostileExamples, HttpResetInTheMiddleOfALargeResponse) {
       Socket s = connect_to(server.address());
       send_all(s, "GET /big.bin HTTP/1.1\r\nHost: x\r\n\r\n");
       std::array<char, 1024> buf;
-      s.recv(buf);
+      (void)s.recv(buf);
       s.set_linger(std::chrono::seconds(0));
       s.close();
     }

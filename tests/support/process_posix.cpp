@@ -211,7 +211,7 @@ const std::string& Program::stdout_text() const {
   return impl_->out_text;
 }
 bool Program::stdout_closed() const {
-  return impl_->out < 0;
+  return !impl_->out;
 }
 const std::string& Program::stderr_text() const {
   return impl_->err_text;
