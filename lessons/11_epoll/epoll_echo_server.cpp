@@ -144,7 +144,7 @@ int main(int argc, char** argv) {
         if (fd == listener.native_handle()) {
           for (;;) {  // 3. accept every queued client (LT: missing one costs a turn)
             std::error_code ec;
-            Accepted a = listener.accept(ec);
+            Accepted incoming = listener.accept(ec);
             if (ec == std::errc::operation_would_block) break;
             if (ec == std::errc::too_many_files_open ||
                 ec == std::errc::too_many_files_open_in_system) {
@@ -161,19 +161,20 @@ int main(int argc, char** argv) {
               continue;
             }
             throw_if(ec, "accept");
-            a.socket.set_non_blocking(true);
-            a.socket.set_no_delay(true);  // echoes go out in pieces: no Nagle stall (lesson 09)
-            auto h = a.socket.native_handle();
+            incoming.socket.set_non_blocking(true);
+            incoming.socket.set_no_delay(
+                true);  // echoes go out in pieces: no Nagle stall (lesson 09)
+            auto h = incoming.socket.native_handle();
             if (h >= s.by_fd.size()) s.by_fd.resize(h + 1);
             auto c = std::make_unique<Client>();
-            c->sock = std::move(a.socket), c->serial = ++serial;
+            c->sock = std::move(incoming.socket), c->serial = ++serial;
             c->last_active = now;
             c->interest = (s.edge ? EpollEvents::et : EpollEvents::none) | EpollEvents::in |
                           EpollEvents::rdhup;
             s.ep.add(h, c->interest, h);
             // The timer's id: serial and descriptor in one number (descriptors < 2^24).
             if (idle_ms > 0) timers.push(now + idle, c->serial << 24 | h);
-            if (s.verbose) cli::say("connection {} from {}", c->serial, a.peer.to_string());
+            if (s.verbose) cli::say("connection {} from {}", c->serial, incoming.peer.to_string());
             s.by_fd[h] = std::move(c);
           }
           continue;

@@ -74,10 +74,10 @@ class Loop {
         std::error_code ec;
         if (has(events[i].events, EpollEvents::out)) c.out.erase(0, c.sock.send(c.out, ec));
         if (has(c.interest, EpollEvents::in) && !ec) {  // reading: the queue has room
-          Received got = c.sock.recv(buffer, ec);
-          c.done = got.eof;
-          if (!ec && got.bytes > 0) {
-            c.out.append(buffer.data(), got.bytes);
+          Received arrived = c.sock.recv(buffer, ec);
+          c.done = arrived.eof;
+          if (!ec && arrived.bytes > 0) {
+            c.out.append(buffer.data(), arrived.bytes);
             c.out.erase(0, c.sock.send(c.out, ec));
           }
         }
@@ -171,7 +171,7 @@ int main(int argc, char** argv) {
       ep.wait(ready, wait_forever);
       for (;;) {
         std::error_code ec;
-        Accepted a = listener.accept(ec);
+        Accepted incoming = listener.accept(ec);
         if (ec == std::errc::operation_would_block) break;
         if (ec == std::errc::too_many_files_open ||
             ec == std::errc::too_many_files_open_in_system) {
@@ -181,10 +181,10 @@ int main(int argc, char** argv) {
           break;
         }
         throw_if(ec, "accept");
-        a.socket.set_non_blocking(true);
-        a.socket.set_no_delay(true);  // no Nagle stall on a partial echo (lesson 09)
-        loops[serial % loops.size()]->hand_over(std::move(a.socket), serial + 1,
-                                                a.peer.to_string());
+        incoming.socket.set_non_blocking(true);
+        incoming.socket.set_no_delay(true);  // no Nagle stall on a partial echo (lesson 09)
+        loops[serial % loops.size()]->hand_over(std::move(incoming.socket), serial + 1,
+                                                incoming.peer.to_string());
         ++serial;
       }
     }
