@@ -184,14 +184,23 @@ std::string receive(Socket& sock, const Options& opt) {
 // Closing after a refusal or an error while the sender may still be sending: a
 // close() with unread bytes makes the kernel send RST, and the sender may lose
 // our last line with it (lesson 10). So shutdown(SHUT_WR) and drop what still
-// comes, briefly (at most 200 ms; this is the transfer's own thread).
+// comes, briefly: until the sender's FIN, 200 ms or 1 MiB, whichever is first
+// (this is the transfer's own thread). Bounded by time and bytes, not by calls:
+// a recv() may return one byte at a time (SOCKLAB_FAULTS=short shows it).
 void close_gently(Socket& sock) {
   std::error_code ec;
   sock.shutdown(Shutdown::write, ec);
-  sock.set_recv_timeout(milliseconds(200), ec);
+  const auto deadline = Clock::now() + milliseconds(200);
   std::array<char, 16 * 1024> sink;
-  for (int i = 0; i < 64 && !ec; ++i)
-    if (sock.recv(sink, ec).eof) break;
+  for (std::size_t dropped = 0; !ec && dropped < (std::size_t{1} << 20);) {
+    const auto left = std::chrono::duration_cast<milliseconds>(deadline - Clock::now());
+    if (left <= milliseconds(0)) break;
+    sock.set_recv_timeout(left, ec);
+    if (ec) break;
+    Received got = sock.recv(sink, ec);
+    if (got.eof) break;
+    dropped += got.bytes;
+  }
 }
 
 // One connection, start to end: never throws (it runs on its own thread).
