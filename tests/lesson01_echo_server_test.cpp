@@ -1,7 +1,10 @@
 // Lesson 01 — the echo server, step by step (`ctest -L lesson01 -V` reads like the lesson).
 //
-// Part 1 (Lesson01Steps): the tutorial's calls one by one, in this process.
+// Part 1 (Lesson01Demo): the tutorial's calls one by one, in this process.
 // Part 2 (Lesson01Server): the real program lessons/01_echo_server, run end to end.
+//
+// Lesson01Demo is a demonstration: the kit makes the calls, not your code, so it
+// passes before you write a line and `make progress` does not count it.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -39,7 +42,7 @@ Socket tutorial_listener() {
 
 // --- Part 1: the calls ---------------------------------------------------------
 
-TEST(Lesson01Steps, Step1_SocketCreatesATcpSocket) {
+TEST(Lesson01Demo, Step1_SocketCreatesATcpSocket) {
   Step step(1, 7, "socket(AF_INET, SOCK_STREAM)", "a TCP endpoint; no address, no peer yet");
   Socket server = Socket::tcp();
   EXPECT_TRUE(server.is_open());
@@ -48,7 +51,7 @@ TEST(Lesson01Steps, Step1_SocketCreatesATcpSocket) {
   EXPECT_EQ(ec, std::errc::not_connected) << "a new socket has no peer";
 }
 
-TEST(Lesson01Steps, Step2_BindToPortZeroAndReadThePortBack) {
+TEST(Lesson01Demo, Step2_BindToPortZeroAndReadThePortBack) {
   Step step(2, 7, "bind(127.0.0.1:0)", "port 0 asks the kernel for any free port");
   Socket server = Socket::tcp();
   server.bind(Address::parse("127.0.0.1:0"));
@@ -58,7 +61,7 @@ TEST(Lesson01Steps, Step2_BindToPortZeroAndReadThePortBack) {
   EXPECT_NE(bound.port(), 0);
 }
 
-TEST(Lesson01Steps, Step3_ListenLetsClientsConnectBeforeAccept) {
+TEST(Lesson01Demo, Step3_ListenLetsClientsConnectBeforeAccept) {
   Step step(3, 7, "listen(backlog=5)",
             "the kernel now completes handshakes for us; 5 is the queue of finished "
             "handshakes waiting for accept(), not a limit on clients served");
@@ -72,7 +75,7 @@ TEST(Lesson01Steps, Step3_ListenLetsClientsConnectBeforeAccept) {
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(server.accept().socket.is_open());
 }
 
-TEST(Lesson01Steps, Step4_AcceptReturnsANewSocketAndTheClientAddress) {
+TEST(Lesson01Demo, Step4_AcceptReturnsANewSocketAndTheClientAddress) {
   Step step(4, 7, "accept()", "one new socket per client; the listening socket keeps listening");
   Socket server = tutorial_listener();
   Socket client = Socket::tcp();
@@ -84,7 +87,7 @@ TEST(Lesson01Steps, Step4_AcceptReturnsANewSocketAndTheClientAddress) {
   EXPECT_EQ(conn.local_address(), server.local_address());
 }
 
-TEST(Lesson01Steps, Step5_RecvReturnsWhatArrived) {
+TEST(Lesson01Demo, Step5_RecvReturnsWhatArrived) {
   Step step(5, 7, "recv(1024)", "returns the bytes that have arrived, at most 1024");
   Socket server = tutorial_listener();
   Socket client = Socket::tcp();
@@ -94,7 +97,7 @@ TEST(Lesson01Steps, Step5_RecvReturnsWhatArrived) {
   EXPECT_EQ(read_n(conn, 5), "hello");
 }
 
-TEST(Lesson01Steps, Step6_SendTheReply) {
+TEST(Lesson01Demo, Step6_SendTheReply) {
   Step step(6, 7, "send(\u6536\u5230\u60a8\u7684\u6d88\u606f: + data)",
             "the reply is raw bytes: the prefix's UTF-8 followed by what arrived");
   Socket server = tutorial_listener();
@@ -107,7 +110,7 @@ TEST(Lesson01Steps, Step6_SendTheReply) {
   EXPECT_EQ(read_n(client, kPrefix.size() + 5), kPrefix + "hello");
 }
 
-TEST(Lesson01Steps, Step7_RecvOfZeroBytesMeansThePeerClosed) {
+TEST(Lesson01Demo, Step7_RecvOfZeroBytesMeansThePeerClosed) {
   Step step(7, 7, "close()", "when the client closes, the server's recv() returns 0 bytes (EOF)");
   Socket server = tutorial_listener();
   Socket client = Socket::tcp();
