@@ -90,8 +90,9 @@ bench: configure
 	cmake --build $(BUILD) -j $(JOBS) --target bench_programs
 	@sh bench/run.sh $(BUILD)/bin $(BENCH_ARGS)
 
-# The docs' ladder pictures (docs/pictures/*.svg), drawn by tools/ladder from real
-# captures on loopback. Needs root for the captures.
+# The docs' ladder pictures (docs/pictures/*.svg), drawn from real captures by the
+# ladder renderer (handshake --svg, tools/ladder): loopback, and lesson 13's own
+# network namespace. Needs root for the captures and the namespace.
 pictures: build
 	sh scripts/pictures.sh $(BUILD)
 

@@ -3,8 +3,10 @@
 #
 #   make pictures            (as root: the captures need it)
 #
-# Each picture is a capture drawn by tools/ladder (docs/captures.md): lesson 03's
-# handshake writes its own pcap; lesson 10's half-close is captured with tcpdump.
+# Each picture is a real capture drawn by the observe room's ladder renderer
+# (docs/captures.md): lesson 03's handshake draws its own (--svg, with the program's
+# steps); lesson 10's half-close is captured with tcpdump and lesson 13's hand-written
+# TCP writes its pcap (--pcap), both drawn by tools/ladder.
 # The SVGs land in docs/pictures/ and are checked in, so the docs show them
 # without anyone running anything; run this again after changing a renderer.
 set -eu
@@ -29,8 +31,7 @@ fi
 
 # Lesson 03: the client closes first (4 or 3 segments), and an abort (RST).
 for how in client abort; do
-  "$BIN/handshake" --close "$how" --pcap "$TMP/03-$how.pcap" >/dev/null
-  "$BIN/ladder" "$TMP/03-$how.pcap" --svg "$OUT/03-handshake-$how.svg" >/dev/null
+  "$BIN/handshake" --close "$how" --svg "$OUT/03-handshake-$how.svg" >/dev/null
   echo "pictures: $OUT/03-handshake-$how.svg"
 done
 
@@ -69,3 +70,9 @@ wait "$TCPDUMP_PID" 2>/dev/null || true
 TCPDUMP_PID=""
 "$BIN/ladder" "$TMP/10.pcap" --svg "$OUT/10-half-close.svg" >/dev/null
 echo "pictures: $OUT/10-half-close.svg"
+
+# Lesson 13: the normal run of tcp_by_hand (its own namespace and TUN device; the
+# pcap holds every packet that crossed the device).
+"$BIN/tcp_by_hand" --pcap "$TMP/13.pcap" >/dev/null
+"$BIN/ladder" "$TMP/13.pcap" --svg "$OUT/13-tcp-by-hand.svg" >/dev/null
+echo "pictures: $OUT/13-tcp-by-hand.svg"

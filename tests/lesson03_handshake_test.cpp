@@ -4,7 +4,8 @@
 // Part 1 (Lesson03Demo): one connection per test, made in this process, its
 // segments captured on loopback and checked against RFC 9293.
 // Part 2 (Lesson03Program): the real program lessons/03_handshake, run end to
-// end; its pcap file read back (and by tshark, if installed).
+// end; its pcap file read back (and by tshark, if installed), its --svg picture
+// and --html page compared with the segments and the states of the same run.
 //
 // Capturing needs CAP_NET_RAW: without it those tests are skipped with the
 // reason (CI runs as root). The state checks need no privilege and always run.
@@ -13,10 +14,12 @@
 // passes before you write a line and `make progress` does not count it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <sstream>
@@ -366,7 +369,7 @@ std::string run_handshake(std::vector<std::string> args, const std::string& pcap
 }  // namespace
 
 TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
-  Step step(1, 4, "handshake --pcap FILE",
+  Step step(1, 6, "handshake --pcap FILE",
             "the ladder on the terminal; the same segments in a pcap file");
   REQUIRE_CAPTURE_PRIVILEGE();
   std::string path = temp_pcap();
@@ -392,7 +395,7 @@ TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
 }
 
 TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
-  Step step(2, 4, "tshark -r FILE", "an independent decoder agrees with ours");
+  Step step(2, 6, "tshark -r FILE", "an independent decoder agrees with ours");
   REQUIRE_CAPTURE_PRIVILEGE();
   std::string tshark;
   if (const char* env_path = std::getenv("PATH")) {
@@ -432,7 +435,7 @@ TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
 }
 
 TEST(Lesson03Program, E2E3_CloseWithUnreadDataSendsRst) {
-  Step step(3, 4, "handshake --close unread", "close() with bytes still unread: RST, not FIN");
+  Step step(3, 6, "handshake --close unread", "close() with bytes still unread: RST, not FIN");
   REQUIRE_CAPTURE_PRIVILEGE();
   std::string path = temp_pcap();
   std::string out = run_handshake({"--close", "unread"}, path);
@@ -447,7 +450,7 @@ TEST(Lesson03Program, E2E3_CloseWithUnreadDataSendsRst) {
 }
 
 TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
-  Step step(4, 4, "handshake --close syn-sent",
+  Step step(4, 6, "handshake --close syn-sent",
             "the accept queue is full: the SYN gets no answer until accept() makes room");
   REQUIRE_CAPTURE_PRIVILEGE();
   std::string path = temp_pcap();
@@ -463,6 +466,234 @@ TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
   EXPECT_EQ(segs[syns].flags, packet::syn | packet::ack);
   narrate(fmt::format("  {} SYNs before the SYN,ACK; the retransmission came {:.2f} s later", syns,
                       std::chrono::duration<double>(segs[1].time - segs[0].time).count()));
+}
+
+namespace {
+
+// A fresh directory for one test's files, removed at the end.
+struct TempDir {
+  std::filesystem::path path = std::filesystem::temp_directory_path() /
+                               ("socklab_lesson03_" + std::to_string(std::random_device{}()) +
+                                std::to_string(std::random_device{}()));
+  TempDir() { std::filesystem::create_directories(path); }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path, ignored);
+  }
+  std::string operator/(const std::string& name) const { return (path / name).string(); }
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string escaped(std::string_view s) {  // as XML text: & < > "
+  std::string out;
+  for (char ch : s) {
+    if (ch == '&')
+      out += "&amp;";
+    else if (ch == '<')
+      out += "&lt;";
+    else if (ch == '>')
+      out += "&gt;";
+    else if (ch == '"')
+      out += "&quot;";
+    else
+      out += ch;
+  }
+  return out;
+}
+
+// The text of every <text class="CLASS" ...>...</text>, in order, with its x.
+struct SvgText {
+  int x = 0;
+  std::string text;
+};
+std::vector<SvgText> svg_texts(const std::string& svg, const std::string& cls) {
+  std::vector<SvgText> out;
+  const std::string open = "<text class=\"" + cls + "\" x=\"";
+  for (std::size_t at = svg.find(open); at != std::string::npos; at = svg.find(open, at + 1)) {
+    SvgText t;
+    t.x = std::stoi(svg.substr(at + open.size()));
+    const std::size_t begin = svg.find('>', at) + 1;
+    t.text = svg.substr(begin, svg.find("</text>", begin) - begin);
+    out.push_back(t);
+  }
+  return out;
+}
+
+// Every element opened is closed, in order (a small XML check; returns what is wrong).
+// In HTML, <meta> and <br> have no end tag.
+std::string xml_problem(const std::string& doc) {
+  std::vector<std::string> open;
+  for (std::size_t at = doc.find('<'); at != std::string::npos; at = doc.find('<', at + 1)) {
+    const std::size_t end = doc.find('>', at);
+    if (end == std::string::npos) return "a '<' never closed by '>'";
+    const std::string tag = doc.substr(at + 1, end - at - 1);
+    if (tag.ends_with('/') || tag.starts_with('!')) continue;  // <line .../>, <!DOCTYPE>
+    const std::string name = tag.substr(0, tag.find_first_of(" \n"));
+    if (name == "meta" || name == "br") continue;  // HTML's elements without an end tag
+    if (!name.starts_with('/')) {
+      open.push_back(name);
+    } else if (open.empty() || "/" + open.back() != name) {
+      return "<" + name + "> closes " + (open.empty() ? "nothing" : "<" + open.back() + ">");
+    } else {
+      open.pop_back();
+    }
+  }
+  return open.empty() ? "" : "<" + open.back() + "> is never closed";
+}
+
+// Each side's relative numbers, as Wireshark's: seq - ISN (the seq of its SYN).
+struct Relative {
+  std::uint32_t client_isn = 0, server_isn = 0;
+  Address client;
+  explicit Relative(const std::vector<Segment>& segs) : client(segs.at(0).source) {
+    for (const Segment& s : segs)
+      if (s.has(packet::syn)) (s.source == client ? client_isn : server_isn) = s.seq;
+  }
+  std::uint32_t seq(const Segment& s) const {
+    return s.seq - (s.source == client ? client_isn : server_isn);
+  }
+  std::uint32_t ack(const Segment& s) const {
+    return s.ack - (s.source == client ? server_isn : client_isn);
+  }
+};
+
+// The program's "step: WHAT   client STATE   server STATE" lines.
+struct ProgramStep {
+  std::string what, client, server;
+};
+std::vector<ProgramStep> program_steps(const std::string& out) {
+  std::vector<ProgramStep> steps;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (!line.starts_with("step: ")) continue;
+    const std::size_t c = line.rfind(" client "), s = line.rfind(" server ");
+    if (c == std::string::npos || s == std::string::npos || s < c) continue;
+    ProgramStep p;
+    p.what = line.substr(6, c - 6);
+    p.what.erase(p.what.find_last_not_of(' ') + 1);
+    std::istringstream(line.substr(c + 8, s - c - 8)) >> p.client;
+    std::istringstream(line.substr(s + 8)) >> p.server;
+    steps.push_back(p);
+  }
+  return steps;
+}
+
+}  // namespace
+
+TEST(Lesson03Program, E2E5_SvgDrawsThisRunsSegmentsAndStates) {
+  Step step(5, 6, "handshake --svg OUT.svg",
+            "the same ladder as a picture: one arrow per captured segment, labelled with the "
+            "relative seq/ack --format lines prints, the states beside the lifelines");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  TempDir dir;
+  const std::string svg_path = dir / "hs.svg";
+  std::string out = run_handshake({"--format", "lines", "--svg", svg_path}, dir / "hs.pcap");
+  const std::vector<Segment> segs = decode_all(pcap::read_file(dir / "hs.pcap"));
+  const std::string svg = read_text(svg_path);
+  ASSERT_GE(segs.size(), 7u) << "handshake 3 + data 2 + teardown 3 or 4";
+  EXPECT_TRUE(test::contains(out, "wrote " + svg_path));
+
+  // Well-formed: one <svg> element, everything inside it closed.
+  EXPECT_TRUE(svg.starts_with("<svg ")) << svg.substr(0, 80);
+  EXPECT_TRUE(svg.ends_with("</svg>\n"));
+  EXPECT_EQ(xml_problem(svg), "");
+
+  // One label per segment of the pcap file, in order: flags, relative seq and ack.
+  const Relative rel(segs);
+  const std::vector<SvgText> labels = svg_texts(svg, "label");
+  ASSERT_EQ(labels.size(), segs.size()) << "one arrow label per captured segment";
+  std::vector<std::string> printed;  // the --format lines output of the same run
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);)
+    if (line.find(": Flags [") != std::string::npos) printed.push_back(line);
+  ASSERT_EQ(printed.size(), segs.size());
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    const Segment& s = segs[i];
+    std::string want = fmt::format("{} seq={}", packet::flags_text(s.flags), rel.seq(s));
+    if (s.has(packet::ack)) want += fmt::format(" ack={}", rel.ack(s));
+    EXPECT_TRUE(labels[i].text.starts_with(want)) << "arrow " << i + 1 << ": " << labels[i].text;
+    EXPECT_TRUE(test::contains(printed[i],
+                               fmt::format("seq {}{}", rel.seq(s), s.payload_length ? ":" : ",")));
+  }
+  EXPECT_TRUE(labels[0].text.starts_with("SYN seq=0 "));
+  EXPECT_TRUE(labels[1].text.starts_with("SYN,ACK seq=0 ack=1 "));
+  EXPECT_TRUE(labels[2].text.starts_with("ACK seq=1 ack=1"));
+
+  // Each program step is drawn with the states the kernel reported in this run,
+  // and each lifeline ends in the state the kernel reported last.
+  const std::vector<ProgramStep> steps = program_steps(out);
+  ASSERT_FALSE(steps.empty()) << out;
+  for (const ProgramStep& p : steps)
+    EXPECT_TRUE(test::contains(svg, escaped(fmt::format("{}  [kernel: client {}, server {}]",
+                                                        p.what, p.client, p.server))));
+  std::string client_last, server_last;
+  for (const SvgText& t : svg_texts(svg, "state"))
+    (t.x < 405 ? client_last : server_last) = t.text;  // 405: between the lifelines
+  EXPECT_EQ(client_last, steps.back().client) << "the client's lifeline ends as the kernel said";
+  EXPECT_EQ(server_last, steps.back().server) << "the server's lifeline ends as the kernel said";
+  narrate(fmt::format("  {} arrows for {} segments; the lifelines end in {} and {}", labels.size(),
+                      segs.size(), client_last, server_last));
+}
+
+TEST(Lesson03Program, E2E6_HtmlPageEmbedsTheSvgAndATableAndFetchesNothing) {
+  Step step(6, 6, "handshake --close abort --svg OUT.svg --html OUT.html",
+            "one self-contained page: the picture, a table row per segment, no network");
+  REQUIRE_CAPTURE_PRIVILEGE();
+  TempDir dir;
+  const std::string svg_path = dir / "abort.svg", html_path = dir / "abort.html";
+  run_handshake({"--close", "abort", "--svg", svg_path, "--html", html_path}, dir / "abort.pcap");
+  const std::vector<Segment> segs = decode_all(pcap::read_file(dir / "abort.pcap"));
+  const std::string svg = read_text(svg_path), html = read_text(html_path);
+  ASSERT_FALSE(segs.empty());
+  EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
+  EXPECT_EQ(xml_problem(html), "");
+  EXPECT_TRUE(test::contains(html, svg)) << "the page embeds the very SVG --svg wrote";
+
+  // The table: one row per segment, in order, with its flags and payload length.
+  std::vector<std::string> rows;
+  for (std::size_t at = html.find("<tr><td>"); at != std::string::npos;
+       at = html.find("<tr><td>", at + 1))
+    rows.push_back(html.substr(at, html.find("</tr>", at) - at));
+  ASSERT_EQ(rows.size(), segs.size()) << "one table row per captured segment";
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    EXPECT_TRUE(test::contains(rows[i], "<td>" + packet::flags_text(segs[i].flags) + "</td>"));
+    EXPECT_TRUE(test::contains(rows[i], fmt::format("<td>{}</td>", segs[i].payload_length)));
+  }
+  EXPECT_TRUE(test::contains(rows.back(), "RST")) << "this run ended with the client's RST";
+
+  // Nothing to fetch: the only URL is the SVG namespace's name, which is never loaded.
+  for (std::string_view scheme : {"http://", "https://"})
+    for (std::size_t at = html.find(scheme); at != std::string::npos;
+         at = html.find(scheme, at + 1))
+      EXPECT_TRUE(html.substr(0, at).ends_with("xmlns=\""))
+          << "a URL in the page: " << html.substr(at, 60);
+  for (std::string_view fetches : {"src=", "href=", "<link", "@import", "url(http"})
+    EXPECT_EQ(html.find(fetches), std::string::npos)
+        << "the page would load something: " << fetches;
+  narrate(fmt::format("  {} table rows for {} segments, the SVG inside, no URL to fetch",
+                      rows.size(), segs.size()));
+}
+
+TEST(Lesson03Program, PictureToAnUnwritablePathIsOneLineAndExit1) {
+  TempDir dir;  // no capture needed: without one the program draws the kernel's states
+  const std::string bad = dir / "no-such-dir/out";
+  std::vector<Program> runs;  // both at once: each run waits ~250 ms for late segments
+  for (std::string flag : {"--svg", "--html"})
+    runs.push_back(
+        Program::start("handshake", {"--pcap", dir / (flag.substr(2) + ".pcap"), flag, bad}));
+  for (Program& p : runs) {
+    auto exit = p.wait(20s);
+    EXPECT_EQ(exit.code, 1) << p.stderr_text();
+    EXPECT_TRUE(test::contains(p.first_stderr_line(), "write(" + bad + ")"));
+    EXPECT_EQ(std::count(p.stderr_text().begin(), p.stderr_text().end(), '\n'), 1)
+        << p.stderr_text();
+  }
 }
 
 TEST(Lesson03Program, UnknownCloseVariantIsAUsageError) {

@@ -11,6 +11,7 @@
 //
 // Run it:   sudo build/bin/handshake                 (capturing needs CAP_NET_RAW)
 //           build/bin/handshake --close server       (see --help for the variants)
+//           build/bin/handshake --svg hs.svg --html hs.html   (a picture, a web page)
 // Docs:     docs/lessons/03-handshake.md
 #include <socklab/observe/recorder.hpp>
 #include <socklab/poll.hpp>
@@ -171,6 +172,8 @@ int main(int argc, char** argv) {
               "0: RST) | unread (close with unread data: RST) | syn-sent (full backlog)")
       .option("--format", "FORMAT", "ladder", "ladder, or lines (one line per segment)")
       .option("--pcap", "FILE", "", "also write the segments to FILE for Wireshark/tcpdump")
+      .option("--svg", "OUT.svg", "", "also draw the ladder as an SVG picture (as ladder --svg)")
+      .option("--html", "OUT.html", "", "also write a web page: the SVG and a table of segments")
       .flag("--raw-seq", "absolute sequence numbers instead of relative ones")
       .flag("--step", "pause after each step (press Enter) so you can run ss -tan");
 
@@ -224,6 +227,17 @@ int main(int argc, char** argv) {
       pcap::write_file(args.get("--pcap"), rec.pcap_file());
       cli::say("wrote {} (open it with wireshark, or: tshark -r {})", args.get("--pcap"),
                args.get("--pcap"));
+    }
+    // The same ladder as a picture and as a web page: the renderer tools/ladder uses.
+    if (!args.get("--svg").empty()) {
+      write_text_file(args.get("--svg"), render_svg(c, options));
+      cli::say("wrote {}", args.get("--svg"));
+    }
+    if (!args.get("--html").empty()) {
+      write_text_file(
+          args.get("--html"),
+          render_html(c, options, "lesson 03: handshake --close " + args.get("--close")));
+      cli::say("wrote {} (open it in a browser)", args.get("--html"));
     }
     return 0;
   });

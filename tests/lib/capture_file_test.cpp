@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -374,4 +378,27 @@ TEST(LadderSvg, HasOneArrowPerSegmentTwoLifelinesAndIsWellFormed) {
   EXPECT_NE(html.find("<title>test &lt;page&gt;</title>"), std::string::npos);
   EXPECT_EQ(html.find("src="), std::string::npos) << "self-contained: nothing to fetch";
   EXPECT_EQ(html.find("<link"), std::string::npos);
+}
+
+TEST(LadderSvg, WriteTextFileWritesTheBytesOrSaysWhyNot) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() /
+      ("socklab_write_text_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const std::string text = "<svg>\n\xe4\xbd\xa0\xe5\xa5\xbd</svg>\n";  // bytes as given, no \r\n
+  write_text_file((dir / "a.svg").string(), text);
+  std::ifstream in(dir / "a.svg", std::ios::binary);
+  std::stringstream back;
+  back << in.rdbuf();
+  EXPECT_EQ(back.str(), text);
+  try {
+    write_text_file((dir / "missing" / "a.svg").string(), text);
+    ADD_FAILURE() << "no error for a folder that does not exist";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), std::errc::no_such_file_or_directory) << e.what();
+    EXPECT_EQ(e.call(), "write");
+    EXPECT_NE(std::string(e.what()).find("missing"), std::string::npos) << e.what();
+  }
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
 }

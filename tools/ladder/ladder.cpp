@@ -19,7 +19,6 @@
 #include <socklab/socklab.hpp>
 
 #include <cstdio>
-#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -57,13 +56,6 @@ Decoded decode_all(const CaptureFile& file) {
     }
   }
   return out;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  out.close();
-  if (!out) throw Error(std::make_error_code(std::errc::io_error), "write", path);
 }
 
 }  // namespace
@@ -131,14 +123,15 @@ int main(int argc, char** argv) {
 
     // 5. The pictures.
     if (!args.get("--svg").empty()) {
-      write_text(args.get("--svg"), render_svg(conversation, options));
+      write_text_file(args.get("--svg"), render_svg(conversation, options));
       cli::say("wrote {}", args.get("--svg"));
     }
     if (!args.get("--html").empty()) {
-      write_text(args.get("--html"),
-                 render_html(conversation, options,
-                             fmt::format("{} — connection {}: {} → {}", path, n,
-                                         chosen.client.to_string(), chosen.server.to_string())));
+      write_text_file(
+          args.get("--html"),
+          render_html(conversation, options,
+                      fmt::format("{} — connection {}: {} → {}", path, n, chosen.client.to_string(),
+                                  chosen.server.to_string())));
       cli::say("wrote {}", args.get("--html"));
     }
     return 0;

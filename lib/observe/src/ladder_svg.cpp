@@ -10,8 +10,11 @@
 // Each arrow slopes down a little: the segment arrives after it was sent.
 #include <fmt/format.h>
 
+#include <cerrno>
+#include <cstdio>
 #include <string>
 
+#include "socklab/error.hpp"
 #include "socklab/observe/connections.hpp"
 #include "socklab/observe/ladder.hpp"
 
@@ -178,6 +181,21 @@ std::string render_html(const Conversation& c, const LadderOptions& options,
   }
   out += "</table>\n</body>\n</html>\n";
   return out;
+}
+
+void write_text_file(const std::string& path, std::string_view text) {
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f == nullptr) throw Error(std::error_code(errno, std::generic_category()), "write", path);
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  int error = ok ? 0 : errno;
+  if (std::fclose(f) != 0 && ok) {  // fclose() flushes: a full disk shows here
+    ok = false;
+    error = errno;
+  }
+  if (!ok)
+    throw Error(error != 0 ? std::error_code(error, std::generic_category())
+                           : std::make_error_code(std::errc::io_error),
+                "write", path);
 }
 
 }  // namespace socklab::observe

@@ -110,6 +110,10 @@ std::string render_html(const Conversation& c, const LadderOptions& options = {}
 /// One line per segment, tcpdump style: time, addresses, flags, seq, ack, win, options, length.
 std::string render_lines(const Conversation& c, const LadderOptions& options = {});
 
+/// Writes a picture or page (render_svg(), render_html()) to `path`, replacing
+/// the file. Throws Error("write", path) with the reason (ENOENT, EACCES, ENOSPC ...).
+void write_text_file(const std::string& path, std::string_view text);
+
 }  // namespace socklab::observe
 
 namespace socklab::observe {
