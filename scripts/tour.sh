@@ -7,7 +7,7 @@
 # Chinese). SOCKLAB_LANG wins over the locale; SOCKLAB_LANG=en forces English. Only
 # the tour's own lines are translated: the programs' output is the same in both.
 # Every such line is `say "English" "中文"` (banner and fail the same), the pair side
-# by side; ctest -L tour (tests/docs/tour_check_test.cpp) fails on a line left in
+# by side; ctest -L docs (tests/docs/tour_check_test.cpp) fails on a line left in
 # one language: no echo here, and printf only for the programs' output and input.
 set -eu
 BIN=${1:-build/bin}
@@ -111,7 +111,7 @@ banner "Lesson 03: the TCP handshake and teardown, shown with real packets" \
 if ready 03; then
 if [ "$(id -u)" -eq 0 ]; then
   say "As root the demo captures the connection's segments on loopback and draws them." \
-      "以 root 运行时，演示程序在环回接口上抓取这条连接的报文段，并把它们画出来。"
+      "以 root 运行时，演示程序在环回接口上抓取这条连接的报文段，并把它们画成时序图。"
 else
   say "Not root: no capture. The demo shows the states the kernel reports and infers the" \
       "不是 root：无法抓包。演示程序显示内核报告的连接状态，并据此推断出报文段；"
@@ -191,7 +191,7 @@ if ready 09; then
 "$BIN/errors" --show refused | sed 's/^/  /'
 "$BIN/errors" --show broken-pipe | sed 's/^/  /'
 say "Small writes wait for a delayed ACK; TCP_NODELAY or one write per message do not:" \
-    "多次小写入要等对方的延迟确认；设置 TCP_NODELAY 或每条消息只写一次则不用等："
+    "小块的多次写入要等对方的延迟确认（Nagle 算法）；设置 TCP_NODELAY 或每条消息只写一次就不用等："
 "$BIN/nagle_demo" --rounds 5 | sed 's/^/  /'
 fi
 
@@ -211,7 +211,7 @@ if ! ready 11; then
   :
 elif [ "$(uname -s)" = Linux ]; then
   say "epoll keeps the interest list in the kernel; idle connections cost nothing per turn." \
-      "epoll 把关注列表保存在内核里；空闲的连接在每一轮事件循环中都不花费任何代价。"
+      "epoll 把关注列表保存在内核里；空闲的连接不会给每一轮事件循环增加任何开销。"
   say "The reactor spreads 4 clients over 2 loops; each stays on its loop until it closes." \
       "Reactor 把 4 个客户端分给 2 个事件循环；每个连接在关闭之前一直留在它的那个循环上。"
   start_server "$BIN/reactor_server" --port 0 --threads 2 --verbose
@@ -226,7 +226,7 @@ else
 fi
 
 banner "Lesson 12: IP hop by hop — traceroute, ping and the routing table" \
-       "第 12 课：逐跳看 IP — traceroute、ping 和路由表"
+       "第 12 课：IP 逐跳转发 — traceroute、ping 和路由表"
 say "trace_route sends UDP probes with TTL 1, 2, 3... and reads the ICMP answers from the" \
     "trace_route 发送 TTL 为 1、2、3……的 UDP 探测报文，并从套接字的错误队列"
 say "socket's error queue (IP_RECVERR, no root needed). On loopback we are the first hop:" \

@@ -1,5 +1,5 @@
 // tour_check.hpp — the check that every line the tour (scripts/tour.sh, `make run`)
-// says of its own comes in both languages (ctest -L tour; label docs too).
+// says of its own comes in both languages (ctest -L docs; ctest -R '^Tour' alone).
 //
 // The tour's convention (see the script's head): each explanatory line is a call
 //   say "English" "中文"        (banner and fail take the same pair)

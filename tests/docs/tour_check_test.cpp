@@ -1,5 +1,5 @@
 // tour_check_test.cpp — the tour (scripts/tour.sh, `make run`) speaks both languages
-// (ctest -L tour). Three parts:
+// (ctest -L docs; ctest -R '^Tour' for these alone). Three parts:
 //   TourScript.*    the real script: every line of its own has its Chinese twin;
 //   TourCheck.*     the checker on small scripts, each wrong in one way, so that it is
 //                   shown to fail;
