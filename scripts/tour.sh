@@ -46,11 +46,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # ready NN...: true if those lessons' programs are written. In the student edition
-# a lesson's TODO stubs ("... is not written yet") are still there until the student
-# writes it: the tour then says so in one line and goes on (exit 0). Each stop is
+# (its manifest .socklab-student-edition is there) a lesson's TODO stubs ("... is not
+# written yet") are still there until the student writes it: the tour then says so in
+# one line and goes on (exit 0). The reference edition has every lesson written (its
+# marker comments quote the same stub text, so it is not searched). Each stop is
 # `if ready NN; then ... fi`.
 root=$(cd "$(dirname "$0")/.." && pwd)
 ready() {
+  [ -f "$root/.socklab-student-edition" ] || return 0
   missing=""
   for nn in "$@"; do
     if grep -l 'is not written yet' "$root/lessons/${nn}_"*/*.cpp >/dev/null 2>&1; then
