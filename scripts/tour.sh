@@ -9,6 +9,7 @@
 # Every such line is `say "English" "中文"` (banner and fail the same), the pair side
 # by side; ctest -L docs (tests/docs/tour_check_test.cpp) fails on a line left in
 # one language: no echo here, and printf only for the programs' output and input.
+# shellcheck disable=SC1111 # the “” in the Chinese lines are quotation marks, text
 set -eu
 BIN=${1:-build/bin}
 
@@ -46,17 +47,24 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 # ready NN...: true if those lessons' programs are written. In the student edition
-# (its manifest .socklab-student-edition is there) a lesson's TODO stubs ("... is not
-# written yet") are still there until the student writes it: the tour then says so in
-# one line and goes on (exit 0). The reference edition has every lesson written (its
-# marker comments quote the same stub text, so it is not searched). Each stop is
-# `if ready NN; then ... fi`.
+# (its manifest .socklab-student-edition is there) a lesson's TODO stubs (`throw
+# std::logic_error("TODO(step N): ... not written yet")`) are still there until the
+# student writes it: the tour then says so in one line and goes on (exit 0). The
+# reference edition has every lesson written (its marker comments quote the same
+# stubs, so it is not searched). Each stop is `if ready NN; then ... fi`; NN/PROGRAM
+# asks for one program of the lesson only (a stop that runs just that one).
 root=$(cd "$(dirname "$0")/.." && pwd)
 ready() {
   [ -f "$root/.socklab-student-edition" ] || return 0
   missing=""
-  for nn in "$@"; do
-    if grep -l 'is not written yet' "$root/lessons/${nn}_"*/*.cpp >/dev/null 2>&1; then
+  for wanted in "$@"; do
+    nn=${wanted%%/*}
+    case $wanted in
+      */*) program=${wanted#*/} ;;
+      *) program="*" ;;
+    esac
+    # shellcheck disable=SC2086 # $program is a pattern on purpose
+    if grep -l 'logic_error("TODO(step' "$root/lessons/${nn}_"*/$program.cpp >/dev/null 2>&1; then
       missing="$missing $nn"
     fi
   done
@@ -172,7 +180,7 @@ fi
 
 banner "Lesson 07: listen(backlog) is a queue of finished handshakes" \
        "第 07 课：listen(backlog) 是一个已完成握手的连接队列"
-if ready 07; then
+if ready 07/backlog_demo; then  # a demonstration: thread_server and pool_server are the exercises
 say "Nobody calls accept(); clients connect anyway until the queue is full." \
     "没有人调用 accept()；客户端照样能连接成功，直到队列排满。"
 "$BIN/backlog_demo" --backlog 1 --clients 3 | sed 's/^/  /'
@@ -230,11 +238,11 @@ fi
 
 banner "Lesson 12: IP hop by hop — traceroute, ping and the routing table" \
        "第 12 课：IP 逐跳转发 — traceroute、ping 和路由表"
+if ready 12; then
 say "trace_route sends UDP probes with TTL 1, 2, 3... and reads the ICMP answers from the" \
     "trace_route 发送 TTL 为 1、2、3……的 UDP 探测报文，并从套接字的错误队列"
 say "socket's error queue (IP_RECVERR, no root needed). On loopback we are the first hop:" \
     "（IP_RECVERR，不需要 root）读取 ICMP 应答。在环回接口上，第一跳就是我们自己："
-if ready 12; then
 "$BIN/trace_route" 127.0.0.1 --probes 2 | sed 's/^/  /'
 printf 'default via 10.12.2.2 dev eth1\n10.12.4.128/25 via 10.12.5.2 dev eth2\n' |
   "$BIN/route_lookup" 10.12.4.2 10.12.4.130 | sed 's/^/  /'
