@@ -1,7 +1,8 @@
 # socklab — the front door. The real build is CMake; these targets install what
 # is missing, configure, build and run. `make help` lists them.
 #
-#   make run     the demo: lesson 01's server and lesson 02's client, talking
+#   make run     the tour: each lesson's programs run and explained (scripts/tour.sh;
+#                SOCKLAB_LANG=zh-CN or a zh locale: explained in Chinese)
 #   make test    build everything and run the whole test suite (ctest)
 
 BUILD    ?= build
@@ -17,7 +18,8 @@ CTEST_ARGS ?=
 
 help:
 	@echo "socklab targets:"
-	@echo "  make run        build, then run the demo (echo server + client)"
+	@echo "  make run        build, then run the tour: every lesson's programs, explained"
+	@echo "                  (SOCKLAB_LANG=zh-CN make run: explained in Chinese)"
 	@echo "  make test       build, then run all tests (ctest -j$(JOBS))"
 	@echo "  make test-windows  cross-build for Windows (mingw-w64), run all tests under Wine"
 	@echo "  make check-NN   run lesson NN's tests, e.g. make check-01 (or check-1)"

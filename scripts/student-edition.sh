@@ -62,6 +62,7 @@ cat >"$readme_zh" <<'ZH'
 
 ```sh
 make run        # 编译，然后运行已经写好的各课程序
+SOCKLAB_LANG=zh-CN make run   # 同上，导览的说明用中文
 make check-01   # 第 01 课的测试：哪一步还没写好
 make progress   # 每一课的进度
 make test       # 全部测试

@@ -1,8 +1,43 @@
 #!/usr/bin/env sh
 # tour.sh — what `make run` shows: the lessons' programs running for real, on
 # loopback, each stop explained in a line or two. Usage: tour.sh BUILD/bin
+#
+# Language: English, or Chinese (中文) with SOCKLAB_LANG=zh-CN, or from the locale
+# (the first of LC_ALL, LC_MESSAGES, LANG that is set, as for any program; zh* means
+# Chinese). SOCKLAB_LANG wins over the locale; SOCKLAB_LANG=en forces English. Only
+# the tour's own lines are translated: the programs' output is the same in both.
+# Every such line is `say "English" "中文"` (banner and fail the same), the pair side
+# by side; ctest -L docs (tests/docs/tour_check_test.cpp) fails on a line left in
+# one language: no echo here, and printf only for the programs' output and input.
+# shellcheck disable=SC1111 # the “” in the Chinese lines are quotation marks, text
 set -eu
 BIN=${1:-build/bin}
+
+# say "English" "中文": one line of the tour, in the tour's language.
+say() {
+  if [ "$tour_lang" = zh ]; then printf '%s\n' "$2"; else printf '%s\n' "$1"; fi
+}
+banner() { printf '\n=== '; say "$@"; }
+# fail "English" "中文": the tour's own error line (stderr), exit 1.
+fail() { say "$@" >&2; exit 1; }
+
+tour_lang=en
+if [ -n "${SOCKLAB_LANG:-}" ]; then
+  asked=$SOCKLAB_LANG
+else
+  asked=${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}
+fi
+case $asked in
+  zh*) tour_lang=zh ;;
+  "" | en* | C | C.* | POSIX) ;;
+  *) [ -z "${SOCKLAB_LANG:-}" ] ||
+       say "tour: SOCKLAB_LANG=$SOCKLAB_LANG: the tour speaks en and zh-CN; English it is" \
+           "导览：SOCKLAB_LANG=$SOCKLAB_LANG：导览只有 en 和 zh-CN 两种语言；使用英文" >&2 ;;
+esac
+# tour.sh --language: print the language chosen (en or zh) and stop; the test of
+# the choice uses it (tests/docs/tour_check_test.cpp).
+if [ "${1:-}" = --language ]; then printf '%s\n' "$tour_lang"; exit 0; fi
+
 tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -11,27 +46,38 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-banner() { printf '\n=== %s\n' "$*"; }
-
 # ready NN...: true if those lessons' programs are written. In the student edition
-# a lesson's TODO stubs ("... is not written yet") are still there until the student
-# writes it: the tour then says so in one line and goes on (exit 0). Each stop is
-# `if ready NN; then ... fi`.
+# (its manifest .socklab-student-edition is there) a lesson's TODO stubs (`throw
+# std::logic_error("TODO(step N): ... not written yet")`) are still there until the
+# student writes it: the tour then says so in one line and goes on (exit 0). The
+# reference edition has every lesson written (its marker comments quote the same
+# stubs, so it is not searched). Each stop is `if ready NN; then ... fi`; NN/PROGRAM
+# asks for one program of the lesson only (a stop that runs just that one).
 root=$(cd "$(dirname "$0")/.." && pwd)
 ready() {
+  [ -f "$root/.socklab-student-edition" ] || return 0
   missing=""
-  for nn in "$@"; do
-    if grep -l 'is not written yet' "$root/lessons/${nn}_"*/*.cpp >/dev/null 2>&1; then
+  for wanted in "$@"; do
+    nn=${wanted%%/*}
+    case $wanted in
+      */*) program=${wanted#*/} ;;
+      *) program="*" ;;
+    esac
+    # shellcheck disable=SC2086 # $program is a pattern on purpose
+    if grep -l 'logic_error("TODO(step' "$root/lessons/${nn}_"*/$program.cpp >/dev/null 2>&1; then
       missing="$missing $nn"
     fi
   done
   [ -z "$missing" ] && return 0
-  for nn in $missing; do echo "lesson $nn: not written yet — make check-$nn"; done
+  for nn in $missing; do
+    say "lesson $nn: not written yet — make check-$nn" "第 $nn 课：还没有写 — 写好后运行 make check-$nn"
+  done
   return 1
 }
 
 # Starts "$@" (a server) with its output prefixed by "  [server] " and waits for
-# its first line "listening on HOST:PORT"; sets $server_pid and $server_port.
+# its first line "listening on HOST:PORT"; sets $server_pid, $server_port and
+# $server_name.
 start_server() {
   rm -f "$tmp/fifo"
   mkfifo "$tmp/fifo"
@@ -41,121 +87,144 @@ start_server() {
   IFS= read -r first <&3 || first=""
   case $first in
     "listening on "*) ;;
-    *)
-      echo "tour: ${1##*/} did not start${first:+: $first}" >&2
-      exit 1
-      ;;
+    *) fail "tour: ${1##*/} did not start${first:+: $first}" "导览：${1##*/} 没有启动${first:+：$first}" ;;
   esac
-  echo "  [server] $first"
+  server_name=${1##*/}
+  printf '  [server] %s\n' "$first"
   server_port=${first##*:}
   # Show the rest of the server's output as it comes.
   sed 's/^/  [server] /' <&3 &
   exec 3<&-
 }
 
-banner "Lesson 01 + 02: the tutorial's echo server and client"
+# finish_server: waits for the server started last (it exits by itself: --once,
+# --count, --exit-after) and for its output relay.
+finish_server() {
+  wait "$server_pid" || fail "tour: $server_name failed" "导览：$server_name 运行失败"
+  server_pid=""
+  wait  # the output relay
+}
+
+banner "Lesson 01 + 02: the tutorial's echo server and client" \
+       "第 01 + 02 课：原教程的回显服务器和客户端"
 if ready 01 02; then
-echo "The server listens on 127.0.0.1 (port 0: the kernel picks a free one);"
-echo "the client connects, sends two messages and prints the replies."
+say "The server listens on 127.0.0.1 (port 0: the kernel picks a free one);" \
+    "服务器在 127.0.0.1 上监听（端口 0：由内核挑一个空闲端口）；"
+say "the client connects, sends two messages and prints the replies." \
+    "客户端连接上去，发送两条消息，并打印收到的回复。"
 start_server "$BIN/echo_server" --port 0 --once
 "$BIN/echo_client" --port "$server_port" "hello, socket" "你好，套接字" | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: the echo server failed" >&2; exit 1; }
-server_pid=""
-wait  # the output relay
+finish_server
 fi
 
-banner "Lesson 03: the TCP handshake and teardown, shown with real packets"
+banner "Lesson 03: the TCP handshake and teardown, shown with real packets" \
+       "第 03 课：用真实的报文段看 TCP 的三次握手和四次挥手"
 if ready 03; then
 if [ "$(id -u)" -eq 0 ]; then
-  echo "As root the demo captures the connection's segments on loopback and draws them."
+  say "As root the demo captures the connection's segments on loopback and draws them." \
+      "以 root 运行时，演示程序在环回接口上抓取这条连接的报文段，并把它们画成时序图。"
 else
-  echo "Not root: no capture. The demo shows the states the kernel reports and infers the"
-  echo "segments; run 'sudo make run' (or setcap cap_net_raw+ep $BIN/handshake) to see them."
+  say "Not root: no capture. The demo shows the states the kernel reports and infers the" \
+      "不是 root：无法抓包。演示程序显示内核报告的连接状态，并据此推断出报文段；"
+  say "segments; run 'sudo make run' (or setcap cap_net_raw+ep $BIN/handshake) to see them." \
+      "想看到真实的报文段，请运行 'sudo make run'（或 setcap cap_net_raw+ep $BIN/handshake）。"
 fi
 "$BIN/handshake" | sed 's/^/  /'
 fi
 
-banner "Lesson 04: addresses, names and byte order"
+banner "Lesson 04: addresses, names and byte order" \
+       "第 04 课：地址、名字和字节序"
 if ready 04; then
-echo "getaddrinfo() turns a name into every address it has; htons() puts a port in"
-echo "network byte order (big-endian)."
+say "getaddrinfo() turns a name into every address it has; htons() puts a port in" \
+    "getaddrinfo() 把一个名字解析成它的全部地址；htons() 把端口号转换成"
+say "network byte order (big-endian)." \
+    "网络字节序（大端）。"
 "$BIN/showip" --service 80 localhost ::1 | sed 's/^/  /'
 "$BIN/byte_order" --port 8888 | sed 's/^/  /'
 if [ "$(id -u)" -eq 0 ]; then
-  echo "As root: two hosts and a router from network namespaces; watch the TTL drop."
+  say "As root: two hosts and a router from network namespaces; watch the TTL drop." \
+      "以 root 运行：用网络命名空间搭出两台主机和一个路由器；注意生存时间（TTL）减少。"
   "$BIN/routing" | sed 's/^/  /'
 else
-  echo "The routing demo (host A -> router -> host B, TTL 64 -> 63) needs root: sudo $BIN/routing"
+  say "The routing demo (host A -> router -> host B, TTL 64 -> 63) needs root: sudo $BIN/routing" \
+      "路由演示（主机 A -> 路由器 -> 主机 B，TTL 64 -> 63）需要 root：sudo $BIN/routing"
 fi
 fi
 
-banner "Lesson 05: UDP — datagrams, loss, timeout and retry"
+banner "Lesson 05: UDP — datagrams, loss, timeout and retry" \
+       "第 05 课：UDP — 数据报、丢失、超时和重传"
 if ready 05; then
-echo "The server 'loses' the first datagram (--drop 1); the client times out and sends again."
+say "The server 'loses' the first datagram (--drop 1); the client times out and sends again." \
+    "服务器故意“丢掉”第一个数据报（--drop 1）；客户端等待超时后重新发送。"
 start_server "$BIN/udp_echo_server" --port 0 --drop 1 --count 2
 "$BIN/udp_client" --port "$server_port" --timeout 300 "hello, datagram" "你好" | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: the UDP echo server failed" >&2; exit 1; }
-server_pid=""
-wait  # the output relay
+finish_server
 fi
 
-banner "Lesson 06: TCP is a byte stream; framing finds the messages"
+banner "Lesson 06: TCP is a byte stream; framing finds the messages" \
+       "第 06 课：TCP 是字节流；靠分帧找出一条条消息"
 if ready 06; then
-echo "The tutorial's way (--framing raw): the client sends 'one' and 'two' with one"
-echo "send_all(), and the server's recv() sees ONE message 'onetwo'."
+say "The tutorial's way (--framing raw): the client sends 'one' and 'two' with one" \
+    "按原教程的写法（--framing raw）：客户端用一次 send_all() 发送 'one' 和 'two'，"
+say "send_all(), and the server's recv() sees ONE message 'onetwo'." \
+    "服务器的 recv() 看到的却是一条消息 'onetwo'（俗称“粘包”：字节流本来就没有消息边界）。"
 start_server "$BIN/frame_server" --port 0 --once --framing raw
 "$BIN/frame_client" --port "$server_port" --framing raw one two | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
-server_pid=""
-wait
-echo "The same with a newline after each message (--framing line): two messages."
+finish_server
+say "The same with a newline after each message (--framing line): two messages." \
+    "同样的数据，每条消息后加一个换行符作分隔符（--framing line）：收到两条消息。"
 start_server "$BIN/frame_server" --port 0 --once --framing line
 "$BIN/frame_client" --port "$server_port" --framing line one two | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: frame_server failed" >&2; exit 1; }
-server_pid=""
-wait
+finish_server
 fi
 
-banner "Lesson 07: listen(backlog) is a queue of finished handshakes"
-if ready 07; then
-echo "Nobody calls accept(); clients connect anyway until the queue is full."
+banner "Lesson 07: listen(backlog) is a queue of finished handshakes" \
+       "第 07 课：listen(backlog) 是一个已完成握手的连接队列"
+if ready 07/backlog_demo; then  # a demonstration: thread_server and pool_server are the exercises
+say "Nobody calls accept(); clients connect anyway until the queue is full." \
+    "没有人调用 accept()；客户端照样能连接成功，直到队列排满。"
 "$BIN/backlog_demo" --backlog 1 --clients 3 | sed 's/^/  /'
 fi
 
-banner "Lesson 08: one thread, many sockets (poll)"
+banner "Lesson 08: one thread, many sockets (poll)" \
+       "第 08 课：一个线程，多个套接字（poll）"
 if ready 08; then
-echo "One thread serves 200 clients at once: poll() says which sockets are ready."
+say "One thread serves 200 clients at once: poll() says which sockets are ready." \
+    "一个线程同时服务 200 个客户端：poll() 告诉它哪些套接字已就绪。"
 start_server "$BIN/poll_echo_server" --port 0 --exit-after 200
 "$BIN/idle_clients" --port "$server_port" --clients 200 --hold-ms 0 | sed 's/^/  [clients] /'
-wait "$server_pid" || { echo "tour: the poll echo server failed" >&2; exit 1; }
-server_pid=""
-wait
+finish_server
 fi
 
-banner "Lesson 09: the errors you will meet, and the 40 ms Nagle stall"
+banner "Lesson 09: the errors you will meet, and the 40 ms Nagle stall" \
+       "第 09 课：你会遇到的错误，以及 Nagle 算法造成的 40 ms 停顿"
 if ready 09; then
 "$BIN/errors" --show refused | sed 's/^/  /'
 "$BIN/errors" --show broken-pipe | sed 's/^/  /'
-echo "Small writes wait for a delayed ACK; TCP_NODELAY or one write per message do not:"
+say "Small writes wait for a delayed ACK; TCP_NODELAY or one write per message do not:" \
+    "小块的多次写入要等对方的延迟确认（Nagle 算法）；设置 TCP_NODELAY 或每条消息只写一次就不用等："
 "$BIN/nagle_demo" --rounds 5 | sed 's/^/  /'
 fi
 
-banner "Lesson 10: closing well (half-close)"
+banner "Lesson 10: closing well (half-close)" \
+       "第 10 课：好好关闭连接（半关闭）"
 if ready 10; then
-echo "The client uploads, then shutdown(SHUT_WR): the server reads to EOF and answers."
+say "The client uploads, then shutdown(SHUT_WR): the server reads to EOF and answers." \
+    "客户端上传数据后调用 shutdown(SHUT_WR)：服务器一直读到 EOF，然后回复。"
 start_server "$BIN/count_server" --port 0 --once
 "$BIN/count_client" --port "$server_port" "hello" "half-close" | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: the count server failed" >&2; exit 1; }
-server_pid=""
-wait
+finish_server
 fi
 
-banner "Lesson 11: epoll and the reactor (Linux)"
+banner "Lesson 11: epoll and the reactor (Linux)" \
+       "第 11 课：epoll 和 Reactor 模式（Linux）"
 if ! ready 11; then
   :
 elif [ "$(uname -s)" = Linux ]; then
-  echo "epoll keeps the interest list in the kernel; idle connections cost nothing per turn."
-  echo "The reactor spreads 4 clients over 2 loops; each stays on its loop until it closes."
+  say "epoll keeps the interest list in the kernel; idle connections cost nothing per turn." \
+      "epoll 把关注列表保存在内核里；空闲的连接不会给每一轮事件循环增加任何开销。"
+  say "The reactor spreads 4 clients over 2 loops; each stays on its loop until it closes." \
+      "Reactor 把 4 个客户端分给 2 个事件循环；每个连接在关闭之前一直留在它的那个循环上。"
   start_server "$BIN/reactor_server" --port 0 --threads 2 --verbose
   "$BIN/idle_clients" --port "$server_port" --clients 4 --hold-ms 0 | sed 's/^/  [clients] /'
   kill "$server_pid" 2>/dev/null || true
@@ -163,51 +232,66 @@ elif [ "$(uname -s)" = Linux ]; then
   server_pid=""
   wait
 else
-  echo "epoll is Linux's: run this stop on Linux, in WSL2 or a Linux VM."
+  say "epoll is Linux's: run this stop on Linux, in WSL2 or a Linux VM." \
+      "epoll 是 Linux 特有的：请在 Linux、WSL2 或 Linux 虚拟机里运行这一站。"
 fi
 
-banner "Lesson 12: IP hop by hop — traceroute, ping and the routing table"
-echo "trace_route sends UDP probes with TTL 1, 2, 3... and reads the ICMP answers from the"
-echo "socket's error queue (IP_RECVERR, no root needed). On loopback we are the first hop:"
+banner "Lesson 12: IP hop by hop — traceroute, ping and the routing table" \
+       "第 12 课：IP 逐跳转发 — traceroute、ping 和路由表"
 if ready 12; then
+say "trace_route sends UDP probes with TTL 1, 2, 3... and reads the ICMP answers from the" \
+    "trace_route 发送 TTL 为 1、2、3……的 UDP 探测报文，并从套接字的错误队列"
+say "socket's error queue (IP_RECVERR, no root needed). On loopback we are the first hop:" \
+    "（IP_RECVERR，不需要 root）读取 ICMP 应答。在环回接口上，第一跳就是我们自己："
 "$BIN/trace_route" 127.0.0.1 --probes 2 | sed 's/^/  /'
 printf 'default via 10.12.2.2 dev eth1\n10.12.4.128/25 via 10.12.5.2 dev eth2\n' |
   "$BIN/route_lookup" 10.12.4.2 10.12.4.130 | sed 's/^/  /'
 if [ "$(id -u)" -eq 0 ]; then
-  echo "As root: A - R1 - R2 - R3 - B from network namespaces; the path, a missing route,"
-  echo "a routing loop, a small MTU and the TTL at every hop."
+  say "As root: A - R1 - R2 - R3 - B from network namespaces; the path, a missing route," \
+      "以 root 运行：用网络命名空间搭出 A - R1 - R2 - R3 - B；依次演示路径、缺失的路由、"
+  say "a routing loop, a small MTU and the TTL at every hop." \
+      "路由环路、过小的 MTU，以及每一跳上的 TTL。"
   "$BIN/routing_lab" | grep -v '^\$ ip \(netns add\|-n [^ ]* link set\|-n [^ ]* addr add\|link add\)' |
     sed 's/^/  /'
 else
-  echo "The lab (five namespaces: traceroute, loop, unreachable, path MTU) needs root to build"
-  echo "namespaces: sudo $BIN/routing_lab"
+  say "The lab (five namespaces: traceroute, loop, unreachable, path MTU) needs root to build" \
+      "这个实验（五个命名空间：traceroute、环路、不可达、路径 MTU）需要 root 才能创建"
+  say "namespaces: sudo $BIN/routing_lab" \
+      "网络命名空间：sudo $BIN/routing_lab"
 fi
 fi
 
-banner "Lesson 13: TCP by hand — our own segments, the kernel as the peer"
+banner "Lesson 13: TCP by hand — our own segments, the kernel as the peer" \
+       "第 13 课：手写 TCP — 报文段由我们自己构造，内核作为对端"
 if ! ready 13; then
   :
 elif [ "$(id -u)" -eq 0 ]; then
-  echo "A TUN device in a namespace of its own: the program writes every IPv4 and TCP header"
-  echo "(SYN, ACK, data, FIN) and the kernel's echo server answers it."
+  say "A TUN device in a namespace of its own: the program writes every IPv4 and TCP header" \
+      "在独立的网络命名空间里放一个 TUN 设备：程序自己写出每一个 IPv4 和 TCP 首部"
+  say "(SYN, ACK, data, FIN) and the kernel's echo server answers it." \
+      "（SYN、ACK、数据、FIN），由内核里的回显服务器来应答它。"
   "$BIN/tcp_by_hand" | sed 's/^/  /'
 else
-  echo "Skipped: it needs root (CAP_NET_ADMIN for the TUN device, CAP_SYS_ADMIN for the"
-  echo "network namespace). Run: sudo $BIN/tcp_by_hand"
+  say "Skipped: it needs root (CAP_NET_ADMIN for the TUN device, CAP_SYS_ADMIN for the" \
+      "跳过：它需要 root（TUN 设备需要 CAP_NET_ADMIN，网络命名空间需要"
+  say "network namespace). Run: sudo $BIN/tcp_by_hand" \
+      "CAP_SYS_ADMIN）。请运行：sudo $BIN/tcp_by_hand"
 fi
 
 if [ -x "$BIN/http_server" ]; then  # the examples come after the lessons
-banner "Example: a small HTTP/1.1 server (examples/http)"
-echo "The server serves docs/; the example's client fetches a page, then tries to climb out"
-echo "of the directory with an encoded '..' (%2e%2e) and gets 400."
+banner "Example: a small HTTP/1.1 server (examples/http)" \
+       "示例：一个小型 HTTP/1.1 服务器（examples/http）"
+say "The server serves docs/; the example's client fetches a page, then tries to climb out" \
+    "服务器对外提供 docs/ 目录；示例客户端先取一个页面，再用编码过的 '..'（%2e%2e）"
+say "of the directory with an encoded '..' (%2e%2e) and gets 400." \
+    "试图爬出这个目录，得到 400。"
 docs_dir=$(cd "$(dirname "$0")/../docs" && pwd)
 start_server "$BIN/http_server" --port 0 --root "$docs_dir" --exit-after 2
 "$BIN/http_get" "http://127.0.0.1:$server_port/examples/http.md" | head -4 | sed 's/^/  [client] /'
 "$BIN/http_get" "http://127.0.0.1:$server_port/%2e%2e/%2e%2e/etc/passwd" | sed 's/^/  [client] /'
-wait "$server_pid" || { echo "tour: http_server failed" >&2; exit 1; }
-server_pid=""
-wait
+finish_server
 fi
 
-banner "Done"
-echo "Next: docs/lessons/01-echo-server.md, then run the tests with: make test"
+banner "Done" "结束"
+say "Next: docs/lessons/01-echo-server.md, then run the tests with: make test" \
+    "下一步：阅读 docs/zh-CN/lessons/01-echo-server.md，然后运行测试：make test"

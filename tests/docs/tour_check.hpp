@@ -1,0 +1,33 @@
+// tour_check.hpp — the check that every line the tour (scripts/tour.sh, `make run`)
+// says of its own comes in both languages (ctest -L docs; ctest -R '^Tour' alone).
+//
+// The tour's convention (see the script's head): each explanatory line is a call
+//   say "English" "中文"        (banner and fail take the same pair)
+// so that SOCKLAB_LANG=zh-CN (or a zh locale) picks the second. The programs' own
+// output is not translated and is not the script's text. The check reads the script
+// as the shell would split it (quotes, $(...), ${...}, line continuations, comments,
+// redirections) and reports:
+//   - a say/banner/fail call without exactly two arguments (one language left out);
+//   - a pair whose second argument has no Chinese character, or whose first has one
+//     (left untranslated, or the two swapped);
+//   - a pair whose two lines name different variables ($BIN in English, not in Chinese:
+//     the command the student is told to type would differ);
+//   - any echo, and any printf with words in it that is not piped into a program
+//     (a line that bypasses say), and any here-document;
+//   - a script without one say (the check would be checking nothing).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace tour {
+
+struct Problem {
+  int line = 0;         // 1-based line where the command starts
+  std::string message;  // what is wrong, quoting the command
+};
+
+std::vector<Problem> check(std::string_view script);
+
+}  // namespace tour
