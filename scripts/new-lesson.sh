@@ -35,10 +35,11 @@ dir="lessons/${nn}_$name"
 program="$dir/$name.cpp"
 test_file="tests/lesson${nn}_${name}_test.cpp"
 doc="docs/lessons/$nn-$dashed.md"
-for f in "$program" "$test_file" "$doc"; do
+doc_zh="docs/zh-CN/lessons/$nn-$dashed.md"
+for f in "$program" "$test_file" "$doc" "$doc_zh"; do
   [ ! -e "$root/$f" ] || { echo "new-lesson: $f exists already" >&2; exit 1; }
 done
-mkdir -p "$root/$dir" "$root/tests" "$root/docs/lessons"
+mkdir -p "$root/$dir" "$root/tests" "$root/docs/lessons" "$root/docs/zh-CN/lessons"
 
 cat >"$root/$program" <<CPP
 // Lesson $nn — $title.
@@ -135,6 +136,36 @@ build/bin/$name --port 0
 \`make check-$nn\` runs this lesson's tests; \`make progress\` shows every lesson.
 MD
 
+# Its Chinese twin (docs/zh-CN/): the same code blocks and headings, the prose in
+# Chinese, so that ctest -L docs passes from the start (section 8 of the design).
+cat >"$root/$doc_zh" <<MD
+# 第 $nn 课 — $title
+
+程序：[\`$program\`](../../../$program) ·
+测试：[\`$test_file\`](../../../$test_file) · 检查：\`make check-$nn\`
+
+**术语：** [术语表](../术语表.md)
+
+*还没有写。* 两句话：这一课讲什么，跟着原教程的哪一部分。
+
+## 运行
+
+\`\`\`sh
+make build
+build/bin/$name --port 0
+\`\`\`
+
+## 一步一步
+
+1. \`socket()\` — …
+
+## 原教程在这里讲错了什么
+
+## 自己检查
+
+\`make check-$nn\` 运行这一课的测试；\`make progress\` 显示每一课的进度。
+MD
+
 # Register the lesson: one call in CMakeLists.txt, in number order.
 awk -v nn="$nn" -v name="$name" -v test_file="$test_file" '
   function call() {
@@ -158,10 +189,10 @@ awk -v nn="$nn" -v name="$name" -v test_file="$test_file" '
   }' "$root/CMakeLists.txt" >"$root/CMakeLists.txt.new"
 mv "$root/CMakeLists.txt.new" "$root/CMakeLists.txt"
 
-# The README's lesson table: a row after the last row that starts with a lesson number.
-readme_note=""
-if [ -f "$root/README.md" ] && grep -q '^| *[0-9][0-9] *|' "$root/README.md"; then
-  awk -v nn="$nn" -v title="$title" -v doc="$doc" -v name="$name" '
+# The READMEs' lesson tables: a row after the last row that starts with a lesson
+# number (README.md links the English page, README.zh-CN.md the Chinese one).
+add_row() {  # add_row README DOC TITLE
+  awk -v nn="$nn" -v title="$3" -v doc="$2" -v name="$name" '
     { line[NR] = $0 }
     /^\| *[0-9][0-9] *\|/ {
       last = NR; cells = gsub(/\|/, "|", line[NR]) - 1
@@ -171,7 +202,7 @@ if [ -f "$root/README.md" ] && grep -q '^| *[0-9][0-9] *|' "$root/README.md"; th
     END {
       # The columns of README.md: # | topic | program | tests (make check-NN) | docs
       docname = doc; sub(/^.*\//, "", docname); sub(/\.md$/, "", docname)
-      split(nn "|" title " (not written yet)|`build/bin/" name "`|`lesson" nn "`|[" docname "](" doc ")", cell, "|")
+      split(nn "|" title "|`build/bin/" name "`|`lesson" nn "`|[" docname "](" doc ")", cell, "|")
       row = "|"
       for (c = 1; c <= cells; c++) row = row " " (c in cell ? cell[c] : "…") " |"
       for (i = 1; i <= NR; i++) {
@@ -179,20 +210,31 @@ if [ -f "$root/README.md" ] && grep -q '^| *[0-9][0-9] *|' "$root/README.md"; th
         print line[i]
         if (before == 0 && i == last) print row
       }
-    }' "$root/README.md" >"$root/README.md.new"
-  mv "$root/README.md.new" "$root/README.md"
-  readme_note="  README.md             a row in the lesson table"
-else
-  readme_note="  README.md             no lesson table found: add a row by hand"
-fi
+    }' "$root/$1" >"$root/$1.new"
+  mv "$root/$1.new" "$root/$1"
+}
+readme_note=""
+for readme in README.md README.zh-CN.md; do
+  if [ -f "$root/$readme" ] && grep -q '^| *[0-9][0-9] *|' "$root/$readme"; then
+    case $readme in
+      README.md) add_row "$readme" "$doc" "$title (not written yet)" ;;
+      *) add_row "$readme" "$doc_zh" "$title（还没有写）" ;;
+    esac
+    readme_note="$readme_note
+  $readme  a row in the lesson table"
+  else
+    readme_note="$readme_note
+  $readme  no lesson table found: add a row by hand"
+  fi
+done
 
 cat <<EOF2
 new lesson $nn ($name):
   $program
   $test_file
   $doc
-  CMakeLists.txt        socklab_add_lesson($nn $name ...)
-$readme_note
+  $doc_zh   (the Chinese twin: translate it with the English page)
+  CMakeLists.txt        socklab_add_lesson($nn $name ...)$readme_note
 Next: make check-$nn (its placeholder test fails: "not written yet"), then write
 the lesson, its tests and its page; docs/instructors.md says how.
 EOF2
