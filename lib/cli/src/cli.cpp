@@ -9,6 +9,7 @@
 #include "console.hpp"
 #include "socklab/error.hpp"
 #include "socklab/fault.hpp"
+#include "socklab/socket.hpp"
 
 namespace socklab::cli {
 namespace {
@@ -211,6 +212,14 @@ Address host_port(std::string_view host, std::uint16_t port, Type type) {
     throw UsageError(
         fmt::format("--host '{}': this program needs a numeric address", one_line(host)));
   return numeric;
+}
+
+void say_listening(const Socket& listener) {
+  const std::string where = listener.local_address().to_string();
+  if (!listener.is_listening())
+    throw std::runtime_error(
+        fmt::format("not listening on {} — call listen() after bind() (man 2 listen)", where));
+  say("listening on {}", where);
 }
 
 bool is_terminal(std::FILE* stream) noexcept {

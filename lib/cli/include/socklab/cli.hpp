@@ -25,6 +25,10 @@
 #include "socklab/address.hpp"
 #include "socklab/error.hpp"
 
+namespace socklab {
+class Socket;
+}
+
 namespace socklab::cli {
 
 /// A mistake in the command line: printed as one line, exit code 2.
@@ -134,5 +138,13 @@ void say(fmt::format_string<Args...> format, Args&&... args) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
+
+/// A TCP server's first line, "listening on HOST:PORT", said only when it is true:
+/// asks the socket (Socket::is_listening(), getsockopt(SO_ACCEPTCONN)) first. A
+/// socket that is bound but not listening (listen() left out) throws instead:
+///   not listening on 127.0.0.1:PORT — call listen() after bind() (man 2 listen)
+/// which cli::run prints as one line, exit 1 — not a "listening on" line followed
+/// by an accept() error.
+void say_listening(const Socket& listener);
 
 }  // namespace socklab::cli
