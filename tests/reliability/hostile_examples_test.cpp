@@ -7,12 +7,11 @@
 //                middle of a large response
 //   chat_server  one client's burst amplified to many readers, control bytes
 //   recv_file    a dripping sender, sizes that lie, a planted .NAME.part
-// and, for every example that accepts in a loop, the EMFILE scenario: the server
-// runs under a low RLIMIT_NOFILE, is held at the limit by idle clients, and must
-// neither spin (its CPU time, from /proc/PID/stat) nor flood its log while there,
-// and must serve again when the descriptors come back.
-// Every example stays alive, serves a normal client within 1 s while attacked,
-// and its descriptor count comes back to where it started.
+// and, for every example and lesson server (07, 08) that accepts in a loop, the EMFILE scenario:
+// the server runs under a low RLIMIT_NOFILE, is held at the limit by idle clients, and must neither
+// spin (its CPU time, from /proc/PID/stat) nor flood its log while there, and must serve again when
+// the descriptors come back. Every example stays alive, serves a normal client within 1 s while
+// attacked, and its descriptor count comes back to where it started.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -308,7 +307,7 @@ TEST(HostileExamples, FileDripLyingSizesPlantedPartFile) {
   afterwards(server);
 }
 
-// --- EMFILE: every example that accepts in a loop --------------------------------------
+// --- EMFILE: every example and lesson server that accepts in a loop -------------------
 
 class Emfile : public ::testing::TestWithParam<Target> {};
 
@@ -333,6 +332,10 @@ TEST_P(Emfile, AtTheDescriptorLimitNoSpinNoFloodThenServesAgain) {
             std::to_string(log1 - log0) + " bytes of log");
     EXPECT_LT(*cpu1 - *cpu0, 0.1) << "the server spins at the limit";
     EXPECT_LT(log1 - log0, 2000u) << "the server floods its log at the limit";
+    const int shed = crowd.closed_by_server();
+    narrate("  " + std::to_string(shed) + " of them closed by the server (shed at the limit)");
+    EXPECT_GT(shed, 0) << "clients beyond the limit wait in the queue unanswered: the server "
+                          "must accept-and-close them (a spare descriptor, AcceptGuard)";
     crowd.leave();
     EXPECT_TRUE(server.serves_again(3s)) << "descriptors are free again: it must serve";
   }
@@ -345,4 +348,10 @@ TEST_P(Emfile, AtTheDescriptorLimitNoSpinNoFloodThenServesAgain) {
 INSTANTIATE_TEST_SUITE_P(Examples, Emfile,
                          ::testing::Values(http_target(), chat_target(),
                                            file_target({"--max-transfers", "64"})),
+                         [](const auto& param_info) { return param_info.param.name; });
+// The lesson servers that accept in a loop, the same scenario (lessons 07 and 08:
+// a throwing accept() ended them, a poll() loop that retried would spin).
+INSTANTIATE_TEST_SUITE_P(Lessons, Emfile,
+                         ::testing::Values(thread_server_target(), pool_server_target(),
+                                           poll_echo_target(), select_echo_target()),
                          [](const auto& param_info) { return param_info.param.name; });
