@@ -202,3 +202,16 @@ TEST(Cli, SayListeningOnlyWhenTheSocketListens) {
   cli::say_listening(server);
   EXPECT_EQ(testing::internal::GetCapturedStdout(), "listening on " + where + "\n");
 }
+
+// bind_first / connect_first (the examples' one-liners): host_port()'s loop with
+// socket() + SO_REUSEADDR + bind(), or socket() + connect().
+TEST(Cli, BindFirstAndConnectFirstUseTheFirstAddressThatWorks) {
+  Socket server = cli::bind_first("127.0.0.1", 0);
+  EXPECT_NE(server.local_address().port(), 0) << "bound to a free port";
+  EXPECT_FALSE(server.is_listening()) << "listen() is the caller's";
+  server.listen(1);
+  const std::uint16_t port = server.local_address().port();
+  Socket client = cli::connect_first("127.0.0.1", port);
+  EXPECT_EQ(client.peer_address().port(), port);
+  EXPECT_THROW(cli::bind_first("192.0.2.1", 0), Error) << "TEST-NET-1 is no local address";
+}
