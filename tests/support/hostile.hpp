@@ -134,6 +134,10 @@ class Server {
   std::optional<int> start_fds_;
   int pid_ = 0;               // known only when started through sh (Server(target, nofile))
   std::mutex program_mutex_;  // the drain thread and the test both use program_
+  // The test's calls that want program_: the drain thread lets them in first (a
+  // std::mutex is not fair, and the drain thread takes it again at once).
+  std::atomic<int> program_wanted_{0};
+  std::unique_lock<std::mutex> lock_program();
   std::atomic<bool> draining_{false};
   std::thread drain_;
 };
