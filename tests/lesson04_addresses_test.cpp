@@ -24,6 +24,7 @@
 #include "socklab/byte_order.hpp"
 #include "socklab/lab/netns.hpp"
 #include "socklab/socklab.hpp"
+#include "support/bad_input.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -369,27 +370,11 @@ TEST(Lesson04Programs, DualStackServerTakesAHostName) {
 }
 
 // Bad input: one clear line on stderr, nothing on stdout, the right exit code.
-struct BadInput {
-  const char* name;
-  std::vector<std::string> args;
-  int code;
-  const char* says;
-};
-void PrintTo(const BadInput& bad, std::ostream* os) {
-  *os << bad.name;
-}
+using test::BadInput;
 class Lesson04BadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_P(Lesson04BadInput, DualStackServerSaysOneLine) {
-  const BadInput& bad = GetParam();
-  Program p = Program::start("dual_stack_server", bad.args);
-  auto exit = p.wait();
-  EXPECT_TRUE(exit.exited_normally()) << "crashed: signal " << exit.signal;
-  EXPECT_EQ(exit.code, bad.code) << p.stderr_text();
-  const std::string err = p.stderr_text();
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "expected one line, got: " << err;
-  EXPECT_TRUE(test::contains(err, bad.says)) << "expected \"" << bad.says << "\" in: " << err;
-  EXPECT_EQ(p.stdout_text(), "") << "nothing should be printed as if it worked";
+  test::expect_one_clear_line("dual_stack_server", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -400,7 +385,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"CountNotANumber", {"--count", "5abc"}, 2, "--count '5abc'"},
         BadInput{"HostIPv4", {"--host", "127.0.0.1"}, 2, "needs an IPv6 address"},
         BadInput{"UnknownHost", {"--host", "no.such.host.invalid"}, 1, "no.such.host.invalid"}),
-    [](const auto& param_info) { return std::string(param_info.param.name); });
+    test::bad_input_name);
 
 TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
   Step step(5, 7, "routing (root)",
