@@ -140,7 +140,8 @@ int main(int argc, char** argv) {
             Accepted a = guard.accept(listener, ec);
             if (is_would_block(ec)) break;
             // SOLUTION-END
-            if (auto line = guard.report()) cli::say("{}", *line);  // at most one a second
+            // (the guard's report: at most one line a second, however many clients)
+            if (auto line = guard.report()) cli::say("{}", *line);
             if (is_resource_shortage(ec)) {
               if (guard.pause() == std::chrono::milliseconds(0)) continue;  // shed one: next
               accept_again = Clock::now() + guard.pause();
