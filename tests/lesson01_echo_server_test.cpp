@@ -12,6 +12,7 @@
 #include <string>
 
 #include "socklab/socklab.hpp"
+#include "support/bad_input.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -251,18 +252,7 @@ TEST_F(Lesson01Server, E2E7_SendsTheWholeReplyWhenSendIsShort) {
 
 // --- bad input: one clear line, the right exit code, no crash --------------------
 
-struct BadInput {
-  const char* name;
-  std::vector<std::string> args;
-  int code;
-  const char* says;
-};
-
-// Names the case in test listings instead of dumping its bytes.
-void PrintTo(const BadInput& bad, std::ostream* os) {
-  *os << bad.name;
-}
-
+using test::BadInput;
 class Lesson01BadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_F(Lesson01Server, E2E7_PrintsWhatItReceivedEscaped) {
@@ -283,15 +273,7 @@ TEST_F(Lesson01Server, E2E7_PrintsWhatItReceivedEscaped) {
 }
 
 TEST_P(Lesson01BadInput, OneClearLineAndExitCode) {
-  const BadInput& bad = GetParam();
-  Program p = Program::start("echo_server", bad.args);
-  auto exit = p.wait();
-  EXPECT_TRUE(exit.exited_normally()) << "crashed: signal " << exit.signal;
-  EXPECT_EQ(exit.code, bad.code) << p.stderr_text();
-  std::string err = p.stderr_text();
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "expected one line, got: " << err;
-  EXPECT_TRUE(test::contains(err, bad.says));
-  EXPECT_EQ(p.stdout_text(), "") << "nothing should be printed as if it worked";
+  test::expect_one_clear_line("echo_server", GetParam());
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -303,7 +285,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"UnknownHost", {"--host", "no.such.host.invalid"}, 1, "no.such.host.invalid"},
         BadInput{
             "NotALocalAddress", {"--host", "192.0.2.1", "--port", "0"}, 1, "bind(192.0.2.1:0)"}),
-    [](const auto& param_info) { return std::string(param_info.param.name); });
+    test::bad_input_name);
 
 TEST(Lesson01BadInputPort, PortAlreadyInUse) {
   Socket holder = Socket::tcp();

@@ -24,6 +24,7 @@
 #include "socklab/byte_order.hpp"
 #include "socklab/lab/netns.hpp"
 #include "socklab/socklab.hpp"
+#include "support/bad_input.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -339,6 +340,52 @@ TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
   EXPECT_EQ(read_reply_line(v6).rfind("you are [::1]:", 0), 0u);
   EXPECT_EQ(server.wait().code, 0);
 }
+
+// --host takes a name too: getaddrinfo() is asked for its IPv6 addresses only
+// (cli::host_port with Family::ipv6). Where "localhost" has one (/etc/hosts: ::1
+// localhost) the server listens on it; where it has none, the lookup's failure is
+// the one line — the name was looked up, not refused as "not numeric".
+TEST(Lesson04Programs, DualStackServerTakesAHostName) {
+  std::error_code ec;
+  std::vector<Address> named = Address::resolve("localhost", "0", Family::ipv6, Type::stream, ec);
+  Program server =
+      Program::start("dual_stack_server", {"--host", "localhost", "--port", "0", "--count", "1"});
+  if (ec || named.empty()) {
+    test::narrate("  'localhost' has no IPv6 address here: the lookup must fail in one line");
+    auto exit = server.wait();
+    EXPECT_EQ(exit.code, 1) << server.stderr_text();
+    const std::string err = server.stderr_text();
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+    EXPECT_TRUE(test::contains(err, "localhost")) << err;
+    EXPECT_FALSE(test::contains(err, "usage")) << "a name is no usage error: " << err;
+    return;
+  }
+  Address a = server.listening_address();
+  EXPECT_EQ(a.family(), Family::ipv6) << a.to_string();
+  Socket v6 = Socket::tcp(Family::ipv6);
+  v6.set_recv_timeout(5s);
+  v6.connect(a);
+  EXPECT_EQ(read_reply_line(v6).rfind("you are [", 0), 0u);
+  EXPECT_EQ(server.wait().code, 0) << server.stderr_text();
+}
+
+// Bad input: one clear line on stderr, nothing on stdout, the right exit code.
+using test::BadInput;
+class Lesson04BadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(Lesson04BadInput, DualStackServerSaysOneLine) {
+  test::expect_one_clear_line("dual_stack_server", GetParam());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Lesson04, Lesson04BadInput,
+    ::testing::Values(
+        BadInput{"PortNotANumber", {"--port", "abc"}, 2, "--port 'abc'"},
+        BadInput{"PortTooLarge", {"--port", "70000"}, 2, "--port '70000'"},
+        BadInput{"CountNotANumber", {"--count", "5abc"}, 2, "--count '5abc'"},
+        BadInput{"HostIPv4", {"--host", "127.0.0.1"}, 2, "needs an IPv6 address"},
+        BadInput{"UnknownHost", {"--host", "no.such.host.invalid"}, 1, "no.such.host.invalid"}),
+    test::bad_input_name);
 
 TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
   Step step(5, 7, "routing (root)",

@@ -30,12 +30,7 @@ int main(int argc, char** argv) {
     if (args.get("--nick").empty()) throw cli::UsageError("--nick NAME is required");
     // Each address of --host in turn (lesson 04), until one connects. The socket is
     // shared with the typing thread, which may outlive this function (see below).
-    auto shared = std::make_shared<Socket>(
-        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
-          Socket s = Socket::tcp(address.family());
-          s.connect(address);
-          return s;
-        }));
+    auto shared = std::make_shared<Socket>(cli::connect_first(args.get("--host"), args.port()));
     Socket& sock = *shared;
     LineReader lines(sock, 64 * 1024);
     send_all(sock, args.get("--nick") + "\n");  // the first line is the nickname

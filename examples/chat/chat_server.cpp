@@ -359,13 +359,7 @@ int main(int argc, char** argv) {
       return static_cast<std::size_t>(args.integer(name, 1, 1LL << 40));
     };
     // --host may name several addresses (lesson 04): bind to the first that works.
-    Socket listener =
-        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
-          Socket s = Socket::tcp(address.family());
-          s.set_reuse_address(true);
-          s.bind(address);
-          return s;
-        });
+    Socket listener = cli::bind_first(args.get("--host"), args.port());
     listener.listen(128);
     listener.set_non_blocking(true);
     raise_open_file_limit(65536);
@@ -373,7 +367,7 @@ int main(int argc, char** argv) {
         number("--max-line"), number("--max-queue"), number("--max-clients"),
         args.milliseconds("--grace-ms"), args.milliseconds("--stall-ms"),
         args.milliseconds("--nick-ms")});  // its spare descriptor is open before we say "listening"
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
     server.run(listener, args.is_set("--exit-when-empty"));
     return 0;
   });

@@ -241,16 +241,10 @@ int main(int argc, char** argv) {
     if (!fs::is_directory(opt.dir))
       throw cli::UsageError(fmt::format("--dir {}: not a directory", opt.dir.string()));
     // --host may name several addresses (lesson 04): bind to the first that works.
-    Socket listener =
-        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
-          Socket s = Socket::tcp(address.family());
-          s.set_reuse_address(true);
-          s.bind(address);
-          return s;
-        });
-    listener.listen(128);  // a burst of senders waits here, not in SYN retries
-    AcceptGuard guard;     // out of descriptors: shed the client, back off, never spin
-    cli::say("listening on {}", listener.local_address().to_string());  // (after the spare)
+    Socket listener = cli::bind_first(args.get("--host"), args.port());
+    listener.listen(128);          // a burst of senders waits here, not in SYN retries
+    AcceptGuard guard;             // out of descriptors: shed the client, back off, never spin
+    cli::say_listening(listener);  // (after the spare)
 
     std::vector<std::future<void>> transfers;
     for (;;) {

@@ -55,12 +55,7 @@ int main(int argc, char** argv) {
       throw std::runtime_error(fmt::format("{}: not a readable regular file", path.string()));
 
     // Each address of --host in turn (lesson 04), until one connects.
-    Socket sock =
-        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
-          Socket s = Socket::tcp(address.family());
-          s.connect(address);
-          return s;
-        });
+    Socket sock = cli::connect_first(args.get("--host"), args.port());
     sock.set_recv_timeout(std::chrono::seconds(30));  // a receiver that never answers
     LineReader replies(sock, 1024);
     // A send that fails (the receiver closed: a full disk, a deadline) is

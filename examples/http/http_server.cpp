@@ -404,20 +404,14 @@ int main(int argc, char** argv) {
     const auto exit_after = static_cast<std::size_t>(args.integer("--exit-after", 0, 1LL << 40));
 
     // --host may name several addresses (lesson 04): bind to the first that works.
-    Socket listener =
-        cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
-          Socket s = Socket::tcp(address.family());
-          s.set_reuse_address(true);
-          s.bind(address);
-          return s;
-        });
+    Socket listener = cli::bind_first(args.get("--host"), args.port());
     listener.listen(511);
     listener.set_non_blocking(true);
     // Each connection is a descriptor; a file being sent is one more.
     raise_open_file_limit(2 * cfg.max_clients + 64);
     const std::string root = cfg.root.string();
     HttpServer server(std::move(cfg));  // (its spare descriptor is open before we say "listening")
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
     cli::say("serving {}", root);
     server.run(listener, exit_after);
     return 0;

@@ -90,7 +90,9 @@ int main(int argc, char** argv) {
     // SOLUTION-STUB: throw std::logic_error("TODO(step 3): listen() is not written yet");
     server.listen(5);
     // SOLUTION-END
-    cli::say("listening on {}", server.local_address().to_string());
+    // The first line, "listening on HOST:PORT" — said only if listen() really ran
+    // (getsockopt(SO_ACCEPTCONN)); without it: "not listening on …", exit 1.
+    cli::say_listening(server);
 
     do {
       // 4. accept(): waits for the next client and returns a NEW socket for it;

@@ -193,7 +193,7 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(variant->backlog);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
 
     // Start capturing before the first SYN can leave.
     Recorder rec(listener.local_address());

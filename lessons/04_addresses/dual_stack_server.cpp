@@ -23,31 +23,40 @@ using namespace socklab;
 
 int main(int argc, char** argv) {
   cli::Parser args("dual_stack_server", "Lesson 04: one IPv6 socket for IPv4 and IPv6 clients.");
-  args.option("--host", "HOST", "::", "an IPv6 address; :: is every interface, v4 and v6")
+  args.option("--host", "HOST", "::",
+              "an IPv6 address or a name (its IPv6 addresses); :: is every interface, v4 and v6")
       .option("--port", "PORT", "8888", "TCP port; 0 lets the kernel pick a free one")
       .option("--count", "N", "0", "exit after N clients (0 = run forever)")
       .flag("--v6only", "set IPV6_V6ONLY: IPv6 clients only (step 6)");
 
   return cli::run(argc, argv, args, [&] {
-    Address where = cli::host_port(args.get("--host"), args.port());
-    if (where.family() != Family::ipv6) throw cli::UsageError("--host must be an IPv6 address");
     const long long count = args.integer("--count", 0, 1'000'000'000);
+    const bool v6only = args.is_set("--v6only");
 
-    // Step 5: socket(AF_INET6, SOCK_STREAM) ...
-    Socket server = Socket::tcp(Family::ipv6);
-    // ... IPV6_V6ONLY set BEFORE bind(), to false (dual stack) or, with --v6only
-    // (step 6), to true: it decides which ports bind() claims — the IPv6 one only,
-    // or the IPv4 one as well. Set it both ways: the default is the system's.
-    // SOLUTION-BEGIN: TODO(step 5): IPV6_V6ONLY false, or true with --v6only, before bind()
-    // (set_v6_only() in socket.hpp; man 7 ipv6).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 5): set_v6_only() is not written yet");
-    server.set_v6_only(args.is_set("--v6only"));
-    // SOLUTION-END
-    server.set_reuse_address(true);
-    // ... bind([::]:port), listen() ...
-    server.bind(where);
+    // --host may be a name ("localhost"): getaddrinfo() is asked for its IPv6
+    // addresses only, and cli::host_port() runs this for each until one bind()s.
+    const std::string host = args.get("--host");
+    Socket server =
+        cli::host_port(host, args.port(), Type::stream, Family::ipv6, [v6only](const Address& a) {
+          // Step 5: socket(AF_INET6, SOCK_STREAM) ...
+          Socket server_socket = Socket::tcp(Family::ipv6);
+          // ... IPV6_V6ONLY set BEFORE bind(), to false (dual stack) or, with --v6only
+          // (step 6), to true: it decides which ports bind() claims — the IPv6 one only,
+          // or the IPv4 one as well. Set it both ways: the default is the system's.
+          // SOLUTION-BEGIN: TODO(step 5): IPV6_V6ONLY false, or true if `v6only`, before
+          // bind() (set_v6_only() in socket.hpp; man 7 ipv6).
+          // SOLUTION-STUB: (void)v6only;  // remove this line
+          // SOLUTION-STUB: throw std::logic_error("TODO(step 5): IPV6_V6ONLY is not written yet");
+          server_socket.set_v6_only(v6only);
+          // SOLUTION-END
+          server_socket.set_reuse_address(true);
+          // ... bind([::]:port) ...
+          server_socket.bind(a);
+          return server_socket;
+        });
+    // ... listen() ...
     server.listen(16);
-    cli::say("listening on {}", server.local_address().to_string());
+    cli::say_listening(server);
 
     for (long long served = 0; count == 0 || served < count; ++served) {
       // ... accept(): the peer is always an IPv6 address here; IPv4 clients show

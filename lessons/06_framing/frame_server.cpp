@@ -106,7 +106,7 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(5);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
     cli::say("framing: {}", framing);
 
     do {

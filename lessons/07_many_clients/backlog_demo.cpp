@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
         });
     listener.listen(backlog);
     Address where = listener.local_address();
-    cli::say("listening on {}", where.to_string());
+    cli::say_listening(listener);
     cli::say("listen(backlog={}); nobody calls accept() yet", backlog);
 
     // 1. The clients connect one after another (and 2. until the queue is full). connect() returns

@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(backlog);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
 
     for (int served = 0; max_clients == 0 || served < max_clients; ++served) {
       auto [client, peer] = listener.accept();

@@ -13,6 +13,7 @@
 // listen() backlog, and when that is full the kernel drops their SYNs.)
 //
 // Docs: docs/lessons/07-many-clients.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/socklab.hpp>
 
 #include <condition_variable>
@@ -95,7 +96,11 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(64);
-    cli::say("listening on {}", listener.local_address().to_string());
+    // Out of descriptors (EMFILE): the layer's AcceptGuard closes the waiting client
+    // with a spare descriptor and says when to back off, so a burst of clients
+    // neither ends the server nor makes it spin (lesson 08 explains the trick).
+    AcceptGuard guard;
+    cli::say_listening(listener);
 
     // 4. (the lesson's E2E step 4) The workers: each takes the next connection from
     // the queue and serves it.
@@ -122,13 +127,19 @@ int main(int argc, char** argv) {
       });
     // SOLUTION-END
 
-    for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
-      // An accept() error ends the server (exit 1, one line on stderr) once the
-      // workers are done with their clients; a client that gave up is no error.
+    for (int accepted = 0; max_clients == 0 || accepted < max_clients;) {
+      // Any other accept() error ends the server (exit 1, one line on stderr) once
+      // the workers are done with their clients; a client that gave up is no error.
       std::error_code ec;
-      Accepted connection = listener.accept(ec);
+      Accepted connection = guard.accept(listener, ec);
+      if (auto line = guard.report()) cli::say("{}", *line);  // at most one line a second
+      if (is_resource_shortage(ec)) {
+        std::this_thread::sleep_for(guard.pause());  // 0 unless the spare could not help
+        continue;
+      }
       if (ec == std::errc::connection_aborted) continue;
       if (ec) throw Error(ec, "accept", listener.local_address().to_string());
+      ++accepted;
       std::string peer = connection.peer.to_string();
       if (queue.try_push(connection)) {
         cli::say("connection from {}: queued", peer);

@@ -10,12 +10,14 @@
 // lesson 08 serves them all from one thread.
 //
 // Docs: docs/lessons/07-many-clients.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/socklab.hpp>
 
 #include <chrono>
 #include <future>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace socklab;
@@ -52,13 +54,25 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(64);
-    cli::say("listening on {}", listener.local_address().to_string());
+    // Out of descriptors (EMFILE), a throwing accept() would end the server at the
+    // first burst of clients. The layer's AcceptGuard closes the waiting client with
+    // a spare descriptor instead (it sees a close), and says when to back off.
+    AcceptGuard guard;
+    cli::say_listening(listener);
 
     // 2. (the lesson's E2E step 2) One std::async(launch::async) = one new thread. Its future joins
     // the thread when destroyed, so no thread outlives main() (none is detached).
     std::vector<std::future<void>> threads;
-    for (int accepted = 0; max_clients == 0 || accepted < max_clients; ++accepted) {
-      auto [client, peer] = listener.accept();
+    for (int accepted = 0; max_clients == 0 || accepted < max_clients;) {
+      std::error_code ec;
+      auto [client, peer] = guard.accept(listener, ec);
+      if (auto line = guard.report()) cli::say("{}", *line);  // at most one line a second
+      if (is_resource_shortage(ec)) {
+        std::this_thread::sleep_for(guard.pause());  // 0 unless the spare could not help
+        continue;
+      }
+      if (ec) throw Error(ec, "accept", listener.local_address().to_string());
+      ++accepted;
       // Join the threads whose clients have left: a long-running server must not
       // collect finished threads forever.
       // SOLUTION-BEGIN: TODO(step 2): a new thread runs serve(client, peer) (std::async with

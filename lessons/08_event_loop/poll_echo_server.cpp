@@ -14,17 +14,20 @@
 //   5. forget the clients that are done
 //
 // Docs: docs/lessons/08-event-loop.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using namespace socklab;
+using Clock = std::chrono::steady_clock;
 
 struct Client {
   Client(Socket s, Address p) : sock(std::move(s)), peer(std::move(p)) {}
@@ -101,22 +104,29 @@ int main(int argc, char** argv) {
         });
     listener.listen(4096);  // a burst of clients queues here until the loop accept()s them
     listener.set_non_blocking(true);  // accept() must never wait: we do the waiting in poll()
-    cli::say("listening on {}", listener.local_address().to_string());
+    // Out of descriptors (EMFILE), accept() fails but the client stays queued: poll()
+    // reports the listener again at once and a loop that just tries again spins at
+    // 100 % CPU. The layer's AcceptGuard keeps a spare descriptor to accept-and-close
+    // that client (muduo's trick), and says when to stop asking for a while instead.
+    AcceptGuard guard;  // (before the first line: the spare is open from the start)
+    cli::say_listening(listener);
     // Each client is a descriptor; the default limit (often 1024) would stop us early.
     // (Windows counts no sockets against such a limit: SIZE_MAX, "none".)
     const std::size_t limit = raise_open_file_limit(65536);
     cli::say("open-file limit: {}", limit == SIZE_MAX ? "none" : std::to_string(limit));
 
+    Clock::time_point accept_again{};  // until then the listener is not polled (step 3)
     std::vector<Client> clients;
     std::vector<PollFd> fds;
     std::array<char, 64 * 1024> buffer;
     long long gone = 0;
-    bool out_of_descriptors = false;
 
     while (exit_after == 0 || gone < exit_after) {
       // What do we want from each socket?
+      const auto now = Clock::now();
+      const bool accepting = now >= accept_again;
       fds.clear();
-      fds.push_back({listener.native_handle(), out_of_descriptors ? Events::none : Events::in});
+      fds.push_back({listener.native_handle(), accepting ? Events::in : Events::none});
       for (const Client& c : clients) {
         Events want = Events::none;
         if (!c.eof && c.pending.size() < max_pending) want |= Events::in;
@@ -124,24 +134,27 @@ int main(int argc, char** argv) {
         fds.push_back({c.sock.native_handle(), want});
       }
 
-      // 1. Wait until at least one socket is ready (no timeout: nothing else to do).
-      poll(fds, wait_forever);
+      // 1. Wait until at least one socket is ready (no timeout: nothing else to do,
+      //    unless accepting is paused: then until it may resume).
+      poll(fds, accepting ? wait_forever
+                          : std::chrono::ceil<std::chrono::milliseconds>(accept_again - now));
 
       // 3. New clients: accept() until it would block (several may be queued).
       while (has(fds[0].revents, Events::in)) {
         std::error_code ec;
-        // SOLUTION-BEGIN: TODO(step 3): accept() on the non-blocking listener, errors into `ec`;
-        // stop when it would block: no client is waiting any more (man 2 accept).
+        // SOLUTION-BEGIN: TODO(step 3): accept() on the non-blocking listener through
+        // `guard` (guard.accept(listener, ec)), errors into `ec`; stop when it would block:
+        // no client is waiting any more (man 2 accept).
         // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
         // SOLUTION-STUB: Accepted a;  // replace this line
-        Accepted a = listener.accept(ec);
+        Accepted a = guard.accept(listener, ec);
         if (is_would_block(ec)) break;
         // SOLUTION-END
-        if (ec == std::errc::too_many_files_open) {
-          // The client stays queued; stop asking about the listener (it would stay
-          // readable and we would spin) until a client leaves.
-          out_of_descriptors = true;
-          cli::say("accept: out of descriptors with {} clients", clients.size());
+        // (the guard's report: at most one line a second, however many clients)
+        if (auto line = guard.report()) cli::say("{}", *line);
+        if (is_resource_shortage(ec)) {
+          if (guard.pause() == std::chrono::milliseconds(0)) continue;  // shed one: the next
+          accept_again = Clock::now() + guard.pause();  // the spare could not help: back off
           break;
         }
         throw_if(ec, "accept");
@@ -163,7 +176,6 @@ int main(int argc, char** argv) {
                                               [](const Client& c) { return !c.done(); });
       for (auto it = first_done; it != clients.end(); ++it, ++gone)
         if (verbose) cli::say("closed {}", it->peer.to_string());
-      if (first_done != clients.end()) out_of_descriptors = false;
       clients.erase(first_done, clients.end());
     }
     return 0;

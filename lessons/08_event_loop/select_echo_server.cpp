@@ -11,16 +11,19 @@
 // such clients instead of corrupting memory (which FD_SET would do).
 //
 // Docs: docs/lessons/08-event-loop.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
 #include <array>
+#include <chrono>
 #include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 using namespace socklab;
+using Clock = std::chrono::steady_clock;
 
 struct Client {
   Client(Socket s, Address p) : sock(std::move(s)), peer(std::move(p)) {}
@@ -91,27 +94,39 @@ int main(int argc, char** argv) {
         });
     listener.listen(4096);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
+    // Out of descriptors (EMFILE): as in poll_echo_server, the layer's AcceptGuard
+    // sheds the queued client with a spare descriptor, or says how long to stop
+    // watching the listener — a loop that just tries again would spin at 100 % CPU.
+    AcceptGuard guard;  // (before the first line: the spare is open from the start)
+    cli::say_listening(listener);
     cli::say("select() watches descriptors below FD_SETSIZE = {}", select_limit());
     raise_open_file_limit(65536);  // so that we reach FD_SETSIZE, not the file limit, first
 
     std::map<Socket::native_handle_type, Client> clients;  // by handle: select() returns handles
     std::array<char, 64 * 1024> buffer;
+    Clock::time_point accept_again{};  // until then the listener is not watched (step 3)
 
     for (;;) {
       // The two lists: who may send us bytes, and to whom we owe bytes.
-      std::vector<Socket::native_handle_type> want_read{listener.native_handle()}, want_write;
+      const auto now = Clock::now();
+      const bool accepting = now >= accept_again;
+      std::vector<Socket::native_handle_type> want_read, want_write;
+      if (accepting) want_read.push_back(listener.native_handle());
       for (const auto& [h, c] : clients) {
         if (!c.eof && c.pending.size() < max_pending) want_read.push_back(h);
         if (!c.pending.empty()) want_write.push_back(h);
       }
 
-      // 5. Wait. select() returns the handles that are ready.
-      // SOLUTION-BEGIN: TODO(step 5): select() on the two lists, no timeout (socklab/poll.hpp;
-      // man 2 select).
+      // 5. Wait. select() returns the handles that are ready. No timeout, unless
+      //    accepting is paused: then until it may resume.
+      const auto timeout = accepting
+                               ? wait_forever
+                               : std::chrono::ceil<std::chrono::milliseconds>(accept_again - now);
+      // SOLUTION-BEGIN: TODO(step 5): select() on the two lists with `timeout`
+      // (socklab/poll.hpp; man 2 select).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 5): select() is not written yet");
       // SOLUTION-STUB: Selected ready;  // replace this line
-      Selected ready = select(want_read, want_write, wait_forever);
+      Selected ready = select(want_read, want_write, timeout);
       // SOLUTION-END
 
       for (auto h : ready.readable) {
@@ -122,9 +137,16 @@ int main(int argc, char** argv) {
             // SOLUTION-BEGIN: TODO(step 3): as in poll_echo_server: accept() until it would block.
             // SOLUTION-STUB: throw std::logic_error("TODO(step 3): accept() is not written yet");
             // SOLUTION-STUB: Accepted a;  // replace this line
-            Accepted a = listener.accept(ec);
+            Accepted a = guard.accept(listener, ec);
             if (is_would_block(ec)) break;
             // SOLUTION-END
+            // (the guard's report: at most one line a second, however many clients)
+            if (auto line = guard.report()) cli::say("{}", *line);
+            if (is_resource_shortage(ec)) {
+              if (guard.pause() == std::chrono::milliseconds(0)) continue;  // shed one: next
+              accept_again = Clock::now() + guard.pause();
+              break;
+            }
             throw_if(ec, "accept");
             // 6. select() cannot watch a descriptor at or above FD_SETSIZE.
             if (!select_can_watch(a.socket, clients.size())) {

@@ -79,7 +79,7 @@ int main(int argc, char** argv) {
           return s;
         });
     listener.listen(16);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
 
     do {
       auto [client, peer] = listener.accept();

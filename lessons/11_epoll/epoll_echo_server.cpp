@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     listener.bind(address);
     listener.listen(4096);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
     // 1. The interest list lives in the kernel: register the listener once.
     // SOLUTION-BEGIN: TODO(step 1): epoll_create1() into `s.ep`, then epoll_ctl(ADD) the
     // listener for EPOLLIN with its descriptor as data (man 2 epoll_create1, epoll_ctl).

@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
     listener.bind(address);
     listener.listen(4096);
     listener.set_non_blocking(true);
-    cli::say("listening on {}", listener.local_address().to_string());
+    cli::say_listening(listener);
 
     std::vector<std::unique_ptr<Loop>> loops;
     std::vector<std::thread> workers;

@@ -7,6 +7,7 @@
 
 #include "socklab/cli.hpp"
 #include "socklab/error.hpp"
+#include "socklab/socket.hpp"
 
 using namespace socklab;
 
@@ -171,4 +172,46 @@ TEST(Cli, IntegersAndMillisecondsAreStrict) {
   Argv c({"prog"});
   ASSERT_TRUE(zero.parse(c.argc(), c.argv()));
   EXPECT_THROW(zero.milliseconds("--timeout"), cli::UsageError) << "0 ms is not a timeout";
+}
+
+// say_listening(): "listening on HOST:PORT" only for a socket that listens; the
+// planted bug "no listen()" (docs/instructors.md) gets one line that names the fix
+// and exit 1 through cli::run, instead of a false first line and an accept() error.
+TEST(Cli, SayListeningOnlyWhenTheSocketListens) {
+  Socket server = Socket::tcp();
+  server.bind(Address::parse("127.0.0.1:0"));
+  const std::string where = server.local_address().to_string();
+
+  auto p = parser();
+  Argv argv({"prog"});
+  testing::internal::CaptureStdout();
+  testing::internal::CaptureStderr();
+  const int status = cli::run(argv.argc(), argv.argv(), p, [&] {
+    cli::say_listening(server);  // bound, listen() left out
+    return 0;
+  });
+  const std::string out = testing::internal::GetCapturedStdout();
+  const std::string err = testing::internal::GetCapturedStderr();
+  EXPECT_EQ(status, 1) << "a server that does not listen must fail";
+  EXPECT_EQ(out, "") << "no \"listening on\" line for a socket that is not listening";
+  EXPECT_EQ(err, "prog: error: not listening on " + where +
+                     " — call listen() after bind() (man 2 listen)\n");
+
+  server.listen(1);
+  testing::internal::CaptureStdout();
+  cli::say_listening(server);
+  EXPECT_EQ(testing::internal::GetCapturedStdout(), "listening on " + where + "\n");
+}
+
+// bind_first / connect_first (the examples' one-liners): host_port()'s loop with
+// socket() + SO_REUSEADDR + bind(), or socket() + connect().
+TEST(Cli, BindFirstAndConnectFirstUseTheFirstAddressThatWorks) {
+  Socket server = cli::bind_first("127.0.0.1", 0);
+  EXPECT_NE(server.local_address().port(), 0) << "bound to a free port";
+  EXPECT_FALSE(server.is_listening()) << "listen() is the caller's";
+  server.listen(1);
+  const std::uint16_t port = server.local_address().port();
+  Socket client = cli::connect_first("127.0.0.1", port);
+  EXPECT_EQ(client.peer_address().port(), port);
+  EXPECT_THROW(cli::bind_first("192.0.2.1", 0), Error) << "TEST-NET-1 is no local address";
 }

@@ -172,3 +172,34 @@ TEST(Layer, StartedProgramsInheritNoSocket) {
   EXPECT_LT(*open, 16) << "the child inherited our sockets";
   child.stop();
 }
+
+// is_listening(): getsockopt(SO_ACCEPTCONN) and nothing else. It is how a server
+// knows, before it prints "listening on …", that listen() really ran (cli::say_listening).
+TEST(Layer, IsListeningOnlyAfterListen) {
+  Socket server = Socket::tcp();
+  EXPECT_FALSE(server.is_listening()) << "a new socket is not listening";
+  server.bind(Address::parse("127.0.0.1:0"));
+  EXPECT_FALSE(server.is_listening()) << "bind() alone must not make a socket listen";
+  server.listen(1);
+  EXPECT_TRUE(server.is_listening()) << "after listen() SO_ACCEPTCONN must be 1";
+
+  // A connected TCP socket is not listening either.
+  SocketPair pair = tcp_pair();
+  EXPECT_FALSE(pair.first.is_listening());
+
+  // UDP: Linux answers 0; Winsock may refuse the option on a datagram socket.
+  Socket udp = Socket::udp();
+  udp.bind(Address::parse("127.0.0.1:0"));
+  std::error_code ec;
+  const bool listening = udp.is_listening(ec);
+  EXPECT_FALSE(listening) << "a UDP socket never listens";
+  if (ec) {
+    EXPECT_EQ(ec, std::errc::no_protocol_option) << ec.message();
+    EXPECT_TRUE(is_winsock()) << "only Winsock may refuse SO_ACCEPTCONN on UDP: " << ec.message();
+  }
+
+  // A closed Socket: the error form says so instead of answering.
+  Socket closed;
+  EXPECT_FALSE(closed.is_listening(ec));
+  EXPECT_TRUE(ec) << "is_listening() on a Socket that owns nothing must fail";
+}

@@ -58,30 +58,11 @@ std::function<Reply(std::string_view, std::string_view)> chunked_echo(std::strin
   };
 }
 
-std::string as_is(std::string_view message) {
-  return std::string(message);
-}
-std::string line(std::string_view message) {
-  return std::string(message) + "\n";
-}
 std::string frame(std::string_view message) {  // lesson 06: 4-byte big-endian length first
   auto header = encode_frame_header(static_cast<std::uint32_t>(message.size()));
   return std::string(header.data(), header.size()) + std::string(message);
 }
 
-// The reply must be exactly reply_to(message).
-std::function<Reply(std::string_view, std::string_view)> exactly(
-    std::function<std::string(std::string_view)> reply_to) {
-  return [reply_to](std::string_view got, std::string_view message) {
-    std::string want = reply_to(message);
-    if (got == want) return Reply::complete;
-    return got.size() < want.size() && want.compare(0, got.size(), got) == 0 ? Reply::incomplete
-                                                                             : Reply::wrong;
-  };
-}
-std::string echo_line(std::string_view m) {  // lesson 07's servers
-  return "echo: " + std::string(m) + "\n";
-}
 std::string numbered_line(std::string_view m) {  // frame_server's first reply on a connection
   return "#1: " + std::string(m) + "\n";
 }
@@ -93,15 +74,6 @@ const std::string kIterative =
     "iterative: serves one client at a time; others wait in the backlog while one is "
     "connected, and are served, with their data intact, when it leaves. It must never die "
     "or leak.";
-
-// One entry of the table, in the order of Target's fields.
-Target entry(std::string name, std::string program, std::vector<std::string> args, bool concurrent,
-             int idle_clients, std::size_t max_message,
-             std::function<std::string(std::string_view)> encode,
-             std::function<Reply(std::string_view, std::string_view)> check, std::string promise) {
-  return {std::move(name), std::move(program), std::move(args),  concurrent,        idle_clients,
-          max_message,     std::move(encode),  std::move(check), std::move(promise)};
-}
 
 // --- the table: one entry per server --------------------------------------------------
 std::vector<Target> targets() {
@@ -126,17 +98,11 @@ std::vector<Target> targets() {
             kIterative + " A length above --max-size (64 KiB) ends the connection."),
       entry("lesson07_iterative_server", "iterative_server", {}, false, 4, 65536, line,
             exactly(echo_line), kIterative),
-      entry("lesson07_thread_server", "thread_server", {}, true, 100, 65536, line,
-            exactly(echo_line), "one thread per client: idle clients block only their own thread."),
-      entry("lesson07_pool_server", "pool_server", {}, true, 3, 65536, line, exactly(echo_line),
-            "4 workers: up to 4 clients at once. 3 idle ones leave a worker free; a 5th idle one "
-            "would make others queue (that is the pool's bound, not a failure)."),
-      entry("lesson08_poll_echo_server", "poll_echo_server", {}, true, 100, 0, as_is,
-            exactly(as_is),
-            "one thread, poll(): no client can block another; a client that never reads is "
-            "buffered up to 1 MiB, then no longer read."),
-      entry("lesson08_select_echo_server", "select_echo_server", {}, true, 100, 0, as_is,
-            exactly(as_is), "one thread, select(): as poll_echo_server, below FD_SETSIZE."),
+      // The concurrent lesson servers (support/hostile.cpp: the EMFILE test uses them too).
+      thread_server_target(),
+      pool_server_target(),
+      poll_echo_target(),
+      select_echo_target(),
       // The examples, with their protocols (support/hostile.cpp); their own probes
       // (slow heads, amplification, lying sizes, EMFILE) are in hostile_examples_test.cpp.
       // (lesson 10's count_server answers only after the client's FIN, so it needs its

@@ -109,6 +109,10 @@ void Server::start_draining() {
   draining_ = true;
   drain_ = std::thread([this] {
     while (draining_) {
+      if (program_wanted_ > 0) {  // a test call waits for program_: at most one read
+        std::this_thread::yield();
+        continue;
+      }
       std::lock_guard lock(program_mutex_);
       program_->read_line(20ms);  // the lines themselves are not needed
     }
@@ -179,7 +183,7 @@ Server::Client::Client(const Server& server, std::string message)
   std::optional<int> now;
   for (;;) {
     {
-      std::lock_guard lock(program_mutex_);
+      auto lock = lock_program();
       now = program_->open_descriptors();
     }
     if (now == start_fds_) return ::testing::AssertionSuccess();
@@ -214,8 +218,15 @@ std::optional<double> Server::cpu_seconds() const {
   return (std::stod(f[11]) + std::stod(f[12])) / 100.0;
 }
 
+std::unique_lock<std::mutex> Server::lock_program() {
+  ++program_wanted_;
+  std::unique_lock lock(program_mutex_);
+  --program_wanted_;
+  return lock;
+}
+
 std::size_t Server::output_bytes() {
-  std::lock_guard lock(program_mutex_);
+  auto lock = lock_program();
   return program_->stdout_text().size() + program_->stderr_text().size();
 }
 
@@ -301,6 +312,20 @@ IdleCrowd::IdleCrowd(const Address& server, int count, std::string_view partial)
     if (i % 2 == 1) send_all(s, partial, ec);  // says half a thing, then nothing
     socks_.push_back(std::move(s));
   }
+}
+
+int IdleCrowd::closed_by_server() {
+  int closed = 0;
+  std::array<char, 4096> sink;
+  for (Socket& s : socks_) {
+    std::error_code ec;
+    s.set_non_blocking(true, ec);
+    Received got;
+    while (!ec && !(got = s.recv(sink, ec)).eof) {
+    }
+    if (got.eof || (ec && !is_would_block(ec))) ++closed;
+  }
+  return closed;
 }
 
 void IdleCrowd::leave() {
@@ -504,6 +529,57 @@ Target file_target(std::vector<std::string> extra) {
           "a thread per transfer, up to --max-transfers (16): 12 idle senders leave room for "
           "others (a 17th would be told 'busy'); a header that never completes meets "
           "--header-ms; a name length past 255 is refused at once."};
+}
+
+// --- the lesson servers ----------------------------------------------------------------
+
+std::string as_is(std::string_view message) {
+  return std::string(message);
+}
+std::string line(std::string_view message) {
+  return std::string(message) + "\n";
+}
+std::string echo_line(std::string_view m) {
+  return "echo: " + std::string(m) + "\n";
+}
+
+std::function<Reply(std::string_view, std::string_view)> exactly(
+    std::function<std::string(std::string_view)> reply_to) {
+  return [reply_to](std::string_view got, std::string_view message) {
+    std::string want = reply_to(message);
+    if (got == want) return Reply::complete;
+    return got.size() < want.size() && want.compare(0, got.size(), got) == 0 ? Reply::incomplete
+                                                                             : Reply::wrong;
+  };
+}
+
+Target entry(std::string name, std::string program, std::vector<std::string> args, bool concurrent,
+             int idle_clients, std::size_t max_message,
+             std::function<std::string(std::string_view)> encode,
+             std::function<Reply(std::string_view, std::string_view)> check, std::string promise) {
+  return {std::move(name), std::move(program), std::move(args),  concurrent,        idle_clients,
+          max_message,     std::move(encode),  std::move(check), std::move(promise)};
+}
+
+Target thread_server_target() {
+  return entry("lesson07_thread_server", "thread_server", {}, true, 100, 65536, line,
+               exactly(echo_line),
+               "one thread per client: idle clients block only their own thread.");
+}
+Target pool_server_target() {
+  return entry("lesson07_pool_server", "pool_server", {}, true, 3, 65536, line, exactly(echo_line),
+               "4 workers: up to 4 clients at once. 3 idle ones leave a worker free; a 5th idle "
+               "one would make others queue (that is the pool's bound, not a failure).");
+}
+Target poll_echo_target() {
+  return entry("lesson08_poll_echo_server", "poll_echo_server", {}, true, 100, 0, as_is,
+               exactly(as_is),
+               "one thread, poll(): no client can block another; a client that never reads is "
+               "buffered up to 1 MiB, then no longer read.");
+}
+Target select_echo_target() {
+  return entry("lesson08_select_echo_server", "select_echo_server", {}, true, 100, 0, as_is,
+               exactly(as_is), "one thread, select(): as poll_echo_server, below FD_SETSIZE.");
 }
 
 }  // namespace socklab::test::hostile

@@ -134,6 +134,10 @@ class Server {
   std::optional<int> start_fds_;
   int pid_ = 0;               // known only when started through sh (Server(target, nofile))
   std::mutex program_mutex_;  // the drain thread and the test both use program_
+  // The test's calls that want program_: the drain thread lets them in first (a
+  // std::mutex is not fair, and the drain thread takes it again at once).
+  std::atomic<int> program_wanted_{0};
+  std::unique_lock<std::mutex> lock_program();
   std::atomic<bool> draining_{false};
   std::thread drain_;
 };
@@ -172,6 +176,10 @@ class IdleCrowd {
   /// Opens `count` connections; every other one sends `partial` and nothing more.
   IdleCrowd(const Address& server, int count, std::string_view partial);
   int connected() const noexcept { return static_cast<int>(socks_.size()); }
+  /// How many of them the server has closed (EOF or reset, after whatever it sent):
+  /// a server out of descriptors sheds the clients it cannot take, it does not
+  /// leave them hanging in the queue. Reads without waiting.
+  int closed_by_server();
   void leave();
 
  private:
@@ -226,5 +234,25 @@ Reply file_refusal(std::string_view received, std::string_view message);
 Target http_target(std::vector<std::string> extra = {});
 Target chat_target(std::vector<std::string> extra = {});
 Target file_target(std::vector<std::string> extra = {});
+
+// --- the lesson servers' protocols ---------------------------------------------------
+
+std::string as_is(std::string_view message);      ///< the message itself
+std::string line(std::string_view message);       ///< the message + "\n"
+std::string echo_line(std::string_view message);  ///< lesson 07's reply: "echo: " + message + "\n"
+/// The reply must be exactly reply_to(message).
+std::function<Reply(std::string_view, std::string_view)> exactly(
+    std::function<std::string(std::string_view)> reply_to);
+/// One entry of the table, in the order of Target's fields.
+Target entry(std::string name, std::string program, std::vector<std::string> args, bool concurrent,
+             int idle_clients, std::size_t max_message,
+             std::function<std::string(std::string_view)> encode,
+             std::function<Reply(std::string_view, std::string_view)> check, std::string promise);
+
+/// The concurrent lesson servers (07, 08): the hostile table and the EMFILE test.
+Target thread_server_target();
+Target pool_server_target();
+Target poll_echo_target();
+Target select_echo_target();
 
 }  // namespace socklab::test::hostile

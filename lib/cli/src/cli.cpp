@@ -9,6 +9,7 @@
 #include "console.hpp"
 #include "socklab/error.hpp"
 #include "socklab/fault.hpp"
+#include "socklab/socket.hpp"
 
 namespace socklab::cli {
 namespace {
@@ -194,13 +195,19 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
   }
 }
 
-std::vector<Address> host_ports(std::string_view host, std::uint16_t port, Type type) {
+std::vector<Address> host_ports(std::string_view host, std::uint16_t port, Type type,
+                                Family family) {
   std::error_code ec;
   Address numeric = Address::from_ip(host, port, ec);
-  if (!ec) return {numeric};
+  if (!ec) {
+    if (family != Family::unspecified && numeric.family() != family)
+      throw UsageError(fmt::format("--host '{}': this program needs an {} address", one_line(host),
+                                   family == Family::ipv6 ? "IPv6" : "IPv4"));
+    return {numeric};
+  }
   if (host.empty()) throw UsageError("--host must not be empty");
   // A name: ask getaddrinfo(), keep all its answers (it throws when there are none).
-  return Address::resolve(host, std::to_string(port), Family::unspecified, type);
+  return Address::resolve(host, std::to_string(port), family, type);
 }
 
 Address host_port(std::string_view host, std::uint16_t port, Type type) {
@@ -211,6 +218,31 @@ Address host_port(std::string_view host, std::uint16_t port, Type type) {
     throw UsageError(
         fmt::format("--host '{}': this program needs a numeric address", one_line(host)));
   return numeric;
+}
+
+Socket bind_first(std::string_view host, std::uint16_t port) {
+  return host_port(host, port, Type::stream, [](const Address& address) {
+    Socket s = Socket::tcp(address.family());
+    s.set_reuse_address(true);
+    s.bind(address);
+    return s;
+  });
+}
+
+Socket connect_first(std::string_view host, std::uint16_t port) {
+  return host_port(host, port, Type::stream, [](const Address& address) {
+    Socket s = Socket::tcp(address.family());
+    s.connect(address);
+    return s;
+  });
+}
+
+void say_listening(const Socket& listener) {
+  const std::string where = listener.local_address().to_string();
+  if (!listener.is_listening())
+    throw std::runtime_error(
+        fmt::format("not listening on {} — call listen() after bind() (man 2 listen)", where));
+  say("listening on {}", where);
 }
 
 bool is_terminal(std::FILE* stream) noexcept {

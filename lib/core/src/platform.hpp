@@ -98,5 +98,6 @@ void set_option(handle h, TimeOption o, std::chrono::milliseconds t, std::error_
 void set_linger(handle h, std::optional<std::chrono::seconds> l, std::error_code& ec) noexcept;
 void set_non_blocking(handle h, bool on, std::error_code& ec) noexcept;
 std::error_code pending_error(handle h, std::error_code& ec) noexcept;  // SO_ERROR
+bool accepts_connections(handle h, std::error_code& ec) noexcept;       // SO_ACCEPTCONN
 
 }  // namespace socklab::sys

@@ -414,6 +414,16 @@ std::error_code pending_error(handle h, std::error_code& ec) noexcept {
   return value == 0 ? std::error_code{} : error_from(value);
 }
 
+// SO_ACCEPTCONN (socket(7)): 1 once listen() succeeded. Linux answers for any
+// socket (0 for UDP); some systems fail with ENOPROTOOPT on a datagram socket.
+bool accepts_connections(handle h, std::error_code& ec) noexcept {
+  int value = 0;
+  socklen_t len = sizeof value;
+  ec = ::getsockopt(native(h), SOL_SOCKET, SO_ACCEPTCONN, &value, &len) == 0 ? std::error_code{}
+                                                                             : last();
+  return !ec && value != 0;
+}
+
 // --- datagrams: one datagram, and whether it was cut short (Socket::recv_from) ---
 std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t size, Address& from,
                           bool& truncated, std::error_code& ec) noexcept {

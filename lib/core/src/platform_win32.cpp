@@ -540,6 +540,16 @@ std::error_code pending_error(handle h, std::error_code& ec) noexcept {
   return value == 0 ? std::error_code{} : error_from(value);
 }
 
+// SO_ACCEPTCONN: a BOOL, TRUE once listen() succeeded. Winsock documents it for
+// connection-oriented sockets; on a UDP socket it may fail with WSAENOPROTOOPT.
+bool accepts_connections(handle h, std::error_code& ec) noexcept {
+  BOOL value = FALSE;
+  int len = sizeof value;
+  ec = result(
+      ::getsockopt(native(h), SOL_SOCKET, SO_ACCEPTCONN, reinterpret_cast<char*>(&value), &len));
+  return !ec && value != FALSE;
+}
+
 // --- datagrams: one datagram, and whether it was cut short (Socket::recv_from) ---
 std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t size, Address& from,
                           bool& truncated, std::error_code& ec) noexcept {

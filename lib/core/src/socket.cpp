@@ -372,6 +372,17 @@ int Socket::send_buffer_size() const {
   return v;
 }
 
+bool Socket::is_listening(std::error_code& ec) const noexcept {
+  if (!check_open(handle_, ec)) return false;
+  return sys::accepts_connections(handle_, ec);
+}
+bool Socket::is_listening() const {
+  std::error_code ec;
+  bool on = is_listening(ec);
+  throw_if(ec, "getsockopt(SO_ACCEPTCONN)");
+  return on;
+}
+
 std::error_code Socket::pending_error() const {
   std::error_code ec;
   if (!check_open(handle_, ec)) throw_if(ec, "getsockopt(SO_ERROR)");

@@ -18,12 +18,17 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <fmt/core.h>
 
 #include "socklab/address.hpp"
 #include "socklab/error.hpp"
+
+namespace socklab {
+class Socket;
+}
 
 namespace socklab::cli {
 
@@ -84,8 +89,10 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
 /// Every address --host names, in getaddrinfo()'s order: a numeric host is just
 /// itself (no lookup); a name can have several, e.g. ::1 and 127.0.0.1 for
 /// "localhost" (lesson 04). Never empty: a name that does not resolve throws.
-std::vector<Address> host_ports(std::string_view host, std::uint16_t port,
-                                Type type = Type::stream);
+/// `family` other than unspecified asks getaddrinfo() for that family only; a
+/// numeric host of the other family is then a UsageError.
+std::vector<Address> host_ports(std::string_view host, std::uint16_t port, Type type = Type::stream,
+                                Family family = Family::unspecified);
 
 /// One numeric --host as an address (no lookup). A name is a UsageError here: it
 /// can stand for several addresses — use host_port(host, port, type, attempt).
@@ -104,9 +111,11 @@ Address host_port(std::string_view host, std::uint16_t port, Type type = Type::s
 ///     s.bind(a);
 ///     return s;
 ///   });
+/// The same for the addresses of one family only (e.g. a dual-stack server: IPv6).
 template <typename Attempt>
-auto host_port(std::string_view host, std::uint16_t port, Type type, Attempt&& attempt) {
-  const std::vector<Address> addresses = host_ports(host, port, type);
+auto host_port(std::string_view host, std::uint16_t port, Type type, Family family,
+               Attempt&& attempt) {
+  const std::vector<Address> addresses = host_ports(host, port, type, family);
   std::string tried;
   for (std::size_t i = 0;; ++i) {
     try {
@@ -120,6 +129,19 @@ auto host_port(std::string_view host, std::uint16_t port, Type type, Attempt&& a
     }
   }
 }
+template <typename Attempt>
+auto host_port(std::string_view host, std::uint16_t port, Type type, Attempt&& attempt) {
+  return host_port(host, port, type, Family::unspecified, std::forward<Attempt>(attempt));
+}
+
+/// For the examples (the lessons make these calls themselves, on purpose): a server's
+/// socket for --host, bound. For each address in turn: socket(), setsockopt(SO_REUSEADDR)
+/// (a restarted server takes its port back while old connections wait in TIME_WAIT),
+/// bind(); the first that binds wins (host_port() above). listen() is the caller's.
+Socket bind_first(std::string_view host, std::uint16_t port);
+/// For the examples: a client's socket, connected. For each address of --host in turn:
+/// socket(), connect(); the first that answers wins.
+Socket connect_first(std::string_view host, std::uint16_t port);
 
 /// True if `stream` (stdout, stderr) is a terminal, not a pipe or a file: a
 /// program may then redraw a progress bar with '\r' instead of printing lines.
@@ -134,5 +156,13 @@ void say(fmt::format_string<Args...> format, Args&&... args) {
   std::fwrite(line.data(), 1, line.size(), stdout);
   std::fflush(stdout);
 }
+
+/// A TCP server's first line, "listening on HOST:PORT", said only when it is true:
+/// asks the socket (Socket::is_listening(), getsockopt(SO_ACCEPTCONN)) first. A
+/// socket that is bound but not listening (listen() left out) throws instead:
+///   not listening on 127.0.0.1:PORT — call listen() after bind() (man 2 listen)
+/// which cli::run prints as one line, exit 1 — not a "listening on" line followed
+/// by an accept() error.
+void say_listening(const Socket& listener);
 
 }  // namespace socklab::cli

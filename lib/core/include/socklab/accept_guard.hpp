@@ -18,7 +18,7 @@
 // turned away.
 //
 //   AcceptGuard guard;
-//   Accepted a = guard.accept(listener, ec);   // instead of listener.accept(ec)
+//   Accepted next = guard.accept(listener, ec);   // instead of listener.accept(ec)
 //   if (auto line = guard.report()) log(*line);
 //   if (ec && guard.pause() > 0ms) stop accepting for guard.pause();
 //

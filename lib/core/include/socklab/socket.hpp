@@ -172,6 +172,11 @@ class Socket {
   void set_non_blocking(bool on, std::error_code& ec) noexcept;
   /// SO_ERROR: the pending error (e.g. the result of a non-blocking connect).
   std::error_code pending_error() const;
+  /// getsockopt(SO_ACCEPTCONN): has listen() succeeded on this socket? false for a
+  /// socket only bound or connected. A UDP socket: false on Linux; Windows may fail
+  /// with std::errc::no_protocol_option instead (docs/layer.md).
+  bool is_listening() const;
+  bool is_listening(std::error_code& ec) const noexcept;
 
   // --- ownership ---------------------------------------------------------------
   bool is_open() const noexcept { return handle_ != invalid_handle; }
