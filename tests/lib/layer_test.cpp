@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -82,7 +83,29 @@ TEST(Layer, ReuseAddressErrorsNameTheOptionReallySet) {
 
 // The throwing forms build their message with getpeername()/getsockname(); the
 // call's own error is what last_socket_error() reports afterwards.
+namespace {
+// Whether a thread's last socket error outlives a throw and catch of any exception
+// (errno does; Windows' last error is reset by the exception machinery). Probed with
+// an error the layer itself leaves behind: bind() to a port that is taken.
+bool last_error_survives_a_throw() {
+  Socket taken = Socket::tcp();
+  taken.bind(Address::parse("127.0.0.1:0"));
+  taken.listen(1);
+  Socket s = Socket::tcp();
+  std::error_code ec;
+  s.bind(taken.local_address(), ec);
+  if (!ec) return true;  // (cannot tell: do not skip)
+  const std::error_code before = last_socket_error();
+  try {
+    throw std::runtime_error("probe");
+  } catch (const std::exception&) {
+    return last_socket_error() == before;
+  }
+}
+}  // namespace
+
 TEST(Layer, LastSocketErrorIsTheCallsErrorAfterAThrowingForm) {
+  const bool survives = last_error_survives_a_throw();  // before: the probe sets an error
   auto [a, b] = tcp_pair();
   (void)a.send("unread");
   std::array<char, 1> one;
@@ -96,6 +119,10 @@ TEST(Layer, LastSocketErrorIsTheCallsErrorAfterAThrowingForm) {
     // The message's getpeername() fails on a reset connection (ENOTCONN): that
     // must not become what last_socket_error() reports.
     EXPECT_EQ(e.code(), std::errc::connection_reset) << e.what();
+    if (!survives)
+      GTEST_SKIP() << "e.code() is right; last_socket_error() cannot be: on this platform "
+                      "throw/catch itself resets the thread's last error (mingw-w64: "
+                      "WSAGetLastError() is 0 in a catch; docs/layer.md, Errors)";
     EXPECT_EQ(last_socket_error(), e.code())
         << "last_socket_error() says " << last_socket_error().message();
   }

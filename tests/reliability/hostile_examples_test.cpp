@@ -28,6 +28,7 @@
 
 #include "socklab/io.hpp"
 #include "socklab/poll.hpp"
+#include "socklab/system.hpp"
 #include "support/hostile.hpp"
 #include "support/narrate.hpp"
 
@@ -248,9 +249,12 @@ TEST(HostileExamples, ChatAmplificationAndControlBytes) {
     for (int i = 0; i < 20000; ++i) burst += "a\n";
     burst += "end\x1b[2J\r<r0> forged\n";
     send_all(mallory.sock, burst);
+    // 1 s natively; under an emulator (Wine translates every call) 3 s. A server
+    // that serves the burst first makes the newcomer wait for all of it either way.
+    const std::chrono::milliseconds bound = system::emulator().empty() ? 1000ms : 3000ms;
     const auto t0 = Clock::now();
-    EXPECT_TRUE(server.exchange("newcomer", 1s)) << "a newcomer during the burst";
-    EXPECT_LT(Clock::now() - t0, 1s);
+    EXPECT_TRUE(server.exchange("newcomer", bound)) << "a newcomer during the burst";
+    EXPECT_LT(Clock::now() - t0, bound);
     for (auto& t : threads) t.join();
     for (std::size_t r = 0; r < readers.size(); ++r) {
       EXPECT_EQ(count[r], 20000) << "reader " << r << " ended with: " << last[r];

@@ -188,6 +188,7 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
   if (ec == std::errc::invalid_argument) {
     if (call == "bind") return "already bound \u2014 did listen() or connect() run first?";
     if (call == "accept") return "not listening \u2014 call listen() first";
+    if (call == "listen") return "not bound (or already connected) \u2014 call bind() first";
     if (call == "setsockopt(IPV6_V6ONLY)") return "set it before bind()";
   }
   // A receive timeout is not a network problem on loopback: the peer sent less.
