@@ -177,6 +177,19 @@ TEST(Lesson11Demo, Step2_EdgeTriggeredReportsOnce) {
 
 // --- Part 2: the real servers ---------------------------------------------------
 
+TEST(Lesson11Server, Step1_TheServersLoopWatchesItsListener) {
+  NEED_EPOLL();
+  Step step(1, 8, "epoll_echo_server: epoll_create1(), epoll_ctl(ADD, listener, EPOLLIN)",
+            "the server's one epoll instance: a client is accepted and echoed, in both modes");
+  for (const char* mode : {"", "--edge"}) {
+    std::vector<std::string> args{"--port", "0"};
+    if (*mode) args.push_back(mode);
+    auto server = Program::start("epoll_echo_server", args);
+    Socket c = connect_to(server.listening_address());
+    echo_once(c, std::string("hello, epoll\n"));
+  }
+}
+
 TEST(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
   NEED_EPOLL();
   Step step(4, 8, "epoll_echo_server --edge [--naive-drain], 48 KiB in one send()",

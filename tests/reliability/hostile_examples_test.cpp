@@ -34,6 +34,7 @@
 
 using namespace socklab;
 using namespace socklab::test::hostile;
+using socklab::test::find_on_path;
 using socklab::test::narrate;
 using socklab::test::Step;
 namespace fs = std::filesystem;
@@ -249,12 +250,18 @@ TEST(HostileExamples, ChatAmplificationAndControlBytes) {
     for (int i = 0; i < 20000; ++i) burst += "a\n";
     burst += "end\x1b[2J\r<r0> forged\n";
     send_all(mallory.sock, burst);
-    // 1 s natively; under an emulator (Wine translates every call) 3 s. A server
-    // that serves the burst first makes the newcomer wait for all of it either way.
-    const std::chrono::milliseconds bound = system::emulator().empty() ? 1000ms : 3000ms;
+    // Under Wine the newcomer waits for most of the burst (docs/windows.md, Known
+    // differences of Wine): there it must be served, and its wait is only reported.
+    const bool wine = system::emulator().rfind("Wine", 0) == 0;
+    const std::chrono::milliseconds bound = wine ? 30000ms : 1000ms;
     const auto t0 = Clock::now();
     EXPECT_TRUE(server.exchange("newcomer", bound)) << "a newcomer during the burst";
-    EXPECT_LT(Clock::now() - t0, bound);
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0);
+    if (wine)
+      narrate("  under Wine: the newcomer waited " + std::to_string(waited.count()) +
+              " ms (not judged; natively the bound is 1 s)");
+    else
+      EXPECT_LT(waited, bound) << "a newcomer waited for the burst";
     for (auto& t : threads) t.join();
     for (std::size_t r = 0; r < readers.size(); ++r) {
       EXPECT_EQ(count[r], 20000) << "reader " << r << " ended with: " << last[r];
@@ -318,8 +325,9 @@ TEST(HostileExamples, FileDripLyingSizesPlantedPartFile) {
 // Holds every server of `targets` at the limit at the same time: one shared
 // one-second window, so that adding servers costs ctest little time.
 void hold_at_the_descriptor_limit(const std::vector<Target>& targets) {
-  if (!fs::exists("/proc/self/stat"))
-    GTEST_SKIP() << "needs /proc (Linux) to read the server's CPU time and descriptors";
+  if (!fs::exists("/proc/self/stat") || !find_on_path("sh") || !system::emulator().empty())
+    GTEST_SKIP() << "needs Linux: sh for ulimit -n (RLIMIT_NOFILE) and /proc for the "
+                    "server's CPU time and descriptors";
   constexpr int nofile = 24, clients = 60;
   std::vector<std::unique_ptr<Server>> servers;
   for (const Target& target : targets) {
