@@ -12,6 +12,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "socklab/socklab.hpp"
@@ -291,6 +292,13 @@ TEST_F(ExampleFileTransfer, Step10_LyingSizesAndExtraBytes) {
   EXPECT_EQ(second.rfind("error: ", 0), 0u) << second;
   EXPECT_NE(second.find("after the checksum"), std::string::npos) << second;
   EXPECT_FALSE(fs::exists(dirs.base / "in" / "long2.bin"));
+  // The first two transfers end in the receiver's own threads, at their pace: wait
+  // (bounded) until their part files are gone before stopping it.
+  for (const char* part : {".short.bin.part", ".long.bin.part"}) {
+    const auto deadline = Clock::now() + 5s;
+    while (fs::exists(dirs.base / "in" / part) && Clock::now() < deadline)
+      std::this_thread::sleep_for(5ms);  // polling a file, not waiting for an event
+  }
   receiver.stop();
   for (const auto& entry : fs::directory_iterator(dirs.base / "in"))
     ADD_FAILURE() << "left behind: " << entry.path().filename();

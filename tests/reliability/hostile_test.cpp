@@ -203,12 +203,25 @@ TEST_P(Hostile, ConnectCloseCycles) {
   if (!server_->start_descriptors())
     GTEST_SKIP() << "this system can't count another process's descriptors (no /proc/PID/fd)";
   Step step(1, 2, "2000 x connect() + close()", "every accepted socket must be closed again");
-  int failed = 0;
+  int failed = 0, busy = 0;
+  std::string first_failure;
   int done = connect_close_cycles(server_->address(), 2000, 4, [&] {
-    if (!server_->exchange("cycle", 10s)) ++failed;  // drains an iterative server's backlog
+    auto result = server_->exchange("cycle", 10s);  // drains an iterative server's backlog
+    if (result) return;
+    const std::string why = result.message();
+    // A bounded server (lesson 07's pool, recv_file's --max-transfers) may answer
+    // "busy: ..." at once while the closed connections' threads are still ending:
+    // a clear refusal is its design. Anything else is a failure.
+    if (why.find("\"busy: ") != std::string::npos)
+      ++busy;
+    else if (failed++ == 0)
+      first_failure = why;
   });
   EXPECT_EQ(done, 2000);
-  EXPECT_EQ(failed, 0) << "exchanges between the cycles failed";
+  EXPECT_EQ(failed, 0) << "exchanges between the cycles failed; the first: " << first_failure;
+  if (busy > 0)
+    narrate("  " + std::to_string(busy) + " of 500 exchanges were told 'busy' (a bounded server)");
+  EXPECT_TRUE(server_->serves_again(3s)) << "after the cycles";
   EXPECT_TRUE(server_->descriptors_back_to_start());
 }
 
