@@ -92,14 +92,19 @@ void capture_and_compare(const Capturer& c) {
     const std::string filter = "tcp port " + std::to_string(server_address.port());
     // The tool writes the capture to its stdout (-w -), so the test sees each packet
     // as it is written: it stops the tool once the whole session is in, an event, not
-    // a guess (stopping it "soon after" loses what it has not read yet). sh joins its
-    // stderr to /dev/null: the file format must not mix with its messages.
-    const std::string command = c.tool == "tcpdump"
-                                    ? "exec " + *tool + " -i " + c.interface +
-                                          " --immediate-mode -U -Z root -w - '" + filter + "' 2>" +
-                                          "'" + file + ".log'"
-                                    : "exec " + *tool + " -i " + c.interface + " -w - -f '" +
-                                          filter + "' 2>'" + file + ".log'";
+    // a guess (stopping it "soon after" loses what it has not read yet). sh sends its
+    // stderr to a log file: the file format must not mix with its messages.
+    // -s 4096 -B: the kernel's capture ring holds buffer / snapshot length packets, and
+    // with the defaults (2 MiB, 262144 bytes) that is 8: on a loaded machine the kernel
+    // dropped the teardown ("8 packets dropped by kernel", measured on 2 cores under
+    // ctest -j2). 4096 bytes keep every segment of this session whole; the ring then
+    // holds thousands.
+    const std::string command =
+        c.tool == "tcpdump" ? "exec " + *tool + " -i " + c.interface +
+                                  " -s 4096 -B 8192 --immediate-mode -U -Z root -w - '" + filter +
+                                  "' 2>'" + file + ".log'"
+                            : "exec " + *tool + " -i " + c.interface + " -s 4096 -B 8 -w - -f '" +
+                                  filter + "' 2>'" + file + ".log'";
     Step step(2, 6, c.tool + " -i " + c.interface + " -w - (" + c.expected_format + ")",
               "capture the server's port; wait until the file header arrives");
     capture.emplace(Program::start_path(*sh, {"-c", command}));
@@ -131,7 +136,7 @@ void capture_and_compare(const Capturer& c) {
   {
     Step step(4, 6, "wait for the teardown in the capture, then stop the tool",
               "the last ACK of the teardown is the event; then SIGTERM");
-    auto complete = [&] {
+    auto segments_so_far = [&] {
       std::error_code ec;
       auto bytes = std::as_bytes(std::span(capture->stdout_text()));
       CaptureFile f = read_capture(bytes, ec);  // the last packet may be half written
@@ -141,7 +146,19 @@ void capture_and_compare(const Capturer& c) {
           packet::Segment s = packet::decode(*ip, ec);
           if (!ec) segments.push_back(s);
         }
-      auto connections = split_connections(segments);
+      return segments;
+    };
+    // On failure: what the capture did hold, one segment a line.
+    auto seen = [&] {
+      std::string text = std::to_string(capture->stdout_text().size()) + " bytes captured:\n";
+      for (const auto& s : segments_so_far())
+        text += "  " + s.source.to_string() + " > " + s.destination.to_string() + " [" +
+                letters(s.flags) + "] seq " + std::to_string(s.seq) + " ack " +
+                std::to_string(s.ack) + " len " + std::to_string(s.payload_length) + "\n";
+      return text;
+    };
+    auto complete = [&] {
+      auto connections = split_connections(segments_so_far());
       if (connections.empty()) return false;
       Teardown t = analyze_teardown(connections[0].segments, connections[0].client);
       return t.complete || t.reset_by.has_value();
@@ -149,8 +166,17 @@ void capture_and_compare(const Capturer& c) {
     for (auto deadline = std::chrono::steady_clock::now() + 10s;
          !complete() && std::chrono::steady_clock::now() < deadline;)
       capture->read_line(100ms);
-    EXPECT_TRUE(complete()) << "the capture never showed the whole teardown";
+    const bool whole = complete();
+    const std::string before_stop = whole ? "" : seen();
     capture->stop();
+    if (!whole) {
+      std::ifstream log(file + ".log");
+      std::stringstream said;
+      said << log.rdbuf();
+      ADD_FAILURE() << "the capture never showed the whole teardown; before the stop, "
+                    << before_stop << "after the stop, " << seen() << c.tool << " said:\n"
+                    << said.str();
+    }
     std::ofstream(file, std::ios::binary) << capture->stdout_text();
   }
   // What tshark reads from the file: one line per TCP segment, "stream<TAB>flags".
