@@ -48,7 +48,7 @@ SERVER_PID=$!
 exec 3<"$TMP/server.fifo"
 read -r first <&3 || { echo "pictures: count_server said nothing" >&2; exit 1; }
 port=${first##*:}
-tcpdump -i lo --immediate-mode -U -Z root -w "$TMP/10.pcap" "tcp port $port" 2>"$TMP/tcpdump.fifo" &
+tcpdump -i lo -s 4096 -B 8192 --immediate-mode -U -Z root -w "$TMP/10.pcap" "tcp port $port" 2>"$TMP/tcpdump.fifo" &
 TCPDUMP_PID=$!
 exec 4<"$TMP/tcpdump.fifo"
 while read -r said <&4; do
@@ -58,7 +58,8 @@ done
 wait "$SERVER_PID"
 SERVER_PID=""
 # tcpdump writes each packet as it reads it (-U), a moment after the kernel sent it:
-# give it up to 10 s to show the whole teardown before stopping it.
+# give it up to 10 s to show the whole teardown before stopping it. -s 4096 -B 8192:
+# room for thousands of packets in the kernel's ring (docs/captures.md, "dropped by kernel").
 tries=0
 until "$BIN/ladder" "$TMP/10.pcap" 2>/dev/null | grep -q "^teardown: closed"; do
   tries=$((tries + 1))
