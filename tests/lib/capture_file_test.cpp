@@ -184,6 +184,20 @@ TEST(CaptureFile, HonoursTheInterfaceTimestampResolution) {
   EXPECT_EQ(f.packets[1].time - f.packets[0].time, std::chrono::microseconds(1));
 }
 
+TEST(CaptureFile, ATimestampPastInt64NanosecondsIsClampedNotOverflowed) {
+  // The same ticks (1.7e15) in units of 1 s: 1.7e24 ns, far past int64's 9.2e18.
+  // libFuzzer found the power-of-two path's `seconds * 10^9` overflowing (undefined
+  // behaviour, caught by UBSan); both paths now clamp to the last representable time,
+  // so that any two times read can be subtracted.
+  for (int tsresol : {0, 0x80}) {  // 10^-0 s, 2^-0 s
+    SCOPED_TRACE("if_tsresol " + std::to_string(tsresol));
+    CaptureFile f = read_capture(pcapng(link_raw, {ipv4_tcp({}), ipv4_tcp({})}, true, tsresol));
+    ASSERT_EQ(f.packets.size(), 2u);
+    EXPECT_EQ(f.packets[0].time, std::chrono::nanoseconds::max());
+    EXPECT_EQ(f.packets[1].time - f.packets[0].time, std::chrono::nanoseconds(0));
+  }
+}
+
 TEST(CaptureFile, ReadsClassicPcapThroughTheLayersReader) {
   pcap::File file;
   file.link_type = pcap::linktype_ethernet;

@@ -4,9 +4,11 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 #include "socklab/error.hpp"
@@ -100,25 +102,42 @@ struct Interface {
   std::int64_t offset_seconds = 0;
 };
 
+// A file's timestamp in nanoseconds since 1970. Any 64 bits may be in a file (a
+// garbage or hostile one), and signed overflow is undefined behaviour (the fuzzer
+// found `whole * 10^9` overflowing). So the ticks are scaled in unsigned arithmetic
+// (it wraps, which is defined), and the result is clamped to [0, INT64_MAX] ns
+// (1970 to 2262): every time the reader gives is then >= 0, and the difference of
+// any two of them (the ladder's t(ms), a connection's duration) cannot overflow.
 std::chrono::nanoseconds to_time(std::uint64_t ticks, const Interface& i) {
-  using std::chrono::nanoseconds;
-  nanoseconds offset{i.offset_seconds * 1'000'000'000};
+  constexpr std::uint64_t second = 1'000'000'000;
+  constexpr std::int64_t max = std::numeric_limits<std::int64_t>::max();
+  std::uint64_t ns = 0;
   if (i.power_of_two) {
     unsigned e = i.exponent > 63 ? 63 : i.exponent;
     std::uint64_t whole = ticks >> e;
     double fraction = static_cast<double>(ticks & ((std::uint64_t{1} << e) - 1)) /
                       std::ldexp(1.0, static_cast<int>(e));
-    return offset + nanoseconds{static_cast<std::int64_t>(whole) * 1'000'000'000 +
-                                static_cast<std::int64_t>(fraction * 1e9)};
-  }
-  if (i.exponent <= 9) {
+    ns = whole > (std::numeric_limits<std::uint64_t>::max() - second) / second
+             ? std::numeric_limits<std::uint64_t>::max()
+             : whole * second + static_cast<std::uint64_t>(fraction * 1e9);
+  } else if (i.exponent <= 9) {
     std::uint64_t scale = 1;
     for (unsigned k = i.exponent; k < 9; ++k) scale *= 10;
-    return offset + nanoseconds{static_cast<std::int64_t>(ticks * scale)};
+    ns = ticks > std::numeric_limits<std::uint64_t>::max() / scale
+             ? std::numeric_limits<std::uint64_t>::max()
+             : ticks * scale;
+  } else {
+    std::uint64_t divide = 1;
+    for (unsigned k = 9; k < i.exponent && k < 28; ++k) divide *= 10;
+    ns = ticks / divide;
   }
-  std::uint64_t divide = 1;
-  for (unsigned k = 9; k < i.exponent && k < 28; ++k) divide *= 10;
-  return offset + nanoseconds{static_cast<std::int64_t>(ticks / divide)};
+  const std::int64_t t = ns > static_cast<std::uint64_t>(max) ? max : static_cast<std::int64_t>(ns);
+  // if_tsoffset, in seconds, clamped so that it fits in nanoseconds.
+  const std::int64_t limit = max / static_cast<std::int64_t>(second);
+  const std::int64_t offset =
+      std::clamp(i.offset_seconds, -limit, limit) * static_cast<std::int64_t>(second);
+  if (offset < 0) return std::chrono::nanoseconds{std::max<std::int64_t>(t + offset, 0)};
+  return std::chrono::nanoseconds{t > max - offset ? max : t + offset};
 }
 
 // The options of an Interface Description Block: code, length, value padded to 4.

@@ -52,7 +52,7 @@ inline constexpr std::uint16_t link_linux_sll2 = 276;  ///< Linux cooked capture
 
 /// One packet as the capture file holds it.
 struct CapturedFrame {
-  std::chrono::nanoseconds time{0};  ///< since 1970-01-01 UTC
+  std::chrono::nanoseconds time{0};  ///< since 1970-01-01 UTC, clamped to [0, INT64_MAX] ns
   std::uint16_t link_type = link_raw;
   std::vector<std::byte> data;  ///< the bytes kept, starting with the link-layer header
 };
