@@ -126,7 +126,7 @@ std::optional<TcpEntry> wait_for_entry(const Address& local, const Address& remo
   for (int i = 0; i < 2000; ++i) {  // the loopback teardown ends within microseconds
     e = find_connection(local, remote);
     if (wanted ? (e && e->state == *wanted) : !e) break;
-    std::this_thread::sleep_for(1ms);
+    std::this_thread::sleep_for(1ms);  // polling the kernel's table: no event says a state changed
   }
   return e;
 }
