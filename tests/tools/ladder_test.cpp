@@ -61,6 +61,14 @@ std::string letters(unsigned flags) {
   return out.empty() ? "none" : out;
 }
 
+// A whole text file ("" when it cannot be read): the capture tool's stderr log.
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 struct Capturer {
   std::string tool;             // "tcpdump" or "tshark"
   std::string interface;        // "lo" or "any"
@@ -117,13 +125,11 @@ void capture_and_compare(const Capturer& c) {
       if (capture->stdout_text().size() >= 24) break;
     }
     if (capture->stdout_text().size() < 24) {
-      std::ifstream log(file + ".log");
-      std::stringstream said;
-      said << log.rdbuf();
-      if (said.str().find("ermission") != std::string::npos ||
-          said.str().find("not permitted") != std::string::npos)
-        GTEST_SKIP() << c.tool << " may not capture here (run the tests as root): " << said.str();
-      FAIL() << c.tool << " did not start capturing; it said:\n" << said.str();
+      const std::string said = read_text(file + ".log");
+      if (said.find("ermission") != std::string::npos ||
+          said.find("not permitted") != std::string::npos)
+        GTEST_SKIP() << c.tool << " may not capture here (run the tests as root): " << said;
+      FAIL() << c.tool << " did not start capturing; it said:\n" << said;
     }
   }
   {
@@ -144,17 +150,16 @@ void capture_and_compare(const Capturer& c) {
       for (const auto& frame : f.packets)
         if (auto ip = ip_payload(frame, ec)) {
           packet::Segment s = packet::decode(*ip, ec);
+          s.time = frame.time;  // decode() leaves it to the caller
           if (!ec) segments.push_back(s);
         }
       return segments;
     };
-    // On failure: what the capture did hold, one segment a line.
+    // On failure: what the capture did hold, as `ladder --lines` prints it.
     auto seen = [&] {
       std::string text = std::to_string(capture->stdout_text().size()) + " bytes captured:\n";
-      for (const auto& s : segments_so_far())
-        text += "  " + s.source.to_string() + " > " + s.destination.to_string() + " [" +
-                letters(s.flags) + "] seq " + std::to_string(s.seq) + " ack " +
-                std::to_string(s.ack) + " len " + std::to_string(s.payload_length) + "\n";
+      for (const auto& connection : split_connections(segments_so_far()))
+        text += render_lines(connection.conversation());
       return text;
     };
     auto complete = [&] {
@@ -169,14 +174,10 @@ void capture_and_compare(const Capturer& c) {
     const bool whole = complete();
     const std::string before_stop = whole ? "" : seen();
     capture->stop();
-    if (!whole) {
-      std::ifstream log(file + ".log");
-      std::stringstream said;
-      said << log.rdbuf();
+    if (!whole)
       ADD_FAILURE() << "the capture never showed the whole teardown; before the stop, "
                     << before_stop << "after the stop, " << seen() << c.tool << " said:\n"
-                    << said.str();
-    }
+                    << read_text(file + ".log");
     std::ofstream(file, std::ios::binary) << capture->stdout_text();
   }
   // What tshark reads from the file: one line per TCP segment, "stream<TAB>flags".

@@ -104,8 +104,8 @@ struct Interface {
 
 // A file's timestamp in nanoseconds since 1970. Any 64 bits may be in a file (a
 // garbage or hostile one), and signed overflow is undefined behaviour (the fuzzer
-// found `whole * 10^9` overflowing). So the ticks are scaled in unsigned arithmetic
-// (it wraps, which is defined), and the result is clamped to [0, INT64_MAX] ns
+// found `whole * 10^9` overflowing). So the ticks are scaled in unsigned arithmetic,
+// saturating where a product would not fit, and the result is clamped to [0, INT64_MAX] ns
 // (1970 to 2262): every time the reader gives is then >= 0, and the difference of
 // any two of them (the ladder's t(ms), a connection's duration) cannot overflow.
 std::chrono::nanoseconds to_time(std::uint64_t ticks, const Interface& i) {
