@@ -400,6 +400,16 @@ TEST_F(DocsCheck, AToleratedRuleIsSilentAndAStaleEntryFails) {
       << all_problems();
 }
 
+TEST_F(DocsCheck, TheStudentEditionDoesNotAskForToleratedEntriesToGo) {
+  // Its Chinese README is a short one of its own, its lessons lose their solutions: an entry
+  // the kit still needs may match nothing there.
+  options_.tolerated = {{"README.zh-CN.md", "dash", "another change owns the page"}};
+  EXPECT_NE(problems(Problem::Kind::style).find("tolerated 'dash' no longer occurs"),
+            std::string::npos);
+  write(".socklab-student-edition", "# socklab student edition\n");
+  EXPECT_EQ(all_problems(), "");
+}
+
 TEST(GithubAnchor, FollowsGitHubsRulesIncludingCjk) {
   EXPECT_EQ(docs::github_anchor("Lesson 01 — the echo server"), "lesson-01--the-echo-server");
   EXPECT_EQ(docs::github_anchor("`TIME_WAIT` and why it exists"), "time_wait-and-why-it-exists");
