@@ -12,8 +12,8 @@
 // 全书统一的写法): an English heading is translated the same way on every page; Chinese
 // prose uses —— (not a lone —) and “” (not ASCII "); the variants of Options::variants
 // (a second name for a term the glossary names once) do not appear; and every term of
-// Options::glossary_terms has its line in the glossary with a link that resolves to the
-// page that answers it.
+// Options::glossary_terms has its line in the glossary with links that resolve, to a page
+// that says the term (the passage that answers it).
 #pragma once
 
 #include <filesystem>
@@ -89,7 +89,8 @@ struct Variant {
   std::string why;
 };
 // A rule a page may break for now: page (relative path) and rule, as a problem names it
-// ("dash", "quote", "heading: <English heading>", "variant: <avoided text>"). Only for
+// ("dash", "quote", "heading: <English heading>", "variant: <avoided text>", and for the
+// page a glossary row links, "answer: <term>" when it does not say the term yet). Only for
 // pages another change owns, each with the fix that removes it; an entry that no longer
 // matches anything is itself a problem, so the list cannot rot.
 struct Tolerated {
