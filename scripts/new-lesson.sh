@@ -139,7 +139,7 @@ MD
 # Its Chinese twin (docs/zh-CN/): the same code blocks and headings, the prose in
 # Chinese, so that ctest -L docs passes from the start (section 8 of the design).
 cat >"$root/$doc_zh" <<MD
-# 第 $nn 课 — $title
+# 第 $nn 课 —— $title
 
 程序：[\`$program\`](../../../$program) ·
 测试：[\`$test_file\`](../../../$test_file) · 检查：\`make check-$nn\`
@@ -148,7 +148,7 @@ cat >"$root/$doc_zh" <<MD
 
 *还没有写。* 两句话：这一课讲什么，跟着原教程的哪一部分。
 
-## 运行
+## 运行它
 
 \`\`\`sh
 make build

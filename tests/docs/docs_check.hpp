@@ -8,7 +8,12 @@
 //   - the same number of headings and of tables;
 // and for every page: every relative link resolves (file, and #anchor by GitHub's
 // rules, CJK headings included); for every Chinese page: its prose is Chinese and it
-// links to the glossary.
+// links to the glossary. One voice across the Chinese pages (the glossary's section
+// 全书统一的写法): an English heading is translated the same way on every page; Chinese
+// prose uses —— (not a lone —) and “” (not ASCII "); the variants of Options::variants
+// (a second name for a term the glossary names once) do not appear; and every term of
+// Options::glossary_terms has its line in the glossary with links that resolve, to a page
+// that says the term (the passage that answers it).
 #pragma once
 
 #include <filesystem>
@@ -28,6 +33,11 @@ struct Link {
   int line = 0;
   std::string target;  // as written, e.g. "../03-handshake.md#time_wait-and-why-it-exists"
 };
+struct TextLine {  // one line of prose as a reader sees it: no code spans, link targets, tags
+  int line = 0;
+  std::string text;
+  bool heading = false;
+};
 struct ProseUnit {  // a paragraph, a list item or a table row, outside code and comments
   int line = 0;
   std::size_t cjk = 0;    // CJK ideographs
@@ -40,6 +50,7 @@ struct Page {
   std::vector<Link> links;
   std::set<std::string> anchors;  // GitHub anchors of the headings, plus <a id/name="...">
   std::vector<ProseUnit> prose;
+  std::vector<TextLine> text;
 };
 
 Page parse(std::string_view markdown);
@@ -61,11 +72,36 @@ struct Problem {
     dead_link,
     not_chinese,
     no_glossary_link,
-    no_language_link  // README.md and README.zh-CN.md link each other in their first lines
+    no_language_link,  // README.md and README.zh-CN.md link each other in their first lines
+    style,             // one voice: headings, dashes, quote marks, a term's second name
+    glossary_terms     // a term students search for, missing from the glossary or unlinked
   };
   Kind kind;
   std::string message;  // names the file(s), the line and what differs
 };
+
+// A second name for something the glossary names once (or a punctuation the Chinese pages
+// do not use): `avoid` must not occur in the prose of a Chinese page; `use` says what to
+// write instead, `why` where the choice comes from.
+struct Variant {
+  std::string avoid;
+  std::string use;
+  std::string why;
+};
+// A rule a page may break for now: page (relative path) and rule, as a problem names it
+// ("dash", "quote", "heading: <English heading>", "variant: <avoided text>", and for the
+// page a glossary row links, "answer: <term>" when it does not say the term yet). Only for
+// pages another change owns, each with the fix that removes it; an entry that no longer
+// matches anything is itself a problem, so the list cannot rot.
+struct Tolerated {
+  std::string page;
+  std::string rule;
+  std::string why;
+};
+
+std::vector<Variant> default_variants();
+std::vector<std::string> default_glossary_terms();
+std::vector<Tolerated> default_tolerated();
 
 struct Options {
   bool check_links = true;
@@ -83,6 +119,11 @@ struct Options {
   // one CJK character (an untranslated paragraph, ~25 English words, in an otherwise
   // Chinese page; the longest such unit in the translated pages had 8 letters).
   std::size_t max_untranslated_letters = 150;
+  std::vector<Variant> variants = default_variants();
+  // Terms that must each have a line in the glossary carrying a relative link that resolves
+  // (file and anchor): the words Chinese students type into a search box.
+  std::vector<std::string> glossary_terms = default_glossary_terms();
+  std::vector<Tolerated> tolerated = default_tolerated();
 };
 
 inline constexpr std::string_view glossary = "docs/zh-CN/术语表.md";
