@@ -168,8 +168,10 @@ if [ "$failed" -gt 0 ]; then
   else
     where="$(pick "step $first_step" "第 $first_step 步"), $first_test"
   fi
-  say "lesson $lesson: $failed of $total tests fail, $passed pass, $skipped skipped — read the first failure above ($where): its step says what to write" \
-      "第 $nn 课 $slug：$total 个测试中 $failed 个失败，$passed 个通过，$skipped 个跳过 — 先读上面的第一个失败（$where）：它的步骤说明要写什么"
+  skip_note=""
+  [ "$skipped" -eq 0 ] || skip_note=$(pick ", $skipped skipped" "，$skipped 个跳过")
+  say "lesson $lesson: $failed of $total tests fail, $passed pass$skip_note — read the first failure above ($where): its step says what to write" \
+      "第 $nn 课 $slug：$total 个测试中 $failed 个失败，$passed 个通过$skip_note — 先读上面的第一个失败（$where）：它的步骤说明要写什么"
   exit 1
 fi
 if [ "$skipped" -gt 0 ]; then
