@@ -136,7 +136,7 @@ if [ "$failed" -gt 0 ]; then
         say "---- step $step: $test ($what)" "---- 第 $step 步：$test（$what）"
       fi
       awk -F '\t' -v t="$test" '$1 == t { sub(/^[^\t]*\t[^\t]*\t/, ""); print }' "$tmp/dump" |
-        grep -a -v -E '^(Running main\(\) from|Note: Google Test filter|\[==========\]|\[----------\]|\[ RUN      \]|\[  PASSED  \] 0 tests|\[  FAILED  \] [0-9]+ tests?, listed below|\[  FAILED  \] [^ ]+$| *[0-9]+ FAILED TESTS?$)' |
+        grep -a -v -E '^(Running main\(\) from|Note: Google Test filter|\[==========\]|\[----------\]|\[ RUN      \]|\[  PASSED  \] 0 tests|\[  FAILED  \] [0-9]+ tests?, listed below|\[  FAILED  \] .*[^)]$| *[0-9]+ FAILED TESTS?$)' |
         sed '/^$/N;/^\n$/D' >"$tmp/one"
       head -n "$keep" "$tmp/one"
       more=$(( $(wc -l <"$tmp/one") - keep ))

@@ -32,6 +32,16 @@ function start(line) {
   failed = 0; message = ""; skipped = 0; finished = 0; todo = ""; step = ""; out = 0
   runs = ""; cause = ""; want_cause = 0; nlines = 0; narrated = ""
 }
+# A TODO line as quoted inside another message: "...: failed: CMD (prog: error:
+# TODO(step 1): ... not written yet)" or 'exception "TODO(step 1): ..." thrown in the
+# test body.' — the quote's end and the parentheses that are not its own cut off.
+function own_text(s,   opened, closed) {
+  if (index(s, "\"") > 0) s = substr(s, 1, index(s, "\"") - 1)
+  opened = gsub(/\(/, "(", s); closed = gsub(/\)/, ")", s)
+  while (closed > opened && s ~ /\)[ \t]*$/) { sub(/\)[ \t]*$/, "", s); closed-- }
+  sub(/[ \t]+$/, "", s)
+  return s
+}
 function digits(s) {  # the number at the start of s
   match(s, /^[0-9]+/)
   return substr(s, 1, RLENGTH) + 0
@@ -78,9 +88,9 @@ out {
   line = unxml(line)
   if (dump != "") lines[++nlines] = line
   if (todo == "" && match(line, /[A-Za-z0-9_.-]+: error: TODO\(step [0-9]+\).*/)) {
-    todo = substr(line, RSTART, RLENGTH)
+    todo = own_text(substr(line, RSTART, RLENGTH))
   } else if (todo == "" && match(line, /TODO\(step [0-9]+\).*/)) {
-    todo = substr(line, RSTART, RLENGTH)
+    todo = own_text(substr(line, RSTART, RLENGTH))
   }
   if (match(line, /^  step [0-9]+\/[0-9]+ /)) { step = substr(line, 3); narrated = digits(substr(line, 8)) }
   if (match(line, /^  \[runs [A-Za-z0-9_.-]+/)) {
