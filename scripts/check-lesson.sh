@@ -166,7 +166,7 @@ if [ "$failed" -gt 0 ]; then
   if [ "$first_step" -eq 999 ]; then
     where="$first_test"
   else
-    where="$(pick "step $first_step" "第 $first_step 步"), $first_test"
+    where=$(pick "step $first_step, $first_test" "第 $first_step 步，$first_test")
   fi
   skip_note=""
   [ "$skipped" -eq 0 ] || skip_note=$(pick ", $skipped skipped" "，$skipped 个跳过")
