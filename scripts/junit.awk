@@ -1,14 +1,21 @@
 # junit.awk — reads the JUnit file of a ctest run (ctest --output-junit FILE) and
-# prints one line per test:   STATUS <TAB> TEST <TAB> DETAIL <TAB> RUNS
+# prints one line per test:   STATUS <TAB> TEST <TAB> DETAIL <TAB> RUNS <TAB> STEP
 #   STATUS  pass, fail, crash (the test program did not finish its run: a signal,
 #           an abort or ctest's timeout), skip, notbuilt (its program does not compile)
 #   DETAIL  for a test that did not pass: the lesson step the failure points at —
 #           "PROGRAM: error: TODO(step N): ..." from a program's error line, else the
-#           last step the test narrated ("step 3/6 listen(...): ...").
+#           last step the test narrated ("step 3/6 listen(...): ..."). For a skipped
+#           test: why (the GTEST_SKIP() message, its first line), never empty.
 #   RUNS    the programs the test started (tests/support/programs.cpp narrates
 #           "[runs NAME ARGS]"), comma-separated, or "-": a test that runs none of a
 #           lesson's programs demonstrates the layer, it does not check the student's code.
-# POSIX awk; used by progress.sh and check-student-edition.sh.
+#   STEP    the step the test is about, for ordering a report by step: the TODO's
+#           step, else the last narrated step, else the N of the test's name
+#           (Suite.StepN_... or Suite.StepNName), else 999.
+# With -v dump=FILE, the output of each test that did not pass or skip is written to
+# FILE too, one line per line: TEST <TAB> LINE-NUMBER <TAB> TEXT (check-lesson.sh
+# prints it by step).
+# POSIX awk; used by check-lesson.sh, progress.sh and check-student-edition.sh.
 
 function attr(s, key,   pat) {
   pat = key "=\"[^\"]*\""
@@ -23,9 +30,23 @@ function unxml(s) {
 function start(line) {
   name = unxml(attr(line, "name")); status = attr(line, "status")
   failed = 0; message = ""; skipped = 0; finished = 0; todo = ""; step = ""; out = 0
-  runs = ""
+  runs = ""; cause = ""; want_cause = 0; nlines = 0; narrated = ""
 }
-function emit(   result, detail) {
+# A TODO line as quoted inside another message: "...: failed: CMD (prog: error:
+# TODO(step 1): ... not written yet)" or 'exception "TODO(step 1): ..." thrown in the
+# test body.' — the quote's end and the parentheses that are not its own cut off.
+function own_text(s,   opened, closed) {
+  if (index(s, "\"") > 0) s = substr(s, 1, index(s, "\"") - 1)
+  opened = gsub(/\(/, "(", s); closed = gsub(/\)/, ")", s)
+  while (closed > opened && s ~ /\)[ \t]*$/) { sub(/\)[ \t]*$/, "", s); closed-- }
+  sub(/[ \t]+$/, "", s)
+  return s
+}
+function digits(s) {  # the number at the start of s
+  match(s, /^[0-9]+/)
+  return substr(s, 1, RLENGTH) + 0
+}
+function emit(   result, detail, n, i) {
   if (status == "notrun" || status == "disabled" || skipped) result = "skip"
   else if (!failed) result = "pass"
   else if (name ~ /_NOT_BUILT$/) result = "notbuilt"
@@ -33,9 +54,23 @@ function emit(   result, detail) {
   else result = "fail"
   detail = (result == "pass" || result == "skip") ? "" : (todo != "" ? todo : step)
   if (result == "crash") detail = "did not finish (crashed or timed out)" (detail == "" ? "" : "; " detail)
+  if (result == "skip") {
+    detail = cause
+    if (detail == "" && message != "") detail = message
+    if (detail == "" && status == "disabled") detail = "disabled in ctest"
+    if (detail == "") detail = "skipped (it gave no reason)"
+  }
   gsub(/\t/, " ", detail)
   if (length(detail) > 110) detail = substr(detail, 1, 107) "..."
-  printf "%s\t%s\t%s\t%s\n", result, name, detail, (runs == "" ? "-" : runs)
+  # The step, for ordering: the program's TODO, the narration, the test's name.
+  n = 999
+  if (match(todo, /TODO\(step [0-9]+\)/)) n = digits(substr(todo, RSTART + 10))
+  else if (narrated != "") n = narrated + 0
+  else if (match(name, /\.Step[0-9]+/)) n = digits(substr(name, RSTART + 5))
+  printf "%s\t%s\t%s\t%s\t%d\n", result, name, detail, (runs == "" ? "-" : runs), n
+  if (dump != "" && result != "pass" && result != "skip") {
+    for (i = 1; i <= nlines; i++) printf "%s\t%d\t%s\n", name, i, lines[i] > dump
+  }
   name = ""
 }
 
@@ -44,21 +79,30 @@ function emit(   result, detail) {
   if ($0 ~ /\/>[ \t]*$/) emit()
   next
 }
-name != "" && /<failure/ { failed = 1; message = attr($0, "message") }
-name != "" && /<skipped/ { skipped = 1 }
-name != "" && /<system-out>/ { out = 1 }
+name != "" && /<failure/ { failed = 1; message = unxml(attr($0, "message")) }
+name != "" && /<skipped/ { skipped = 1; message = unxml(attr($0, "message")) }
+name != "" && /<system-out>/ { out = 1; sub(/^.*<system-out>/, "") }
 out {
-  line = unxml($0)
+  line = $0
+  sub(/<\/system-out>.*$/, "", line)
+  line = unxml(line)
+  if (dump != "") lines[++nlines] = line
   if (todo == "" && match(line, /[A-Za-z0-9_.-]+: error: TODO\(step [0-9]+\).*/)) {
-    todo = substr(line, RSTART, RLENGTH)
+    todo = own_text(substr(line, RSTART, RLENGTH))
   } else if (todo == "" && match(line, /TODO\(step [0-9]+\).*/)) {
-    todo = substr(line, RSTART, RLENGTH)
+    todo = own_text(substr(line, RSTART, RLENGTH))
   }
-  if (match(line, /^  step [0-9]+\/[0-9]+ /)) step = substr(line, 3)
+  if (match(line, /^  step [0-9]+\/[0-9]+ /)) { step = substr(line, 3); narrated = digits(substr(line, 8)) }
   if (match(line, /^  \[runs [A-Za-z0-9_.-]+/)) {
     program = substr(line, RSTART + 8, RLENGTH - 8)
     if (index("," runs ",", "," program ",") == 0) runs = (runs == "" ? program : runs "," program)
   }
+  # GoogleTest's skip: "FILE:LINE: Skipped", then the GTEST_SKIP() message.
+  if (want_cause && line ~ /[^ \t]/) {
+    if (line !~ /^\[  SKIPPED \]/) { cause = line; sub(/^[ \t]+/, "", cause) }
+    want_cause = 0
+  }
+  if (line ~ /: Skipped[ \t]*$/) want_cause = 1
   if (line ~ /^\[  (PASSED  |FAILED  |SKIPPED )\] [0-9]+ test/) finished = 1
   if (line ~ /^\[  SKIPPED \] [0-9]+ test/) skipped = 1
 }

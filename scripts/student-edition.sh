@@ -94,9 +94,12 @@ ZH
   --allow-trace README.md \
   --allow-trace README.zh-CN.md
 
-# The lesson files as handed out, so that `make progress` can tell "not started".
+# The lesson files and the other files with exercises (lib/lab/src/route.cpp, named
+# by the record's "exercise" lines) as handed out, so that `make progress` can tell
+# "not started".
 if [ -d "$out/lessons" ]; then
-  (cd "$out" && find lessons -type f | sort | xargs cksum | sed 's/^/cksum /') >>"$out/$manifest"
+  (cd "$out" && { find lessons -type f; sed -n 's/^exercise [0-9]* [0-9]* //p' "$manifest"; } |
+    sort -u | xargs cksum | sed 's/^/cksum /') >>"$out/$manifest"
 fi
 
 # Nothing the students read may point nowhere: every relative link in a Markdown

@@ -11,8 +11,18 @@
 // students' README.md). Then the whole output is checked for traces: no marker
 // word anywhere, and no removed solution line in any file (except under an
 // --allow-trace path; under a --note-trace path, in another folder than the
-// line's own, it is only a note). Writes OUTPUT/.socklab-student-edition listing the marked
-// files. Exit status: 0 done, 1 marker errors or traces found, 2 usage error.
+// line's own, it is only a note). Writes OUTPUT/.socklab-student-edition, the record
+// of what was handed out: the marked files ("marked FILE BLOCKS") and, for each marked
+// block of code, its lesson and step ("exercise NN STEP FILE"; `make progress` counts
+// the lessons from these lines). A file under lessons/NN_slug/ is lesson NN's; a marked
+// file elsewhere (lib/lab/src/route.cpp) is the lesson's whose program names its path,
+// and it is an error if no lesson's program, or more than one, names it.
+//
+//   student_edition --record --source DIR [--files-from LIST] [--exclude PATH]...
+//
+// prints that record for the tree as it is (the reference edition's, for `make
+// progress` there) and writes nothing. Exit status: 0 done, 1 marker errors or traces
+// found, 2 usage error.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -20,6 +30,8 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -37,6 +49,7 @@ struct Options {
   fs::path source, output, files_from;
   std::vector<std::string> exclude, allow_trace, note_trace;
   std::map<std::string, fs::path> substitute;  // relative path -> the file written instead
+  bool record = false;                         // --record: print the record, write nothing
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -45,7 +58,9 @@ struct Options {
              "usage: student_edition --source DIR --output DIR [--files-from LIST]\n"
              "                       [--exclude PATH]... [--allow-trace PATH]... [--note-trace "
              "PATH]...\n"
-             "                       [--substitute REL=FILE]...\n");
+             "                       [--substitute REL=FILE]...\n"
+             "       student_edition --record --source DIR [--files-from LIST] [--exclude "
+             "PATH]...\n");
   std::exit(2);
 }
 
@@ -81,12 +96,19 @@ Options parse(int argc, char** argv) {
   if (argc == 4 && std::string_view(argv[1]) == "--mutant") mutant(argv[2], argv[3]);
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
+    if (arg == "--record") {
+      o.record = true;
+      continue;
+    }
     if (arg == "--help" || arg == "-h") {
       fmt::print(
           "usage: student_edition --source DIR --output DIR [--files-from LIST]\n"
           "                       [--exclude PATH]... [--allow-trace PATH]... [--note-trace "
           "PATH]...\n"
-          "Writes the student edition: solution markers replaced by their TODO text.\n");
+          "       student_edition --record --source DIR [--files-from LIST] [--exclude "
+          "PATH]...\n"
+          "Writes the student edition: solution markers replaced by their TODO text.\n"
+          "--record prints its record (.socklab-student-edition) and writes nothing.\n");
       std::exit(0);
     }
     if (i + 1 >= argc) usage(fmt::format("{} needs a value", arg));
@@ -112,7 +134,8 @@ Options parse(int argc, char** argv) {
       usage(fmt::format("unknown option {}", arg));
     }
   }
-  if (o.source.empty() || o.output.empty()) usage("--source and --output are required");
+  if (o.source.empty()) usage("--source is required");
+  if (o.output.empty() != o.record) usage("--output is required (and --record writes nothing)");
   return o;
 }
 
@@ -159,6 +182,60 @@ std::vector<std::string> list_files(const Options& o) {
   return files;
 }
 
+// The steps of a file's marked blocks, in order: N of "SOLUTION-BEGIN: TODO(step N)";
+// 0 for a block whose text names no step.
+std::vector<int> marked_steps(const std::string& text) {
+  static const std::regex begin(R"(^[ \t]*//[ \t]*SOLUTION-BEGIN:?(.*))");
+  static const std::regex todo(R"(TODO\(step ([0-9]+)\))");
+  std::vector<int> steps;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m, t;
+    if (!std::regex_search(line, m, begin)) continue;
+    const std::string rest = m[1].str();
+    steps.push_back(std::regex_search(rest, t, todo) ? std::stoi(t[1].str()) : 0);
+  }
+  return steps;
+}
+
+// "lessons/12_routing/x.cpp" -> "12"; "" for a file outside lessons/NN_slug/.
+std::string lesson_folder_number(const std::string& rel) {
+  static const std::regex folder(R"(^lessons/([0-9]+)_[^/]+/.+)");
+  std::smatch m;
+  return std::regex_match(rel, m, folder) ? m[1].str() : std::string();
+}
+
+// The record's exercise lines: "exercise NN STEP FILE" for each marked block of code.
+// `marked` is FILE -> its steps; `lesson_texts` the lessons' files (FILE -> text), to
+// find which lesson names a marked file that is not in a lesson's folder.
+std::string exercise_lines(const std::map<std::string, std::vector<int>>& marked,
+                           const std::map<std::string, std::string>& lesson_texts,
+                           std::vector<std::string>& errors) {
+  std::string lines;
+  for (const auto& [rel, steps] : marked) {
+    std::string lesson = lesson_folder_number(rel);
+    if (lesson.empty()) {
+      std::set<std::string> naming;  // the lessons whose files name this one's path
+      for (const auto& [file, text] : lesson_texts) {
+        if (text.find(rel) != std::string::npos) naming.insert(lesson_folder_number(file));
+      }
+      if (naming.size() != 1) {
+        errors.push_back(fmt::format(
+            "{}: its exercises belong to no lesson: {} (name the file's path in a comment of "
+            "the one lesson program that uses it, as lessons/12_routing/route_lookup.cpp "
+            "names lib/lab/src/route.cpp)",
+            rel,
+            naming.empty() ? std::string("no lesson's program names it")
+                           : fmt::format("{} lessons name it", naming.size())));
+        continue;
+      }
+      lesson = *naming.begin();
+    }
+    for (int step : steps) lines += fmt::format("exercise {} {} {}\n", lesson, step, rel);
+  }
+  return lines;
+}
+
 // "lessons/01_echo_server/echo_server.cpp" -> "lessons/01_echo_server".
 std::string folder_of(const std::string& path) {
   std::size_t slash = path.rfind('/');
@@ -176,7 +253,7 @@ bool distinctive(const std::string& line) {
 int main(int argc, char** argv) try {
   const Options o = parse(argc, argv);
   if (!fs::is_directory(o.source)) usage(fmt::format("no such directory: {}", o.source.string()));
-  if (fs::exists(o.output) && !fs::is_empty(o.output)) {
+  if (!o.record && fs::exists(o.output) && !fs::is_empty(o.output)) {
     usage(fmt::format("{} exists and is not empty; give a new directory", o.output.string()));
   }
 
@@ -186,6 +263,8 @@ int main(int argc, char** argv) try {
   std::string manifest =
       "# socklab student edition, written by tools/student_edition. Marked files:\n";
   int marked_files = 0, blocks = 0;
+  std::map<std::string, std::vector<int>> marked_code;  // a marked C++ file -> its steps
+  std::map<std::string, std::string> lesson_texts;      // lessons/NN_slug/... -> its text
   for (const std::string& rel : list_files(o)) {
     if (under(rel, o.exclude)) continue;
     const auto replaced = o.substitute.find(rel);
@@ -193,16 +272,30 @@ int main(int argc, char** argv) try {
     const fs::path to = o.output / rel;
     const auto syntax = socklab::tools::syntax_for(rel);
     try {
+      if (o.record) {  // nothing written: only what the record says
+        if (syntax == socklab::tools::Syntax::none) continue;
+        const std::string text = read_file(from);
+        const auto stripped = socklab::tools::strip_solutions(text, syntax, rel);
+        if (!lesson_folder_number(rel).empty()) lesson_texts[rel] = text;
+        if (stripped.blocks > 0) {
+          manifest += fmt::format("marked {} {}\n", rel, stripped.blocks);
+          if (syntax == socklab::tools::Syntax::cpp) marked_code[rel] = marked_steps(text);
+        }
+        continue;
+      }
       if (syntax == socklab::tools::Syntax::none) {
         fs::create_directories(to.parent_path());
         fs::copy_file(from, to);
       } else {
-        auto stripped = socklab::tools::strip_solutions(read_file(from), syntax, rel);
+        const std::string text = read_file(from);
+        auto stripped = socklab::tools::strip_solutions(text, syntax, rel);
         write_file(to, stripped.text);
+        if (!lesson_folder_number(rel).empty()) lesson_texts[rel] = text;
         if (stripped.blocks > 0) {
           ++marked_files;
           blocks += stripped.blocks;
           manifest += fmt::format("marked {} {}\n", rel, stripped.blocks);
+          if (syntax == socklab::tools::Syntax::cpp) marked_code[rel] = marked_steps(text);
           for (auto& line : stripped.solution_lines) {
             if (distinctive(line)) solution_lines.emplace(line, rel);
           }
@@ -213,6 +306,15 @@ int main(int argc, char** argv) try {
     } catch (const MarkerError& e) {
       errors.push_back(e.what());
     }
+  }
+
+  manifest += "# Exercises, one line per marked block of code: exercise LESSON STEP FILE\n";
+  manifest += exercise_lines(marked_code, lesson_texts, errors);
+  if (o.record) {
+    for (const auto& e : errors) fmt::print(stderr, "student_edition: {}\n", e);
+    if (!errors.empty()) return 1;
+    fmt::print("{}", manifest);
+    return 0;
   }
 
   // The proof that nothing leaked: read back every file written.

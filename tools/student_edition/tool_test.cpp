@@ -152,6 +152,46 @@ TEST_F(StudentEditionTool, MarkerErrorsNameFileAndLine) {
   EXPECT_FALSE(fs::exists(root_ / "out/.socklab-student-edition")) << "no manifest on failure";
 }
 
+// The record says what was handed out, per lesson and step, so that `make progress`
+// does not depend on the TODO lines a student may delete while solving.
+TEST_F(StudentEditionTool, RecordNamesEachExercisesLessonAndStep) {
+  write("src/lib/room/src/part.cpp",
+        "int part() {\n"
+        "  // SOLUTION-BEGIN: TODO(step 4): the part\n"
+        "  // SOLUTION-STUB: return 0;\n"
+        "  return 42;\n"
+        "  // SOLUTION-END\n"
+        "}\n");
+  write("src/lessons/07_w/w.cpp", "// lib/room/src/part.cpp: the part you write (step 4)\n");
+  ASSERT_EQ(run(), 0) << output_;
+  const std::string record = read("out/.socklab-student-edition");
+  EXPECT_NE(record.find("exercise 01 1 lessons/01_x/x.cpp\n"), std::string::npos) << record;
+  EXPECT_NE(record.find("exercise 07 4 lib/room/src/part.cpp\n"), std::string::npos) << record;
+  // --record prints the same lines for the tree as it is, and writes nothing.
+  fs::remove_all(root_ / "out");
+  auto tool = socklab::test::Program::start_path(
+      STUDENT_EDITION_EXE,
+      {"--record", "--source", (root_ / "src").string(), "--exclude", "tools/student_edition"});
+  EXPECT_EQ(tool.wait().code, 0) << tool.stderr_text();
+  EXPECT_EQ(tool.stdout_text(), record);
+  EXPECT_FALSE(fs::exists(root_ / "out"));
+}
+
+TEST_F(StudentEditionTool, AnExerciseNoLessonNamesIsAnError) {
+  write("src/lib/room/src/part.cpp",
+        "int part() {\n"
+        "  // SOLUTION-BEGIN: TODO(step 4): the part\n"
+        "  // SOLUTION-STUB: return 0;\n"
+        "  return 42;\n"
+        "  // SOLUTION-END\n"
+        "}\n");
+  ASSERT_EQ(run(), 1) << output_;
+  EXPECT_NE(output_.find("lib/room/src/part.cpp: its exercises belong to no lesson: no "
+                         "lesson's program names it"),
+            std::string::npos)
+      << output_;
+}
+
 TEST_F(StudentEditionTool, RefusesANonEmptyOutput) {
   write("out/precious.txt", "keep me\n");
   EXPECT_EQ(run(), 2) << output_;
