@@ -5,12 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <limits>
-#include <memory>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 #include "socklab/observe/pcap.hpp"
@@ -47,30 +45,18 @@ class Bytes {
   explicit Bytes(std::span<const std::byte> b) : b_(b) {}
   bool has(std::size_t at, std::size_t n) const { return at <= b_.size() && n <= b_.size() - at; }
   std::uint16_t u16(std::size_t at) const {
-    std::uint16_t x = byte(at), y = byte(at + 1);
-    return static_cast<std::uint16_t>(big ? (x << 8) | y : (y << 8) | x);
+    return static_cast<std::uint16_t>(bytes::uint(b_, at, 2, big));
   }
-  std::uint32_t u32(std::size_t at) const {
-    std::uint32_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) {
-      std::uint32_t x = byte(at + i);
-      v |= big ? x << (8 * (3 - i)) : x << (8 * i);
-    }
-    return v;
-  }
+  std::uint32_t u32(std::size_t at) const { return bytes::uint(b_, at, 4, big); }
   std::span<const std::byte> span(std::size_t at, std::size_t n) const { return b_.subspan(at, n); }
   std::size_t size() const { return b_.size(); }
   bool big = false;
 
  private:
-  std::uint16_t byte(std::size_t at) const { return std::to_integer<std::uint16_t>(b_[at]); }
   std::span<const std::byte> b_;
 };
 
-std::uint16_t be16(std::span<const std::byte> b, std::size_t at) {
-  return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) |
-                                    std::to_integer<unsigned>(b[at + 1]));
-}
+using bytes::be16;
 
 // --- classic pcap: the layer's own reader, its errors renamed ------------------------
 CaptureFile read_pcap(std::span<const std::byte> bytes, std::error_code& ec) {
@@ -288,24 +274,8 @@ CaptureFile read_capture(std::span<const std::byte> bytes) {
 }
 
 CaptureFile read_capture_file(const std::string& path, std::error_code& ec) {
-  struct Closer {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    ec = {errno, std::generic_category()};
-    return {};
-  }
-  std::vector<std::byte> bytes;
-  std::byte chunk[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  if (std::ferror(f.get())) {
-    ec = {EIO, std::generic_category()};
-    return {};
-  }
-  return read_capture(bytes, ec);
+  std::vector<std::byte> data = bytes::read_file(path, ec);
+  return ec ? CaptureFile{} : read_capture(data, ec);
 }
 
 CaptureFile read_capture_file(const std::string& path) {

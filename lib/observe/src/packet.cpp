@@ -8,6 +8,7 @@
 
 #include <array>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 
 namespace socklab::observe {
@@ -53,14 +54,10 @@ class Reader {
   }
   // Callers check has() first; these are only reached inside the buffer.
   std::uint8_t u8(std::size_t at) const noexcept {
-    return std::to_integer<std::uint8_t>(bytes_[at]);
+    return static_cast<std::uint8_t>(bytes::u8(bytes_, at));
   }
-  std::uint16_t u16(std::size_t at) const noexcept {  // network byte order = big-endian
-    return static_cast<std::uint16_t>((u8(at) << 8) | u8(at + 1));
-  }
-  std::uint32_t u32(std::size_t at) const noexcept {
-    return (std::uint32_t{u16(at)} << 16) | u16(at + 2);
-  }
+  std::uint16_t u16(std::size_t at) const noexcept { return bytes::be16(bytes_, at); }
+  std::uint32_t u32(std::size_t at) const noexcept { return bytes::be32(bytes_, at); }
   Reader sub(std::size_t offset, std::size_t count) const noexcept {
     return Reader(bytes_.subspan(offset, count));
   }

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 
@@ -21,12 +22,7 @@ void put16(std::vector<std::byte>& out, std::uint16_t v) {
 }
 
 std::uint32_t get32(std::span<const std::byte> b, std::size_t at, bool big_endian) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    std::uint32_t byte = std::to_integer<std::uint32_t>(b[at + static_cast<std::size_t>(i)]);
-    v |= big_endian ? byte << (8 * (3 - i)) : byte << (8 * i);
-  }
-  return v;
+  return bytes::uint(b, at, 4, big_endian);
 }
 
 struct FileCloser {
@@ -144,24 +140,8 @@ void write_file(const std::string& path, const File& file) {
 }
 
 File read_file(const std::string& path, std::error_code& ec) {
-  ec.clear();
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    ec = errno_code();
-    return {};
-  }
-  std::vector<std::byte> bytes;
-  std::byte chunk[4096];
-  for (;;) {
-    std::size_t n = std::fread(chunk, 1, sizeof chunk, f.get());
-    bytes.insert(bytes.end(), chunk, chunk + n);
-    if (n < sizeof chunk) break;
-  }
-  if (std::ferror(f.get())) {
-    ec = std::make_error_code(std::errc::io_error);
-    return {};
-  }
-  return parse(bytes, ec);
+  std::vector<std::byte> data = bytes::read_file(path, ec);
+  return ec ? File{} : parse(data, ec);
 }
 
 File read_file(const std::string& path) {
