@@ -31,6 +31,8 @@ class CaptureCategory : public std::error_category {
         return "malformed pcapng block (bad block length)";
       case capture_errc::no_interface:
         return "a pcapng packet names an interface that was never described";
+      case capture_errc::bad_record:
+        return "a pcap record longer than 262144 bytes (libpcap's maximum): a damaged file";
       case capture_errc::unknown_link_type:
         return "unknown link type (supported: Ethernet, Linux cooked SLL/SLL2, raw IP, "
                "BSD loopback)";
@@ -63,12 +65,17 @@ CaptureFile read_pcap(std::span<const std::byte> bytes, std::error_code& ec) {
   std::error_code pec;
   pcap::File f = pcap::parse(bytes, pec);
   if (pec) {
-    ec = pec == packet_errc::bad_pcap_magic ? capture_errc::not_a_capture : capture_errc::truncated;
+    ec = pec == packet_errc::bad_pcap_magic    ? capture_errc::not_a_capture
+         : pec == packet_errc::bad_pcap_record ? capture_errc::bad_record
+                                               : capture_errc::truncated;
     return {};
   }
   CaptureFile out{"pcap", {}};
-  for (auto& r : f.records)
-    out.packets.push_back({r.time, static_cast<std::uint16_t>(f.link_type), std::move(r.data)});
+  for (auto& r : f.records) {
+    const std::size_t original = std::max<std::size_t>(r.original_length, r.data.size());
+    out.packets.push_back(
+        {r.time, static_cast<std::uint16_t>(f.link_type), std::move(r.data), original});
+  }
   return out;
 }
 
@@ -186,7 +193,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
     }
     const std::size_t body = at + 8, end = at + length - 4;
     auto packet = [&](std::size_t iface, std::uint64_t ticks, std::size_t data_at,
-                      std::size_t captured) -> bool {
+                      std::size_t captured, std::size_t original) -> bool {
       if (iface >= interfaces.size()) {
         ec = capture_errc::no_interface;
         return false;
@@ -197,7 +204,8 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       }
       auto data = b.span(data_at, captured);
       out.packets.push_back({to_time(ticks, interfaces[iface]), interfaces[iface].link_type,
-                             std::vector<std::byte>(data.begin(), data.end())});
+                             std::vector<std::byte>(data.begin(), data.end()),
+                             std::max(original, captured)});
       return true;
     };
     if (type == block_interface) {
@@ -217,7 +225,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       }
       std::size_t iface = type == block_enhanced_packet ? b.u32(body) : b.u16(body);
       std::uint64_t ticks = (std::uint64_t{b.u32(body + 4)} << 32) | b.u32(body + 8);
-      if (!packet(iface, ticks, body + 20, b.u32(body + 12))) return {};
+      if (!packet(iface, ticks, body + 20, b.u32(body + 12), b.u32(body + 16))) return {};
     } else if (type == block_simple_packet) {
       if (end - body < 4) {
         ec = capture_errc::truncated;
@@ -228,7 +236,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       if (original < captured) captured = original;  // the rest is padding
       if (!interfaces.empty() && interfaces[0].snaplen != 0 && interfaces[0].snaplen < captured)
         captured = interfaces[0].snaplen;
-      if (!packet(0, 0, body + 4, captured)) return {};
+      if (!packet(0, 0, body + 4, captured, original)) return {};
     }
     at += length;  // name resolution, statistics, custom blocks...: skipped
   }
@@ -334,6 +342,23 @@ std::optional<std::span<const std::byte>> ip_payload(const CapturedFrame& frame,
       ec = capture_errc::unknown_link_type;
       return std::nullopt;
   }
+}
+
+packet::Segment decode_frame(const CapturedFrame& frame, std::error_code& ec) {
+  auto ip = ip_payload(frame, ec);
+  if (!ip) {
+    if (!ec) ec = packet_errc::not_tcp;  // ARP, LLDP, ...: no IP packet at all
+    return {};
+  }
+  // The link-layer header was captured whole (ip_payload() checked): the IP packet
+  // was the original length less that header.
+  const std::size_t link_header = frame.data.size() - ip->size();
+  const std::size_t original =
+      frame.original_length > frame.data.size() ? frame.original_length - link_header : ip->size();
+  packet::Segment s = packet::decode(*ip, original, ec);
+  if (ec) return {};
+  s.time = frame.time;
+  return s;
 }
 
 std::string link_type_name(std::uint16_t link_type) {

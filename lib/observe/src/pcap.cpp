@@ -2,6 +2,7 @@
 // result is the same on every platform and byte order.
 #include "socklab/observe/pcap.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
@@ -83,6 +84,10 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
   file.nanosecond = magic == magic_nanoseconds;
   file.snaplen = get32(bytes, 16, big);
   file.link_type = get32(bytes, 20, big) & 0x0fffffffu;  // top bits: FCS info
+  // As libpcap reads a file (sf-pcap.c, pcap_adjust_snapshot): a snapshot length of
+  // 0 (some capture tools write it) or above the maximum means the maximum.
+  const std::uint32_t limit =
+      file.snaplen == 0 || file.snaplen > max_snaplen ? max_snaplen : file.snaplen;
   std::size_t at = 24;
   while (at < bytes.size()) {
     if (bytes.size() - at < 16) {
@@ -94,8 +99,12 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
     std::uint32_t kept = get32(bytes, at + 8, big);
     std::uint32_t original = get32(bytes, at + 12, big);
     at += 16;
-    if (kept > file.snaplen || kept > bytes.size() - at) {
+    if (kept > max_snaplen) {  // libpcap: "invalid packet capture length": damaged or fuzzed
       ec = packet_errc::bad_pcap_record;
+      return {};
+    }
+    if (kept > bytes.size() - at) {
+      ec = packet_errc::truncated;
       return {};
     }
     Record r;
@@ -103,7 +112,9 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
              (file.nanosecond ? std::chrono::nanoseconds(fraction)
                               : std::chrono::nanoseconds(std::chrono::microseconds(fraction)));
     auto first = bytes.begin() + static_cast<std::ptrdiff_t>(at);
-    r.data.assign(first, first + kept);
+    // A record longer than the file's snapshot length: libpcap keeps the first
+    // snapshot-length bytes and skips the rest, and so do we.
+    r.data.assign(first, first + std::min(kept, limit));
     r.original_length = original;
     file.records.push_back(std::move(r));
     at += kept;
