@@ -5,6 +5,7 @@
 #   cmake --build build-windows && (cd build-windows && ctest)
 #
 # Debian packages: mingw-w64 g++-mingw-w64-x86-64-posix wine wine64 libgtest-dev libfmt-dev
+# libz-mingw-w64-dev (zlib for Windows, in /usr/x86_64-w64-mingw32: found by find_package(ZLIB))
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(SOCKLAB_MINGW_TRIPLE x86_64-w64-mingw32)
