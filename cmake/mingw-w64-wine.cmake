@@ -5,6 +5,7 @@
 #   cmake --build build-windows && (cd build-windows && ctest)
 #
 # Debian packages: mingw-w64 g++-mingw-w64-x86-64-posix wine wine64 libgtest-dev libfmt-dev
+# libz-mingw-w64-dev (zlib for Windows, in /usr/x86_64-w64-mingw32: found by find_package(ZLIB))
 set(CMAKE_SYSTEM_NAME Windows)
 set(CMAKE_SYSTEM_PROCESSOR x86_64)
 set(SOCKLAB_MINGW_TRIPLE x86_64-w64-mingw32)
@@ -25,6 +26,10 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 # -static: the .exe files need no DLL beyond Windows' own (libstdc++, libgcc and
 # winpthread are linked in); ws2_32 is linked by lib/CMakeLists.txt.
 set(CMAKE_EXE_LINKER_FLAGS_INIT "-static")
+# zlib (libz-mingw-w64-dev) ships libz.dll.a and libz.a; FindZLIB takes the import
+# library first, and the .exe would then need zlib1.dll. Static, like the rest
+# (CMake 3.24+; measured: without it ZLIB_LIBRARIES is .../lib/libz.dll.a).
+set(ZLIB_USE_STATIC_LIBS ON)
 
 # ctest (and gtest_discover_tests at build time) run every .exe through Wine.
 find_program(SOCKLAB_WINE NAMES wine wine64 REQUIRED)

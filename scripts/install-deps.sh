@@ -1,6 +1,7 @@
 #!/usr/bin/env sh
 # install-deps.sh — install what socklab needs to build, if it is missing.
-#   Debian/Ubuntu: cmake, a C++ compiler, make, libgtest-dev, libfmt-dev (apt-get),
+#   Debian/Ubuntu: cmake, a C++ compiler, make, libgtest-dev, libfmt-dev, zlib1g-dev
+#                  (the file-transfer example's CRC-32) (apt-get),
 #                  and the tools the tests run: iproute2 + procps (lesson 04's
 #                  routing demo: ip, sysctl), curl and netcat-openbsd (the
 #                  examples are tested against real third-party clients)
@@ -10,7 +11,7 @@
 # ~120 MB installed, so it is optional — `make deps-tshark`).
 set -eu
 
-DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev iproute2 procps curl netcat-openbsd $*"
+DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev zlib1g-dev iproute2 procps curl netcat-openbsd $*"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=""

@@ -14,7 +14,9 @@ WERROR=${WERROR:-ON}
 
 # 1. The cross toolchain, Wine, and the sources of GoogleTest and fmt (Debian).
 #    The -posix compiler: the default (win32 thread model) one lacks std::thread.
-sh scripts/install-deps.sh ninja-build mingw-w64 g++-mingw-w64-x86-64-posix wine wine64
+#    libz-mingw-w64-dev: zlib built for Windows (the file-transfer example's CRC-32).
+sh scripts/install-deps.sh ninja-build mingw-w64 g++-mingw-w64-x86-64-posix wine wine64 \
+  libz-mingw-w64-dev
 
 # 2. Wine, headless and quiet, in a prefix of its own. The Wine server is started
 #    persistent and its boot finished *before* anything runs an .exe: otherwise

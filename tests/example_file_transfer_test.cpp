@@ -61,6 +61,9 @@ TEST(ExampleFileTransferParts, Step1_Crc32) {
   transfer::Crc32 whole;
   whole.update("123456789");
   EXPECT_EQ(whole.value(), 0xCBF43926u) << "CRC-32/ISO-HDLC check value";
+  transfer::Crc32 fox;  // a second published value (the CRC-32 of zip and gzip)
+  fox.update("The quick brown fox jumps over the lazy dog");
+  EXPECT_EQ(fox.value(), 0x414FA339u);
   transfer::Crc32 pieces;
   pieces.update("1234");
   pieces.update("");

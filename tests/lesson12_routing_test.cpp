@@ -16,6 +16,7 @@
 #include <socklab/lab/route.hpp>
 #include <socklab/lab/topology.hpp>
 #include <socklab/observe/capture.hpp>
+#include <socklab/observe/encode.hpp>
 #include <socklab/observe/icmp.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
@@ -186,7 +187,8 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   ASSERT_EQ(m.size(), 12u);
   EXPECT_EQ(std::to_integer<int>(m[0]), 8);  // Echo Request
   EXPECT_EQ(std::to_integer<int>(m[1]), 0);
-  EXPECT_EQ(observe::icmp::checksum(m), 0) << "a correct checksum makes the sum 0 (RFC 1071)";
+  EXPECT_EQ(observe::packet::internet_checksum(m), 0)
+      << "a correct checksum makes the sum 0 (RFC 1071)";
   auto decoded = observe::icmp::decode(m);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->identifier, 0x1234);
@@ -199,7 +201,7 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   const std::array<std::byte, 8> rfc{std::byte{0x00}, std::byte{0x01}, std::byte{0xf2},
                                      std::byte{0x03}, std::byte{0xf4}, std::byte{0xf5},
                                      std::byte{0xf6}, std::byte{0xf7}};
-  EXPECT_EQ(observe::icmp::checksum(rfc), static_cast<std::uint16_t>(~0xddf2u & 0xffff));
+  EXPECT_EQ(observe::packet::internet_checksum(rfc), static_cast<std::uint16_t>(~0xddf2u & 0xffff));
   // IPv6: type 128, the checksum left to the kernel (it covers the addresses).
   EXPECT_EQ(std::to_integer<int>(observe::icmp::echo_request(true, 1, 1, data)[0]), 128);
   // An IPv4 header: TTL at byte 8, protocol at 9, addresses at 12 and 16.

@@ -1,10 +1,11 @@
-// transfer.cpp — header, safe names, CRC-32 and progress (see transfer.hpp).
+// transfer.cpp — header, safe names, CRC-32 (zlib) and progress (see transfer.hpp).
 #include "transfer.hpp"
 
-#include <algorithm>
-#include <array>
-
 #include <fmt/core.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <utility>
 
 namespace transfer {
 
@@ -46,24 +47,10 @@ HeaderResult decode_header(std::string_view bytes) {
   return r;
 }
 
-namespace {
-// The 256-entry table of the byte-at-a-time CRC: entry n is the CRC of the byte n.
-constexpr std::array<std::uint32_t, 256> make_crc_table() {
-  std::array<std::uint32_t, 256> table{};
-  for (std::uint32_t n = 0; n < 256; ++n) {
-    std::uint32_t c = n;
-    for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
-    table[n] = c;
-  }
-  return table;
-}
-constexpr auto crc_table = make_crc_table();
-}  // namespace
-
 void Crc32::update(std::string_view bytes) noexcept {
-  std::uint32_t c = state_;
-  for (char ch : bytes) c = crc_table[(c ^ static_cast<std::uint8_t>(ch)) & 0xFF] ^ (c >> 8);
-  state_ = c;
+  // crc32_z (zlib 1.2.9+) takes a size_t length: no 4 GiB limit on one piece.
+  value_ = static_cast<std::uint32_t>(
+      crc32_z(value_, reinterpret_cast<const Bytef*>(bytes.data()), bytes.size()));
 }
 
 std::string human_bytes(double bytes) {

@@ -1,6 +1,6 @@
 // transfer.hpp — the pure parts of the file-transfer example: the header that
-// goes in front of the file, the rule for safe file names, CRC-32 and the
-// progress line. No sockets here, so each part can be tested (and fuzzed) alone.
+// goes in front of the file, the rule for safe file names, CRC-32 (zlib's) and
+// the progress line. No sockets here, so each part can be tested (and fuzzed) alone.
 //
 // The protocol (all integers big-endian, "network byte order"):
 //
@@ -52,16 +52,18 @@ struct HeaderResult {
 HeaderResult decode_header(std::string_view bytes);
 
 /// CRC-32 (IEEE 802.3, the one of zip, gzip and PNG: reflected polynomial
-/// 0xEDB88320, initial value and final XOR 0xFFFFFFFF). Feed it in pieces:
+/// 0xEDB88320, initial value and final XOR 0xFFFFFFFF), computed by zlib's
+/// crc32_z(): the library users reach for (Debian zlib1g-dev, mingw, vcpkg), not
+/// a table of our own. Feed it in pieces:
 ///   Crc32 crc; crc.update(a); crc.update(b); crc.value();
 /// Check value: "123456789" -> 0xCBF43926.
 class Crc32 {
  public:
   void update(std::string_view bytes) noexcept;
-  std::uint32_t value() const noexcept { return ~state_; }
+  std::uint32_t value() const noexcept { return value_; }
 
  private:
-  std::uint32_t state_ = 0xFFFFFFFFu;
+  std::uint32_t value_ = 0;  // zlib's crc32 of no bytes; it continues from any value it gave
 };
 
 /// "12.3 MiB", "512 B" — sizes for people.

@@ -24,8 +24,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto ip = ip_payload(frame, ec);
     if (!ip) continue;
     FUZZ_CHECK(ip->size() <= frame.data.size());
-    packet::Segment s = packet::decode(*ip, ec);
-    if (!ec) segments.push_back(s);
+    packet::Segment s = decode_frame(frame, ec);
+    if (ec) continue;
+    FUZZ_CHECK(s.payload_captured || frame.original_length > frame.data.size());
+    segments.push_back(s);
   }
   FUZZ_CHECK(total <= size);
   for (const Connection& c : split_connections(segments)) {

@@ -40,6 +40,24 @@ TEST(Checksum, Rfc1071Section3Example) {
   EXPECT_EQ(packet::internet_checksum(with), 0);
 }
 
+// One checksum for any length: a sum kept in 32 bits that folds only at the end
+// overflows past 65,537 words of 0xffff (128 KiB): lesson 12's old ICMP
+// checksum did, and gave 0x0001 here instead of 0. 0xffff words sum, in ones'
+// complement, to 0xffff (RFC 1071 section 2), so the checksum is 0; and a buffer
+// followed by its own checksum sums to 0 at every length.
+TEST(Checksum, AnyLengthPast128KiB) {
+  std::vector<std::byte> ones(140'000, std::byte{0xff});
+  EXPECT_EQ(packet::internet_checksum(ones), 0x0000) << "140,000 bytes of 0xff";
+  std::vector<std::byte> data(200'001);
+  std::uint32_t x = 12345;
+  for (auto& b : data) b = static_cast<std::byte>((x = x * 1103515245u + 12345u) >> 24);
+  data.push_back(std::byte{0});  // even length: the checksum goes in a whole word
+  const std::uint16_t sum = packet::internet_checksum(data);
+  data.push_back(static_cast<std::byte>(sum >> 8));
+  data.push_back(static_cast<std::byte>(sum & 0xff));
+  EXPECT_EQ(packet::internet_checksum(data), 0) << "200,002 bytes followed by their checksum";
+}
+
 TEST(Checksum, OddLengthPadsWithZero) {
   EXPECT_EQ(packet::internet_checksum(bytes({0xab})), packet::internet_checksum(bytes({0xab, 0})));
   EXPECT_EQ(packet::internet_checksum({}), 0xffff);  // the sum of nothing is 0; its complement

@@ -289,10 +289,42 @@ TEST(Pcap, RejectsMalformedFiles) {
   Bytes bytes = pcap::serialize(one);
   bytes.resize(bytes.size() - 1);  // the record says 40 bytes; 39 are there
   pcap::parse(bytes, ec);
+  EXPECT_EQ(ec, packet_errc::truncated) << "libpcap: 'truncated dump file'";
+  pcap::File huge;  // longer than any capture tool writes: a damaged file (libpcap refuses it)
+  huge.records.push_back({std::chrono::seconds(1), Bytes(pcap::max_snaplen + 1), 0});
+  pcap::parse(pcap::serialize(huge), ec);
   EXPECT_EQ(ec, packet_errc::bad_pcap_record);
   bytes.resize(24 + 8);  // half a record header
   pcap::parse(bytes, ec);
   EXPECT_EQ(ec, packet_errc::truncated);
+}
+
+// What libpcap (and so tcpdump and Wireshark) reads, we read (libpcap's sf-pcap.c):
+// a snapshot length of 0, as some capture tools write, means "no limit" (262144);
+// a record longer than the snapshot length keeps the snapshot length's bytes and
+// its original length. The old reader refused both with bad_pcap_record.
+TEST(Pcap, ReadsWhatLibpcapReads) {
+  pcap::File zero;
+  zero.snaplen = 0;
+  zero.records.push_back({std::chrono::seconds(1), Bytes(1500), 0});
+  std::error_code ec;
+  pcap::File back = pcap::parse(pcap::serialize(zero), ec);
+  ASSERT_FALSE(ec) << "snapshot length 0: " << ec.message();
+  ASSERT_EQ(back.records.size(), 1u);
+  EXPECT_EQ(back.records[0].data.size(), 1500u);
+
+  pcap::File longer;  // a writer that kept 100 bytes of each packet but said 60
+  longer.snaplen = 60;
+  Bytes data(100);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::byte>(i);
+  longer.records.push_back({std::chrono::seconds(1), data, 1500});
+  longer.records.push_back({std::chrono::seconds(2), Bytes(10), 0});
+  back = pcap::parse(pcap::serialize(longer), ec);
+  ASSERT_FALSE(ec) << "a record longer than the snapshot length: " << ec.message();
+  ASSERT_EQ(back.records.size(), 2u) << "the rest of the long record is skipped, not read as one";
+  EXPECT_EQ(back.records[0].data, Bytes(data.begin(), data.begin() + 60));
+  EXPECT_EQ(back.records[0].original_length, 1500u);
+  EXPECT_EQ(back.records[1].data.size(), 10u);
 }
 
 TEST(Pcap, FilesRoundTrip) {

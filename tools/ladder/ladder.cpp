@@ -7,9 +7,9 @@
 //
 // It reads pcap and pcapng (lib/observe's capture_file.hpp), takes the link
 // layer off (Ethernet, Linux cooked, raw IP, BSD loopback), decodes the TCP
-// segments, splits them into connections by 4-tuple (connections.hpp) and draws
-// one with the states RFC 9293's diagram gives them, marked as inferred, and
-// retransmissions, duplicate ACKs, zero windows and resets called out in words.
+// segments (headers only where the snapshot length cut the data off), splits them into connections
+// by 4-tuple (connections.hpp) and draws one with the states RFC 9293's diagram gives them, marked
+// as inferred, and retransmissions, duplicate ACKs, zero windows and resets called out in words.
 //
 // Docs: docs/captures.md
 #include <socklab/observe/capture_file.hpp>
@@ -31,27 +31,23 @@ namespace {
 struct Decoded {
   std::vector<packet::Segment> segments;
   std::size_t not_tcp = 0;    // UDP, ICMP, ARP ...: not drawn
-  std::size_t malformed = 0;  // cut by the snapshot length, or garbage
+  std::size_t malformed = 0;  // headers cut by the snapshot length, or garbage
+  std::size_t cut = 0;        // headers whole, data cut by the snapshot length: drawn
 };
 
 Decoded decode_all(const CaptureFile& file) {
   Decoded out;
   for (const CapturedFrame& frame : file.packets) {
     std::error_code ec;
-    auto ip = ip_payload(frame, ec);
+    packet::Segment s = decode_frame(frame, ec);
     if (ec == capture_errc::unknown_link_type)
       throw Error(ec, "ladder", link_type_name(frame.link_type));
-    if (!ip) {
-      ++(ec ? out.malformed : out.not_tcp);
-      continue;
-    }
-    packet::Segment s = packet::decode(*ip, ec);
     if (ec == packet_errc::not_tcp || ec == packet_errc::fragment) {
       ++out.not_tcp;
     } else if (ec) {
       ++out.malformed;
     } else {
-      s.time = frame.time;
+      out.cut += s.payload_captured ? 0 : 1;
       out.segments.push_back(s);
     }
   }
@@ -85,10 +81,12 @@ int main(int argc, char** argv) {
     for (Connection& c : split_connections(decoded.segments))
       if (port == 0 || c.client.port() == port || c.server.port() == port)
         connections.push_back(std::move(c));
-    cli::say("{}: {}, {} packets, {} TCP segments in {} connection(s){}{}", path, file.format,
-             file.packets.size(), decoded.segments.size(), connections.size(),
-             decoded.not_tcp ? fmt::format(", {} not TCP", decoded.not_tcp) : "",
-             decoded.malformed ? fmt::format(", {} unreadable", decoded.malformed) : "");
+    cli::say(
+        "{}: {}, {} packets, {} TCP segments in {} connection(s){}{}{}", path, file.format,
+        file.packets.size(), decoded.segments.size(), connections.size(),
+        decoded.not_tcp ? fmt::format(", {} not TCP", decoded.not_tcp) : "",
+        decoded.malformed ? fmt::format(", {} unreadable", decoded.malformed) : "",
+        decoded.cut ? fmt::format(", {} with data cut by the snapshot length", decoded.cut) : "");
     if (connections.empty())
       throw std::runtime_error(port ? fmt::format("no TCP connection on port {} in {}", port, path)
                                     : fmt::format("no TCP connection in {}", path));

@@ -5,12 +5,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
-#include <cstdio>
 #include <limits>
-#include <memory>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 #include "socklab/observe/pcap.hpp"
@@ -33,6 +31,8 @@ class CaptureCategory : public std::error_category {
         return "malformed pcapng block (bad block length)";
       case capture_errc::no_interface:
         return "a pcapng packet names an interface that was never described";
+      case capture_errc::bad_record:
+        return "a pcap record longer than 262144 bytes (libpcap's maximum): a damaged file";
       case capture_errc::unknown_link_type:
         return "unknown link type (supported: Ethernet, Linux cooked SLL/SLL2, raw IP, "
                "BSD loopback)";
@@ -47,42 +47,35 @@ class Bytes {
   explicit Bytes(std::span<const std::byte> b) : b_(b) {}
   bool has(std::size_t at, std::size_t n) const { return at <= b_.size() && n <= b_.size() - at; }
   std::uint16_t u16(std::size_t at) const {
-    std::uint16_t x = byte(at), y = byte(at + 1);
-    return static_cast<std::uint16_t>(big ? (x << 8) | y : (y << 8) | x);
+    return static_cast<std::uint16_t>(bytes::uint(b_, at, 2, big));
   }
-  std::uint32_t u32(std::size_t at) const {
-    std::uint32_t v = 0;
-    for (std::size_t i = 0; i < 4; ++i) {
-      std::uint32_t x = byte(at + i);
-      v |= big ? x << (8 * (3 - i)) : x << (8 * i);
-    }
-    return v;
-  }
+  std::uint32_t u32(std::size_t at) const { return bytes::uint(b_, at, 4, big); }
   std::span<const std::byte> span(std::size_t at, std::size_t n) const { return b_.subspan(at, n); }
   std::size_t size() const { return b_.size(); }
   bool big = false;
 
  private:
-  std::uint16_t byte(std::size_t at) const { return std::to_integer<std::uint16_t>(b_[at]); }
   std::span<const std::byte> b_;
 };
 
-std::uint16_t be16(std::span<const std::byte> b, std::size_t at) {
-  return static_cast<std::uint16_t>((std::to_integer<unsigned>(b[at]) << 8) |
-                                    std::to_integer<unsigned>(b[at + 1]));
-}
+using bytes::be16;
 
 // --- classic pcap: the layer's own reader, its errors renamed ------------------------
 CaptureFile read_pcap(std::span<const std::byte> bytes, std::error_code& ec) {
   std::error_code pec;
   pcap::File f = pcap::parse(bytes, pec);
   if (pec) {
-    ec = pec == packet_errc::bad_pcap_magic ? capture_errc::not_a_capture : capture_errc::truncated;
+    ec = pec == packet_errc::bad_pcap_magic    ? capture_errc::not_a_capture
+         : pec == packet_errc::bad_pcap_record ? capture_errc::bad_record
+                                               : capture_errc::truncated;
     return {};
   }
   CaptureFile out{"pcap", {}};
-  for (auto& r : f.records)
-    out.packets.push_back({r.time, static_cast<std::uint16_t>(f.link_type), std::move(r.data)});
+  for (auto& r : f.records) {
+    const std::size_t original = std::max<std::size_t>(r.original_length, r.data.size());
+    out.packets.push_back(
+        {r.time, static_cast<std::uint16_t>(f.link_type), std::move(r.data), original});
+  }
   return out;
 }
 
@@ -200,7 +193,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
     }
     const std::size_t body = at + 8, end = at + length - 4;
     auto packet = [&](std::size_t iface, std::uint64_t ticks, std::size_t data_at,
-                      std::size_t captured) -> bool {
+                      std::size_t captured, std::size_t original) -> bool {
       if (iface >= interfaces.size()) {
         ec = capture_errc::no_interface;
         return false;
@@ -211,7 +204,8 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       }
       auto data = b.span(data_at, captured);
       out.packets.push_back({to_time(ticks, interfaces[iface]), interfaces[iface].link_type,
-                             std::vector<std::byte>(data.begin(), data.end())});
+                             std::vector<std::byte>(data.begin(), data.end()),
+                             std::max(original, captured)});
       return true;
     };
     if (type == block_interface) {
@@ -231,7 +225,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       }
       std::size_t iface = type == block_enhanced_packet ? b.u32(body) : b.u16(body);
       std::uint64_t ticks = (std::uint64_t{b.u32(body + 4)} << 32) | b.u32(body + 8);
-      if (!packet(iface, ticks, body + 20, b.u32(body + 12))) return {};
+      if (!packet(iface, ticks, body + 20, b.u32(body + 12), b.u32(body + 16))) return {};
     } else if (type == block_simple_packet) {
       if (end - body < 4) {
         ec = capture_errc::truncated;
@@ -242,7 +236,7 @@ CaptureFile read_pcapng(std::span<const std::byte> bytes, std::error_code& ec) {
       if (original < captured) captured = original;  // the rest is padding
       if (!interfaces.empty() && interfaces[0].snaplen != 0 && interfaces[0].snaplen < captured)
         captured = interfaces[0].snaplen;
-      if (!packet(0, 0, body + 4, captured)) return {};
+      if (!packet(0, 0, body + 4, captured, original)) return {};
     }
     at += length;  // name resolution, statistics, custom blocks...: skipped
   }
@@ -288,24 +282,8 @@ CaptureFile read_capture(std::span<const std::byte> bytes) {
 }
 
 CaptureFile read_capture_file(const std::string& path, std::error_code& ec) {
-  struct Closer {
-    void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-  };
-  std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    ec = {errno, std::generic_category()};
-    return {};
-  }
-  std::vector<std::byte> bytes;
-  std::byte chunk[65536];
-  std::size_t n = 0;
-  while ((n = std::fread(chunk, 1, sizeof chunk, f.get())) > 0)
-    bytes.insert(bytes.end(), chunk, chunk + n);
-  if (std::ferror(f.get())) {
-    ec = {EIO, std::generic_category()};
-    return {};
-  }
-  return read_capture(bytes, ec);
+  std::vector<std::byte> data = bytes::read_file(path, ec);
+  return ec ? CaptureFile{} : read_capture(data, ec);
 }
 
 CaptureFile read_capture_file(const std::string& path) {
@@ -364,6 +342,23 @@ std::optional<std::span<const std::byte>> ip_payload(const CapturedFrame& frame,
       ec = capture_errc::unknown_link_type;
       return std::nullopt;
   }
+}
+
+packet::Segment decode_frame(const CapturedFrame& frame, std::error_code& ec) {
+  auto ip = ip_payload(frame, ec);
+  if (!ip) {
+    if (!ec) ec = packet_errc::not_tcp;  // ARP, LLDP, ...: no IP packet at all
+    return {};
+  }
+  // The link-layer header was captured whole (ip_payload() checked): the IP packet
+  // was the original length less that header.
+  const std::size_t link_header = frame.data.size() - ip->size();
+  const std::size_t original =
+      frame.original_length > frame.data.size() ? frame.original_length - link_header : ip->size();
+  packet::Segment s = packet::decode(*ip, original, ec);
+  if (ec) return {};
+  s.time = frame.time;
+  return s;
 }
 
 std::string link_type_name(std::uint16_t link_type) {

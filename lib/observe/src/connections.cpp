@@ -12,16 +12,24 @@ namespace {
 
 using packet::Segment;
 
-// A key that is the same for both directions of a connection.
-std::pair<std::string, std::string> tuple_key(const Segment& s) {
+// A key that is the same for both directions of a connection: the two ends as
+// text, formatted once per segment (Address's == formats both IPs each time).
+std::pair<std::string, std::string> tuple_key(const Segment& s, bool& source_first) {
   std::string a = s.source.to_string(), b = s.destination.to_string();
-  return a < b ? std::make_pair(a, b) : std::make_pair(b, a);
+  source_first = a < b;
+  return source_first ? std::make_pair(std::move(a), std::move(b))
+                      : std::make_pair(std::move(b), std::move(a));
 }
 
-bool ended(const Connection& c) {
-  Teardown t = analyze_teardown(c.segments, c.client);
-  return t.reset_by.has_value() || t.complete;
-}
+// An open connection: where it is in `out`, which end of its key is the client,
+// and its teardown so far — kept up to date segment by segment, so that a new SYN
+// asks "has it ended?" in O(1), not by reading the connection again (that made a
+// SYN flood on one port pair quadratic: 39.8 s for 20,000 SYNs).
+struct Open {
+  std::size_t index = 0;
+  bool client_first = false;  // the client is key.first
+  TeardownScan teardown;
+};
 
 // a - b in sequence space: positive when a is after b (RFC 9293 §3.4, mod 2^32).
 std::int32_t seq_diff(std::uint32_t a, std::uint32_t b) {
@@ -54,12 +62,13 @@ Conversation Connection::conversation() const {
 
 std::vector<Connection> split_connections(const std::vector<Segment>& segments) {
   std::vector<Connection> out;
-  std::map<std::pair<std::string, std::string>, std::size_t> open;  // 4-tuple -> index in out
+  std::map<std::pair<std::string, std::string>, Open> open;  // 4-tuple -> its connection
   for (const Segment& s : segments) {
-    auto key = tuple_key(s);
+    bool source_first = false;
+    auto key = tuple_key(s, source_first);
     auto it = open.find(key);
     const bool first_syn = s.has(packet::syn) && !s.has(packet::ack);
-    if (it != open.end() && first_syn && ended(out[it->second])) {
+    if (it != open.end() && first_syn && it->second.teardown.ended()) {
       open.erase(it);  // the port pair is reused by a new connection
       it = open.end();
     }
@@ -72,11 +81,17 @@ std::vector<Connection> split_connections(const std::vector<Segment>& segments) 
       c.server = reply ? s.source : s.destination;
       c.saw_syn = s.has(packet::syn);
       out.push_back(std::move(c));
-      it = open.emplace(key, out.size() - 1).first;
+      Open o;
+      o.index = out.size() - 1;
+      o.client_first = reply ? !source_first : source_first;
+      it = open.emplace(std::move(key), std::move(o)).first;
     }
-    Connection& c = out[it->second];
+    Open& o = it->second;
+    Connection& c = out[o.index];
+    const bool from_client = source_first == o.client_first;
     c.segments.push_back(s);
-    (s.source == c.client ? c.bytes_from_client : c.bytes_from_server) += s.payload_length;
+    (from_client ? c.bytes_from_client : c.bytes_from_server) += s.payload_length;
+    o.teardown.add(s, from_client ? Side::client : Side::server);
   }
   return out;
 }
@@ -118,6 +133,9 @@ std::vector<std::string> segment_notes(const std::vector<Segment>& segments,
         note = "window update: the receiver has room again";
       me.duplicates = 0;
     }
+    if (!s.payload_captured)
+      note = note.empty() ? "data not captured (snapshot length)"
+                          : note + ", data not captured (snapshot length)";
     if (s.window == 0 && !s.has(packet::syn)) {
       note = note.empty() ? "zero window: the receiver's buffer is full" : note + ", zero window";
       me.zero_window = true;

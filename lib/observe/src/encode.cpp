@@ -6,6 +6,7 @@
 #include <charconv>
 #include <string>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 
 namespace socklab::observe::packet {
@@ -28,9 +29,7 @@ void set16(std::vector<std::byte>& out, std::size_t at, std::uint16_t v) {
   out[at] = static_cast<std::byte>(v >> 8);
   out[at + 1] = static_cast<std::byte>(v & 0xffu);
 }
-unsigned u8(std::span<const std::byte> b, std::size_t at) {
-  return std::to_integer<unsigned>(b[at]);
-}
+using bytes::u8;
 
 // "10.13.0.2" -> its four bytes. Address::ip() gives the canonical text.
 bool ipv4_bytes(const Address& a, std::array<std::uint8_t, 4>& out) {
@@ -48,14 +47,17 @@ bool ipv4_bytes(const Address& a, std::array<std::uint8_t, 4>& out) {
   return true;
 }
 
-// The 32-bit running sum of big-endian 16-bit words (RFC 1071 section 4.1).
-std::uint32_t add_words(std::span<const std::byte> bytes, std::uint32_t sum) {
+// The running ones' complement sum of big-endian 16-bit words (RFC 1071
+// section 4.1), kept below 0x20000 by folding the carry at every word: correct for
+// any length (a sum that folds only at the end overflows 32 bits past 128 KiB).
+std::uint32_t add_words(std::span<const std::byte> data, std::uint32_t sum) {
+  sum = (sum & 0xffffu) + (sum >> 16);  // any `initial` the caller gives
   std::size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2) {
-    sum += (u8(bytes, i) << 8) | u8(bytes, i + 1);
+  for (; i + 1 < data.size(); i += 2) {
+    sum += bytes::be16(data, i);
     sum = (sum & 0xffffu) + (sum >> 16);  // fold the carry now: never overflows
   }
-  if (i < bytes.size()) sum += u8(bytes, i) << 8;  // odd length: pad with a zero byte
+  if (i < data.size()) sum += u8(data, i) << 8;  // odd length: pad with a zero byte
   return sum;
 }
 

@@ -1,16 +1,18 @@
-// icmp.cpp — Echo Request/Reply bytes, the Internet checksum, the IP header (pure code).
+// icmp.cpp — Echo Request/Reply bytes and the IP header (pure code). The checksum
+// is encode.hpp's packet::internet_checksum(), the room's only one.
 #include "socklab/observe/icmp.hpp"
 
 #include <cstdio>
 
+#include "bytes.hpp"
+#include "socklab/observe/encode.hpp"
+
 namespace socklab::observe::icmp {
 namespace {
 
+using bytes::be16;
 unsigned at(std::span<const std::byte> b, std::size_t i) noexcept {
-  return std::to_integer<unsigned>(b[i]);
-}
-unsigned be16(std::span<const std::byte> b, std::size_t i) noexcept {
-  return (at(b, i) << 8) | at(b, i + 1);
+  return bytes::u8(b, i);
 }
 
 std::string ipv4_text(std::span<const std::byte> b, std::size_t i) {
@@ -31,15 +33,6 @@ std::string ipv6_text(std::span<const std::byte> b, std::size_t i) {
 
 }  // namespace
 
-std::uint16_t checksum(std::span<const std::byte> bytes) noexcept {
-  std::uint32_t sum = 0;
-  std::size_t i = 0;
-  for (; i + 1 < bytes.size(); i += 2) sum += be16(bytes, i);
-  if (i < bytes.size()) sum += at(bytes, i) << 8;        // an odd byte is padded with zero
-  while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);  // fold the carries back in
-  return static_cast<std::uint16_t>(~sum & 0xffff);
-}
-
 std::vector<std::byte> echo_request(bool ipv6, std::uint16_t identifier, std::uint16_t sequence,
                                     std::span<const std::byte> data) {
   std::vector<std::byte> m(8 + data.size());
@@ -51,7 +44,7 @@ std::vector<std::byte> echo_request(bool ipv6, std::uint16_t identifier, std::ui
   m[7] = std::byte{static_cast<unsigned char>(sequence & 0xff)};
   for (std::size_t i = 0; i < data.size(); ++i) m[8 + i] = data[i];
   if (!ipv6) {
-    std::uint16_t sum = checksum(m);  // computed with the field at zero
+    std::uint16_t sum = packet::internet_checksum(m);  // computed with the field at zero
     m[2] = std::byte{static_cast<unsigned char>(sum >> 8)};
     m[3] = std::byte{static_cast<unsigned char>(sum & 0xff)};
   }

@@ -171,32 +171,42 @@ std::vector<StatesAfter> derive_states(const std::vector<Segment>& segments,
   return out;
 }
 
-Teardown analyze_teardown(const std::vector<Segment>& segments, const Address& client) {
-  Teardown t;
-  std::optional<std::size_t> fin[2], acked[2];  // index of each side's first FIN / its ACK
-  std::optional<std::uint32_t> fin_end[2];
-  for (std::size_t i = 0; i < segments.size(); ++i) {
-    const Segment& s = segments[i];
-    const int a = from_client(s, client) ? 0 : 1;
-    const int b = 1 - a;
-    if (s.has(packet::rst) && !t.reset_by) t.reset_by = a == 0 ? Side::client : Side::server;
-    if (s.has(packet::ack) && fin_end[b] && !acked[b] && s.ack == *fin_end[b]) acked[b] = i;
-    if (s.has(packet::fin)) {
-      (a == 0 ? t.fins_from_client : t.fins_from_server) += 1;
-      if (!fin[a]) {
-        fin[a] = i;
-        fin_end[a] = s.seq + s.sequence_length();
-        if (!t.first_fin) t.first_fin = a == 0 ? Side::client : Side::server;
-      }
+void TeardownScan::add(const Segment& s, Side sender) {
+  const std::size_t i = count_++;
+  const int a = sender == Side::client ? 0 : 1;
+  const int b = 1 - a;
+  if (s.has(packet::rst) && !t_.reset_by) t_.reset_by = sender;
+  if (s.has(packet::ack) && fin_end_[b] && !acked_[b] && s.ack == *fin_end_[b]) acked_[b] = i;
+  if (s.has(packet::fin)) {
+    (a == 0 ? t_.fins_from_client : t_.fins_from_server) += 1;
+    if (!fin_[a]) {
+      fin_[a] = i;
+      fin_end_[a] = s.seq + s.sequence_length();
+      if (!t_.first_fin) t_.first_fin = sender;
     }
   }
+  t_.complete = fin_[0] && fin_[1] && acked_[0] && acked_[1];
+}
+
+bool TeardownScan::ended() const noexcept {
+  return t_.complete || t_.reset_by.has_value();
+}
+
+Teardown TeardownScan::result() const {
+  Teardown t = t_;
   std::vector<std::size_t> involved;
-  for (const auto& i : {fin[0], fin[1], acked[0], acked[1]})
+  for (const auto& i : {fin_[0], fin_[1], acked_[0], acked_[1]})
     if (i && std::find(involved.begin(), involved.end(), *i) == involved.end())
       involved.push_back(*i);
   t.segments = static_cast<int>(involved.size());
-  t.complete = fin[0] && fin[1] && acked[0] && acked[1];
   return t;
+}
+
+Teardown analyze_teardown(const std::vector<Segment>& segments, const Address& client) {
+  TeardownScan scan;
+  for (const Segment& s : segments)
+    scan.add(s, from_client(s, client) ? Side::client : Side::server);
+  return scan.result();
 }
 
 std::string describe(const Teardown& t) {

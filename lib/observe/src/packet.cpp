@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 
 namespace socklab::observe {
@@ -37,7 +39,7 @@ class PacketCategory final : public std::error_category {
       case packet_errc::bad_pcap_magic:
         return "Not a pcap file (unknown magic number)";
       case packet_errc::bad_pcap_record:
-        return "Malformed pcap record (longer than the snapshot length or the file)";
+        return "Malformed pcap record (longer than 262144 bytes, libpcap's maximum)";
     }
     return "Unknown packet error";
   }
@@ -53,14 +55,10 @@ class Reader {
   }
   // Callers check has() first; these are only reached inside the buffer.
   std::uint8_t u8(std::size_t at) const noexcept {
-    return std::to_integer<std::uint8_t>(bytes_[at]);
+    return static_cast<std::uint8_t>(bytes::u8(bytes_, at));
   }
-  std::uint16_t u16(std::size_t at) const noexcept {  // network byte order = big-endian
-    return static_cast<std::uint16_t>((u8(at) << 8) | u8(at + 1));
-  }
-  std::uint32_t u32(std::size_t at) const noexcept {
-    return (std::uint32_t{u16(at)} << 16) | u16(at + 2);
-  }
+  std::uint16_t u16(std::size_t at) const noexcept { return bytes::be16(bytes_, at); }
+  std::uint32_t u32(std::size_t at) const noexcept { return bytes::be32(bytes_, at); }
   Reader sub(std::size_t offset, std::size_t count) const noexcept {
     return Reader(bytes_.subspan(offset, count));
   }
@@ -120,15 +118,21 @@ bool decode_options(const Reader& r, std::size_t end, packet::Options& out) {
   return true;
 }
 
-packet::Segment decode_tcp(const Reader& tcp, std::error_code& ec) {
+// `tcp` holds the bytes captured of a TCP segment `length` bytes long (the IP
+// header's figure): all of them, or (a record cut by the snapshot length) the first.
+packet::Segment decode_tcp(const Reader& tcp, std::size_t length, std::error_code& ec) {
   packet::Segment s;
   if (!tcp.has(0, 20)) {
     ec = packet_errc::truncated;
     return s;
   }
   std::size_t data_offset = static_cast<std::size_t>(tcp.u8(12) >> 4) * 4;
-  if (data_offset < 20 || data_offset > tcp.size()) {
+  if (data_offset < 20 || data_offset > length) {
     ec = packet_errc::bad_data_offset;
+    return s;
+  }
+  if (data_offset > tcp.size()) {  // the options were cut off by the capture
+    ec = packet_errc::truncated;
     return s;
   }
   s.seq = tcp.u32(4);
@@ -139,11 +143,14 @@ packet::Segment decode_tcp(const Reader& tcp, std::error_code& ec) {
     ec = packet_errc::bad_option;
     return s;
   }
-  s.payload_length = tcp.size() - data_offset;
+  s.payload_length = length - data_offset;
+  s.payload_captured = tcp.size() >= length;
   return s;
 }
 
-packet::Segment decode_ipv4(const Reader& r, std::error_code& ec) {
+// `original`: how long the packet was on the wire (>= r.size()); past r.size() its
+// bytes were not captured, and the length fields may point there, but no further.
+packet::Segment decode_ipv4(const Reader& r, std::size_t original, std::error_code& ec) {
   if (!r.has(0, 20)) {
     ec = packet_errc::truncated;
     return {};
@@ -158,7 +165,7 @@ packet::Segment decode_ipv4(const Reader& r, std::error_code& ec) {
     ec = packet_errc::bad_total_length;
     return {};
   }
-  if (total_length > r.size()) {  // the length field points past the bytes we have
+  if (total_length > original) {  // the length field points past the packet's end
     ec = packet_errc::truncated;
     return {};
   }
@@ -170,8 +177,13 @@ packet::Segment decode_ipv4(const Reader& r, std::error_code& ec) {
     ec = packet_errc::not_tcp;
     return {};
   }
-  Reader tcp = r.sub(header_length, total_length - header_length);
-  packet::Segment s = decode_tcp(tcp, ec);
+  if (header_length > r.size()) {  // IP options cut off by the capture
+    ec = packet_errc::truncated;
+    return {};
+  }
+  const std::size_t captured = std::min(total_length, r.size());
+  Reader tcp = r.sub(header_length, captured - header_length);
+  packet::Segment s = decode_tcp(tcp, total_length - header_length, ec);
   if (ec) return {};
   s.source = Address::from_ip(ipv4_text(r, 12), tcp.u16(0), ec);
   if (!ec) s.destination = Address::from_ip(ipv4_text(r, 16), tcp.u16(2), ec);
@@ -180,7 +192,7 @@ packet::Segment decode_ipv4(const Reader& r, std::error_code& ec) {
   return ec ? packet::Segment{} : s;
 }
 
-packet::Segment decode_ipv6(const Reader& r, std::error_code& ec) {
+packet::Segment decode_ipv6(const Reader& r, std::size_t original, std::error_code& ec) {
   if (!r.has(0, 40)) {
     ec = packet_errc::truncated;
     return {};
@@ -190,7 +202,7 @@ packet::Segment decode_ipv6(const Reader& r, std::error_code& ec) {
     ec = packet_errc::bad_total_length;
     return {};
   }
-  if (!r.has(40, payload_length)) {
+  if (40 + payload_length > original) {  // past the packet's end
     ec = packet_errc::truncated;
     return {};
   }
@@ -198,6 +210,7 @@ packet::Segment decode_ipv6(const Reader& r, std::error_code& ec) {
   std::uint8_t next = r.u8(6);
   std::size_t offset = 40;
   const std::size_t end = 40 + payload_length;
+  const std::size_t captured = std::min(end, r.size());  // extension headers: all captured
   for (int hops = 0; next != ip_proto_tcp; ++hops) {
     if (hops == 8) {
       ec = packet_errc::not_tcp;
@@ -211,20 +224,20 @@ packet::Segment decode_ipv6(const Reader& r, std::error_code& ec) {
       ec = packet_errc::not_tcp;
       return {};
     }
-    if (end - offset < 8) {
+    if (captured - offset < 8) {
       ec = packet_errc::truncated;
       return {};
     }
     std::size_t length = (std::size_t{r.u8(offset + 1)} + 1) * 8;
-    if (length > end - offset) {
+    if (length > captured - offset) {
       ec = packet_errc::truncated;
       return {};
     }
     next = r.u8(offset);
     offset += length;
   }
-  Reader tcp = r.sub(offset, end - offset);
-  packet::Segment s = decode_tcp(tcp, ec);
+  Reader tcp = r.sub(offset, captured - offset);
+  packet::Segment s = decode_tcp(tcp, end - offset, ec);
   if (ec) return {};
   s.source = Address::from_ip(ipv6_text(r, 8), tcp.u16(0), ec);
   if (!ec) s.destination = Address::from_ip(ipv6_text(r, 24), tcp.u16(2), ec);
@@ -266,17 +279,22 @@ std::string flags_text(std::uint8_t flags) {
 }
 
 Segment decode(std::span<const std::byte> bytes, std::error_code& ec) {
+  return decode(bytes, bytes.size(), ec);
+}
+
+Segment decode(std::span<const std::byte> bytes, std::size_t original_length, std::error_code& ec) {
   ec.clear();
   Reader r(bytes);
   if (!r.has(0, 1)) {
     ec = packet_errc::truncated;
     return {};
   }
+  const std::size_t original = std::max(original_length, bytes.size());
   switch (r.u8(0) >> 4) {
     case 4:
-      return decode_ipv4(r, ec);
+      return decode_ipv4(r, original, ec);
     case 6:
-      return decode_ipv6(r, ec);
+      return decode_ipv6(r, original, ec);
     default:
       ec = packet_errc::bad_version;
       return {};

@@ -2,10 +2,12 @@
 // result is the same on every platform and byte order.
 #include "socklab/observe/pcap.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <memory>
 
+#include "bytes.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 
@@ -21,12 +23,7 @@ void put16(std::vector<std::byte>& out, std::uint16_t v) {
 }
 
 std::uint32_t get32(std::span<const std::byte> b, std::size_t at, bool big_endian) {
-  std::uint32_t v = 0;
-  for (int i = 0; i < 4; ++i) {
-    std::uint32_t byte = std::to_integer<std::uint32_t>(b[at + static_cast<std::size_t>(i)]);
-    v |= big_endian ? byte << (8 * (3 - i)) : byte << (8 * i);
-  }
-  return v;
+  return bytes::uint(b, at, 4, big_endian);
 }
 
 struct FileCloser {
@@ -87,6 +84,10 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
   file.nanosecond = magic == magic_nanoseconds;
   file.snaplen = get32(bytes, 16, big);
   file.link_type = get32(bytes, 20, big) & 0x0fffffffu;  // top bits: FCS info
+  // As libpcap reads a file (sf-pcap.c, pcap_adjust_snapshot): a snapshot length of
+  // 0 (some capture tools write it) or above the maximum means the maximum.
+  const std::uint32_t limit =
+      file.snaplen == 0 || file.snaplen > max_snaplen ? max_snaplen : file.snaplen;
   std::size_t at = 24;
   while (at < bytes.size()) {
     if (bytes.size() - at < 16) {
@@ -98,8 +99,12 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
     std::uint32_t kept = get32(bytes, at + 8, big);
     std::uint32_t original = get32(bytes, at + 12, big);
     at += 16;
-    if (kept > file.snaplen || kept > bytes.size() - at) {
+    if (kept > max_snaplen) {  // libpcap: "invalid packet capture length": damaged or fuzzed
       ec = packet_errc::bad_pcap_record;
+      return {};
+    }
+    if (kept > bytes.size() - at) {
+      ec = packet_errc::truncated;
       return {};
     }
     Record r;
@@ -107,7 +112,9 @@ File parse(std::span<const std::byte> bytes, std::error_code& ec) {
              (file.nanosecond ? std::chrono::nanoseconds(fraction)
                               : std::chrono::nanoseconds(std::chrono::microseconds(fraction)));
     auto first = bytes.begin() + static_cast<std::ptrdiff_t>(at);
-    r.data.assign(first, first + kept);
+    // A record longer than the file's snapshot length: libpcap keeps the first
+    // snapshot-length bytes and skips the rest, and so do we.
+    r.data.assign(first, first + std::min(kept, limit));
     r.original_length = original;
     file.records.push_back(std::move(r));
     at += kept;
@@ -144,24 +151,8 @@ void write_file(const std::string& path, const File& file) {
 }
 
 File read_file(const std::string& path, std::error_code& ec) {
-  ec.clear();
-  FilePtr f(std::fopen(path.c_str(), "rb"));
-  if (!f) {
-    ec = errno_code();
-    return {};
-  }
-  std::vector<std::byte> bytes;
-  std::byte chunk[4096];
-  for (;;) {
-    std::size_t n = std::fread(chunk, 1, sizeof chunk, f.get());
-    bytes.insert(bytes.end(), chunk, chunk + n);
-    if (n < sizeof chunk) break;
-  }
-  if (std::ferror(f.get())) {
-    ec = std::make_error_code(std::errc::io_error);
-    return {};
-  }
-  return parse(bytes, ec);
+  std::vector<std::byte> data = bytes::read_file(path, ec);
+  return ec ? File{} : parse(data, ec);
 }
 
 File read_file(const std::string& path) {

@@ -8,7 +8,10 @@
 //
 //   auto packets = read_capture_file("curl.pcapng");       // pcap or pcapng
 //   for (const auto& p : packets.packets)
-//     if (auto ip = ip_payload(p)) segments.push_back(packet::decode(*ip));
+//     if (auto s = decode_frame(p, ec); !ec) segments.push_back(s);
+//
+// Read as libpcap reads them: a pcap snapshot length of 0 means the maximum, and a
+// record longer than the snapshot length keeps that many bytes (see pcap.hpp).
 //
 // Formats: classic pcap (draft-ietf-opsawg-pcap), pcapng (draft-ietf-opsawg-pcapng:
 // Section Header, Interface Description, Enhanced/Simple Packet blocks, either
@@ -27,6 +30,8 @@
 #include <system_error>
 #include <vector>
 
+#include "socklab/observe/packet.hpp"
+
 namespace socklab::observe {
 
 /// Why bytes are not a capture file we can read.
@@ -37,6 +42,7 @@ enum class capture_errc {
   bad_block,          ///< a pcapng block whose length is wrong (under 12, not a multiple of 4)
   no_interface,       ///< a pcapng packet names an interface that was never described
   unknown_link_type,  ///< a link type this reader cannot take apart
+  bad_record,         ///< a pcap record longer than any capture tool writes (a damaged file)
 };
 const std::error_category& capture_category() noexcept;
 std::error_code make_error_code(capture_errc e) noexcept;
@@ -55,6 +61,9 @@ struct CapturedFrame {
   std::chrono::nanoseconds time{0};  ///< since 1970-01-01 UTC, clamped to [0, INT64_MAX] ns
   std::uint16_t link_type = link_raw;
   std::vector<std::byte> data;  ///< the bytes kept, starting with the link-layer header
+  /// How long the packet was on the wire: more than data.size() when the capture
+  /// kept only its first bytes (the snapshot length, e.g. `tcpdump -s 4096`).
+  std::size_t original_length = 0;
 };
 
 struct CaptureFile {
@@ -74,6 +83,13 @@ CaptureFile read_capture_file(const std::string& path, std::error_code& ec);
 /// capture_errc::unknown_link_type or capture_errc::truncated.
 std::optional<std::span<const std::byte>> ip_payload(const CapturedFrame& frame,
                                                      std::error_code& ec) noexcept;
+
+/// The TCP segment a frame carries, as tcpdump and Wireshark read it: ip_payload(),
+/// then packet::decode() with the frame's original length, so that a frame cut by
+/// the snapshot length still gives its flags, numbers and lengths (its
+/// payload_captured is false); time is the frame's. Errors: those of ip_payload()
+/// and packet::decode(); a frame that carries no IP packet (ARP, ...): packet_errc::not_tcp.
+packet::Segment decode_frame(const CapturedFrame& frame, std::error_code& ec);
 
 /// "Ethernet", "Linux cooked (SLL2)", ... or "link type N".
 std::string link_type_name(std::uint16_t link_type);

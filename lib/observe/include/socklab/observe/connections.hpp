@@ -39,12 +39,13 @@ struct Connection {
 };
 
 /// Splits `segments` (in capture order) into connections, in the order their
-/// first segment appears.
+/// first segment appears. Linear: each segment is looked at once (a capture of a
+/// SYN flood, N SYNs on one address pair, is split in O(N), not O(N^2)).
 std::vector<Connection> split_connections(const std::vector<packet::Segment>& segments);
 
 /// One note per segment (empty when there is nothing to say): "retransmission",
 /// "duplicate ACK #2", "zero window: the receiver's buffer is full",
-/// "window update", "RST: connection aborted".
+/// "window update", "RST: connection aborted", "data not captured (snapshot length)".
 std::vector<std::string> segment_notes(const std::vector<packet::Segment>& segments,
                                        const Address& client);
 

@@ -2,8 +2,9 @@
 //
 // Lesson 12's ping_host builds an Echo Request (RFC 792: type 8, code 0,
 // checksum, identifier, sequence number, data; ICMPv6 RFC 4443: type 128) and
-// reads the Echo Reply (type 0 / 129). Lesson 12's ladder reads the TTL of any
-// captured IP packet with decode_ip(). Pure code: every length is checked.
+// reads the Echo Reply (type 0 / 129). The checksum (RFC 1071) is encode.hpp's
+// packet::internet_checksum(), the one the TCP and IP headers use. Lesson 12's ladder reads the TTL
+// of any captured IP packet with decode_ip(). Pure code: every length is checked.
 #pragma once
 
 #include <cstddef>
@@ -14,11 +15,6 @@
 #include <vector>
 
 namespace socklab::observe::icmp {
-
-/// The Internet checksum (RFC 1071): the ones' complement of the ones'
-/// complement sum of the 16-bit words. Over a message whose checksum field holds
-/// the right value, it is 0.
-std::uint16_t checksum(std::span<const std::byte> bytes) noexcept;
 
 /// An Echo Request: ICMPv4 type 8 (with its checksum) or ICMPv6 type 128 (the
 /// kernel fills the ICMPv6 checksum in, as it covers the IPv6 addresses).

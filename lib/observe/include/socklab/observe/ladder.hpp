@@ -72,6 +72,23 @@ struct Teardown {
   std::optional<Side> reset_by;  ///< who sent an RST, if anyone
 };
 Teardown analyze_teardown(const std::vector<packet::Segment>& segments, const Address& client);
+
+/// analyze_teardown() one segment at a time, for a reader that sees a capture go by
+/// (split_connections() asks after every segment whether a connection has ended):
+/// add() the segments in order, each with its sender; result() at any moment.
+class TeardownScan {
+ public:
+  void add(const packet::Segment& s, Side sender);
+  Teardown result() const;
+  /// result().complete or result().reset_by, without building the result.
+  bool ended() const noexcept;
+
+ private:
+  Teardown t_;
+  std::size_t count_ = 0;                         // segments added so far
+  std::optional<std::size_t> fin_[2], acked_[2];  // index of each side's first FIN / its ACK
+  std::optional<std::uint32_t> fin_end_[2];
+};
 /// One sentence: "4 segments: FIN, ACK, FIN, ACK (client closed first)" etc.
 std::string describe(const Teardown& t);
 

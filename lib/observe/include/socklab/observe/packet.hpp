@@ -33,7 +33,7 @@ enum class packet_errc {
   bad_data_offset,    ///< TCP data offset below 5 (20 bytes) or past the segment's end
   bad_option,         ///< a TCP option whose length is wrong or runs past the header
   bad_pcap_magic,     ///< not a pcap file (unknown magic number)
-  bad_pcap_record,    ///< a pcap record longer than the snapshot length or the file
+  bad_pcap_record,    ///< a pcap record longer than pcap::max_snaplen (a damaged file)
 };
 
 const std::error_category& packet_category() noexcept;
@@ -75,9 +75,12 @@ struct Segment {
   std::uint8_t flags = 0;            ///< Flag bits
   std::uint16_t window = 0;          ///< receive window (unscaled, as on the wire)
   Options options;
-  std::size_t payload_length = 0;  ///< bytes of data after the TCP header
-  std::size_t ip_length = 0;       ///< bytes of the whole IP packet
-  std::uint8_t ttl = 0;  ///< IPv4 Time to Live / IPv6 Hop Limit: each router takes one off
+  std::size_t payload_length = 0;  ///< bytes of data after the TCP header (from the IP length)
+  /// false: the capture kept only the packet's first bytes (its snapshot length), and
+  /// the data, payload_length bytes of it, were not all captured; the headers were.
+  bool payload_captured = true;
+  std::size_t ip_length = 0;  ///< bytes of the whole IP packet
+  std::uint8_t ttl = 0;       ///< IPv4 Time to Live / IPv6 Hop Limit: each router takes one off
 
   bool has(Flag f) const noexcept { return (flags & f) != 0; }
   /// Sequence numbers this segment takes: its data, plus one each for SYN and FIN.
@@ -90,6 +93,12 @@ struct Segment {
 /// holding one TCP segment. Bytes after the IP length (link padding) are ignored.
 Segment decode(std::span<const std::byte> bytes);
 Segment decode(std::span<const std::byte> bytes, std::error_code& ec);
+/// The same for the first bytes of a packet that was `original_length` bytes long
+/// (a capture record cut by its snapshot length, as `tcpdump -s 4096` writes): the
+/// IP and TCP headers must be in `bytes`; the lengths come from the IP header, which
+/// may point past `bytes` but not past original_length; payload_captured tells
+/// whether all the data are in `bytes`. original_length <= bytes.size(): as above.
+Segment decode(std::span<const std::byte> bytes, std::size_t original_length, std::error_code& ec);
 
 }  // namespace packet
 }  // namespace socklab::observe

@@ -26,6 +26,9 @@ inline constexpr std::uint32_t magic_microseconds = 0xa1b2c3d4;
 inline constexpr std::uint32_t magic_nanoseconds = 0xa1b23c4d;
 inline constexpr std::uint32_t linktype_ethernet = 1;
 inline constexpr std::uint32_t linktype_raw = 101;  ///< raw IPv4/IPv6, no link header
+/// The longest record libpcap reads (its MAXIMUM_SNAPLEN); a file's snapshot
+/// length of 0 means this, as it does for libpcap.
+inline constexpr std::uint32_t max_snaplen = 262144;
 
 /// One captured packet.
 struct Record {
@@ -36,14 +39,18 @@ struct Record {
 
 struct File {
   std::uint32_t link_type = linktype_raw;
-  std::uint32_t snaplen = 262144;  ///< the longest record the file promises
-  bool nanosecond = true;          ///< timestamps in ns (else µs); read from the magic
+  std::uint32_t snaplen = max_snaplen;  ///< the longest record the file promises (0: max_snaplen)
+  bool nanosecond = true;               ///< timestamps in ns (else µs); read from the magic
   std::vector<Record> records;
 };
 
 /// The bytes of a pcap file.
 std::vector<std::byte> serialize(const File& file);
-/// Reads pcap bytes (either byte order, µs or ns magic). Errors: packet_errc.
+/// Reads pcap bytes (either byte order, µs or ns magic) as libpcap does: a snapshot
+/// length of 0 is max_snaplen, and a record longer than the snapshot length keeps
+/// that many bytes (original_length still says how long the packet was). Errors:
+/// packet_errc::bad_pcap_magic, truncated (a header or record past the end),
+/// bad_pcap_record (a record longer than max_snaplen: a damaged file).
 File parse(std::span<const std::byte> bytes);
 File parse(std::span<const std::byte> bytes, std::error_code& ec);
 
