@@ -24,6 +24,12 @@ namespace socklab::sys {
 
 using handle = Socket::native_handle_type;
 constexpr handle invalid = Socket::invalid_handle;
+// The Socket's own record of its blocking mode. The calls that can fail with EAGAIN
+// take it: on POSIX an EAGAIN of a blocking socket is the SO_RCVTIMEO/SO_SNDTIMEO
+// timeout (reported as ETIMEDOUT); `unknown` (a handle adopted with Socket(h)) is
+// settled by one fcntl(F_GETFL) at the first EAGAIN and written back. Winsock reports
+// the timeout as WSAETIMEDOUT itself and ignores it.
+using Blocking = detail::Blocking;
 
 // --- errors -------------------------------------------------------------------
 int last_error() noexcept;                             // errno / WSAGetLastError()
@@ -61,11 +67,13 @@ void close(handle h, std::error_code& ec) noexcept;
 void close_descriptor(int fd) noexcept;  // UniqueFd: close(2) / _close(), errors ignored
 void bind(handle h, const Address& a, std::error_code& ec) noexcept;
 void listen(handle h, int backlog, std::error_code& ec) noexcept;
-handle accept(handle h, Address& peer, std::error_code& ec) noexcept;
+handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noexcept;
 void connect(handle h, const Address& a, std::error_code& ec) noexcept;
-std::size_t send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept;
-std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) noexcept;
-std::size_t send_to(handle h, const void* data, std::size_t size, const Address& to,
+std::size_t send(handle h, Blocking& mode, const void* data, std::size_t size,
+                 std::error_code& ec) noexcept;
+std::size_t recv(handle h, Blocking& mode, void* data, std::size_t size,
+                 std::error_code& ec) noexcept;
+std::size_t send_to(handle h, Blocking& mode, const void* data, std::size_t size, const Address& to,
                     std::error_code& ec) noexcept;
 void shutdown(handle h, Shutdown how, std::error_code& ec) noexcept;
 
@@ -74,8 +82,8 @@ void shutdown(handle h, Shutdown how, std::error_code& ec) noexcept;
 // that on POSIX, so it is recvmsg() there (MSG_TRUNC in msg_flags, POSIX.1-2017);
 // Winsock's recvfrom() fails with WSAEMSGSIZE instead. An ICMP "port
 // unreachable" for an earlier send is reported as connection_refused everywhere.
-std::size_t recv_datagram(handle h, void* data, std::size_t size, Address& from, bool& truncated,
-                          std::error_code& ec) noexcept;
+std::size_t recv_datagram(handle h, Blocking& mode, void* data, std::size_t size, Address& from,
+                          bool& truncated, std::error_code& ec) noexcept;
 
 // send() exactly as a naive program calls it: flags 0, SIGPIPE not suppressed.
 std::size_t naive_send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept;
