@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "socklab/epoll.hpp"
+#include "socklab/error.hpp"
 #include "socklab/io.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/unique_fd.hpp"
@@ -156,4 +157,32 @@ TEST(LayerPosix, EdgeTriggeredDrainCallsOnlyRecv) {
   ASSERT_NE(last_recv, calls.rend()) << "the drain made no recv() at all";
   EXPECT_NE(last_recv->find("EAGAIN"), std::string::npos)
       << "the drain should end with the recv() that fails with EAGAIN, not: " << *last_recv;
+}
+
+// Epoll and EventFd own their descriptor through UniqueFd: a move hands it over, the
+// moved-from owns nothing, the destructor closes it, close() reports and closes once.
+TEST(LayerPosix, EpollAndEventFdOwnTheirDescriptorOnce) {
+  if (!Epoll::supported()) GTEST_SKIP() << "epoll is Linux's: this system has none";
+  int ep_fd = -1, ev_fd = -1;
+  {
+    Epoll ep = Epoll::create1();
+    EventFd ev = EventFd::create();
+    ep_fd = static_cast<int>(ep.native_handle());
+    ev_fd = static_cast<int>(ev.native_handle());
+    Epoll moved_ep = std::move(ep);
+    EventFd moved_ev = std::move(ev);
+    EXPECT_FALSE(ep.is_open()) << "the moved-from Epoll owns nothing";
+    EXPECT_EQ(ep.native_handle(), Socket::invalid_handle);
+    EXPECT_FALSE(ev.is_open()) << "the moved-from EventFd owns nothing";
+    EXPECT_EQ(static_cast<int>(moved_ep.native_handle()), ep_fd);
+    EXPECT_TRUE(is_open_fd(ep_fd) && is_open_fd(ev_fd));
+    std::error_code ec;
+    moved_ev.close(ec);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_FALSE(is_open_fd(ev_fd)) << "close() left the eventfd open";
+    moved_ev.close(ec);
+    EXPECT_EQ(ec, make_error_code(socklab::errc::not_open))
+        << "a second close() must not close(2) again";
+  }
+  EXPECT_FALSE(is_open_fd(ep_fd)) << "the epoll descriptor leaked";
 }
