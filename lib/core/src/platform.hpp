@@ -1,9 +1,17 @@
 // platform.hpp — the seam between the portable layer and the operating system.
 //
 // Internal to lib/: every function here is defined once per platform, in
-// platform_posix.cpp (Linux, macOS, BSD) or platform_win32.cpp (Winsock). No
-// other file of the layer includes a system socket header. All functions are
-// noexcept and report failure through the std::error_code they return or take.
+// platform_posix.cpp (Linux, macOS, BSD) or platform_win32.cpp (Winsock). All
+// functions are noexcept and report failure through the std::error_code they
+// return or take.
+//
+// The system socket headers (<sys/socket.h>, <netinet/...>, <winsock2.h>) are
+// included only by the platform files, each for its own calls: these two (every
+// Socket call), poll_win32.cpp (WSAPoll and select are Winsock's), ip_linux.cpp
+// (lesson 12: IP_TTL, IP_RECVERR, IP_MTU, ICMP sockets), and in observe
+// capture_linux.cpp (AF_PACKET) and tcp_state_linux.cpp (TCP_INFO, sock_diag);
+// lab's tun_linux.cpp takes only <linux/if.h> (IFNAMSIZ, struct ifreq). No
+// portable file (…_common.cpp, socket.cpp, a public header) includes one.
 #pragma once
 
 #include <chrono>
