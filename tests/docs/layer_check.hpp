@@ -10,9 +10,9 @@
 //     non-static member functions, declared or defined inline.
 // Not names: constructors and destructors (the type covers them), operators
 // (`operator|`, `operator bool`), data members, enumerators, aliases (`using`,
-// `typedef`), macros, friends, and whatever is in a `private:`/`protected:` part or in
-// a namespace called `detail` or `std` (a specialization such as `is_error_code_enum`). Comments, string literals and preprocessor lines are
-// ignored.
+// `typedef`), macros, friends, and whatever is in a `private:`/`protected:` part or
+// in a namespace called `detail` or `std` (a specialization such as
+// `is_error_code_enum`). Comments, string literals and preprocessor lines are ignored.
 //
 // A name is *named* by a page when it appears as a whole word (letters, digits, '_')
 // inside an inline code span (`…`) of the page: `Socket::tcp`, `tcp`, `tcp()` all name
