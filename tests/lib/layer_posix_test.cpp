@@ -1,5 +1,6 @@
 // The POSIX rows of docs/layer.md that a test can only check with POSIX calls of
-// its own: the EINTR retry inside recv(), and UniqueFd closing exactly once.
+// its own: the EINTR retry inside recv(), UniqueFd closing exactly once, and the
+// system calls of an edge-triggered drain (counted with strace).
 // Built on POSIX systems only (tests/lib/CMakeLists.txt).
 #include <fcntl.h>
 #include <signal.h>
@@ -8,16 +9,22 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
+#include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "socklab/epoll.hpp"
+#include "socklab/error.hpp"
 #include "socklab/io.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/unique_fd.hpp"
+#include "support/programs.hpp"
 
 using namespace socklab;
 using namespace std::chrono_literals;
@@ -104,4 +111,78 @@ TEST(LayerPosix, UniqueFdClosesExactlyOnce) {
   EXPECT_FALSE(is_open_fd(p[1])) << "the write end leaked";
   UniqueFd none(-1);
   EXPECT_FALSE(none.is_open());
+}
+
+// An edge-triggered drain makes no call but recv(): lesson 11 counts system calls,
+// and a would-block costs nothing beyond the recv() that reports it. The layer knows
+// the socket is non-blocking because set_non_blocking() said so; before, every EAGAIN
+// was followed by a hidden fcntl(F_GETFL). tests/lib/drain_probe.cpp makes the drain
+// between two marker lines; strace logs every call it makes.
+TEST(LayerPosix, EdgeTriggeredDrainCallsOnlyRecv) {
+  if (!Epoll::supported()) GTEST_SKIP() << "epoll is Linux's: this system has none";
+  auto strace = test::find_on_path("strace");
+  if (!strace) GTEST_SKIP() << "strace is not installed: apt-get install strace";
+  auto run = test::Program::start_path(
+      *strace, {"-qq", "-e", "signal=none", test::program_path("drain_probe")});
+  test::Exit exit = run.wait(20s);
+  const std::string& log = run.stderr_text();  // strace writes its log to stderr
+  if (exit.code != 0 && (log.find("ptrace") != std::string::npos ||
+                         log.find("Operation not permitted") != std::string::npos))
+    GTEST_SKIP() << "strace cannot trace here (" << run.first_stderr_line()
+                 << "): a container without CAP_SYS_PTRACE, or kernel.yama.ptrace_scope=3; "
+                    "run the test on a machine or VM";
+  ASSERT_EQ(exit.code, 0) << "drain_probe under strace " << run.how_it_ended() << "\n" << log;
+
+  std::vector<std::string> calls;  // the lines of strace's log between the two fences
+  bool inside = false;
+  std::istringstream lines(log);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("\"drain: begin\\n\"") != std::string::npos) {
+      inside = true;
+    } else if (line.find("\"drain: end\\n\"") != std::string::npos) {
+      break;
+    } else if (inside) {
+      calls.push_back(line);
+    }
+  }
+  ASSERT_FALSE(calls.empty()) << "no call between the markers in strace's log:\n" << log;
+  for (const std::string& call : calls) {
+    std::string name = call.substr(0, call.find('('));
+    EXPECT_TRUE(name == "recvfrom" || name == "recv")
+        << "a drain made a call that is not recv(): " << call
+        << "\n(docs/layer.md: an EAGAIN costs no call; the blocking mode is remembered)";
+  }
+  auto last_recv = std::find_if(calls.rbegin(), calls.rend(),
+                                [](const std::string& call) { return call.starts_with("recv"); });
+  ASSERT_NE(last_recv, calls.rend()) << "the drain made no recv() at all";
+  EXPECT_NE(last_recv->find("EAGAIN"), std::string::npos)
+      << "the drain should end with the recv() that fails with EAGAIN, not: " << *last_recv;
+}
+
+// Epoll and EventFd own their descriptor through UniqueFd: a move hands it over, the
+// moved-from owns nothing, the destructor closes it, close() reports and closes once.
+TEST(LayerPosix, EpollAndEventFdOwnTheirDescriptorOnce) {
+  if (!Epoll::supported()) GTEST_SKIP() << "epoll is Linux's: this system has none";
+  int ep_fd = -1, ev_fd = -1;
+  {
+    Epoll ep = Epoll::create1();
+    EventFd ev = EventFd::create();
+    ep_fd = static_cast<int>(ep.native_handle());
+    ev_fd = static_cast<int>(ev.native_handle());
+    Epoll moved_ep = std::move(ep);
+    EventFd moved_ev = std::move(ev);
+    EXPECT_FALSE(ep.is_open()) << "the moved-from Epoll owns nothing";
+    EXPECT_EQ(ep.native_handle(), Socket::invalid_handle);
+    EXPECT_FALSE(ev.is_open()) << "the moved-from EventFd owns nothing";
+    EXPECT_EQ(static_cast<int>(moved_ep.native_handle()), ep_fd);
+    EXPECT_TRUE(is_open_fd(ep_fd) && is_open_fd(ev_fd));
+    std::error_code ec;
+    moved_ev.close(ec);
+    EXPECT_FALSE(ec) << ec.message();
+    EXPECT_FALSE(is_open_fd(ev_fd)) << "close() left the eventfd open";
+    moved_ev.close(ec);
+    EXPECT_EQ(ec, make_error_code(socklab::errc::not_open))
+        << "a second close() must not close(2) again";
+  }
+  EXPECT_FALSE(is_open_fd(ep_fd)) << "the epoll descriptor leaked";
 }

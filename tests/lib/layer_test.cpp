@@ -144,6 +144,38 @@ TEST(Layer, ReceiveTimeoutIsTimedOutAndLastSocketErrorAgrees) {
   EXPECT_TRUE(is_would_block(ec)) << ec.message();
 }
 
+// The blocking mode is remembered (docs/layer.md): a socket the layer made knows it,
+// and so does a handle adopted with Socket(h), whose first EAGAIN asks the kernel once.
+// Either way a blocking socket's EAGAIN is the timeout, a non-blocking one's "would block",
+// and a mode set again with set_non_blocking() is the one that counts.
+TEST(Layer, AnAdoptedHandleTellsTheTimeoutFromWouldBlock) {
+  std::array<char, 16> buf;
+  std::error_code ec;
+  auto [a, b] = tcp_pair();
+  b.set_recv_timeout(50ms);
+  Socket blocking(b.release());  // adopted: its mode is not known yet
+  (void)blocking.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+  (void)blocking.recv(buf, ec);  // now known: the same answer
+  EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
+
+  auto [c, d] = tcp_pair();
+  d.set_non_blocking(true);
+  Socket non_blocking(d.release());
+  (void)non_blocking.recv(buf, ec);
+  EXPECT_TRUE(is_would_block(ec)) << ec.message();
+  non_blocking.set_non_blocking(false);
+  non_blocking.set_recv_timeout(50ms);
+  (void)non_blocking.recv(buf, ec);
+  EXPECT_EQ(ec, std::errc::timed_out)
+      << "set_non_blocking(false) was not remembered: " << ec.message();
+
+  Socket moved = std::move(non_blocking);  // a move carries the mode with the handle
+  moved.set_non_blocking(true);
+  (void)moved.recv(buf, ec);
+  EXPECT_TRUE(is_would_block(ec)) << ec.message();
+}
+
 // "Would block" has one spelling: the kernel's and fault injection's agree.
 TEST(Layer, WouldBlockIsOneConditionForKernelAndFaultInjection) {
   auto [a, b] = tcp_pair();

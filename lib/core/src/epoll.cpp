@@ -10,37 +10,29 @@
 namespace socklab {
 
 namespace {
-void close_quietly(Socket::native_handle_type& h) noexcept {
-  if (h == Socket::invalid_handle) return;
-  std::error_code ignored;
-  sys::close_descriptor(h, ignored);
-  h = Socket::invalid_handle;
-}
 std::error_code not_open() noexcept {
   return make_error_code(errc::not_open);
 }
+// The descriptor a platform call returned, owned (invalid_handle: owns nothing).
+UniqueFd owned(Socket::native_handle_type h) noexcept {
+  return UniqueFd(h == Socket::invalid_handle ? -1 : static_cast<int>(h));
+}
+// close(ec): the descriptor leaves its owner first, so it is closed once, whatever
+// close(2) reports (UniqueFd's own close is for destructors: it ignores errors).
+void close_reporting(UniqueFd& fd, std::error_code& ec) noexcept {
+  if (!fd) return void(ec = not_open());
+  sys::close_descriptor(static_cast<Socket::native_handle_type>(fd.release()), ec);
+}
 }  // namespace
 
-// --- Epoll -----------------------------------------------------------------------
-Epoll::~Epoll() {
-  close_quietly(handle_);
-}
-Epoll::Epoll(Epoll&& other) noexcept
-    : handle_(std::exchange(other.handle_, Socket::invalid_handle)) {}
-Epoll& Epoll::operator=(Epoll&& other) noexcept {
-  if (this != &other) {
-    close_quietly(handle_);
-    handle_ = std::exchange(other.handle_, Socket::invalid_handle);
-  }
-  return *this;
-}
+// --- Epoll: ownership is UniqueFd's (unique_fd.hpp) ------------------------------
 
 bool Epoll::supported() noexcept {
   return sys::epoll_supported();
 }
 
 Epoll Epoll::create1(std::error_code& ec) noexcept {
-  return Epoll(sys::epoll_create1(ec));
+  return Epoll(owned(sys::epoll_create1(ec)));
 }
 Epoll Epoll::create1() {
   std::error_code ec;
@@ -52,7 +44,7 @@ Epoll Epoll::create1() {
 void Epoll::add(native_handle_type handle, EpollEvents events, std::uint64_t data,
                 std::error_code& ec) noexcept {
   if (!is_open()) return void(ec = not_open());
-  sys::epoll_ctl(handle_, sys::EpollOp::add, handle, events, data, ec);
+  sys::epoll_ctl(native_handle(), sys::EpollOp::add, handle, events, data, ec);
 }
 void Epoll::add(native_handle_type handle, EpollEvents events, std::uint64_t data) {
   std::error_code ec;
@@ -63,7 +55,7 @@ void Epoll::add(native_handle_type handle, EpollEvents events, std::uint64_t dat
 void Epoll::modify(native_handle_type handle, EpollEvents events, std::uint64_t data,
                    std::error_code& ec) noexcept {
   if (!is_open()) return void(ec = not_open());
-  sys::epoll_ctl(handle_, sys::EpollOp::modify, handle, events, data, ec);
+  sys::epoll_ctl(native_handle(), sys::EpollOp::modify, handle, events, data, ec);
 }
 void Epoll::modify(native_handle_type handle, EpollEvents events, std::uint64_t data) {
   std::error_code ec;
@@ -73,7 +65,7 @@ void Epoll::modify(native_handle_type handle, EpollEvents events, std::uint64_t 
 
 void Epoll::remove(native_handle_type handle, std::error_code& ec) noexcept {
   if (!is_open()) return void(ec = not_open());
-  sys::epoll_ctl(handle_, sys::EpollOp::remove, handle, EpollEvents::none, 0, ec);
+  sys::epoll_ctl(native_handle(), sys::EpollOp::remove, handle, EpollEvents::none, 0, ec);
 }
 void Epoll::remove(native_handle_type handle) {
   std::error_code ec;
@@ -87,7 +79,7 @@ std::size_t Epoll::wait(std::span<EpollEvent> events, std::chrono::milliseconds 
     ec = not_open();
     return 0;
   }
-  return sys::epoll_wait(handle_, events, timeout, ec);
+  return sys::epoll_wait(native_handle(), events, timeout, ec);
 }
 std::size_t Epoll::wait(std::span<EpollEvent> events, std::chrono::milliseconds timeout) {
   std::error_code ec;
@@ -97,8 +89,7 @@ std::size_t Epoll::wait(std::span<EpollEvent> events, std::chrono::milliseconds 
 }
 
 void Epoll::close(std::error_code& ec) noexcept {
-  if (!is_open()) return void(ec = not_open());
-  sys::close_descriptor(std::exchange(handle_, Socket::invalid_handle), ec);
+  close_reporting(fd_, ec);
 }
 void Epoll::close() {
   std::error_code ec;
@@ -106,22 +97,10 @@ void Epoll::close() {
   throw_if(ec, "close(epoll)");
 }
 
-// --- EventFd ---------------------------------------------------------------------
-EventFd::~EventFd() {
-  close_quietly(handle_);
-}
-EventFd::EventFd(EventFd&& other) noexcept
-    : handle_(std::exchange(other.handle_, Socket::invalid_handle)) {}
-EventFd& EventFd::operator=(EventFd&& other) noexcept {
-  if (this != &other) {
-    close_quietly(handle_);
-    handle_ = std::exchange(other.handle_, Socket::invalid_handle);
-  }
-  return *this;
-}
+// --- EventFd: ownership is UniqueFd's --------------------------------------------
 
 EventFd EventFd::create(std::uint32_t initial, std::error_code& ec) noexcept {
-  return EventFd(sys::eventfd(initial, ec));
+  return EventFd(owned(sys::eventfd(initial, ec)));
 }
 EventFd EventFd::create(std::uint32_t initial) {
   std::error_code ec;
@@ -132,7 +111,7 @@ EventFd EventFd::create(std::uint32_t initial) {
 
 void EventFd::write(std::uint64_t value, std::error_code& ec) noexcept {
   if (!is_open()) return void(ec = not_open());
-  sys::eventfd_write(handle_, value, ec);
+  sys::eventfd_write(native_handle(), value, ec);
 }
 void EventFd::write(std::uint64_t value) {
   std::error_code ec;
@@ -145,7 +124,7 @@ std::uint64_t EventFd::read(std::error_code& ec) noexcept {
     ec = not_open();
     return 0;
   }
-  return sys::eventfd_read(handle_, ec);
+  return sys::eventfd_read(native_handle(), ec);
 }
 std::uint64_t EventFd::read() {
   std::error_code ec;
@@ -155,8 +134,7 @@ std::uint64_t EventFd::read() {
 }
 
 void EventFd::close(std::error_code& ec) noexcept {
-  if (!is_open()) return void(ec = not_open());
-  sys::close_descriptor(std::exchange(handle_, Socket::invalid_handle), ec);
+  close_reporting(fd_, ec);
 }
 void EventFd::close() {
   std::error_code ec;

@@ -1,9 +1,17 @@
 // platform.hpp — the seam between the portable layer and the operating system.
 //
 // Internal to lib/: every function here is defined once per platform, in
-// platform_posix.cpp (Linux, macOS, BSD) or platform_win32.cpp (Winsock). No
-// other file of the layer includes a system socket header. All functions are
-// noexcept and report failure through the std::error_code they return or take.
+// platform_posix.cpp (Linux, macOS, BSD) or platform_win32.cpp (Winsock). All
+// functions are noexcept and report failure through the std::error_code they
+// return or take.
+//
+// The system socket headers (<sys/socket.h>, <netinet/...>, <winsock2.h>) are
+// included only by the platform files, each for its own calls: these two (every
+// Socket call), poll_win32.cpp (WSAPoll and select are Winsock's), ip_linux.cpp
+// (lesson 12: IP_TTL, IP_RECVERR, IP_MTU, ICMP sockets), and in observe
+// capture_linux.cpp (AF_PACKET) and tcp_state_linux.cpp (TCP_INFO, sock_diag);
+// lab's tun_linux.cpp takes only <linux/if.h> (IFNAMSIZ, struct ifreq). No
+// portable file (…_common.cpp, socket.cpp, a public header) includes one.
 #pragma once
 
 #include <chrono>
@@ -24,6 +32,12 @@ namespace socklab::sys {
 
 using handle = Socket::native_handle_type;
 constexpr handle invalid = Socket::invalid_handle;
+// The Socket's own record of its blocking mode. The calls that can fail with EAGAIN
+// take it: on POSIX an EAGAIN of a blocking socket is the SO_RCVTIMEO/SO_SNDTIMEO
+// timeout (reported as ETIMEDOUT); `unknown` (a handle adopted with Socket(h)) is
+// settled by one fcntl(F_GETFL) at the first EAGAIN and written back. Winsock reports
+// the timeout as WSAETIMEDOUT itself and ignores it.
+using Blocking = detail::Blocking;
 
 // --- errors -------------------------------------------------------------------
 int last_error() noexcept;                             // errno / WSAGetLastError()
@@ -61,11 +75,13 @@ void close(handle h, std::error_code& ec) noexcept;
 void close_descriptor(int fd) noexcept;  // UniqueFd: close(2) / _close(), errors ignored
 void bind(handle h, const Address& a, std::error_code& ec) noexcept;
 void listen(handle h, int backlog, std::error_code& ec) noexcept;
-handle accept(handle h, Address& peer, std::error_code& ec) noexcept;
+handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noexcept;
 void connect(handle h, const Address& a, std::error_code& ec) noexcept;
-std::size_t send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept;
-std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) noexcept;
-std::size_t send_to(handle h, const void* data, std::size_t size, const Address& to,
+std::size_t send(handle h, Blocking& mode, const void* data, std::size_t size,
+                 std::error_code& ec) noexcept;
+std::size_t recv(handle h, Blocking& mode, void* data, std::size_t size,
+                 std::error_code& ec) noexcept;
+std::size_t send_to(handle h, Blocking& mode, const void* data, std::size_t size, const Address& to,
                     std::error_code& ec) noexcept;
 void shutdown(handle h, Shutdown how, std::error_code& ec) noexcept;
 
@@ -74,8 +90,8 @@ void shutdown(handle h, Shutdown how, std::error_code& ec) noexcept;
 // that on POSIX, so it is recvmsg() there (MSG_TRUNC in msg_flags, POSIX.1-2017);
 // Winsock's recvfrom() fails with WSAEMSGSIZE instead. An ICMP "port
 // unreachable" for an earlier send is reported as connection_refused everywhere.
-std::size_t recv_datagram(handle h, void* data, std::size_t size, Address& from, bool& truncated,
-                          std::error_code& ec) noexcept;
+std::size_t recv_datagram(handle h, Blocking& mode, void* data, std::size_t size, Address& from,
+                          bool& truncated, std::error_code& ec) noexcept;
 
 // send() exactly as a naive program calls it: flags 0, SIGPIPE not suppressed.
 std::size_t naive_send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept;

@@ -18,9 +18,12 @@
 //    (fcntl F_GETFL/F_SETFL): the layer's rule is Linux's, an accepted socket
 //    blocks. On Linux it is one accept4(SOCK_CLOEXEC) per connection;
 //  - a receive/send timeout (SO_RCVTIMEO/SO_SNDTIMEO) makes a call fail with
-//    EAGAIN (socket(7)). Only when a call fails with EAGAIN, one fcntl(F_GETFL)
-//    asks whether the socket is blocking: if it is, that EAGAIN can only be the
-//    timeout, and it is reported as ETIMEDOUT, as Windows does (errno too);
+//    EAGAIN (socket(7)). On a blocking socket that EAGAIN can only be the timeout,
+//    and it is reported as ETIMEDOUT, as Windows does (errno too). Whether the
+//    socket blocks is the Socket's own record (it made the socket or set the mode),
+//    not a question to the kernel: no call on the would-block path of an event loop.
+//    Only a handle adopted with Socket(h) starts unknown; its first EAGAIN asks
+//    once with fcntl(F_GETFL), and the answer is remembered;
 //  - nothing else is set on a new socket: IPV6_V6ONLY keeps the system's default
 //    (Linux: the sysctl net.ipv6.bindv6only, 0 unless changed; the BSDs: 1).
 #include <arpa/inet.h>
@@ -88,12 +91,16 @@ void prepare(int fd) noexcept {
 }
 
 // The error of a failed send/recv/accept. EAGAIN on a blocking socket can only be
-// the SO_RCVTIMEO/SO_SNDTIMEO timeout: one fcntl(F_GETFL), on this path only.
-std::error_code io_error(int fd) noexcept {
+// the SO_RCVTIMEO/SO_SNDTIMEO timeout. The mode is known (no call), except for an
+// adopted handle: then one fcntl(F_GETFL), once in the Socket's life.
+std::error_code io_error(int fd, Blocking& mode) noexcept {
   int code = errno;
   if (code == EAGAIN || code == EWOULDBLOCK) {
-    int flags = ::fcntl(fd, F_GETFL);
-    if (flags >= 0 && (flags & O_NONBLOCK) == 0) code = ETIMEDOUT;
+    if (mode == Blocking::unknown) {
+      int flags = ::fcntl(fd, F_GETFL);
+      if (flags >= 0) mode = (flags & O_NONBLOCK) != 0 ? Blocking::no : Blocking::yes;
+    }
+    if (mode == Blocking::yes) code = ETIMEDOUT;
   }
   return fail_with(code);
 }
@@ -196,7 +203,7 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
   ec = ::listen(native(h), backlog) == 0 ? std::error_code{} : last();
 }
 
-handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
+handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   for (;;) {
     socklen_t len = sizeof ss;
@@ -220,7 +227,7 @@ handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
     // EINTR: try again. ECONNABORTED: a queued client reset before we took it
     // (BSD reports it here; Linux returns the connection): take the next one.
     if (errno == EINTR || errno == ECONNABORTED) continue;
-    ec = io_error(native(h));
+    ec = io_error(native(h), mode);
     return invalid;
   }
 }
@@ -248,7 +255,8 @@ void connect(handle h, const Address& a, std::error_code& ec) noexcept {
   if (ec) errno = ec.value();  // last_socket_error() says what the connect() did
 }
 
-std::size_t send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept {
+std::size_t send(handle h, Blocking& mode, const void* data, std::size_t size,
+                 std::error_code& ec) noexcept {
   for (;;) {
     ssize_t n = ::send(native(h), data, size, send_flags());
     if (n >= 0) {
@@ -256,12 +264,13 @@ std::size_t send(handle h, const void* data, std::size_t size, std::error_code& 
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
-    ec = io_error(native(h));
+    ec = io_error(native(h), mode);
     return 0;
   }
 }
 
-std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) noexcept {
+std::size_t recv(handle h, Blocking& mode, void* data, std::size_t size,
+                 std::error_code& ec) noexcept {
   for (;;) {
     ssize_t n = ::recv(native(h), data, size, 0);
     if (n >= 0) {
@@ -269,12 +278,12 @@ std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) no
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
-    ec = io_error(native(h));
+    ec = io_error(native(h), mode);
     return 0;
   }
 }
 
-std::size_t send_to(handle h, const void* data, std::size_t size, const Address& to,
+std::size_t send_to(handle h, Blocking& mode, const void* data, std::size_t size, const Address& to,
                     std::error_code& ec) noexcept {
   for (;;) {
     ssize_t n =
@@ -284,7 +293,7 @@ std::size_t send_to(handle h, const void* data, std::size_t size, const Address&
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
-    ec = io_error(native(h));
+    ec = io_error(native(h), mode);
     return 0;
   }
 }
@@ -425,7 +434,7 @@ bool accepts_connections(handle h, std::error_code& ec) noexcept {
 }
 
 // --- datagrams: one datagram, and whether it was cut short (Socket::recv_from) ---
-std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t size, Address& from,
+std::size_t recv_datagram(handle h, Blocking& mode, void* data, std::size_t size, Address& from,
                           bool& truncated, std::error_code& ec) noexcept {
   const int fd = static_cast<int>(h);
   truncated = false;
@@ -445,7 +454,7 @@ std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t 
       return static_cast<std::size_t>(n);
     }
     if (errno == EINTR) continue;
-    ec = io_error(fd);  // EAGAIN on a blocking socket: the SO_RCVTIMEO timeout
+    ec = io_error(fd, mode);  // EAGAIN on a blocking socket: the SO_RCVTIMEO timeout
     return 0;
   }
 }

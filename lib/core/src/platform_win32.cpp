@@ -347,7 +347,9 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
   ec = result(::listen(native(h), backlog));
 }
 
-handle accept(handle h, Address& peer, std::error_code& ec) noexcept {
+// The Blocking& of accept/send/recv/send_to/recv_datagram is the Socket's record of
+// its mode (platform.hpp): Winsock needs none, its timeout is WSAETIMEDOUT itself.
+handle accept(handle h, Blocking&, Address& peer, std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   int len = sizeof ss;
   SOCKET s;
@@ -395,7 +397,8 @@ void connect(handle h, const Address& a, std::error_code& ec) noexcept {
   ec = error_from(code);
 }
 
-std::size_t send(handle h, const void* data, std::size_t size, std::error_code& ec) noexcept {
+std::size_t send(handle h, Blocking&, const void* data, std::size_t size,
+                 std::error_code& ec) noexcept {
   int n = ::send(native(h), static_cast<const char*>(data), io_len(size), 0);
   if (n == SOCKET_ERROR) {
     ec = last();
@@ -405,7 +408,7 @@ std::size_t send(handle h, const void* data, std::size_t size, std::error_code& 
   return static_cast<std::size_t>(n);
 }
 
-std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) noexcept {
+std::size_t recv(handle h, Blocking&, void* data, std::size_t size, std::error_code& ec) noexcept {
   int n = ::recv(native(h), static_cast<char*>(data), io_len(size), 0);
   if (n == SOCKET_ERROR) {
     ec = last();
@@ -415,7 +418,7 @@ std::size_t recv(handle h, void* data, std::size_t size, std::error_code& ec) no
   return static_cast<std::size_t>(n);
 }
 
-std::size_t send_to(handle h, const void* data, std::size_t size, const Address& to,
+std::size_t send_to(handle h, Blocking&, const void* data, std::size_t size, const Address& to,
                     std::error_code& ec) noexcept {
   int n = ::sendto(native(h), static_cast<const char*>(data), io_len(size), 0, sa(to), sa_len(to));
   if (n == SOCKET_ERROR) {
@@ -551,7 +554,7 @@ bool accepts_connections(handle h, std::error_code& ec) noexcept {
 }
 
 // --- datagrams: one datagram, and whether it was cut short (Socket::recv_from) ---
-std::size_t recv_datagram(Socket::native_handle_type h, void* data, std::size_t size, Address& from,
+std::size_t recv_datagram(handle h, Blocking&, void* data, std::size_t size, Address& from,
                           bool& truncated, std::error_code& ec) noexcept {
   truncated = false;
   sockaddr_storage ss{};

@@ -1,7 +1,8 @@
-// poll_platform.hpp — the system calls behind socklab/poll.hpp and
-// socklab/naive.hpp, defined once per platform in poll_posix.cpp (poll, select,
-// getrlimit/setrlimit, a send without the SIGPIPE guard) or poll_win32.cpp
-// (WSAPoll, select, send). Internal to lib/.
+// poll_platform.hpp — the system calls behind socklab/poll.hpp, defined once per
+// platform in poll_posix.cpp (poll, select, getrlimit/setrlimit) or poll_win32.cpp
+// (WSAPoll, select). socklab/naive.hpp's send without the SIGPIPE guard is
+// platform.hpp's naive_send(), in platform_posix.cpp / platform_win32.cpp.
+// Internal to lib/.
 #pragma once
 
 #include <chrono>

@@ -1,15 +1,13 @@
-// poll_posix.cpp — poll(), select(), RLIMIT_NOFILE and lesson 09's naive send()
-// on Linux, macOS and the BSDs.
+// poll_posix.cpp — poll(), select() and RLIMIT_NOFILE on Linux, macOS and the
+// BSDs (lessons 08-09). Lesson 09's naive send() is in platform_posix.cpp, with
+// the other socket calls.
 //
 //  - poll(2) and select(2) are retried after EINTR with the time that is left;
 //  - FD_SET on a descriptor >= FD_SETSIZE writes outside the fd_set (undefined
 //    behaviour, see select(2) "BUGS"): we refuse with EINVAL before that;
-//  - naive_send() is send(2) with flags 0: the SIGPIPE guard is off on purpose.
 #include <poll.h>
-#include <signal.h>
 #include <sys/resource.h>
 #include <sys/select.h>
-#include <sys/socket.h>
 #include <sys/time.h>
 
 #include <algorithm>

@@ -1,5 +1,5 @@
-// poll_win32.cpp — poll(), select(), the open-file limit and lesson 09's naive
-// send() on Windows (Winsock 2).
+// poll_win32.cpp — poll(), select() and the open-file limit on Windows (Winsock 2),
+// lessons 08-09. Lesson 09's naive send() is in platform_win32.cpp.
 //
 //  - poll() is WSAPoll(): same idea, WSAPOLLFD entries, POLLIN/POLLOUT in
 //    `events`; POLLERR/POLLHUP/POLLNVAL only ever appear in `revents`. Before

@@ -80,16 +80,21 @@ Socket::~Socket() {
   }
 }
 
-Socket::Socket(Socket&& other) noexcept : handle_(std::exchange(other.handle_, invalid_handle)) {}
+Socket::Socket(Socket&& other) noexcept
+    : handle_(std::exchange(other.handle_, invalid_handle)),
+      blocking_(std::exchange(other.blocking_, detail::Blocking::unknown)) {}
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
-    Socket old(std::exchange(handle_, std::exchange(other.handle_, invalid_handle)));
-  }  // `old` closes what this Socket held before
+    Socket old(std::move(*this));  // closes what this Socket held before, at the end of the block
+    handle_ = std::exchange(other.handle_, invalid_handle);
+    blocking_ = std::exchange(other.blocking_, detail::Blocking::unknown);
+  }
   return *this;
 }
 
 Socket::native_handle_type Socket::release() noexcept {
+  blocking_ = detail::Blocking::unknown;
   return std::exchange(handle_, invalid_handle);
 }
 
@@ -97,7 +102,8 @@ Socket::native_handle_type Socket::release() noexcept {
 Socket Socket::open(Family family, Type type, std::error_code& ec) noexcept {
   ec = sys::startup();
   if (ec) return Socket{};
-  return Socket(sys::socket(family, type, ec));
+  // socket() makes a blocking socket (no SOCK_NONBLOCK): known, never asked again.
+  return Socket(sys::socket(family, type, ec), detail::Blocking::yes);
 }
 
 Socket Socket::open(Family family, Type type) {
@@ -142,7 +148,9 @@ void Socket::listen(int backlog) {
 
 Accepted Socket::accept(std::error_code& ec) noexcept {
   Accepted out;
-  if (check_open(handle_, ec)) out.socket = Socket(sys::accept(handle_, out.peer, ec));
+  // The accepted socket blocks, on every platform (the layer's rule: sys::accept).
+  if (check_open(handle_, ec))
+    out.socket = Socket(sys::accept(handle_, blocking_, out.peer, ec), detail::Blocking::yes);
   return out;
 }
 Accepted Socket::accept() {
@@ -168,7 +176,7 @@ std::size_t Socket::send(std::span<const std::byte> data, std::error_code& ec) n
     ec = hook(/*is_send=*/true, size);
     if (ec) return 0;
   }
-  return sys::send(handle_, data.data(), size, ec);
+  return sys::send(handle_, blocking_, data.data(), size, ec);
 }
 std::size_t Socket::send(std::span<const std::byte> data) {
   std::error_code ec;
@@ -194,7 +202,7 @@ Received Socket::recv(std::span<std::byte> buffer, std::error_code& ec) noexcept
     ec = hook(/*is_send=*/false, size);
     if (ec) return {};
   }
-  std::size_t n = sys::recv(handle_, buffer.data(), size, ec);
+  std::size_t n = sys::recv(handle_, blocking_, buffer.data(), size, ec);
   if (ec) return {};
   return Received{n, n == 0};
 }
@@ -214,7 +222,7 @@ Received Socket::recv(std::span<char> buffer) {
 std::size_t Socket::send_to(std::string_view data, const Address& to,
                             std::error_code& ec) noexcept {
   if (!check_open(handle_, ec)) return 0;
-  return sys::send_to(handle_, data.data(), data.size(), to, ec);
+  return sys::send_to(handle_, blocking_, data.data(), data.size(), to, ec);
 }
 std::size_t Socket::send_to(std::string_view data, const Address& to) {
   std::error_code ec;
@@ -226,8 +234,8 @@ std::size_t Socket::send_to(std::string_view data, const Address& to) {
 ReceivedFrom Socket::recv_from(std::span<char> buffer, std::error_code& ec) noexcept {
   ReceivedFrom out;
   if (check_open(handle_, ec))
-    out.bytes =
-        sys::recv_datagram(handle_, buffer.data(), buffer.size(), out.from, out.truncated, ec);
+    out.bytes = sys::recv_datagram(handle_, blocking_, buffer.data(), buffer.size(), out.from,
+                                   out.truncated, ec);
   return out;
 }
 ReceivedFrom Socket::recv_from(std::span<char> buffer) {
@@ -248,6 +256,7 @@ void Socket::shutdown(Shutdown how) {
 
 void Socket::close(std::error_code& ec) noexcept {
   if (!check_open(handle_, ec)) return;
+  blocking_ = detail::Blocking::unknown;
   sys::close(std::exchange(handle_, invalid_handle), ec);
 }
 void Socket::close() {
@@ -339,7 +348,11 @@ SOCKLAB_THROWING_FORM(set_linger(std::optional<std::chrono::seconds> l), set_lin
                       "setsockopt(SO_LINGER)")
 
 void Socket::set_non_blocking(bool on, std::error_code& ec) noexcept {
-  if (check_open(handle_, ec)) sys::set_non_blocking(handle_, on, ec);
+  if (!check_open(handle_, ec)) return;
+  sys::set_non_blocking(handle_, on, ec);
+  // Remembered, so that an EAGAIN later needs no call to tell "would block" from the
+  // SO_RCVTIMEO/SO_SNDTIMEO timeout. After a failure the mode is not known.
+  blocking_ = ec ? detail::Blocking::unknown : on ? detail::Blocking::no : detail::Blocking::yes;
 }
 SOCKLAB_THROWING_FORM(set_non_blocking(bool on), set_non_blocking(on, ec), "set_non_blocking")
 

@@ -1,6 +1,5 @@
-// tun_common.cpp — the throwing forms and the moves of TunDevice (the calls are in tun_linux.cpp).
-#include <utility>
-
+// tun_common.cpp — the throwing forms of TunDevice (the calls are in tun_linux.cpp;
+// ownership of the descriptor is UniqueFd's).
 #include "socklab/error.hpp"
 #include "socklab/lab/tun.hpp"
 
@@ -25,22 +24,6 @@ void TunDevice::write(std::span<const std::byte> packet) {
   std::error_code ec;
   write(packet, ec);
   throw_if(ec, "write(tun)", name_);
-}
-
-TunDevice::~TunDevice() {
-  close();
-}
-
-TunDevice::TunDevice(TunDevice&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)), name_(std::move(other.name_)) {}
-
-TunDevice& TunDevice::operator=(TunDevice&& other) noexcept {
-  if (this != &other) {
-    close();
-    fd_ = std::exchange(other.fd_, -1);
-    name_ = std::move(other.name_);
-  }
-  return *this;
 }
 
 }  // namespace socklab::lab

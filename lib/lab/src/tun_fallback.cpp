@@ -25,6 +25,4 @@ std::string TunDevice::hint(const std::error_code&) {
          "(WSL2 or a Linux VM), as root";
 }
 
-void TunDevice::close() noexcept {}
-
 }  // namespace socklab::lab

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "socklab/error.hpp"
 #include "socklab/lab/tun.hpp"
@@ -28,8 +29,8 @@ TunDevice TunDevice::open(std::string_view name, std::error_code& ec) noexcept {
     ec = std::make_error_code(std::errc::invalid_argument);
     return {};
   }
-  int fd = ::open("/dev/net/tun", O_RDWR | O_CLOEXEC);
-  if (fd < 0) {
+  UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));  // closed on every early return
+  if (!fd) {
     ec = last_error();
     return {};
   }
@@ -37,15 +38,13 @@ TunDevice TunDevice::open(std::string_view name, std::error_code& ec) noexcept {
   std::memset(&request, 0, sizeof request);
   request.ifr_flags = IFF_TUN | IFF_NO_PI;  // IP packets, no Ethernet, no 4-byte prefix
   std::memcpy(request.ifr_name, name.data(), name.size());
-  if (::ioctl(fd, TUNSETIFF, &request) < 0) {
+  if (::ioctl(fd.get(), TUNSETIFF, &request) < 0) {
     ec = last_error();
-    ::close(fd);
     return {};
   }
   try {
-    return TunDevice(fd, std::string(request.ifr_name));
+    return TunDevice(std::move(fd), std::string(request.ifr_name));
   } catch (...) {
-    ::close(fd);
     ec = std::make_error_code(std::errc::not_enough_memory);
     return {};
   }
@@ -55,12 +54,12 @@ std::optional<std::size_t> TunDevice::read(std::span<std::byte> buffer,
                                            std::chrono::milliseconds timeout,
                                            std::error_code& ec) noexcept {
   ec.clear();
-  if (fd_ < 0) {
+  if (!fd_) {
     ec = errc::not_open;
     return std::nullopt;
   }
   struct pollfd p {
-    fd_, POLLIN, 0
+    fd_.get(), POLLIN, 0
   };
   int ready = 0;
   do {
@@ -71,7 +70,7 @@ std::optional<std::size_t> TunDevice::read(std::span<std::byte> buffer,
     return std::nullopt;
   }
   if (ready == 0) return std::nullopt;  // the timeout passed
-  ssize_t n = ::read(fd_, buffer.data(), buffer.size());
+  ssize_t n = ::read(fd_.get(), buffer.data(), buffer.size());
   if (n < 0) {
     ec = last_error();
     return std::nullopt;
@@ -81,11 +80,11 @@ std::optional<std::size_t> TunDevice::read(std::span<std::byte> buffer,
 
 void TunDevice::write(std::span<const std::byte> packet, std::error_code& ec) noexcept {
   ec.clear();
-  if (fd_ < 0) {
+  if (!fd_) {
     ec = errc::not_open;
     return;
   }
-  ssize_t n = ::write(fd_, packet.data(), packet.size());
+  ssize_t n = ::write(fd_.get(), packet.data(), packet.size());
   if (n < 0)
     ec = last_error();
   else if (static_cast<std::size_t>(n) != packet.size())  // a TUN write is all or nothing
@@ -99,11 +98,6 @@ std::string TunDevice::hint(const std::error_code& ec) {
     return "no /dev/net/tun: load the module (modprobe tun), or in a container pass "
            "--device /dev/net/tun";
   return "see linux/Documentation/networking/tuntap.rst";
-}
-
-void TunDevice::close() noexcept {
-  if (fd_ >= 0) ::close(fd_);  // the device goes away with its last descriptor
-  fd_ = -1;
 }
 
 }  // namespace socklab::lab

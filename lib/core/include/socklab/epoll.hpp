@@ -23,8 +23,10 @@
 #include <cstdint>
 #include <span>
 #include <system_error>
+#include <utility>
 
 #include "socklab/socket.hpp"
+#include "socklab/unique_fd.hpp"
 
 namespace socklab {
 
@@ -62,17 +64,18 @@ struct EpollEvent {
 };
 
 /// An epoll instance: a file descriptor the kernel keeps an interest list behind.
-/// Move-only; the destructor closes it. The handles it watches are not owned.
+/// Move-only; the destructor closes it (a UniqueFd owns it). The handles it watches
+/// are not owned.
 class Epoll {
  public:
   using native_handle_type = Socket::native_handle_type;
 
   Epoll() noexcept = default;
-  ~Epoll();
+  ~Epoll() = default;  // UniqueFd: one close(2), errors ignored
   Epoll(const Epoll&) = delete;
   Epoll& operator=(const Epoll&) = delete;
-  Epoll(Epoll&& other) noexcept;
-  Epoll& operator=(Epoll&& other) noexcept;
+  Epoll(Epoll&& other) noexcept = default;
+  Epoll& operator=(Epoll&& other) noexcept = default;
 
   /// False where epoll does not exist (not Linux): then every call below fails.
   static bool supported() noexcept;
@@ -105,27 +108,30 @@ class Epoll {
   void close();
   void close(std::error_code& ec) noexcept;
 
-  bool is_open() const noexcept { return handle_ != Socket::invalid_handle; }
-  native_handle_type native_handle() const noexcept { return handle_; }
+  bool is_open() const noexcept { return fd_.is_open(); }
+  native_handle_type native_handle() const noexcept {
+    return fd_ ? static_cast<native_handle_type>(fd_.get()) : Socket::invalid_handle;
+  }
 
  private:
-  explicit Epoll(native_handle_type h) noexcept : handle_(h) {}
-  native_handle_type handle_ = Socket::invalid_handle;
+  explicit Epoll(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  UniqueFd fd_;
 };
 
 /// An eventfd: a 64-bit counter in the kernel with a descriptor, readable while it
 /// is not zero. One thread write()s to wake another that waits in epoll_wait().
-/// Created EFD_NONBLOCK | EFD_CLOEXEC. Move-only; the destructor closes it.
+/// Created EFD_NONBLOCK | EFD_CLOEXEC. Move-only; the destructor closes it (a UniqueFd
+/// owns it).
 class EventFd {
  public:
   using native_handle_type = Socket::native_handle_type;
 
   EventFd() noexcept = default;
-  ~EventFd();
+  ~EventFd() = default;  // UniqueFd: one close(2), errors ignored
   EventFd(const EventFd&) = delete;
   EventFd& operator=(const EventFd&) = delete;
-  EventFd(EventFd&& other) noexcept;
-  EventFd& operator=(EventFd&& other) noexcept;
+  EventFd(EventFd&& other) noexcept = default;
+  EventFd& operator=(EventFd&& other) noexcept = default;
 
   /// eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC).
   static EventFd create(std::uint32_t initial = 0);
@@ -142,12 +148,14 @@ class EventFd {
   void close();
   void close(std::error_code& ec) noexcept;
 
-  bool is_open() const noexcept { return handle_ != Socket::invalid_handle; }
-  native_handle_type native_handle() const noexcept { return handle_; }
+  bool is_open() const noexcept { return fd_.is_open(); }
+  native_handle_type native_handle() const noexcept {
+    return fd_ ? static_cast<native_handle_type>(fd_.get()) : Socket::invalid_handle;
+  }
 
  private:
-  explicit EventFd(native_handle_type h) noexcept : handle_(h) {}
-  native_handle_type handle_ = Socket::invalid_handle;
+  explicit EventFd(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  UniqueFd fd_;
 };
 
 }  // namespace socklab

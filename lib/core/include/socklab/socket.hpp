@@ -51,6 +51,13 @@ enum class Shutdown { read, write, both };
 
 class Socket;
 
+namespace detail {
+/// What a Socket knows of its own blocking mode: it made the socket (blocking), or
+/// set the mode itself, or adopted a handle and has not had to ask yet (unknown).
+/// docs/layer.md, "The blocking mode is remembered".
+enum class Blocking : unsigned char { unknown, yes, no };
+}  // namespace detail
+
 /// Result of accept(): the connected socket and the client's address.
 struct Accepted;
 
@@ -62,7 +69,10 @@ class Socket {
 
   /// A Socket that owns nothing.
   Socket() noexcept = default;
-  /// Takes ownership of an already open native socket.
+  /// Takes ownership of an already open native socket. Its blocking mode is not
+  /// known: the first call that fails with EAGAIN asks the kernel once (POSIX:
+  /// fcntl(F_GETFL)) and remembers. Change the mode with set_non_blocking(), never
+  /// with the raw API behind the Socket's back (docs/layer.md).
   explicit Socket(native_handle_type handle) noexcept : handle_(handle) {}
   ~Socket();
 
@@ -168,6 +178,7 @@ class Socket {
   void set_linger(std::optional<std::chrono::seconds> linger);
   void set_linger(std::optional<std::chrono::seconds> linger, std::error_code& ec) noexcept;
   /// O_NONBLOCK / FIONBIO: calls that would wait fail with would_block instead.
+  /// The Socket remembers the mode it set, so that a later EAGAIN costs no call.
   void set_non_blocking(bool on);
   void set_non_blocking(bool on, std::error_code& ec) noexcept;
   /// SO_ERROR: the pending error (e.g. the result of a non-blocking connect).
@@ -186,7 +197,10 @@ class Socket {
   native_handle_type release() noexcept;
 
  private:
+  Socket(native_handle_type handle, detail::Blocking mode) noexcept
+      : handle_(handle), blocking_(mode) {}
   native_handle_type handle_ = invalid_handle;
+  detail::Blocking blocking_ = detail::Blocking::unknown;
 };
 
 struct Accepted {

@@ -26,6 +26,8 @@
 #include <system_error>
 #include <utility>
 
+#include "socklab/unique_fd.hpp"
+
 namespace socklab::lab {
 
 class TunDevice {
@@ -47,21 +49,22 @@ class TunDevice {
   /// What to do about an error of open(): "run as root, or give CAP_NET_ADMIN", ...
   static std::string hint(const std::error_code& ec);
 
+  /// Move-only; the destructor closes the descriptor (a UniqueFd owns it), and the
+  /// device goes away with it.
   TunDevice() noexcept = default;
-  ~TunDevice();
+  ~TunDevice() = default;
   TunDevice(const TunDevice&) = delete;
   TunDevice& operator=(const TunDevice&) = delete;
-  TunDevice(TunDevice&& other) noexcept;
-  TunDevice& operator=(TunDevice&& other) noexcept;
+  TunDevice(TunDevice&& other) noexcept = default;
+  TunDevice& operator=(TunDevice&& other) noexcept = default;
 
-  bool is_open() const noexcept { return fd_ >= 0; }
+  bool is_open() const noexcept { return fd_.is_open(); }
   /// The interface name the kernel gave it (as in `ip link`).
   const std::string& name() const noexcept { return name_; }
 
  private:
-  TunDevice(int fd, std::string name) noexcept : fd_(fd), name_(std::move(name)) {}
-  void close() noexcept;
-  int fd_ = -1;
+  TunDevice(UniqueFd fd, std::string name) noexcept : fd_(std::move(fd)), name_(std::move(name)) {}
+  UniqueFd fd_;
   std::string name_;
 };
 
