@@ -23,13 +23,17 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "support/narrate.hpp"
@@ -184,6 +188,16 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
                                       std::byte{'g'}};
   auto m = observe::icmp::echo_request(false, 0x1234, 7, data);
   ASSERT_EQ(m.size(), 12u);
+  {  // send_to() takes the bytes as they are (no cast): here to a UDP socket on loopback
+    Socket a = Socket::udp(), b = Socket::udp();
+    b.bind(Address::parse("127.0.0.1:0"));
+    EXPECT_EQ(a.send_to(m, b.local_address()), 12u);
+    std::array<char, 64> buffer{};
+    b.set_recv_timeout(5s);
+    ReceivedFrom got = b.recv_from(buffer);
+    ASSERT_EQ(got.bytes, 12u);
+    EXPECT_EQ(std::memcmp(buffer.data(), m.data(), 12), 0);
+  }
   EXPECT_EQ(std::to_integer<int>(m[0]), 8);  // Echo Request
   EXPECT_EQ(std::to_integer<int>(m[1]), 0);
   EXPECT_EQ(observe::icmp::checksum(m), 0) << "a correct checksum makes the sum 0 (RFC 1071)";
