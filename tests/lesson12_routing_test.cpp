@@ -107,10 +107,15 @@ TEST(Lesson12Lookup, Step1_LongestPrefixWins) {
   EXPECT_FALSE(lab::route_lookup(table, lab::parse_ipv4("192.0.2.1")).has_value());
   EXPECT_EQ(lab::describe(std::nullopt, lab::parse_ipv4("192.0.2.1")), "no route to 192.0.2.1");
 
-  // Equal prefixes: the lower metric wins, whatever the order of the lines.
-  auto two =
-      lab::parse_routes("10.1.0.0/16 via 10.0.0.2 metric 20\n10.1.0.0/16 via 10.0.0.3 metric 10\n");
-  EXPECT_EQ(lab::route_lookup(two, lab::parse_ipv4("10.1.2.3"))->via, "10.0.0.3");
+  // Equal prefixes: the lower metric wins, whatever the order of the lines (both
+  // orders: a tie broken by line order passes one of them).
+  for (const char* lines :
+       {"10.1.0.0/16 via 10.0.0.2 metric 20\n10.1.0.0/16 via 10.0.0.3 metric 10\n",
+        "10.1.0.0/16 via 10.0.0.3 metric 10\n10.1.0.0/16 via 10.0.0.2 metric 20\n"}) {
+    auto two = lab::route_lookup(lab::parse_routes(lines), lab::parse_ipv4("10.1.2.3"));
+    ASSERT_TRUE(two.has_value()) << lines;
+    EXPECT_EQ(two->via, "10.0.0.3") << "metric 10 beats metric 20, in this table:\n" << lines;
+  }
   // A type word comes first: an unreachable route matches, and says so.
   auto typed = lab::parse_routes("unreachable 10.9.0.0/16\nblackhole 10.8.0.0/16\n");
   EXPECT_EQ(lab::describe(lab::route_lookup(typed, lab::parse_ipv4("10.9.1.1")),
