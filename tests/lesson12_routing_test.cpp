@@ -142,6 +142,34 @@ TEST(Lesson12Lookup, Step2_PrefixesMasksAndBadInput) {
     EXPECT_THROW(lab::Prefix::parse(bad), std::invalid_argument) << bad;
   EXPECT_THROW(lab::parse_routes("via 10.0.0.1\n"), std::invalid_argument);
   EXPECT_THROW(lab::parse_routes("unreachable\n"), std::invalid_argument);
+  // A mistake names the line and the field, and quotes at most 60 bytes of it.
+  auto error = [](const std::string& text) {
+    try {
+      lab::parse_routes(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(error("default dev eth0\n10.0.0.0/8 metric abc\n").rfind("line 2, field metric: ", 0),
+            0u)
+      << error("default dev eth0\n10.0.0.0/8 metric abc\n");
+  EXPECT_EQ(error("10.0.0.0/8 metric abc\n").find("stol"), std::string::npos);
+  EXPECT_EQ(error("10.0.0.0/8 dev eth0 metric\n").rfind("line 1, field metric: ", 0), 0u)
+      << "a bare metric: " << error("10.0.0.0/8 dev eth0 metric\n");
+  EXPECT_EQ(error("10.0.0.0/8 via\n").rfind("line 1, field via: ", 0), 0u);
+  EXPECT_EQ(error("10.0.0.0/8 metric -1\n").rfind("line 1, field metric: ", 0), 0u);
+  const std::string huge = "10.0.0.0/8 dev " + std::string(2'000'000, 'x') + " metric x\n";
+  std::string said = error(huge);
+  EXPECT_LT(said.size(), 400u) << "a 2 MB line is cut, not echoed: " << said.size() << " bytes";
+  EXPECT_NE(said.find("(2000024 bytes)"), std::string::npos) << said.substr(0, 400);
+  EXPECT_EQ(error(std::string(100'000, '1') + "\n").size() < 400u, true);
+  try {
+    lab::parse_ipv4(std::string(100'000, '9'));
+    ADD_FAILURE() << "accepted 100 KB of digits";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u);
+  }
 }
 
 // --- the programs on loopback (no namespaces) --------------------------------------
@@ -240,6 +268,44 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   EXPECT_EQ(h->source, "10.12.1.2");
   EXPECT_EQ(h->destination, "10.12.4.2");
   EXPECT_FALSE(observe::icmp::decode_ip(std::span(ip).first(19)).has_value());
+}
+
+TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
+  Step step(5, total_steps, "route_lookup with a bad table",
+            "a directory, a bad metric, a 2 MB line: one short line naming line and field, exit 1");
+  std::random_device random;
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string file = (dir / ("socklab-lesson12-" + std::to_string(random()))).string();
+  auto run = [](const std::vector<std::string>& args) {
+    Program p = Program::start("route_lookup", args);
+    p.close_stdin();
+    auto exit = p.wait(10s);
+    return std::pair(exit.code, p.stderr_text());
+  };
+  auto [code, err] = run({"--table", dir.string(), "1.2.3.4"});
+  EXPECT_EQ(code, 1) << "a directory is not an empty table: " << err;
+  EXPECT_NE(err.find("directory"), std::string::npos) << err;
+  struct Case {
+    std::string table, expected;
+  };
+  for (const Case& c :
+       {Case{"default dev eth0\n10.0.0.0/8 metric abc\n", "line 2, field metric"},
+        Case{"10.0.0.0/8 dev eth0 metric\n", "line 1, field metric"},
+        Case{"10.0.0.0/8 dev " + std::string(2'000'000, 'x') + " metric ?\n", "(2000024 bytes)"}}) {
+    {
+      std::ofstream out(file, std::ios::binary);
+      out << c.table;
+    }
+    std::tie(code, err) = run({"--table", file, "1.2.3.4"});
+    EXPECT_EQ(code, 1) << err.substr(0, 300);
+    EXPECT_NE(err.find(c.expected), std::string::npos) << err.substr(0, 300);
+    EXPECT_LT(err.size(), 400u) << "one short line, not the input echoed";
+    EXPECT_EQ(err.find("stol"), std::string::npos) << err;
+  }
+  std::filesystem::remove(file);
+  std::tie(code, err) = run({"--table", "-", std::string(100'000, '7')});
+  EXPECT_EQ(code, 2) << err.substr(0, 300);
+  EXPECT_LT(err.size(), 400u) << "a 100 KB address is cut: " << err.size() << " bytes";
 }
 
 TEST(Lesson12Programs, Step5_BadInputIsOneLineAndExitTwo) {
