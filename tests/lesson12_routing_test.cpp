@@ -196,6 +196,32 @@ TEST(Lesson12Programs, Step3_TraceRouteToLoopbackArrivesAtHopOne) {
                 " (IPv6)");
 }
 
+TEST(Lesson12Lookup, Step3_TheAnswerIsFromTheRouter) {
+  Step step(3, total_steps, "lab::read_answer() on a crafted Time Exceeded",
+            "the hop is the ICMP message's sender (R2), not our probe's destination (B)");
+  // On loopback both addresses are 127.0.0.1, so only a crafted answer tells them apart.
+  IcmpError e;
+  e.origin = IcmpError::Origin::icmp;
+  e.type = 11;  // Time Exceeded, from R2 on the way to B
+  e.offender = Address::parse("10.12.2.2:0");
+  e.destination = Address::parse("10.12.4.2:33435");
+  const Address target = Address::parse("10.12.4.2:0");
+  lab::HopAnswer hop = lab::read_answer(e, target);
+  EXPECT_EQ(hop.from, "10.12.2.2") << "the router that sent Time Exceeded";
+  EXPECT_FALSE(hop.reached);
+  EXPECT_FALSE(hop.stops) << "Time Exceeded: try the next TTL";
+  e.type = 3, e.code = 0;  // Network Unreachable from R2: the trace stops there
+  hop = lab::read_answer(e, target);
+  EXPECT_EQ(hop.from, "10.12.2.2");
+  EXPECT_TRUE(hop.stops && !hop.reached);
+  e.code = 3;  // Port Unreachable from R2 (not B): not arrived
+  EXPECT_FALSE(lab::read_answer(e, target).reached);
+  e.offender = Address::parse("10.12.4.2:0");  // ... and from B itself: arrived
+  hop = lab::read_answer(e, target);
+  EXPECT_TRUE(hop.reached && !hop.stops);
+  EXPECT_EQ(hop.from, "10.12.4.2");
+}
+
 TEST(Lesson12Programs, Step4_PingLoopback) {
   Step step(4, total_steps, "ping_host 127.0.0.1 (ICMP echo)",
             "an Echo Reply per request, with its TTL (64: no router on the way) and time");

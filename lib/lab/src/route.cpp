@@ -189,4 +189,12 @@ std::string describe(const std::optional<Route>& route, std::uint32_t destinatio
   return out;
 }
 
+HopAnswer read_answer(const IcmpError& answer, const Address& target) {
+  HopAnswer hop;
+  hop.from = answer.offender.ip();  // the router whose ICMP message this is
+  hop.reached = answer.port_unreachable() && hop.from == target.ip();
+  hop.stops = !hop.reached && !answer.time_exceeded();
+  return hop;
+}
+
 }  // namespace socklab::lab
