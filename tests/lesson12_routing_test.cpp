@@ -24,13 +24,17 @@
 #include <array>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "support/narrate.hpp"
@@ -104,10 +108,15 @@ TEST(Lesson12Lookup, Step1_LongestPrefixWins) {
   EXPECT_FALSE(lab::route_lookup(table, lab::parse_ipv4("192.0.2.1")).has_value());
   EXPECT_EQ(lab::describe(std::nullopt, lab::parse_ipv4("192.0.2.1")), "no route to 192.0.2.1");
 
-  // Equal prefixes: the lower metric wins, whatever the order of the lines.
-  auto two =
-      lab::parse_routes("10.1.0.0/16 via 10.0.0.2 metric 20\n10.1.0.0/16 via 10.0.0.3 metric 10\n");
-  EXPECT_EQ(lab::route_lookup(two, lab::parse_ipv4("10.1.2.3"))->via, "10.0.0.3");
+  // Equal prefixes: the lower metric wins, whatever the order of the lines (both
+  // orders: a tie broken by line order passes one of them).
+  for (const char* lines :
+       {"10.1.0.0/16 via 10.0.0.2 metric 20\n10.1.0.0/16 via 10.0.0.3 metric 10\n",
+        "10.1.0.0/16 via 10.0.0.3 metric 10\n10.1.0.0/16 via 10.0.0.2 metric 20\n"}) {
+    auto two = lab::route_lookup(lab::parse_routes(lines), lab::parse_ipv4("10.1.2.3"));
+    ASSERT_TRUE(two.has_value()) << lines;
+    EXPECT_EQ(two->via, "10.0.0.3") << "metric 10 beats metric 20, in this table:\n" << lines;
+  }
   // A type word comes first: an unreachable route matches, and says so.
   auto typed = lab::parse_routes("unreachable 10.9.0.0/16\nblackhole 10.8.0.0/16\n");
   EXPECT_EQ(lab::describe(lab::route_lookup(typed, lab::parse_ipv4("10.9.1.1")),
@@ -134,6 +143,34 @@ TEST(Lesson12Lookup, Step2_PrefixesMasksAndBadInput) {
     EXPECT_THROW(lab::Prefix::parse(bad), std::invalid_argument) << bad;
   EXPECT_THROW(lab::parse_routes("via 10.0.0.1\n"), std::invalid_argument);
   EXPECT_THROW(lab::parse_routes("unreachable\n"), std::invalid_argument);
+  // A mistake names the line and the field, and quotes at most 60 bytes of it.
+  auto error = [](const std::string& text) {
+    try {
+      lab::parse_routes(text);
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(error("default dev eth0\n10.0.0.0/8 metric abc\n").rfind("line 2, field metric: ", 0),
+            0u)
+      << error("default dev eth0\n10.0.0.0/8 metric abc\n");
+  EXPECT_EQ(error("10.0.0.0/8 metric abc\n").find("stol"), std::string::npos);
+  EXPECT_EQ(error("10.0.0.0/8 dev eth0 metric\n").rfind("line 1, field metric: ", 0), 0u)
+      << "a bare metric: " << error("10.0.0.0/8 dev eth0 metric\n");
+  EXPECT_EQ(error("10.0.0.0/8 via\n").rfind("line 1, field via: ", 0), 0u);
+  EXPECT_EQ(error("10.0.0.0/8 metric -1\n").rfind("line 1, field metric: ", 0), 0u);
+  const std::string huge = "10.0.0.0/8 dev " + std::string(2'000'000, 'x') + " metric x\n";
+  std::string said = error(huge);
+  EXPECT_LT(said.size(), 400u) << "a 2 MB line is cut, not echoed: " << said.size() << " bytes";
+  EXPECT_NE(said.find("(2000024 bytes)"), std::string::npos) << said.substr(0, 400);
+  EXPECT_EQ(error(std::string(100'000, '1') + "\n").size() < 400u, true);
+  try {
+    lab::parse_ipv4(std::string(100'000, '9'));
+    ADD_FAILURE() << "accepted 100 KB of digits";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_LT(std::string(e.what()).size(), 200u);
+  }
 }
 
 // --- the programs on loopback (no namespaces) --------------------------------------
@@ -158,6 +195,32 @@ TEST(Lesson12Programs, Step3_TraceRouteToLoopbackArrivesAtHopOne) {
   }
   test::narrate("  hop 1: " + join(hops(out)) + " (IPv4), " + join(hops(v6.stdout_text())) +
                 " (IPv6)");
+}
+
+TEST(Lesson12Lookup, Step3_TheAnswerIsFromTheRouter) {
+  Step step(3, total_steps, "lab::read_answer() on a crafted Time Exceeded",
+            "the hop is the ICMP message's sender (R2), not our probe's destination (B)");
+  // On loopback both addresses are 127.0.0.1, so only a crafted answer tells them apart.
+  IcmpError e;
+  e.origin = IcmpError::Origin::icmp;
+  e.type = 11;  // Time Exceeded, from R2 on the way to B
+  e.offender = Address::parse("10.12.2.2:0");
+  e.destination = Address::parse("10.12.4.2:33435");
+  const Address target = Address::parse("10.12.4.2:0");
+  lab::HopAnswer hop = lab::read_answer(e, target);
+  EXPECT_EQ(hop.from, "10.12.2.2") << "the router that sent Time Exceeded";
+  EXPECT_FALSE(hop.reached);
+  EXPECT_FALSE(hop.stops) << "Time Exceeded: try the next TTL";
+  e.type = 3, e.code = 0;  // Network Unreachable from R2: the trace stops there
+  hop = lab::read_answer(e, target);
+  EXPECT_EQ(hop.from, "10.12.2.2");
+  EXPECT_TRUE(hop.stops && !hop.reached);
+  e.code = 3;  // Port Unreachable from R2 (not B): not arrived
+  EXPECT_FALSE(lab::read_answer(e, target).reached);
+  e.offender = Address::parse("10.12.4.2:0");  // ... and from B itself: arrived
+  hop = lab::read_answer(e, target);
+  EXPECT_TRUE(hop.reached && !hop.stops);
+  EXPECT_EQ(hop.from, "10.12.4.2");
 }
 
 TEST(Lesson12Programs, Step4_PingLoopback) {
@@ -185,6 +248,16 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
                                       std::byte{'g'}};
   auto m = observe::icmp::echo_request(false, 0x1234, 7, data);
   ASSERT_EQ(m.size(), 12u);
+  {  // send_to() takes the bytes as they are (no cast): here to a UDP socket on loopback
+    Socket a = Socket::udp(), b = Socket::udp();
+    b.bind(Address::parse("127.0.0.1:0"));
+    EXPECT_EQ(a.send_to(m, b.local_address()), 12u);
+    std::array<char, 64> buffer{};
+    b.set_recv_timeout(5s);
+    ReceivedFrom got = b.recv_from(buffer);
+    ASSERT_EQ(got.bytes, 12u);
+    EXPECT_EQ(std::memcmp(buffer.data(), m.data(), 12), 0);
+  }
   EXPECT_EQ(std::to_integer<int>(m[0]), 8);  // Echo Request
   EXPECT_EQ(std::to_integer<int>(m[1]), 0);
   EXPECT_EQ(observe::packet::internet_checksum(m), 0)
@@ -223,6 +296,44 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   EXPECT_EQ(h->source, "10.12.1.2");
   EXPECT_EQ(h->destination, "10.12.4.2");
   EXPECT_FALSE(observe::icmp::decode_ip(std::span(ip).first(19)).has_value());
+}
+
+TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
+  Step step(5, total_steps, "route_lookup with a bad table",
+            "a directory, a bad metric, a 2 MB line: one short line naming line and field, exit 1");
+  std::random_device random;
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string file = (dir / ("socklab-lesson12-" + std::to_string(random()))).string();
+  auto run = [](const std::vector<std::string>& args) {
+    Program p = Program::start("route_lookup", args);
+    p.close_stdin();
+    auto exit = p.wait(10s);
+    return std::pair(exit.code, p.stderr_text());
+  };
+  auto [code, err] = run({"--table", dir.string(), "1.2.3.4"});
+  EXPECT_EQ(code, 1) << "a directory is not an empty table: " << err;
+  EXPECT_NE(err.find("directory"), std::string::npos) << err;
+  struct Case {
+    std::string table, expected;
+  };
+  for (const Case& c :
+       {Case{"default dev eth0\n10.0.0.0/8 metric abc\n", "line 2, field metric"},
+        Case{"10.0.0.0/8 dev eth0 metric\n", "line 1, field metric"},
+        Case{"10.0.0.0/8 dev " + std::string(2'000'000, 'x') + " metric ?\n", "(2000024 bytes)"}}) {
+    {
+      std::ofstream out(file, std::ios::binary);
+      out << c.table;
+    }
+    std::tie(code, err) = run({"--table", file, "1.2.3.4"});
+    EXPECT_EQ(code, 1) << err.substr(0, 300);
+    EXPECT_NE(err.find(c.expected), std::string::npos) << err.substr(0, 300);
+    EXPECT_LT(err.size(), 400u) << "one short line, not the input echoed";
+    EXPECT_EQ(err.find("stol"), std::string::npos) << err;
+  }
+  std::filesystem::remove(file);
+  std::tie(code, err) = run({"--table", "-", std::string(100'000, '7')});
+  EXPECT_EQ(code, 2) << err.substr(0, 300);
+  EXPECT_LT(err.size(), 400u) << "a 100 KB address is cut: " << err.size() << " bytes";
 }
 
 TEST(Lesson12Programs, Step5_BadInputIsOneLineAndExitTwo) {

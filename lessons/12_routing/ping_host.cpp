@@ -77,9 +77,7 @@ int main(int argc, char** argv) {
       // `seq` and `data`, and sendto() it to `target` (man 7 icmp).
       // SOLUTION-STUB: (void)data;
       // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the Echo Request is not sent yet");
-      auto request = icmp::echo_request(v6, id, static_cast<std::uint16_t>(seq), data);
-      const std::string_view bytes(reinterpret_cast<const char*>(request.data()), request.size());
-      sock.send_to(bytes, target);
+      sock.send_to(icmp::echo_request(v6, id, static_cast<std::uint16_t>(seq), data), target);
       // SOLUTION-END
 
       // 3. Wait (bounded) for our reply: poll() for data or an error.

@@ -16,6 +16,7 @@
 #include <socklab/lab/route.hpp>
 #include <socklab/socklab.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -37,10 +38,15 @@ int main(int argc, char** argv) {
     if (file == "-") {
       text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     } else {
+      // A directory opens like a file on Linux and reads as nothing: say so.
+      std::error_code ec;
+      if (std::filesystem::is_directory(file, ec))
+        throw std::runtime_error("cannot read " + printable(file, 60) + ": it is a directory");
       std::ifstream in(file);
-      if (!in) throw std::runtime_error("cannot read " + file);
+      if (!in) throw std::runtime_error("cannot read " + printable(file, 60));
       std::ostringstream all;
       all << in.rdbuf();
+      if (in.bad()) throw std::runtime_error("cannot read " + printable(file, 60));
       text = all.str();
     }
     std::vector<lab::Route> table;

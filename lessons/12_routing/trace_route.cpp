@@ -24,6 +24,7 @@
 // rate limit, a firewall). Exit 0 when the destination answered, 1 if not.
 // Docs: docs/lessons/12-routing.md
 #include <socklab/ip.hpp>
+#include <socklab/lab/route.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
 
@@ -101,8 +102,10 @@ int main(int argc, char** argv) {
           line += probe == 0 ? "  *" : " *";
           continue;
         }
-        // 3. Who answered, how long it took, and what it said.
-        const std::string from = answer->offender.ip();
+        // 3. Who answered (the ICMP message's sender, not our destination), how
+        //    long it took, and what it said: lab::read_answer(), lib/lab/src/route.cpp.
+        const lab::HopAnswer hop_answer = lab::read_answer(*answer, target);
+        const std::string& from = hop_answer.from;
         for (const auto& [address, at] : seen)
           if (address == from && at != hop && loop.empty())
             loop = fmt::format("{} answered at hops {} and {}", from, at, hop);
@@ -112,10 +115,10 @@ int main(int argc, char** argv) {
         duration<double, std::milli> rtt = answer->received - sent;
         line += fmt::format("  {:.3f} ms", rtt.count());
         if (!answer->mark().empty()) line += " " + answer->mark();
-        if (answer->port_unreachable() && from == target.ip()) {
+        if (hop_answer.reached) {
           reached = true;
           ++finals;
-        } else if (!answer->time_exceeded()) {
+        } else if (hop_answer.stops) {
           ++finals;
           stopped = fmt::format("{} says {}", from, answer->text());
         }

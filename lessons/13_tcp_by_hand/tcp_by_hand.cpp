@@ -9,6 +9,10 @@
 //
 //   SYN ->  <- SYN,ACK  ACK ->  data ->  <- ACK, reply  ACK ->  FIN ->  <- FIN  ACK ->
 //
+// Our TCP is tcp_endpoint.cpp: pure code, segments in and segments out (the six
+// steps you write are there, tested without root). This file is the loop that
+// joins it to the kernel: what the endpoint says goes into the TUN device, what
+// comes out of the device goes to the endpoint, and each scenario bends one rule.
 // Everything happens in a network namespace of our own (socklab-PID-tcp13),
 // removed at the end. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) on Linux.
 // Run it:   sudo build/bin/tcp_by_hand [--scenario no-ack] [--pcap tcp.pcap]
@@ -16,6 +20,8 @@
 #include <socklab/lab/tun_lab.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
+
+#include "tcp_endpoint.hpp"
 
 #include <array>
 #include <atomic>
@@ -31,6 +37,7 @@
 using namespace socklab;
 using namespace socklab::observe;  // encode, decode, the ladder (lib/observe)
 using namespace std::chrono_literals;
+using lesson13::Out;
 using packet::Segment;
 
 // The kernel's side: lesson 01's echo server (accept, recv, reply, recv = 0, close),
@@ -105,16 +112,13 @@ int main(int argc, char** argv) {
     Address peer =
         scenario == "closed-port" ? server.with_port(server.port() == 9 ? 10 : 9) : server;
     wire.connect_ends(us, peer);
-    std::uint32_t isn = random(), snd_nxt = isn, rcv_nxt = 0;  // what we send next / expect next
-    auto segment = [&](std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
-                       std::uint16_t window = 65535) {
-      Segment s;  // the fields we choose; encode() adds the rest and the checksums
-      s.source = us, s.destination = peer, s.flags = flags, s.seq = seq, s.ack = ack;
-      s.window = window;
-      return s;
+    lesson13::Endpoint tcp(us, peer, random(), scenario == "zero-window" ? 0 : 65535);
+    auto now = [] { return std::chrono::steady_clock::now(); };
+    auto put = [&](const std::vector<Out>& out) {
+      for (const Out& o : out) wire.send(o.segment, o.data);
     };
-    auto send = [&](const Segment& s, std::string_view data = {}) { wire.send(s, data); };
-    auto receive = [&](std::chrono::milliseconds wait) { return wire.receive(wait); };
+    auto get = [&](std::chrono::milliseconds wait) { return wire.receive(wait); };
+    auto take = [&](const Segment& s) { return tcp.receive(s, wire.data(), now()); };
     auto step = [&](const std::string& what) {
       wire.log().note(what);
       cli::say("-- {}", what);
@@ -124,153 +128,117 @@ int main(int argc, char** argv) {
       }
     };
     auto fail = [](const std::string& why) { throw std::runtime_error(why); };
-    auto finish = [&] {  // the ladder of what crossed the device, and the pcap file
-      fmt::print("\n{}\n", render_ladder(wire.log().conversation()));
-      if (args.get("--pcap").empty()) return 0;
+    auto save = [&] {  // the pcap file, written on failure too: it shows what happened
+      if (args.get("--pcap").empty()) return;
       pcap::write_file(args.get("--pcap"), wire.log().pcap_file());
       cli::say("wrote {} (check it: tshark -r {} -o tcp.check_checksum:TRUE)", args.get("--pcap"),
                args.get("--pcap"));
+    };
+    auto finish = [&] {  // the ladder of what crossed the device
+      fmt::print("\n{}\n", render_ladder(wire.log().conversation()));
+      save();
       return 0;
     };
-
-    // 1. SYN: "I start counting at isn". It takes one sequence number.
-    // SOLUTION-BEGIN: TODO(step 1): make the SYN: seq = isn, flags packet::syn, MSS option 1460.
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 1): the SYN is not written yet");
-    // SOLUTION-STUB: Segment syn;
-    Segment syn = segment(packet::syn, isn, 0);
-    syn.options.mss = 1460;  // the most data we take in one segment
-    // SOLUTION-END
-    if (scenario == "bad-checksum") {  // the kernel drops it silently: only a counter moves
-      auto before = lab::snmp_counter("Tcp", "InCsumErrors").value_or(0);
-      wire.send(syn, {}, true);  // spoiled checksum
-      if (receive(500ms)) fail("the kernel answered a segment with a wrong checksum");
-      auto after = lab::snmp_counter("Tcp", "InCsumErrors").value_or(0);
-      step(fmt::format("no answer in 500 ms; TcpInCsumErrors {} -> {} (nstat)", before, after));
-      if (after != before + 1) fail("TcpInCsumErrors did not go up by one");
-    }
-    send(syn);
-
-    // 2. The SYN,ACK: the kernel's ISN in seq, and ack = isn + 1 ("next I expect isn + 1").
-    std::optional<Segment> got = receive(1s);
-    if (scenario == "closed-port") {  // nobody listens: RST, ack = isn + 1 (RFC 9293 3.10.7.1)
-      if (!got || !got->has(packet::rst) || got->ack != isn + 1) fail("no RST from a closed port");
-      step("closed port: the kernel answered RST,ACK: no connection");
-      return finish();
-    }
-    // SOLUTION-BEGIN: TODO(step 2): check the SYN,ACK (flags, ack == isn + 1); then
-    // snd_nxt = isn + 1 and rcv_nxt = its seq + 1.
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 2): the SYN,ACK is not checked yet");
-    if (!got || got->flags != (packet::syn | packet::ack) || got->ack != isn + 1)
-      fail("no SYN,ACK with ack = ISN + 1 within 1 s");
-    snd_nxt = isn + 1;
-    rcv_nxt = got->seq + 1;
-    // SOLUTION-END
-    if (scenario == "bad-checksum" || scenario == "no-ack") {
-      if (scenario == "no-ack") {  // no ACK: the kernel's retransmission timer fires (1 s)
-        auto first = got->time;
-        got = receive(3s);
-        if (!got || !got->has(packet::syn) || got->seq + 1 != rcv_nxt) fail("no SYN,ACK again");
-        step(fmt::format("SYN,ACK retransmitted after {:.2f} s (initial RTO 1 s, RFC 6298)",
-                         std::chrono::duration<double>(got->time - first).count()));
+    try {
+      // Steps 1-3, the handshake: SYN ->, <- SYN,ACK, ACK ->.
+      std::vector<Out> syn = tcp.connect(now());
+      if (scenario == "bad-checksum") {  // the kernel drops it silently: only a counter moves
+        auto before = lab::snmp_counter("Tcp", "InCsumErrors").value_or(0);
+        wire.send(syn.at(0).segment, {}, true);  // spoiled checksum
+        if (get(500ms)) fail("the kernel answered a segment with a wrong checksum");
+        auto after = lab::snmp_counter("Tcp", "InCsumErrors").value_or(0);
+        step(fmt::format("no answer in 500 ms; TcpInCsumErrors {} -> {} (nstat)", before, after));
+        if (after != before + 1) fail("TcpInCsumErrors did not go up by one");
       }
-      send(segment(packet::rst, snd_nxt, 0));  // give up the half-open connection
-      step("we reset the half-open connection");
-      return finish();
-    }
-
-    // 3. The ACK of the SYN,ACK: the handshake is complete, accept() returns.
-    //    zero-window: we advertise a window of 0 bytes: "send me nothing yet".
-    std::uint16_t window = scenario == "zero-window" ? 0 : 65535;
-    // SOLUTION-BEGIN: TODO(step 3): send the ACK: seq = snd_nxt, ack = rcv_nxt.
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 3): the ACK is not written yet");
-    send(segment(packet::ack, snd_nxt, rcv_nxt, window));
-    // SOLUTION-END
-    auto accept_returned = accepted.get_future();
-    if (accept_returned.wait_for(2s) != std::future_status::ready) fail("accept() did not return");
-    auto entry = find_connection(server, us);
-    step(fmt::format("kernel: accept() returned {}; its socket is {}",
-                     accept_returned.get().to_string(),
-                     to_string(entry ? entry->state : TcpState::closed)));
-    std::string kernel_view =
-        wire.ns().output(fmt::format("ss -tni src {} dst {}", server.to_string(), us.to_string()));
-
-    // 4. Our data, with PSH: "hand it to the application". Out of order: the
-    //    second half first; the kernel keeps it and repeats its ACK (a duplicate ACK).
-    std::size_t half = scenario == "out-of-order" ? message.size() / 2 : 0;
-    if (half > 0) {
-      send(segment(packet::psh | packet::ack, snd_nxt + half, rcv_nxt, window),
-           message.substr(half));
-      got = receive(1s);
-      if (!got || got->ack != snd_nxt) fail("no duplicate ACK for the out-of-order segment");
-      step("the kernel ACKs what it has in order again: a duplicate ACK");
-    }
-    // SOLUTION-BEGIN: TODO(step 4): send the message with PSH|ACK; it takes message.size() numbers.
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the data is not written yet");
-    send(segment(packet::psh | packet::ack, snd_nxt, rcv_nxt, window),
-         message.substr(0, half ? half : message.size()));
-    snd_nxt += static_cast<std::uint32_t>(message.size());
-    // SOLUTION-END
-
-    // 5. The kernel's ACK and its reply (in one segment or two); we ACK the reply.
-    const std::string expected = "收到您的消息:" + message;
-    std::string reply;
-    bool acked = false;
-    if (scenario == "zero-window") {  // window 0: an ACK and window probes, no data
-      auto until = std::chrono::steady_clock::now() + 1s;
-      while ((got = receive(std::chrono::duration_cast<std::chrono::milliseconds>(
-                  until - std::chrono::steady_clock::now())))) {
-        if (got->payload_length > 0) fail("the kernel sent data into a zero window");
-        acked = acked || got->ack == snd_nxt;
-        if (got->seq + 1 == rcv_nxt) send(segment(packet::ack, snd_nxt, rcv_nxt, 0));  // a probe
+      put(syn);
+      std::optional<Segment> got = get(1s);
+      std::vector<Out> ack = got ? take(*got) : std::vector<Out>{};
+      if (scenario == "closed-port") {  // nobody listens: RST, ack = ISN + 1 (RFC 9293 3.10.7.1)
+        if (!got || !got->has(packet::rst) || tcp.state() != TcpState::closed)
+          fail("no RST from a closed port");
+        step("closed port: the kernel answered RST,ACK: no connection");
+        return finish();
       }
-      step("1 s of zero window: the kernel sent no data; now we open the window");
-      send(segment(packet::ack, snd_nxt, rcv_nxt, 65535));  // a window update
-    }
-    for (int i = 0; i < 20 && (!acked || reply.size() < expected.size()) && (got = receive(2s));
-         ++i) {
-      acked = acked || got->ack == snd_nxt;
-      // SOLUTION-BEGIN: TODO(step 5): if the data starts at rcv_nxt, keep it and advance
-      // rcv_nxt by its length; then ACK (seq = snd_nxt, ack = rcv_nxt).
-      // SOLUTION-STUB: throw std::logic_error("TODO(step 5): the reply is not ACKed yet");
-      if (got->payload_length == 0) continue;
-      if (got->seq == rcv_nxt)
-        reply += wire.data(), rcv_nxt += static_cast<std::uint32_t>(wire.data().size());
-      send(segment(packet::ack, snd_nxt, rcv_nxt));
-      // SOLUTION-END
-    }
-    if (!acked || reply != expected) fail("no ACK and reply from the echo server within 2 s");
-    step("the echo reply arrived and is ACKed");
-
-    // 6. FIN: "I have no more to send". It takes one sequence number too. The
-    //    kernel's ACK of it and its own FIN come in either order, or together.
-    // SOLUTION-BEGIN: TODO(step 6): send FIN|ACK; then ACK the kernel's FIN (it takes one number).
-    // SOLUTION-STUB: throw std::logic_error("TODO(step 6): the teardown is not written yet");
-    send(segment(packet::fin | packet::ack, snd_nxt, rcv_nxt));
-    snd_nxt += 1;
-    bool fin_acked = false, fin_received = false;
-    for (int i = 0; i < 10 && !(fin_acked && fin_received) && (got = receive(2s)); ++i) {
-      fin_acked = fin_acked || got->ack == snd_nxt;
-      if (got->has(packet::fin) && got->seq + got->payload_length == rcv_nxt) {
-        fin_received = true;
-        rcv_nxt += 1;
-        send(segment(packet::ack, snd_nxt, rcv_nxt));
+      if (tcp.state() != TcpState::established)
+        fail("step 2: no SYN,ACK with ack = ISN + 1 within 1 s");
+      if (scenario == "bad-checksum" || scenario == "no-ack") {
+        if (scenario == "no-ack") {  // we drop our ACK: the kernel's timer fires (1 s)
+          auto first = got->time;
+          got = get(3s);
+          if (!got || !got->has(packet::syn) || got->seq + 1 != tcp.rcv_nxt().raw())
+            fail("no SYN,ACK again");
+          step(fmt::format("SYN,ACK retransmitted after {:.2f} s (initial RTO 1 s, RFC 6298)",
+                           std::chrono::duration<double>(got->time - first).count()));
+        }
+        put(tcp.reset());  // give up the half-open connection
+        step("we reset the half-open connection");
+        return finish();
       }
-    }
-    // SOLUTION-END
-    TcpState ours = derive_states(wire.log().segments(), us).back().client;
-    // The kernel handles our last ACK a moment after write() returns: ask its table
-    // again for at most 0.5 s (there is no event to wait for from out here).
-    for (int i = 0; i < 50 && (entry = find_connection(server, us)); ++i)
-      std::this_thread::sleep_for(10ms);
-    step(fmt::format("we are in {}; the kernel's socket: {}", to_string(ours),
-                     entry ? to_string(entry->state) : "closed, gone from its table"));
-    if (ours != TcpState::time_wait || entry)
-      fail("the teardown did not end in TIME_WAIT / CLOSED");
+      put(ack);  // zero-window: it advertises a window of 0 bytes, "send me nothing yet"
+      auto accept_returned = accepted.get_future();
+      if (accept_returned.wait_for(2s) != std::future_status::ready)
+        fail("step 3: accept() did not return");
+      auto entry = find_connection(server, us);
+      step(fmt::format("kernel: accept() returned {}; its socket is {}",
+                       accept_returned.get().to_string(),
+                       to_string(entry ? entry->state : TcpState::closed)));
+      std::string kernel_view = wire.ns().output(
+          fmt::format("ss -tni src {} dst {}", server.to_string(), us.to_string()));
 
-    finish();
-    cli::say("the kernel's view while ESTABLISHED (ss -tni, inside {}):\n{}", wire.ns().name(),
-             kernel_view);
-    cli::say("echo reply: {}", printable(reply));
-    return 0;
+      // Step 4, our data. out-of-order: its second half first; the kernel keeps it
+      // and repeats its ACK (a duplicate ACK); then the first half fills the hole.
+      std::vector<Out> data = tcp.write(message, now(), scenario == "out-of-order");
+      if (data.size() > 1) {
+        put({data.front()});
+        got = get(1s);
+        if (!got || got->ack != data.back().segment.seq)
+          fail("step 4: no duplicate ACK for the out-of-order segment");
+        put(take(*got));
+        step("the kernel ACKs what it has in order again: a duplicate ACK");
+        data.erase(data.begin());
+      }
+      put(data);
+
+      // Step 5, the kernel's ACK and its reply (in one segment or two), ACKed by us.
+      const std::string expected = "收到您的消息:" + message;
+      if (scenario == "zero-window") {  // window 0: an ACK and window probes, no data
+        for (auto until = now() + 1s;
+             (got = get(std::chrono::duration_cast<std::chrono::milliseconds>(until - now())));) {
+          if (got->payload_length > 0) fail("the kernel sent data into a zero window");
+          put(take(*got));  // a probe gets our ACK, window still 0
+        }
+        step("1 s of zero window: the kernel sent no data; now we open the window");
+        put(tcp.set_window(65535));  // a window update
+      }
+      for (int i = 0; i < 20 && (!tcp.all_acked() || tcp.received().size() < expected.size()) &&
+                      (got = get(2s));
+           ++i)
+        put(take(*got));
+      if (!tcp.all_acked() || tcp.received() != expected)
+        fail("step 5: no ACK and reply from the echo server within 2 s");
+      step("the echo reply arrived and is ACKed");
+
+      // Step 6, FIN: the kernel's ACK of it and its own FIN come in either order, or together.
+      put(tcp.close(now()));
+      for (int i = 0; i < 10 && tcp.state() != TcpState::time_wait && (got = get(2s)); ++i)
+        put(take(*got));
+      TcpState ours = derive_states(wire.log().segments(), us).back().client;
+      // The kernel handles our last ACK a moment after write() returns: ask its table
+      // again for at most 0.5 s (there is no event to wait for from out here).
+      for (int i = 0; i < 50 && (entry = find_connection(server, us)); ++i)
+        std::this_thread::sleep_for(10ms);
+      step(fmt::format("we are in {}; the kernel's socket: {}", to_string(ours),
+                       entry ? to_string(entry->state) : "closed, gone from its table"));
+      if (ours != TcpState::time_wait || entry)
+        fail("step 6: the teardown did not end in TIME_WAIT / CLOSED");
+      finish();
+      cli::say("the kernel's view while ESTABLISHED (ss -tni, inside {}):\n{}", wire.ns().name(),
+               kernel_view);
+      cli::say("echo reply: {}", printable(tcp.received()));
+      return 0;
+    } catch (...) {
+      save();
+      throw;
+    }
   });
 }

@@ -219,6 +219,17 @@ Received Socket::recv(std::span<char> buffer) {
   return recv(std::as_writable_bytes(buffer));
 }
 
+std::size_t Socket::send_to(std::span<const std::byte> data, const Address& to,
+                            std::error_code& ec) noexcept {
+  if (!check_open(handle_, ec)) return 0;
+  return sys::send_to(handle_, data.data(), data.size(), to, ec);
+}
+std::size_t Socket::send_to(std::span<const std::byte> data, const Address& to) {
+  std::error_code ec;
+  std::size_t n = send_to(data, to, ec);
+  throw_if(ec, "sendto", to.to_string());
+  return n;
+}
 std::size_t Socket::send_to(std::string_view data, const Address& to,
                             std::error_code& ec) noexcept {
   if (!check_open(handle_, ec)) return 0;

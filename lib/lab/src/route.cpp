@@ -1,6 +1,8 @@
 // route.cpp — parsing `ip route` lines and the longest prefix match (pure, portable).
 #include "socklab/lab/route.hpp"
 
+#include <socklab/text.hpp>
+
 #include <charconv>
 #include <stdexcept>
 #include <string>
@@ -19,6 +21,21 @@ std::vector<std::string_view> words(std::string_view line) {
     if (i > start) out.push_back(line.substr(start, i - start));
   }
   return out;
+}
+
+// Text from the input, quoted and cut: a 2 MB line must not come back whole in the
+// error message (printable() also escapes control bytes).
+std::string quoted(std::string_view text) {
+  return '"' + printable(text, 60) + '"';
+}
+
+long parse_metric(std::string_view text) {
+  long value = -1;
+  auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
+  // ip route's metric is a 32-bit unsigned number (the kernel's "priority").
+  if (err != std::errc{} || end != text.data() + text.size() || value < 0 || value > 0xffffffffL)
+    throw std::invalid_argument("metric " + quoted(text) + " is not a number 0..4294967295");
+  return value;
 }
 
 bool is_route_type(std::string_view w) {
@@ -46,12 +63,12 @@ std::uint32_t parse_ipv4(std::string_view text) {
     std::size_t digits = static_cast<std::size_t>(end - first);
     if (err != std::errc{} || digits == 0 || digits > 3 || value > 255 ||
         (digits > 1 && *first == '0'))
-      throw std::invalid_argument("not an IPv4 address: \"" + std::string(text) + "\"");
+      throw std::invalid_argument("not an IPv4 address: " + quoted(text));
     address = (address << 8) | value;
     at += digits;
     if (part == 3 && at == text.size()) return address;
   }
-  throw std::invalid_argument("not an IPv4 address: \"" + std::string(text) + "\"");
+  throw std::invalid_argument("not an IPv4 address: " + quoted(text));
 }
 
 std::string format_ipv4(std::uint32_t a) {
@@ -84,12 +101,12 @@ Prefix Prefix::parse(std::string_view text) {
     auto [end, err] = std::from_chars(len.data(), len.data() + len.size(), p.length);
     if (err != std::errc{} || end != len.data() + len.size() || len.empty() || p.length < 0 ||
         p.length > 32)
-      throw std::invalid_argument("not a prefix length: \"" + std::string(text) + "\"");
+      throw std::invalid_argument("not a prefix length: " + quoted(text));
   }
   p.network = network_address(address, p.length);
   if (p.network != address)
-    throw std::invalid_argument("host bits set in prefix \"" + std::string(text) +
-                                "\" (did you mean " + p.to_string() + "?)");
+    throw std::invalid_argument("host bits set in prefix " + quoted(text) + " (did you mean " +
+                                p.to_string() + "?)");
   return p;
 }
 
@@ -103,12 +120,13 @@ std::string Prefix::to_string() const {
 
 std::vector<Route> parse_routes(std::string_view text) {
   std::vector<Route> table;
-  while (!text.empty()) {
+  for (std::size_t number = 1; !text.empty(); ++number) {
     std::size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     std::vector<std::string_view> w = words(line);
     if (w.empty()) continue;
+    std::string_view field = "destination";  // what the error names
     try {
       Route r;
       r.line = std::string(line);
@@ -116,19 +134,27 @@ std::vector<Route> parse_routes(std::string_view text) {
       if (is_route_type(w[0])) r.type = std::string(w[i++]);
       if (i >= w.size()) throw std::invalid_argument("no destination");
       r.destination = Prefix::parse(w[i++]);
-      for (; i + 1 < w.size(); i += 2) {  // the rest comes in "key value" pairs
-        if (w[i] == "via")
-          r.via = std::string(w[i + 1]);
-        else if (w[i] == "dev")
-          r.dev = std::string(w[i + 1]);
-        else if (w[i] == "metric")
-          r.metric = std::stol(std::string(w[i + 1]));
-        else if (w[i] == "linkdown" || w[i] == "onlink" || w[i] == "dead")
-          --i;  // single words
+      for (; i < w.size(); ++i) {  // the rest: "key value" pairs and single words
+        field = w[i];
+        if (w[i] == "linkdown" || w[i] == "onlink" || w[i] == "dead") continue;
+        if (i + 1 >= w.size()) {  // a key without its value ("metric" at the end)
+          if (w[i] == "via" || w[i] == "dev" || w[i] == "metric")
+            throw std::invalid_argument("no value after it");
+          continue;  // a word we do not know: ignored, as the lookup does not need it
+        }
+        std::string_view value = w[++i];
+        if (field == "via")
+          r.via = std::string(value);
+        else if (field == "dev")
+          r.dev = std::string(value);
+        else if (field == "metric")
+          r.metric = parse_metric(value);
       }
       table.push_back(std::move(r));
     } catch (const std::exception& e) {
-      throw std::invalid_argument("bad route \"" + std::string(line) + "\": " + e.what());
+      throw std::invalid_argument("line " + std::to_string(number) + ", field " +
+                                  printable(field, 20) + ": " + e.what() + " (line " +
+                                  quoted(line) + ")");
     }
   }
   return table;
@@ -161,6 +187,14 @@ std::string describe(const std::optional<Route>& route, std::uint32_t destinatio
   if (!route->via.empty()) out += " via " + route->via;
   if (!route->dev.empty()) out += " dev " + route->dev;
   return out;
+}
+
+HopAnswer read_answer(const IcmpError& answer, const Address& target) {
+  HopAnswer hop;
+  hop.from = answer.offender.ip();  // the router whose ICMP message this is
+  hop.reached = answer.port_unreachable() && hop.from == target.ip();
+  hop.stops = !hop.reached && !answer.time_exceeded();
+  return hop;
 }
 
 }  // namespace socklab::lab

@@ -130,6 +130,10 @@ class Socket {
   /// rest is gone: UDP never splits a datagram over two receives). On POSIX it
   /// is recvmsg(), the form of recvfrom() that reports MSG_TRUNC. An ICMP "port
   /// unreachable" for an earlier send fails it with std::errc::connection_refused.
+  /// The bytes form sends an encoded message (an ICMP Echo Request, lesson 12) as is.
+  std::size_t send_to(std::span<const std::byte> data, const Address& to);
+  std::size_t send_to(std::span<const std::byte> data, const Address& to,
+                      std::error_code& ec) noexcept;
   std::size_t send_to(std::string_view data, const Address& to);
   std::size_t send_to(std::string_view data, const Address& to, std::error_code& ec) noexcept;
   ReceivedFrom recv_from(std::span<char> buffer);

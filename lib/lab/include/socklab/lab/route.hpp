@@ -16,6 +16,9 @@
 // system call: it runs the same on every platform.
 #pragma once
 
+#include <socklab/address.hpp>
+#include <socklab/ip.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,7 +61,8 @@ struct Route {
 };
 
 /// Parses `ip route` output, one route per non-empty line. Throws
-/// std::invalid_argument naming the line on a mistake.
+/// std::invalid_argument on a mistake, naming the line's number and the field
+/// ("line 3, field metric: ..."); what it quotes from the input is cut to 60 bytes.
 std::vector<Route> parse_routes(std::string_view text);
 
 /// Longest prefix match: the route for `destination`, or nullopt if no prefix
@@ -68,5 +72,16 @@ std::optional<Route> route_lookup(const std::vector<Route>& table, std::uint32_t
 /// One answer the way `ip route get` starts its line: "10.12.4.7 via 10.12.2.2 dev
 /// eth1", "10.12.1.5 dev eth0", "unreachable 10.99.0.1", or "no route to 10.99.0.1".
 std::string describe(const std::optional<Route>& route, std::uint32_t destination);
+
+/// What one traceroute probe's answer says (lessons/12_routing/trace_route.cpp).
+struct HopAnswer {
+  std::string from;      ///< who answered: the sender of the ICMP message (a router)
+  bool reached = false;  ///< Port Unreachable from the target itself: we have arrived
+  bool stops = false;    ///< any other error but Time Exceeded: no use going further
+};
+/// Reads an answer from the error queue (recv_error()) to a probe sent to `target`.
+/// `from` is the offender (SO_EE_OFFENDER), not `answer.destination`, which is
+/// where OUR probe was going: on loopback the two are the same address.
+HopAnswer read_answer(const IcmpError& answer, const Address& target);
 
 }  // namespace socklab::lab
