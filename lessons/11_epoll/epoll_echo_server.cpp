@@ -109,7 +109,7 @@ struct Server {
       std::error_code ec;
       Accepted incoming = guard.accept(listener, ec);
       if (auto line = guard.report()) cli::say("{}", *line);
-      if (is_would_block(ec)) return;
+      if (ec == std::errc::operation_would_block) break;  // nobody is waiting
       if (ec && guard.pause() > std::chrono::milliseconds(0)) {
         // Out of descriptors and the spare could not help: the client stays queued and
         // LT would report the listener again at once (a spin). Stop watching it; timer

@@ -236,8 +236,8 @@ int main(int argc, char** argv) {
         std::error_code ec;
         Accepted incoming = guard.accept(listener, ec);
         if (auto line = guard.report()) cli::say("{}", *line);
-        if (is_would_block(ec)) break;
-        if (ec && guard.pause() > milliseconds(0)) {  // the spare could not help: back off
+        if (ec == std::errc::operation_would_block) break;  // nobody is waiting
+        if (ec && guard.pause() > milliseconds(0)) {        // the spare could not help: back off
           ep.modify(lfd, EpollEvents::none, 0);
           paused = guard.pause();
           break;
