@@ -199,7 +199,12 @@ constexpr std::string_view never_woken =
     return failure;
   }
   std::string back(text.size(), '\0');
-  recv_exact(c, back);
+  std::error_code ec;
+  recv_exact(c, back, ec);
+  if (ec)
+    return ::testing::AssertionFailure()
+           << server.name() << " closed or reset the connection instead of echoing ("
+           << ec.message() << "): did it stop? (its error line follows)";
   if (back != text) return ::testing::AssertionFailure() << "echoed " << test::byte_text(back);
   return ::testing::AssertionSuccess();
 }

@@ -85,7 +85,8 @@ Address Program::listening_address(std::chrono::milliseconds timeout) {
 
 void show_error_line_if_failed(Program& p, std::string_view who) {
   if (!::testing::Test::HasFailure()) return;
-  p.stop();
+  p.wait(500ms);  // a program that is failing may still be writing its error line: let it
+                  // (one still running after that is stopped)
   if (std::string said = p.first_stderr_line(); !said.empty())
     ADD_FAILURE() << who << "'s error: " << said;
 }

@@ -93,7 +93,8 @@ class Program {
   std::string name_ = "the program";
 };
 
-/// For a test that has failed: stops `p` and adds its first stderr line as one more
+/// For a test that has failed: waits up to 0.5 s for `p` to end (then stops it) and
+/// adds its first stderr line as one more
 /// failure ("the server's error: TODO(step 4): recv() is not written yet"). In the
 /// student edition that line names the step still to write, where the client only
 /// saw a broken connection. Does nothing if the test passed or `p` said nothing.
