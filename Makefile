@@ -28,7 +28,7 @@ help:
 	@echo "  make progress   which lessons pass, which step fails"
 	@echo "  make pictures   redraw the docs' ladder SVGs from real runs (root; docs/captures.md)"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev,"
-	@echo "                  and the tests' tools: iproute2, procps, curl, netcat-openbsd)"
+	@echo "                  and the tests' tools: iproute2, procps, curl, netcat-openbsd, strace)"
 	@echo "  make deps-tshark   also tshark (~120 MB), so lesson 03's pcap is checked by Wireshark"
 	@echo "  make format     clang-format every source file"
 	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"

@@ -7,6 +7,7 @@ echo "bench: C10K — 10 active connections (64 B ping-pong) beside N idle ones;
 C10K_SERVERS=""
 add_c10k() { [ -x "$BIN/$2" ] && C10K_SERVERS="$C10K_SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"; }
 add_c10k epoll epoll_echo
+add_c10k epoll2 epoll_echo  # the same C server with two loops (--threads 2, SO_REUSEPORT)
 add_c10k poll poll_echo_server
 add_c10k lesson11 epoll_echo_server
 add_c10k reactor reactor_server
@@ -18,7 +19,10 @@ while [ $rep -le "$REPS" ]; do
   for n in $C10K_IDLE; do
     for s in $C10K_SERVERS; do
       name=${s%%:*} prog=${s#*:}
-      if [ "$name" = reactor ]; then start_server "$prog" --threads 2; else start_server "$prog"; fi
+      case $name in
+        reactor | epoll2) start_server "$prog" --threads 2 ;;  # two loops each
+        *) start_server "$prog" ;;
+      esac
       idle_ok=-
       if [ "$n" -gt 0 ]; then
         "$BIN/idle_clients" --port "$port" --clients "$n" --hold-ms "$hold_ms" >"$tmp/idle.out" 2>&1 &
@@ -60,20 +64,23 @@ function median(key,   n, i, j, t, a) {
   if ($6 == "no") bad[k]++; seen[k] = 1 }
 END {
   ni = split(idles, I, " "); ns = split(servers, S, " ")
-  printf "%-6s %-9s %10s %9s %11s %9s %s\n", "idle", "server", "req/s", "cpu us", "cpu x epoll", "cpu x asio", "idle lost"
+  printf "%-6s %-9s %10s %9s %11s %12s %10s %s\n", "idle", "server", "req/s", "cpu us", "cpu x epoll", "cpu x epoll2", "cpu x asio", "idle lost"
   for (i = 1; i <= ni; i++) {
     ref = median(I[i] SUBSEP "epoll" SUBSEP "cpu"); asio = median(I[i] SUBSEP "asio" SUBSEP "cpu")
+    ref2 = median(I[i] SUBSEP "epoll2" SUBSEP "cpu")
     for (j = 1; j <= ns; j++) {
       name = S[j]; sub(/:.*/, "", name); k = I[i] SUBSEP name
       if (!seen[k]) continue
       cpu = median(k SUBSEP "cpu")
-      printf "%-6s %-9s %10.0f %9s %11s %9s %s\n", I[i], name, median(k SUBSEP "rps"), cpu == "" ? "-" : sprintf("%.2f", cpu),
-        (ref + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref) : "-", (asio + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / asio) : "-", bad[k] + 0
+      printf "%-6s %-9s %10.0f %9s %11s %12s %10s %s\n", I[i], name, median(k SUBSEP "rps"), cpu == "" ? "-" : sprintf("%.2f", cpu),
+        (ref + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref) : "-", (ref2 + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref2) : "-",
+        (asio + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / asio) : "-", bad[k] + 0
     }
   }
   print ""
   print "req/s and cpu us (server CPU time, user + system, all threads, per request): medians over the runs;"
-  print "cpu x epoll / x asio: this server'"'"'s cpu us / the C epoll reference'"'"'s / Asio'"'"'s, same run (lower is better);"
+  print "cpu x epoll / x epoll2 / x asio: this server'"'"'s cpu us / the C epoll reference'"'"'s (one loop) / the same C"
+  print "server'"'"'s with two loops (--threads 2, SO_REUSEPORT: like-for-like for reactor --threads 2) / Asio'"'"'s, same run;"
   print "idle lost: runs in which an idle connection did not get its echo afterwards"
 }' "$tmp/c10k"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -5,13 +5,21 @@
  * what the kernel does not take waits for EPOLLOUT (and reading from that
  * client pauses until it is sent).
  *
- *   epoll_echo [--host 127.0.0.1] [--port 0]     prints "listening on HOST:PORT"
+ * --threads N: N such loops, one per thread, each with its OWN listener on the
+ * same port (SO_REUSEPORT: the kernel spreads new connections over them by a hash
+ * of the addresses) and its own epoll: the like-for-like reference for lesson 11's
+ * reactor_server --threads 2 (two loops), with nothing shared between threads.
+ *
+ *   epoll_echo [--host 127.0.0.1] [--port 0] [--threads 1]
+ *                                                prints "listening on HOST:PORT"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,7 +34,7 @@ struct conn {
   size_t len, off;
 };
 
-static char buffer[256 * 1024];
+static _Thread_local char buffer[256 * 1024]; /* one per loop thread */
 
 static void die(const char *what) {
   fprintf(stderr, "epoll_echo: error: %s: %s\n", what, strerror(errno));
@@ -51,41 +59,10 @@ static int flush(struct conn *c) {
   return 0;
 }
 
-int main(int argc, char **argv) {
-  const char *host = "127.0.0.1";
-  int port = 0;
-  for (int i = 1; i < argc; ++i) {
-    if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) host = argv[++i];
-    else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = atoi(argv[++i]);
-    else {
-      fprintf(stderr, "epoll_echo: usage: epoll_echo [--host IPV4] [--port PORT]\n");
-      return 2;
-    }
-  }
-  struct rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    rl.rlim_cur = rl.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &rl);
-  }
-  struct sockaddr_in addr;
-  memset(&addr, 0, sizeof addr);
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons((unsigned short)port);
-  if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
-    fprintf(stderr, "epoll_echo: usage: --host takes an IPv4 address\n");
-    return 2;
-  }
-  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+/* One loop: its own epoll, its own listener (already listening, non-blocking). */
+static void *serve(void *arg) {
+  int lfd = (int)(intptr_t)arg;
   int one = 1;
-  if (lfd < 0) die("socket");
-  setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  if (bind(lfd, (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
-  if (listen(lfd, 4096) < 0) die("listen");
-  socklen_t alen = sizeof addr;
-  getsockname(lfd, (struct sockaddr *)&addr, &alen);
-  printf("listening on %s:%d\n", host, ntohs(addr.sin_port));
-  fflush(stdout);
-
   int ep = epoll_create1(0);
   if (ep < 0) die("epoll_create1");
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL}; /* NULL = the listener */
@@ -158,4 +135,57 @@ int main(int argc, char **argv) {
       }
     }
   }
+  return NULL; /* not reached: the loop runs until the process ends */
 }
+
+int main(int argc, char **argv) {
+  const char *host = "127.0.0.1";
+  int port = 0, threads = 1;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--host") == 0 && i + 1 < argc) host = argv[++i];
+    else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) port = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
+    else {
+      fprintf(stderr, "epoll_echo: usage: epoll_echo [--host IPV4] [--port PORT] [--threads N]\n");
+      return 2;
+    }
+  }
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rl.rlim_cur = rl.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &rl);
+  }
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((unsigned short)port);
+  if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+    fprintf(stderr, "epoll_echo: usage: --host takes an IPv4 address\n");
+    return 2;
+  }
+  if (threads < 1 || threads > 64) {
+    fprintf(stderr, "epoll_echo: usage: --threads takes 1 to 64\n");
+    return 2;
+  }
+  /* The first listener picks the port (port 0); the others join it. */
+  int lfds[64];
+  for (int t = 0; t < threads; ++t) {
+    int one = 1;
+    lfds[t] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    if (lfds[t] < 0) die("socket");
+    setsockopt(lfds[t], SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    if (threads > 1) setsockopt(lfds[t], SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+    if (bind(lfds[t], (struct sockaddr *)&addr, sizeof addr) < 0) die("bind");
+    if (listen(lfds[t], 4096) < 0) die("listen");
+    socklen_t alen = sizeof addr;
+    getsockname(lfds[t], (struct sockaddr *)&addr, &alen);
+  }
+  printf("listening on %s:%d\n", host, ntohs(addr.sin_port));
+  fflush(stdout);
+  pthread_t tids[64];
+  for (int t = 1; t < threads; ++t)
+    if (pthread_create(&tids[t], NULL, serve, (void *)(intptr_t)lfds[t]) != 0) die("pthread_create");
+  serve((void *)(intptr_t)lfds[0]);
+  return 0;
+}
+

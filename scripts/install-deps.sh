@@ -4,14 +4,16 @@
 #                  (the file-transfer example's CRC-32) (apt-get),
 #                  and the tools the tests run: iproute2 + procps (lesson 04's
 #                  routing demo: ip, sysctl), curl and netcat-openbsd (the
-#                  examples are tested against real third-party clients)
+#                  examples are tested against real third-party clients),
+#                  strace and util-linux's prlimit (lesson 11: the reactor's
+#                  system calls counted, its start under a low descriptor limit)
 #   macOS:         cmake, googletest, fmt (Homebrew)
 # Elsewhere it names the packages and stops. Extra Debian packages to install
 # may be given as arguments (e.g. tshark, lesson 03's independent pcap decoder:
 # ~120 MB installed, so it is optional — `make deps-tshark`).
 set -eu
 
-DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev zlib1g-dev iproute2 procps curl netcat-openbsd $*"
+DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev zlib1g-dev iproute2 procps curl netcat-openbsd strace util-linux $*"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=""

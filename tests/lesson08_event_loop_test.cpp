@@ -182,10 +182,7 @@ class Lesson08Server : public ::testing::Test {
   // A failed test shows the server's error line: in the student edition that is the
   // TODO(step N) of the part still to write, not just the client's broken connection.
   void TearDown() override {
-    if (!HasFailure() || !server_) return;
-    server_->stop();
-    if (std::string said = server_->first_stderr_line(); !said.empty())
-      ADD_FAILURE() << "the server's error: " << said;
+    if (server_) test::show_error_line_if_failed(*server_);
   }
   std::optional<Program> server_;
   Address address_;

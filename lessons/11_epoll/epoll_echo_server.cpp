@@ -6,12 +6,13 @@
 // only the ready ones: O(ready). The turn of the loop:
 //   1. epoll_create1(), epoll_ctl(ADD) the listener          (once)
 //   2. epoll_wait(timeout = the earliest idle deadline)      (the only wait)
-//   3. listener ready: accept() until EAGAIN; out of descriptors: the spare (EMFILE)
+//   3. listener ready: accept() until EAGAIN, through AcceptGuard (EMFILE: the spare)
 //   4. client ready: recv() — LT: once is enough; ET (--edge): until EAGAIN
 //   5. send() the echo; what the kernel won't take waits, with EPOLLOUT interest
 //   6. recv() = 0 (EPOLLRDHUP): the peer is done; close() removes it from epoll
 //   7. --idle-timeout: connections silent that long are closed (a min-heap of deadlines)
 // Docs: docs/lessons/11-epoll.md
+#include <socklab/accept_guard.hpp>
 #include <socklab/epoll.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
@@ -42,6 +43,11 @@ constexpr std::size_t max_queued = 256 * 1024;
 
 struct Server {
   Epoll ep;
+  Socket listener;
+  AcceptGuard guard;  // (opened before the first line: the spare is there from the start)
+  TimerHeap timers;
+  std::chrono::milliseconds idle{0};  // --idle-timeout; 0 = never
+  std::uint64_t serial = 0;
   bool edge = false, naive_drain = false, verbose = false;
   std::vector<std::unique_ptr<Client>> by_fd;  // clients, indexed by descriptor
   std::array<char, 16 * 1024> buffer;
@@ -82,7 +88,7 @@ struct Server {
       // SOLUTION-BEGIN: TODO(step 4): recv() into `buffer`: would block = drained, return;
       // an error = c.failed, 0 bytes = c.eof (then return) (man 2 recv).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 4): recv() is not written yet");
-      // SOLUTION-STUB: Received got{};
+      // SOLUTION-STUB: Received got{};  // replace this line
       Received got = c.sock.recv(buffer, ec);
       if (ec == std::errc::operation_would_block) return;
       if (ec) return void(c.failed = true);
@@ -91,6 +97,41 @@ struct Server {
       c.out.append(buffer.data(), got.bytes);
       send_queued(c);
       if (!edge || naive_drain || c.failed) return;  // --naive-drain: THE ET PITFALL
+    }
+  }
+
+  // 3. Accept every queued client (LT: one left behind costs a turn). AcceptGuard
+  //    (lessons 07, 08) survives EMFILE with a spare descriptor, passes over a client
+  //    that failed in the queue, and says when to stop trying for a while.
+  void accept_all(Clock::time_point now) {
+    const auto lfd = listener.native_handle();
+    for (;;) {
+      std::error_code ec;
+      Accepted incoming = guard.accept(listener, ec);
+      if (auto line = guard.report()) cli::say("{}", *line);
+      if (ec == std::errc::operation_would_block) break;  // nobody is waiting
+      if (ec && guard.pause() > std::chrono::milliseconds(0)) {
+        // Out of descriptors and the spare could not help: the client stays queued and
+        // LT would report the listener again at once (a spin). Stop watching it; timer
+        // 0 (serials start at 1) turns it back on.
+        ep.modify(lfd, EpollEvents::none, lfd);
+        return timers.push(now + guard.pause(), 0);
+      }
+      if (is_resource_shortage(ec)) continue;  // one waiting client shed: the next
+      throw_if(ec, "accept");                  // the listener itself is broken (EBADF, ...)
+      incoming.socket.set_non_blocking(true);
+      incoming.socket.set_no_delay(true);  // echoes go out in pieces: no Nagle stall
+      auto h = incoming.socket.native_handle();
+      if (h >= by_fd.size()) by_fd.resize(h + 1);
+      auto c = std::make_unique<Client>();
+      c->sock = std::move(incoming.socket), c->serial = ++serial, c->last_active = now;
+      c->interest =
+          (edge ? EpollEvents::et : EpollEvents::none) | EpollEvents::in | EpollEvents::rdhup;
+      ep.add(h, c->interest, h);
+      // The timer's id: serial and descriptor in one number (descriptors < 2^24).
+      if (idle.count() > 0) timers.push(now + idle, c->serial << 24 | h);
+      if (verbose) cli::say("connection {} from {}", c->serial, incoming.peer.to_string());
+      by_fd[h] = std::move(c);
     }
   }
 
@@ -110,14 +151,13 @@ int main(int argc, char** argv) {
       .flag("--verbose", "a line per connection: accepted, EPOLLOUT on/off, closed");
   return cli::run(argc, argv, args, [&] {
     Address address = cli::host_port(args.get("--host"), args.port());
-    const long long idle_ms = args.integer("--idle-timeout", 0, 24LL * 3600 * 1000);
-    const auto idle = std::chrono::milliseconds(idle_ms);
     Server s;
+    s.idle = std::chrono::milliseconds(args.integer("--idle-timeout", 0, 24LL * 3600 * 1000));
     s.edge = args.is_set("--edge"), s.naive_drain = args.is_set("--naive-drain");
     s.verbose = args.is_set("--verbose");
 
     raise_open_file_limit(1 << 20);  // each client is a descriptor (before we say "listening")
-    Socket listener = Socket::tcp(address.family());
+    Socket& listener = s.listener = Socket::tcp(address.family());
     listener.set_reuse_address(true);
     listener.bind(address);
     listener.listen(4096);
@@ -130,53 +170,16 @@ int main(int argc, char** argv) {
     s.ep = Epoll::create1();
     s.ep.add(listener.native_handle(), EpollEvents::in, listener.native_handle());
     // SOLUTION-END
-    Socket spare = Socket::udp();  // 3. a descriptor in reserve for EMFILE (muduo's trick)
-    TimerHeap timers;
-    std::uint64_t serial = 0, refused = 0;
     std::vector<EpollEvent> events(1024);
 
     for (;;) {
-      // 2. Sleep until something is ready or the earliest idle deadline is due.
-      std::size_t n = s.ep.wait(events, timers.timeout(Clock::now()));
+      // 2. Sleep until something is ready or the earliest deadline is due.
+      std::size_t n = s.ep.wait(events, s.timers.timeout(Clock::now()));
       const auto now = Clock::now();
       for (std::size_t i = 0; i < n; ++i) {
         const auto fd = events[i].data;
-        if (fd == listener.native_handle()) {
-          for (;;) {  // 3. accept every queued client (LT: missing one costs a turn)
-            std::error_code ec;
-            Accepted incoming = listener.accept(ec);
-            if (ec == std::errc::operation_would_block) break;
-            if (ec == std::errc::too_many_files_open ||
-                ec == std::errc::too_many_files_open_in_system) {
-              // Out of descriptors: the client stays queued, the listener stays readable
-              // and LT would wake us for it forever (a spin). Free the spare, accept the
-              // client and close it at once (it sees EOF), take the spare back.
-              spare.close(ec);
-              listener.accept(ec);  // the Accepted is dropped at once: closed
-              const bool gone = !ec;
-              spare = Socket::udp(Family::ipv4, ec);
-              if (gone && refused++ % 1000 == 0) cli::say("accept: out of descriptors, refusing");
-              // Linux says EMFILE before it looks at the queue: stop when it is empty.
-              if (!gone || !spare) break;
-              continue;
-            }
-            throw_if(ec, "accept");
-            incoming.socket.set_non_blocking(true);
-            incoming.socket.set_no_delay(
-                true);  // echoes go out in pieces: no Nagle stall (lesson 09)
-            auto h = incoming.socket.native_handle();
-            if (h >= s.by_fd.size()) s.by_fd.resize(h + 1);
-            auto c = std::make_unique<Client>();
-            c->sock = std::move(incoming.socket), c->serial = ++serial;
-            c->last_active = now;
-            c->interest = (s.edge ? EpollEvents::et : EpollEvents::none) | EpollEvents::in |
-                          EpollEvents::rdhup;
-            s.ep.add(h, c->interest, h);
-            // The timer's id: serial and descriptor in one number (descriptors < 2^24).
-            if (idle_ms > 0) timers.push(now + idle, c->serial << 24 | h);
-            if (s.verbose) cli::say("connection {} from {}", c->serial, incoming.peer.to_string());
-            s.by_fd[h] = std::move(c);
-          }
+        if (fd == s.listener.native_handle()) {
+          s.accept_all(now);
           continue;
         }
         if (!s.by_fd[fd]) continue;  // closed earlier in this batch
@@ -197,14 +200,19 @@ int main(int argc, char** argv) {
       }
       // 7. Idle deadlines that are due. An entry whose client is gone (the serial
       //    differs) is dropped; one whose client was active since is pushed again.
-      while (auto id = timers.pop_expired(Clock::now())) {
+      while (auto id = s.timers.pop_expired(Clock::now())) {
+        if (*id == 0) {  // 3. the accept pause is over
+          const auto lfd = s.listener.native_handle();
+          s.ep.modify(lfd, EpollEvents::in, lfd);
+          continue;
+        }
         const std::uint64_t fd = *id & 0xffffff;
         Client* c = fd < s.by_fd.size() ? s.by_fd[fd].get() : nullptr;
         if (!c || c->serial != *id >> 24) continue;
-        if (c->last_active + idle <= Clock::now())
+        if (c->last_active + s.idle <= Clock::now())
           s.close(*c, "idle");
         else
-          timers.push(c->last_active + idle, *id);
+          s.timers.push(c->last_active + s.idle, *id);
       }
     }
     return 0;

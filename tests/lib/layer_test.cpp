@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "socklab/accept_guard.hpp"
 #include "socklab/error.hpp"
 #include "socklab/fault.hpp"
 #include "socklab/io.hpp"
@@ -261,4 +262,21 @@ TEST(Layer, IsListeningOnlyAfterListen) {
   Socket closed;
   EXPECT_FALSE(closed.is_listening(ec));
   EXPECT_TRUE(ec) << "is_listening() on a Socket that owns nothing must fail";
+}
+
+// accept(2), "Error handling": a client that failed in the queue makes accept() report
+// ITS error; AcceptGuard passes over those and leaves the listener's own to the caller.
+TEST(Layer, AcceptGuardPassesOverAClientsErrorsNotTheListeners) {
+  using E = std::errc;
+  for (E e : {E::connection_aborted, E::protocol_error, E::operation_not_permitted, E::network_down,
+              E::no_protocol_option, E::host_unreachable, E::operation_not_supported,
+              E::network_unreachable, E::connection_reset})
+    EXPECT_TRUE(is_client_accept_error(std::make_error_code(e)))
+        << std::make_error_code(e).message();
+  for (E e : {E::operation_would_block, E::timed_out, E::too_many_files_open,
+              E::too_many_files_open_in_system, E::no_buffer_space, E::not_enough_memory,
+              E::bad_file_descriptor, E::invalid_argument, E::not_a_socket, E::bad_address})
+    EXPECT_FALSE(is_client_accept_error(std::make_error_code(e)))
+        << std::make_error_code(e).message();
+  EXPECT_FALSE(is_client_accept_error(std::error_code{}));
 }

@@ -83,6 +83,14 @@ Address Program::listening_address(std::chrono::milliseconds timeout) {
   throw DidNotStart(name_ + " did not start; the test stops here");
 }
 
+void show_error_line_if_failed(Program& p, std::string_view who) {
+  if (!::testing::Test::HasFailure()) return;
+  p.wait(500ms);  // a program that is failing may still be writing its error line: let it
+                  // (one still running after that is stopped)
+  if (std::string said = p.first_stderr_line(); !said.empty())
+    ADD_FAILURE() << who << "'s error: " << said;
+}
+
 std::string Program::first_stderr_line() const {
   const std::string& err = stderr_text();
   return err.substr(0, err.find('\n'));

@@ -11,6 +11,13 @@ bool is_resource_shortage(const std::error_code& ec) noexcept {
          ec == std::errc::no_buffer_space || ec == std::errc::not_enough_memory;
 }
 
+bool is_client_accept_error(const std::error_code& ec) noexcept {
+  return ec && ec != std::errc::operation_would_block && ec != std::errc::timed_out &&
+         !is_resource_shortage(ec) && ec != std::errc::bad_file_descriptor &&
+         ec != std::errc::invalid_argument && ec != std::errc::not_a_socket &&
+         ec != std::errc::bad_address;
+}
+
 AcceptGuard::AcceptGuard(std::chrono::milliseconds report_every) noexcept
     : report_every_(report_every) {
   std::error_code ec;
@@ -19,6 +26,11 @@ AcceptGuard::AcceptGuard(std::chrono::milliseconds report_every) noexcept
 
 Accepted AcceptGuard::accept(Socket& listener, std::error_code& ec) noexcept {
   Accepted client = listener.accept(ec);
+  // A client that failed in the queue is gone: take the next one (bounded).
+  for (int i = 0; i < 64 && is_client_accept_error(ec); ++i) {
+    ++client_errors_;
+    client = listener.accept(ec);
+  }
   if (!ec) {
     pause_ = std::chrono::milliseconds(0);
     return client;

@@ -222,7 +222,7 @@ Received Socket::recv(std::span<char> buffer) {
 std::size_t Socket::send_to(std::span<const std::byte> data, const Address& to,
                             std::error_code& ec) noexcept {
   if (!check_open(handle_, ec)) return 0;
-  return sys::send_to(handle_, data.data(), data.size(), to, ec);
+  return sys::send_to(handle_, blocking_, data.data(), data.size(), to, ec);
 }
 std::size_t Socket::send_to(std::span<const std::byte> data, const Address& to) {
   std::error_code ec;

@@ -17,6 +17,15 @@
 // report() gives at most one log line per interval, however many clients were
 // turned away.
 //
+// A client can also fail while it waits in the queue, and accept() then reports
+// ITS error: ECONNABORTED, EPROTO, EPERM (a firewall rule), and on Linux any
+// network error already pending on the new connection (ENETDOWN, ENOPROTOOPT,
+// EHOSTDOWN, ENONET, EHOSTUNREACH, EOPNOTSUPP, ENETUNREACH: accept(2), "Error
+// handling"). That client is gone; the next one is fine. The guard takes the next
+// one itself (at most 64 in a row), so a server never dies of one client's error.
+// What remains are the listener's own errors (EBADF, EINVAL, ENOTSOCK, EFAULT),
+// a timeout, and the shortages above — muduo's Acceptor sorts them the same way.
+//
 //   AcceptGuard guard;
 //   Accepted next = guard.accept(listener, ec);   // instead of listener.accept(ec)
 //   if (auto line = guard.report()) log(*line);
@@ -46,7 +55,10 @@ class AcceptGuard {
   /// listener.accept(ec). On EMFILE/ENFILE/ENOBUFS/ENOMEM: sheds one waiting
   /// client with the spare descriptor (see above) and returns the shortage in
   /// `ec` with an empty Accepted; pause() then says whether to stop accepting
-  /// for a while. Any other outcome is accept()'s own.
+  /// for a while. A client's own error (is_client_accept_error) is counted in
+  /// client_errors() and accept() is called again, up to 64 times in a row (then
+  /// that error is returned). Any other outcome is accept()'s own: a client,
+  /// would-block, or an error of the listener itself (the caller's to report).
   Accepted accept(Socket& listener, std::error_code& ec) noexcept;
 
   /// After a shortage: how long the caller should not accept (0 = go on; the
@@ -62,6 +74,8 @@ class AcceptGuard {
   std::uint64_t turned_away() const noexcept { return turned_away_; }
   /// accept() calls that failed for lack of descriptors (all time).
   std::uint64_t shortages() const noexcept { return shortages_; }
+  /// accept() calls that failed with a client's own error, passed over (all time).
+  std::uint64_t client_errors() const noexcept { return client_errors_; }
 
  private:
   Socket spare_;
@@ -69,7 +83,7 @@ class AcceptGuard {
   std::chrono::milliseconds pause_{0};
   std::chrono::steady_clock::time_point last_report_{};
   bool reported_once_ = false;
-  std::uint64_t turned_away_ = 0, shortages_ = 0;
+  std::uint64_t turned_away_ = 0, shortages_ = 0, client_errors_ = 0;
   std::uint64_t turned_away_reported_ = 0, shortages_reported_ = 0;
   std::error_code last_error_;
 };
@@ -77,5 +91,10 @@ class AcceptGuard {
 /// True for the errors that mean "out of descriptors or kernel memory" rather
 /// than "this one client failed": EMFILE, ENFILE, ENOBUFS, ENOMEM.
 bool is_resource_shortage(const std::error_code& ec) noexcept;
+
+/// True for an accept() error that belongs to the one client it was about (see
+/// above): any error but would-block, a timeout, a resource shortage and the
+/// listener's own (EBADF, EINVAL, ENOTSOCK, EFAULT).
+bool is_client_accept_error(const std::error_code& ec) noexcept;
 
 }  // namespace socklab
