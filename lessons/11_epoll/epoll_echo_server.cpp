@@ -107,7 +107,7 @@ struct Server {
     const auto lfd = listener.native_handle();
     for (;;) {
       std::error_code ec;
-      Accepted incoming = guard.accept(listener, ec);
+      Accepted incoming = guard.accept_non_blocking(listener, ec);  // accept4(SOCK_NONBLOCK)
       if (auto line = guard.report()) cli::say("{}", *line);
       if (ec == std::errc::operation_would_block) break;  // nobody is waiting
       if (ec && guard.pause() > std::chrono::milliseconds(0)) {
@@ -119,8 +119,7 @@ struct Server {
       }
       if (is_resource_shortage(ec)) continue;  // one waiting client shed: the next
       throw_if(ec, "accept");                  // the listener itself is broken (EBADF, ...)
-      incoming.socket.set_non_blocking(true);
-      incoming.socket.set_no_delay(true);  // echoes go out in pieces: no Nagle stall
+      incoming.socket.set_no_delay(true);      // echoes go out in pieces: no Nagle stall
       auto h = incoming.socket.native_handle();
       if (h >= by_fd.size()) by_fd.resize(h + 1);
       auto c = std::make_unique<Client>();

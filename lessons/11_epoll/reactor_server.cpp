@@ -234,7 +234,7 @@ int main(int argc, char** argv) {
       paused = milliseconds(-1);
       for (;;) {
         std::error_code ec;
-        Accepted incoming = guard.accept(listener, ec);
+        Accepted incoming = guard.accept_non_blocking(listener, ec);  // accept4(SOCK_NONBLOCK)
         if (auto line = guard.report()) cli::say("{}", *line);
         if (ec == std::errc::operation_would_block) break;  // nobody is waiting
         if (ec && guard.pause() > milliseconds(0)) {        // the spare could not help: back off
@@ -244,8 +244,7 @@ int main(int argc, char** argv) {
         }
         if (is_resource_shortage(ec)) continue;  // one waiting client shed: the next
         throw_if(ec, "accept");                  // the listener itself is broken
-        incoming.socket.set_non_blocking(true);
-        incoming.socket.set_no_delay(true);  // no Nagle stall on a partial echo (lesson 09)
+        incoming.socket.set_no_delay(true);      // no Nagle stall on a partial echo (lesson 09)
         crew.loops[serial % crew.loops.size()]->hand_over(std::move(incoming.socket), serial + 1,
                                                           incoming.peer.to_string());
         ++serial;

@@ -140,6 +140,25 @@ TEST(Socket, AcceptedSocketBlocksEvenIfTheListenerDoesNot) {
   EXPECT_EQ(ec, std::errc::timed_out) << ec.message();
 }
 
+TEST(Socket, AcceptNonBlockingGivesANonBlockingSocketWhateverTheListener) {
+  // accept4(SOCK_NONBLOCK) on Linux: the client is non-blocking from the start, whether
+  // the listener blocks or not (and the layer knows it: would-block, not a timeout).
+  Socket listener = Socket::tcp();
+  listener.bind(Address::loopback(Family::ipv4, 0));
+  listener.listen(1);
+  Socket client = Socket::tcp();
+  client.connect(listener.local_address());
+  Socket conn = listener.accept_non_blocking().socket;  // a blocking listener
+  conn.set_recv_timeout(std::chrono::seconds(5));       // a blocking recv() would wait 5 s
+  std::array<char, 4> buf;
+  std::error_code ec;
+  const auto start = std::chrono::steady_clock::now();
+  (void)conn.recv(buf, ec);  // nothing sent
+  EXPECT_TRUE(is_would_block(ec)) << ec.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4))
+      << "recv() waited: the accepted socket blocks";
+}
+
 TEST(Socket, SendToAClosedPeerFailsInsteadOfKillingTheProcess) {
   auto [a, b] = tcp_pair();
   b.set_linger(std::chrono::seconds(0));

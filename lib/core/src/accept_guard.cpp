@@ -25,11 +25,21 @@ AcceptGuard::AcceptGuard(std::chrono::milliseconds report_every) noexcept
 }
 
 Accepted AcceptGuard::accept(Socket& listener, std::error_code& ec) noexcept {
-  Accepted client = listener.accept(ec);
+  return take(listener, false, ec);
+}
+Accepted AcceptGuard::accept_non_blocking(Socket& listener, std::error_code& ec) noexcept {
+  return take(listener, true, ec);
+}
+
+Accepted AcceptGuard::take(Socket& listener, bool non_blocking, std::error_code& ec) noexcept {
+  auto accept_one = [&] {
+    return non_blocking ? listener.accept_non_blocking(ec) : listener.accept(ec);
+  };
+  Accepted client = accept_one();
   // A client that failed in the queue is gone: take the next one (bounded).
   for (int i = 0; i < 64 && is_client_accept_error(ec); ++i) {
     ++client_errors_;
-    client = listener.accept(ec);
+    client = accept_one();
   }
   if (!ec) {
     pause_ = std::chrono::milliseconds(0);

@@ -75,7 +75,9 @@ void close(handle h, std::error_code& ec) noexcept;
 void close_descriptor(int fd) noexcept;  // UniqueFd: close(2) / _close(), errors ignored
 void bind(handle h, const Address& a, std::error_code& ec) noexcept;
 void listen(handle h, int backlog, std::error_code& ec) noexcept;
-handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noexcept;
+// non_blocking: the accepted socket starts non-blocking (Linux: accept4(SOCK_NONBLOCK)).
+handle accept(handle h, Blocking& mode, bool non_blocking, Address& peer,
+              std::error_code& ec) noexcept;
 void connect(handle h, const Address& a, std::error_code& ec) noexcept;
 std::size_t send(handle h, Blocking& mode, const void* data, std::size_t size,
                  std::error_code& ec) noexcept;

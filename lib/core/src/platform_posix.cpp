@@ -203,12 +203,16 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
   ec = ::listen(native(h), backlog) == 0 ? std::error_code{} : last();
 }
 
-handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noexcept {
+handle accept(handle h, Blocking& mode, bool non_blocking, Address& peer,
+              std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   for (;;) {
     socklen_t len = sizeof ss;
 #if defined(__linux__)
-    int fd = ::accept4(native(h), reinterpret_cast<sockaddr*>(&ss), &len, SOCK_CLOEXEC);
+    // One call: the new descriptor is close-on-exec, and non-blocking when asked
+    // (accept4(2)), where accept() + fcntl(F_GETFL) + fcntl(F_SETFL) would be three.
+    int fd = ::accept4(native(h), reinterpret_cast<sockaddr*>(&ss), &len,
+                       SOCK_CLOEXEC | (non_blocking ? SOCK_NONBLOCK : 0));
 #else
     int fd = ::accept(native(h), reinterpret_cast<sockaddr*>(&ss), &len);
 #endif
@@ -216,9 +220,11 @@ handle accept(handle h, Blocking& mode, Address& peer, std::error_code& ec) noex
       prepare(fd);
 #if !defined(__linux__)
       // BSD and macOS copy the listener's O_NONBLOCK to the accepted socket; Linux
-      // does not (accept(2), NOTES). The layer's rule is Linux's: it blocks.
+      // does not (accept(2), NOTES). The layer's rule is Linux's: it blocks unless
+      // asked otherwise.
       int flags = ::fcntl(fd, F_GETFL);
-      if (flags >= 0 && (flags & O_NONBLOCK) != 0) ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+      if (flags >= 0 && ((flags & O_NONBLOCK) != 0) != non_blocking)
+        ::fcntl(fd, F_SETFL, non_blocking ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK));
 #endif
       peer = Address(&ss, len);
       ec.clear();

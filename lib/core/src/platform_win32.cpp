@@ -349,7 +349,7 @@ void listen(handle h, int backlog, std::error_code& ec) noexcept {
 
 // The Blocking& of accept/send/recv/send_to/recv_datagram is the Socket's record of
 // its mode (platform.hpp): Winsock needs none, its timeout is WSAETIMEDOUT itself.
-handle accept(handle h, Blocking&, Address& peer, std::error_code& ec) noexcept {
+handle accept(handle h, Blocking&, bool non_blocking, Address& peer, std::error_code& ec) noexcept {
   sockaddr_storage ss{};
   int len = sizeof ss;
   SOCKET s;
@@ -371,10 +371,11 @@ handle accept(handle h, Blocking&, Address& peer, std::error_code& ec) noexcept 
   ::SetHandleInformation(reinterpret_cast<HANDLE>(s), HANDLE_FLAG_INHERIT, 0);
   // It copies the listener's non-blocking mode too; Linux's accept() does not, and
   // the layer promises Linux's rule everywhere: the accepted socket blocks until
-  // set_non_blocking(true). (Without this, lesson 08's --naive server, whose
-  // listener is non-blocking, would get non-blocking clients on Windows only.)
-  u_long blocking = 0;
-  ::ioctlsocket(s, FIONBIO, &blocking);
+  // set_non_blocking(true), or accept_non_blocking() asks otherwise. (Without this,
+  // lesson 08's --naive server, whose listener is non-blocking, would get
+  // non-blocking clients on Windows only.)
+  u_long mode = non_blocking ? 1 : 0;
+  ::ioctlsocket(s, FIONBIO, &mode);
   peer = Address(&ss, static_cast<std::size_t>(len));
   ec.clear();
   return wrap(s);

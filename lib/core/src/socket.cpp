@@ -150,7 +150,20 @@ Accepted Socket::accept(std::error_code& ec) noexcept {
   Accepted out;
   // The accepted socket blocks, on every platform (the layer's rule: sys::accept).
   if (check_open(handle_, ec))
-    out.socket = Socket(sys::accept(handle_, blocking_, out.peer, ec), detail::Blocking::yes);
+    out.socket =
+        Socket(sys::accept(handle_, blocking_, false, out.peer, ec), detail::Blocking::yes);
+  return out;
+}
+Accepted Socket::accept_non_blocking(std::error_code& ec) noexcept {
+  Accepted out;
+  if (check_open(handle_, ec))
+    out.socket = Socket(sys::accept(handle_, blocking_, true, out.peer, ec), detail::Blocking::no);
+  return out;
+}
+Accepted Socket::accept_non_blocking() {
+  std::error_code ec;
+  Accepted out = accept_non_blocking(ec);
+  throw_if(ec, "accept4", local_text(handle_));
   return out;
 }
 Accepted Socket::accept() {

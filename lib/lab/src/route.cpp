@@ -29,11 +29,12 @@ std::string quoted(std::string_view text) {
   return '"' + printable(text, 60) + '"';
 }
 
-long parse_metric(std::string_view text) {
-  long value = -1;
+std::int64_t parse_metric(std::string_view text) {
+  std::int64_t value = -1;  // 64 bits: a long is 32 on Windows
   auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value);
   // ip route's metric is a 32-bit unsigned number (the kernel's "priority").
-  if (err != std::errc{} || end != text.data() + text.size() || value < 0 || value > 0xffffffffL)
+  if (err != std::errc{} || end != text.data() + text.size() || value < 0 ||
+      value > std::int64_t{0xffffffff})
     throw std::invalid_argument("metric " + quoted(text) + " is not a number 0..4294967295");
   return value;
 }

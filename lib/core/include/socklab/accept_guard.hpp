@@ -60,6 +60,9 @@ class AcceptGuard {
   /// that error is returned). Any other outcome is accept()'s own: a client,
   /// would-block, or an error of the listener itself (the caller's to report).
   Accepted accept(Socket& listener, std::error_code& ec) noexcept;
+  /// The same with listener.accept_non_blocking(ec): the client comes out
+  /// non-blocking in one call (accept4(SOCK_NONBLOCK) on Linux), for event loops.
+  Accepted accept_non_blocking(Socket& listener, std::error_code& ec) noexcept;
 
   /// After a shortage: how long the caller should not accept (0 = go on; the
   /// spare dealt with it). Doubles from 10 ms to 1 s while shortages last and
@@ -78,6 +81,8 @@ class AcceptGuard {
   std::uint64_t client_errors() const noexcept { return client_errors_; }
 
  private:
+  Accepted take(Socket& listener, bool non_blocking, std::error_code& ec) noexcept;
+
   Socket spare_;
   std::chrono::milliseconds report_every_;
   std::chrono::milliseconds pause_{0};

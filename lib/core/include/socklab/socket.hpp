@@ -105,6 +105,11 @@ class Socket {
   /// WSAECONNRESET), so one rude client never fails the server's accept().
   Accepted accept();
   Accepted accept(std::error_code& ec) noexcept;
+  /// accept4(SOCK_NONBLOCK): the same, but the new socket is non-blocking from the
+  /// start, in one call where accept() + set_non_blocking(true) make three (Linux;
+  /// elsewhere accept() and then the mode is set: docs/layer.md). For event loops.
+  Accepted accept_non_blocking();
+  Accepted accept_non_blocking(std::error_code& ec) noexcept;
 
   void connect(const Address& remote);
   void connect(const Address& remote, std::error_code& ec) noexcept;

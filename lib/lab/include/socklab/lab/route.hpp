@@ -54,10 +54,10 @@ std::uint32_t broadcast_address(std::uint32_t address, int length) noexcept;
 struct Route {
   std::string type = "unicast";  ///< or unreachable, blackhole, prohibit, local, ...
   Prefix destination;
-  std::string via;   ///< the next router ("" = the destination is on the link)
-  std::string dev;   ///< the outgoing interface ("" if the line names none)
-  long metric = 0;   ///< among equal prefixes the lowest metric wins
-  std::string line;  ///< the line as given
+  std::string via;          ///< the next router ("" = the destination is on the link)
+  std::string dev;          ///< the outgoing interface ("" if the line names none)
+  std::int64_t metric = 0;  ///< among equal prefixes the lowest metric wins (0..2^32-1)
+  std::string line;         ///< the line as given
 };
 
 /// Parses `ip route` output, one route per non-empty line. Throws
