@@ -84,8 +84,8 @@ class Loop {
         if (fd == wake_id) {
           adopt(now);
         } else if (Conn* c = by_fd_[fd].get()) {
+          c->last_active = now;  // before handle(): it may close (free) the connection
           handle(*c, events[i].events);
-          c->last_active = now;
         }
       }
       while (auto id = timers_.pop_expired(Clock::now())) {  // 7. idle deadlines due
@@ -187,6 +187,10 @@ struct Crew {
       }
     });
   }
+  std::exception_ptr failure() {
+    std::lock_guard lock(mutex);
+    return error;
+  }
   ~Crew() {
     for (auto& loop : loops) loop->stop();
     for (auto& t : threads) t.join();
@@ -229,8 +233,8 @@ int main(int argc, char** argv) {
     for (;;) {
       const std::size_t n = ep.wait(ready, paused);
       for (std::size_t i = 0; i < n; ++i)
-        if (ready[i].data == 1) std::rethrow_exception(crew.error);  // a loop failed
-      if (paused.count() >= 0) ep.modify(lfd, EpollEvents::in, 0);   // the pause is over
+        if (ready[i].data == 1) std::rethrow_exception(crew.failure());  // a loop failed
+      if (paused.count() >= 0) ep.modify(lfd, EpollEvents::in, 0);       // the pause is over
       paused = milliseconds(-1);
       for (;;) {
         std::error_code ec;
