@@ -88,13 +88,15 @@ std::size_t Epoll::wait(std::span<EpollEvent> events, std::chrono::milliseconds 
   return n;
 }
 
-void Epoll::close(std::error_code& ec) noexcept {
+// --- what both own: one descriptor (detail::OwnedFd) -------------------------------
+
+void detail::OwnedFd::close(std::error_code& ec) noexcept {
   close_reporting(fd_, ec);
 }
-void Epoll::close() {
+void detail::OwnedFd::close_or_throw(const char* what) {
   std::error_code ec;
   close(ec);
-  throw_if(ec, "close(epoll)");
+  throw_if(ec, what);
 }
 
 // --- EventFd: ownership is UniqueFd's --------------------------------------------
@@ -131,15 +133,6 @@ std::uint64_t EventFd::read() {
   std::uint64_t v = read(ec);
   throw_if(ec, "eventfd read");
   return v;
-}
-
-void EventFd::close(std::error_code& ec) noexcept {
-  close_reporting(fd_, ec);
-}
-void EventFd::close() {
-  std::error_code ec;
-  close(ec);
-  throw_if(ec, "close(eventfd)");
 }
 
 }  // namespace socklab

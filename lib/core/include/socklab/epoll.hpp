@@ -63,19 +63,36 @@ struct EpollEvent {
   std::uint64_t data = 0;  ///< epoll_data.u64: usually the handle, or an index
 };
 
-/// An epoll instance: a file descriptor the kernel keeps an interest list behind.
-/// Move-only; the destructor closes it (a UniqueFd owns it). The handles it watches
-/// are not owned.
-class Epoll {
+namespace detail {
+/// What Epoll and EventFd share: one descriptor that a UniqueFd owns — so they are
+/// move-only and the destructor closes it once (close(2), errors ignored) — shown as
+/// native_handle(), and closed early by close().
+class OwnedFd {
  public:
   using native_handle_type = Socket::native_handle_type;
 
+  bool is_open() const noexcept { return fd_.is_open(); }
+  native_handle_type native_handle() const noexcept {
+    return fd_ ? static_cast<native_handle_type>(fd_.get()) : Socket::invalid_handle;
+  }
+  /// close(): releases the descriptor now and reports a failure (closed once, whatever
+  /// close(2) says).
+  void close(std::error_code& ec) noexcept;
+
+ protected:
+  OwnedFd() noexcept = default;
+  explicit OwnedFd(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
+  void close_or_throw(const char* what);  // close(ec), then throw_if(ec, what)
+  UniqueFd fd_;
+};
+}  // namespace detail
+
+/// An epoll instance: a file descriptor the kernel keeps an interest list behind.
+/// Move-only; the destructor closes it (a UniqueFd owns it). The handles it watches
+/// are not owned.
+class Epoll : public detail::OwnedFd {
+ public:
   Epoll() noexcept = default;
-  ~Epoll() = default;  // UniqueFd: one close(2), errors ignored
-  Epoll(const Epoll&) = delete;
-  Epoll& operator=(const Epoll&) = delete;
-  Epoll(Epoll&& other) noexcept = default;
-  Epoll& operator=(Epoll&& other) noexcept = default;
 
   /// False where epoll does not exist (not Linux): then every call below fails.
   static bool supported() noexcept;
@@ -105,33 +122,20 @@ class Epoll {
                    std::error_code& ec) noexcept;
 
   /// close(): releases the instance now and reports a failure.
-  void close();
-  void close(std::error_code& ec) noexcept;
-
-  bool is_open() const noexcept { return fd_.is_open(); }
-  native_handle_type native_handle() const noexcept {
-    return fd_ ? static_cast<native_handle_type>(fd_.get()) : Socket::invalid_handle;
-  }
+  void close() { close_or_throw("close(epoll)"); }
+  using OwnedFd::close;
 
  private:
-  explicit Epoll(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  explicit Epoll(UniqueFd fd) noexcept : OwnedFd(std::move(fd)) {}
 };
 
 /// An eventfd: a 64-bit counter in the kernel with a descriptor, readable while it
 /// is not zero. One thread write()s to wake another that waits in epoll_wait().
 /// Created EFD_NONBLOCK | EFD_CLOEXEC. Move-only; the destructor closes it (a UniqueFd
 /// owns it).
-class EventFd {
+class EventFd : public detail::OwnedFd {
  public:
-  using native_handle_type = Socket::native_handle_type;
-
   EventFd() noexcept = default;
-  ~EventFd() = default;  // UniqueFd: one close(2), errors ignored
-  EventFd(const EventFd&) = delete;
-  EventFd& operator=(const EventFd&) = delete;
-  EventFd(EventFd&& other) noexcept = default;
-  EventFd& operator=(EventFd&& other) noexcept = default;
 
   /// eventfd(initial, EFD_NONBLOCK | EFD_CLOEXEC).
   static EventFd create(std::uint32_t initial = 0);
@@ -145,17 +149,11 @@ class EventFd {
   std::uint64_t read();
   std::uint64_t read(std::error_code& ec) noexcept;
 
-  void close();
-  void close(std::error_code& ec) noexcept;
-
-  bool is_open() const noexcept { return fd_.is_open(); }
-  native_handle_type native_handle() const noexcept {
-    return fd_ ? static_cast<native_handle_type>(fd_.get()) : Socket::invalid_handle;
-  }
+  void close() { close_or_throw("close(eventfd)"); }
+  using OwnedFd::close;
 
  private:
-  explicit EventFd(UniqueFd fd) noexcept : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  explicit EventFd(UniqueFd fd) noexcept : OwnedFd(std::move(fd)) {}
 };
 
 }  // namespace socklab
