@@ -242,8 +242,12 @@ std::string folder_of(const std::string& path) {
   return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
-// Code lines short or common enough to appear anywhere are not evidence of a leak.
+// Code lines short or common enough to appear anywhere are not evidence of a leak,
+// nor is a line that is only a comment: a docs page's solution block labels its cases
+// ("// length"), and those words turn up in any comment ("/// length of 0 means ...").
 bool distinctive(const std::string& line) {
+  const std::size_t first = line.find_first_not_of(" \t");
+  if (first != std::string::npos && line.compare(first, 2, "//") == 0) return false;
   return std::count_if(line.begin(), line.end(),
                        [](unsigned char c) { return std::isalnum(c) != 0; }) >= 6;
 }

@@ -120,6 +120,16 @@ TEST_F(StudentEditionTool, SolutionCodeElsewhereInTheTreeIsALeak) {
   EXPECT_EQ(run("--exclude tools/student_edition --allow-trace docs"), 0) << output_;
 }
 
+TEST_F(StudentEditionTool, ACommentOnlySolutionLineIsNoEvidenceOfALeak) {
+  // A docs page's solution block labels its cases ("// length"); the same words in any
+  // comment elsewhere ("/// length of 0 ...": pcap.hpp) gave a false leak.
+  write("src/lessons/01_x/x.cpp",
+        "int f() {\n  // SOLUTION-BEGIN: TODO(step 1): compute\n  // length\n"
+        "  return compute_the_answer();\n  // SOLUTION-END\n}\n");
+  write("src/lib/other.hpp", "/// length of 0 means the largest\nint g();\n");
+  EXPECT_EQ(run(), 0) << output_;
+}
+
 TEST_F(StudentEditionTool, SolutionCodeInAnotherLessonIsANoteWhenAllowed) {
   write("src/lessons/03_z/z.cpp", "int f() { return compute_the_answer(); }\n");
   ASSERT_EQ(run(), 1) << output_;  // by default a leak...
