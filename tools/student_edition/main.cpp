@@ -26,11 +26,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 #include <string>
@@ -183,26 +184,39 @@ std::vector<std::string> list_files(const Options& o) {
 }
 
 // The steps of a file's marked blocks, in order: N of "SOLUTION-BEGIN: TODO(step N)";
-// 0 for a block whose text names no step.
+// 0 for a block whose text names no step. (Plain string search, not <regex>: GCC 12's
+// -Wmaybe-uninitialized fires inside std::regex under the sanitizers' -Werror build.)
 std::vector<int> marked_steps(const std::string& text) {
-  static const std::regex begin(R"(^[ \t]*//[ \t]*SOLUTION-BEGIN:?(.*))");
-  static const std::regex todo(R"(TODO\(step ([0-9]+)\))");
   std::vector<int> steps;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    std::smatch m, t;
-    if (!std::regex_search(line, m, begin)) continue;
-    const std::string rest = m[1].str();
-    steps.push_back(std::regex_search(rest, t, todo) ? std::stoi(t[1].str()) : 0);
+    const std::size_t first = line.find_first_not_of(" \t");
+    if (first == std::string::npos || line.compare(first, 2, "//") != 0) continue;
+    const std::size_t word = line.find_first_not_of(" \t", first + 2);
+    if (word == std::string::npos || line.compare(word, 14, "SOLUTION-BEGIN") != 0) continue;
+    int step = 0;
+    const std::size_t todo = line.find("TODO(step ", word + 14);
+    if (todo != std::string::npos) {
+      const char* digits = line.c_str() + todo + 10;
+      const char* end = line.c_str() + line.size();
+      auto [after, err] = std::from_chars(digits, end, step);
+      if (err != std::errc{} || after == end || *after != ')') step = 0;
+    }
+    steps.push_back(step);
   }
   return steps;
 }
 
 // "lessons/12_routing/x.cpp" -> "12"; "" for a file outside lessons/NN_slug/.
 std::string lesson_folder_number(const std::string& rel) {
-  static const std::regex folder(R"(^lessons/([0-9]+)_[^/]+/.+)");
-  std::smatch m;
-  return std::regex_match(rel, m, folder) ? m[1].str() : std::string();
+  const std::string prefix = "lessons/";
+  if (rel.compare(0, prefix.size(), prefix) != 0) return {};
+  std::size_t i = prefix.size(), digits = i;
+  while (digits < rel.size() && std::isdigit(static_cast<unsigned char>(rel[digits]))) ++digits;
+  if (digits == i || digits >= rel.size() || rel[digits] != '_') return {};
+  const std::size_t slash = rel.find('/', digits);
+  if (slash == std::string::npos || slash == digits + 1 || slash + 1 >= rel.size()) return {};
+  return rel.substr(i, digits - i);
 }
 
 // The record's exercise lines: "exercise NN STEP FILE" for each marked block of code.
