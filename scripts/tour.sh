@@ -120,15 +120,10 @@ fi
 banner "Lesson 03: the TCP handshake and teardown, shown with real packets" \
        "第 03 课：用真实的报文段看 TCP 的三次握手和四次挥手"
 if ready 03; then
-if [ "$(id -u)" -eq 0 ]; then
-  say "As root the demo captures the connection's segments on loopback and draws them." \
-      "以 root 运行时，演示程序在环回接口上抓取这条连接的报文段，并把它们画成时序图。"
-else
-  say "Not root: no capture. The demo shows the states the kernel reports and infers the" \
-      "不是 root：无法抓包。演示程序显示内核报告的连接状态，并据此推断出报文段；"
-  say "segments; run 'sudo make run' (or setcap cap_net_raw+ep $BIN/handshake) to see them." \
-      "想看到真实的报文段，请运行 'sudo make run'（或 setcap cap_net_raw+ep $BIN/handshake）。"
-fi
+say "The demo captures the connection's segments on loopback and draws them (not root: in a" \
+    "演示程序在环回接口上抓取这条连接的报文段，并把它们画成时序图（不是 root 时：在它自己的"
+say "network namespace of its own, where it may capture; no sudo)." \
+    "网络命名空间里抓包，在那里它有这个权限；不需要 sudo）。"
 "$BIN/handshake" | sed 's/^/  /'
 fi
 
@@ -141,14 +136,11 @@ say "network byte order (big-endian)." \
     "网络字节序（大端）。"
 "$BIN/showip" --service 80 localhost ::1 | sed 's/^/  /'
 "$BIN/byte_order" --port 8888 | sed 's/^/  /'
-if [ "$(id -u)" -eq 0 ]; then
-  say "As root: two hosts and a router from network namespaces; watch the TTL drop." \
-      "以 root 运行：用网络命名空间搭出两台主机和一个路由器；注意生存时间（TTL）减少。"
-  "$BIN/routing" | sed 's/^/  /'
-else
-  say "The routing demo (host A -> router -> host B, TTL 64 -> 63) needs root: sudo $BIN/routing" \
-      "路由演示（主机 A -> 路由器 -> 主机 B，TTL 64 -> 63）需要 root：sudo $BIN/routing"
-fi
+say "Two hosts and a router from network namespaces (not root: namespaces of its own, no" \
+    "用网络命名空间搭出两台主机和一个路由器（不是 root 时：用它自己的命名空间，不需要"
+say "sudo); watch the TTL drop." \
+    "sudo）；注意生存时间（TTL）减少。"
+"$BIN/routing" | sed 's/^/  /'
 fi
 
 banner "Lesson 05: UDP — datagrams, loss, timeout and retry" \
@@ -246,36 +238,24 @@ say "socket's error queue (IP_RECVERR, no root needed). On loopback we are the f
 "$BIN/trace_route" 127.0.0.1 --probes 2 | sed 's/^/  /'
 printf 'default via 10.12.2.2 dev eth1\n10.12.4.128/25 via 10.12.5.2 dev eth2\n' |
   "$BIN/route_lookup" 10.12.4.2 10.12.4.130 | sed 's/^/  /'
-if [ "$(id -u)" -eq 0 ]; then
-  say "As root: A - R1 - R2 - R3 - B from network namespaces; the path, a missing route," \
-      "以 root 运行：用网络命名空间搭出 A - R1 - R2 - R3 - B；依次演示路径、缺失的路由、"
-  say "a routing loop, a small MTU and the TTL at every hop." \
-      "路由环路、过小的 MTU，以及每一跳上的 TTL。"
-  "$BIN/routing_lab" | grep -v '^\$ ip \(netns add\|-n [^ ]* link set\|-n [^ ]* addr add\|link add\)' |
-    sed 's/^/  /'
-else
-  say "The lab (five namespaces: traceroute, loop, unreachable, path MTU) needs root to build" \
-      "这个实验（五个命名空间：traceroute、环路、不可达、路径 MTU）需要 root 才能创建"
-  say "namespaces: sudo $BIN/routing_lab" \
-      "网络命名空间：sudo $BIN/routing_lab"
-fi
+say "A - R1 - R2 - R3 - B from network namespaces (not root: namespaces of its own); the path," \
+    "用网络命名空间搭出 A - R1 - R2 - R3 - B（不是 root 时：用它自己的命名空间）；依次演示路径、"
+say "a missing route, a routing loop, a small MTU and the TTL at every hop." \
+    "缺失的路由、路由环路、过小的 MTU，以及每一跳上的 TTL。"
+"$BIN/routing_lab" | grep -v '^\$ ip \(netns add\|-n [^ ]* link set\|-n [^ ]* addr add\|link add\)' |
+  sed 's/^/  /'
 fi
 
 banner "Lesson 13: TCP by hand — our own segments, the kernel as the peer" \
        "第 13 课：手写 TCP — 报文段由我们自己构造，内核作为对端"
-if ! ready 13; then
-  :
-elif [ "$(id -u)" -eq 0 ]; then
-  say "A TUN device in a namespace of its own: the program writes every IPv4 and TCP header" \
-      "在独立的网络命名空间里放一个 TUN 设备：程序自己写出每一个 IPv4 和 TCP 首部"
-  say "(SYN, ACK, data, FIN) and the kernel's echo server answers it." \
-      "（SYN、ACK、数据、FIN），由内核里的回显服务器来应答它。"
-  "$BIN/tcp_by_hand" | sed 's/^/  /'
-else
-  say "Skipped: it needs root (CAP_NET_ADMIN for the TUN device, CAP_SYS_ADMIN for the" \
-      "跳过：它需要 root（TUN 设备需要 CAP_NET_ADMIN，网络命名空间需要"
-  say "network namespace). Run: sudo $BIN/tcp_by_hand" \
-      "CAP_SYS_ADMIN）。请运行：sudo $BIN/tcp_by_hand"
+if ready 13; then
+say "A TUN device in a namespace of its own: the program writes every IPv4 and TCP header" \
+    "在独立的网络命名空间里放一个 TUN 设备：程序自己写出每一个 IPv4 和 TCP 首部"
+say "(SYN, ACK, data, FIN) and the kernel's echo server answers it (no sudo; where it cannot" \
+    "（SYN、ACK、数据、FIN），由内核里的回显服务器来应答它（不需要 sudo；不能运行时，"
+say "run, it says why and what fixes it)." \
+    "它会说明原因和解决办法）。"
+"$BIN/tcp_by_hand" 2>&1 | sed 's/^/  /'
 fi
 
 if [ -x "$BIN/http_server" ]; then  # the examples come after the lessons

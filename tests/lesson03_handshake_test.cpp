@@ -397,15 +397,7 @@ TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
 TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
   Step step(2, 6, "tshark -r FILE", "an independent decoder agrees with ours");
   REQUIRE_CAPTURE_PRIVILEGE();
-  std::string tshark;
-  if (const char* env_path = std::getenv("PATH")) {
-    std::istringstream dirs(env_path);
-    for (std::string dir; std::getline(dirs, dir, ':');)
-      if (!dir.empty() && std::filesystem::exists(dir + "/tshark")) {
-        tshark = dir + "/tshark";
-        break;
-      }
-  }
+  std::string tshark = test::find_on_path("tshark").value_or("");
   if (tshark.empty())
     GTEST_SKIP() << "tshark is not installed: make deps-tshark (or apt-get install tshark)";
   std::string path = temp_pcap();

@@ -21,11 +21,13 @@
 #include <string>
 #include <vector>
 
+#include "socklab/lab/own_namespaces.hpp"
 #include "socklab/lab/scratch.hpp"
 #include "socklab/observe/encode.hpp"
 #include "socklab/observe/segment_log.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
+#include "support/own_network.hpp"
 #include "support/programs.hpp"
 #include "tcp_endpoint.hpp"
 
@@ -346,10 +348,16 @@ TEST(Lesson13Endpoint, Step6UnackedIsSentAgainAfterOneSecond) {
 
 // --- The real program against the kernel (root) --------------------------------
 
-#define REQUIRE_ROOT()                                                        \
-  if (std::string missing = lab::missing_privileges(); !missing.empty())      \
-  GTEST_SKIP() << "needs " << missing << " — e.g. sudo ctest -L lesson13 (" \
-               << "CI runs as root)"
+// What the program needs and this machine lacks: a network namespace (root, or one
+// of our own: tests/support/own_network.hpp) and a TUN device. "" when it can run.
+std::string lab_missing() {
+  if (std::string why = test::lab_unavailable(); !why.empty()) return why;
+  if (std::string why = lab::tun_node_hint(); !why.empty()) return why;
+  return lab::missing_privileges();
+}
+
+#define REQUIRE_LAB() \
+  if (std::string why = lab_missing(); !why.empty()) GTEST_SKIP() << why
 
 struct ScenarioRun {
   int code = -1;
@@ -422,7 +430,7 @@ bool from_kernel_is(const ScenarioRun& r, const Segment& s, std::uint8_t flags) 
 
 // The lesson's six steps, checked on one normal run.
 TEST(Lesson13Steps, NormalRunStepByStep) {
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("normal");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto syn = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::syn; });
@@ -490,7 +498,7 @@ TEST(Lesson13Steps, NormalRunStepByStep) {
 TEST(Lesson13Scenarios, Step1BadChecksumGetsSilence) {
   Step step(1, total_steps, "--scenario bad-checksum",
             "the kernel drops the spoiled SYN without a word; only TcpInCsumErrors goes up");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("bad-checksum");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   ASSERT_GE(r.segments.size(), 3u);
@@ -507,7 +515,7 @@ TEST(Lesson13Scenarios, Step1BadChecksumGetsSilence) {
 TEST(Lesson13Scenarios, Step2ClosedPortGetsRst) {
   Step step(2, total_steps, "--scenario closed-port",
             "nobody listens: RST,ACK with ack = ISN + 1 (RFC 9293 section 3.10.7.1)");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("closed-port");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto syn = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::syn; });
@@ -521,7 +529,7 @@ TEST(Lesson13Scenarios, Step2ClosedPortGetsRst) {
 TEST(Lesson13Scenarios, Step3NoAckRetransmitsSynAck) {
   Step step(3, total_steps, "--scenario no-ack",
             "without our ACK the kernel sends its SYN,ACK again when its 1 s timer fires");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("no-ack");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto is_syn_ack = [&](const Segment& s) {
@@ -545,7 +553,7 @@ TEST(Lesson13Scenarios, Step4OutOfOrderGetsDuplicateAck) {
   Step step(4, total_steps, "--scenario out-of-order",
             "the second half first: the kernel repeats its ACK (a duplicate ACK); then the "
             "first half alone fills the hole");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("out-of-order");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto syn = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::syn; });
@@ -572,7 +580,7 @@ TEST(Lesson13Scenarios, Step4OutOfOrderGetsDuplicateAck) {
 TEST(Lesson13Scenarios, Step5ZeroWindowStopsTheKernel) {
   Step step(5, total_steps, "--scenario zero-window",
             "window 0: the kernel only probes; the reply comes once we open the window");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   ScenarioRun r = run_scenario("zero-window");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   auto syn_ack =
@@ -598,7 +606,7 @@ TEST(Lesson13Scenarios, Step5ZeroWindowStopsTheKernel) {
 TEST(Lesson13Scenarios, Step6PcapCheckedByTshark) {
   Step step(6, total_steps, "tshark -r FILE",
             "an independent decoder checks every checksum we wrote, FIN included");
-  REQUIRE_ROOT();
+  REQUIRE_LAB();
   auto tshark = test::find_on_path("tshark");
   if (!tshark) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
   ScenarioRun r = run_scenario("normal", true);
@@ -616,27 +624,46 @@ TEST(Lesson13Scenarios, Step6PcapCheckedByTshark) {
   EXPECT_EQ(n, r.segments.size());
 }
 
-TEST(Lesson13Program, WithoutPrivilegeSaysWhatIsMissing) {
-  Step step(1, total_steps, "tcp_by_hand as user nobody",
-            "names CAP_NET_ADMIN and CAP_SYS_ADMIN (root has both) and exits 1");
+TEST(Lesson13Program, AsAnOrdinaryUser) {
+  Step step(1, total_steps, "tcp_by_hand as an ordinary user",
+            "takes namespaces of its own; where /dev/net/tun is closed to users, says so and how "
+            "to open it (exit 1)");
   std::optional<Program> p;
-  if (!lab::missing_privileges().empty()) {
-    p = Program::start("tcp_by_hand", {});  // not root: the path under test
-  } else if (std::filesystem::exists("/usr/bin/setpriv")) {
+  bool tun_open_to_all = false;
+  if (lab::own_namespaces()) {
+    // This test is itself an ordinary user's (tests/support/own_network.hpp); the
+    // program inherits its namespaces.
+    p = Program::start("tcp_by_hand", {});
+    tun_open_to_all = lab::tun_node_hint().empty();
+  } else if (lab::missing_privileges().empty() && std::filesystem::exists("/usr/bin/setpriv")) {
+    // We are root: run it as user nobody, so that CI (root) tests this path too.
     p = Program::start_path("/usr/bin/setpriv",
                             {"--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
                              test::program_path("tcp_by_hand")});
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    auto perms = fs::status("/dev/net/tun", ec).permissions();
+    tun_open_to_all = !ec && (perms & fs::perms::others_read) != fs::perms::none &&
+                      (perms & fs::perms::others_write) != fs::perms::none;
+  } else if (std::string why = lab_missing(); !why.empty()) {
+    GTEST_SKIP() << why;
   } else {
     GTEST_SKIP() << "running as root and no setpriv to drop privileges with";
   }
-  auto exit = p->wait();
-  EXPECT_EQ(exit.code, 1);
-  // Off Linux there is nothing to grant: it says "not supported" and where to run it.
-  bool linux_system = lab::missing_privileges().rfind("Linux", 0) != 0;
-  EXPECT_NE(p->first_stderr_line().find(linux_system ? "CAP_NET_ADMIN" : "not supported"),
-            std::string::npos)
-      << p->stderr_text();
-  EXPECT_EQ(p->stdout_text(), "") << "nothing built, nothing sent";
+  auto exit = p->wait(20s);
+  if (p->first_stderr_line().find("needs a network namespace") != std::string::npos)
+    GTEST_SKIP() << "this system forbids an ordinary user namespaces: " << p->first_stderr_line();
+  if (tun_open_to_all) {
+    EXPECT_EQ(exit.code, 0) << p->stderr_text() << p->stdout_text();
+    EXPECT_NE(p->stdout_text().find("kernel: echo server listening on 10.13.0.1:"),
+              std::string::npos)
+        << p->stdout_text();
+  } else {
+    EXPECT_EQ(exit.code, 1);
+    EXPECT_NE(p->first_stderr_line().find("chmod 0666 /dev/net/tun"), std::string::npos)
+        << p->stderr_text();
+    EXPECT_EQ(p->stdout_text(), "") << "nothing built, nothing sent";
+  }
 }
 
 TEST(Lesson13Program, UsageErrorsExit2) {

@@ -9,10 +9,11 @@
 // which opening and which closing a variant uses. Steps 1-6 of the lesson's test
 // are the variants client (1-4), server (5) and abort (6).
 //
-// Run it:   sudo build/bin/handshake                 (capturing needs CAP_NET_RAW)
+// Run it:   build/bin/handshake                      (as a user: in namespaces of its own)
 //           build/bin/handshake --close server       (see --help for the variants)
 //           build/bin/handshake --svg hs.svg --html hs.html   (a picture, a web page)
 // Docs:     docs/lessons/03-handshake.md
+#include <socklab/lab/own_namespaces.hpp>
 #include <socklab/observe/recorder.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
@@ -185,6 +186,11 @@ int main(int argc, char** argv) {
       throw cli::UsageError("--close: expected client, server, half, abort, unread or syn-sent");
     if (args.get("--format") != "ladder" && args.get("--format") != "lines")
       throw cli::UsageError("--format: expected ladder or lines");
+    // Capturing needs CAP_NET_RAW. As an ordinary user a network namespace of our
+    // own gives it, with a loopback of our own (lib/lab/own_namespaces.hpp); not with
+    // --step, whose pauses are for `ss` in another terminal, which sees the machine's.
+    std::error_code own_ec;
+    if (!args.is_set("--step")) own_ec = lab::use_own_namespaces();
     // The server: socket, bind, listen, as in lesson 01.
     Socket listener =
         cli::host_port(args.get("--host"), args.port(), Type::stream, [](const Address& address) {
@@ -199,7 +205,8 @@ int main(int argc, char** argv) {
     Recorder rec(listener.local_address());
     if (!rec.capturing())
       cli::say("no capture ({}): {}\nshowing the states the kernel reports instead.",
-               rec.capture_error().message(), Capture::hint(rec.capture_error()));
+               rec.capture_error().message(),
+               own_ec ? lab::own_namespaces_hint(own_ec) : Capture::hint(rec.capture_error()));
 
     Run run{listener, rec, args.is_set("--step"), Socket::tcp(rec.server().family()), Socket{}};
     variant->open(run);

@@ -11,12 +11,14 @@
 // Live drops by one at the router: that is what routing does to a packet, besides choosing where it
 // goes next (RFC 791 section 3.2; RFC 1812 5.3.1).
 //
-// Needs root on Linux (namespaces, setns(), packet capture); otherwise it
-// explains and exits 0. Everything it builds is private (10.200.x.0/24 inside
-// namespaces named socklab-PID-*) and is deleted at the end, also on failure.
+// Runs as an ordinary user on Linux: it first takes a user namespace of its own, in
+// which it is root (as root it uses the machine's); where the system forbids that,
+// it says why and how to allow it, and exits 0. Everything it builds is private (10.200.x.0/24
+// inside namespaces named socklab-PID-*) and is deleted at the end, also on failure.
 //
 // Docs: docs/lessons/04-addresses.md
 #include <socklab/lab/netns.hpp>
+#include <socklab/lab/own_namespaces.hpp>
 #include <socklab/lab/topology.hpp>
 #include <socklab/observe/capture.hpp>
 #include <socklab/observe/packet.hpp>
@@ -51,14 +53,16 @@ CapturedPacket first_syn(Capture& capture) {
 int main(int argc, char** argv) {
   cli::Parser args("routing", "Lesson 04: two hosts and a router from network namespaces.");
   return cli::run(argc, argv, args, [&] {
-    // May we build namespaces? (Needs root: lab::Topology::permission() tries a
-    // harmless setns() into our own.)
-    if (std::error_code ec = Topology::permission()) {
-      cli::say("skipped: this demo needs root on Linux ({})", ec.message());
+    // Namespaces need root, or (as an ordinary user) a user namespace of our own in
+    // which we are root: lib/lab/own_namespaces.hpp. Nothing outside changes.
+    if (std::error_code ec = use_own_namespaces()) {
+      cli::say("skipped: {}", own_namespaces_hint(ec));
       cli::say("It builds host A, a router and host B from network namespaces, shows their");
       cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
       return 0;
     }
+    if (own_namespaces())
+      cli::say("(not root: in a user and network namespace of our own; nothing outside changes)");
     // The demo types iproute2's and procps' commands, as you would.
     if (std::system("command -v ip >/dev/null && command -v sysctl >/dev/null") != 0)
       throw std::runtime_error(

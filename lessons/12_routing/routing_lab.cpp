@@ -14,10 +14,12 @@
 // ping_host, trace_route, route_lookup; the MTU and the TTL ladder are done
 // here, with sockets made inside A and captures on the routers' interfaces.
 //
-// Needs root on Linux (namespaces, setns(), capture); otherwise it explains and
-// exits 0. Everything is deleted at the end, also on failure.
+// Runs as an ordinary user on Linux (in a user namespace of its own, where it is
+// root; as root in the machine's); where the system forbids that it says why and
+// how to allow it, and exits 0. Everything is deleted at the end, also on failure.
 // Docs: docs/lessons/12-routing.md
 #include <socklab/ip.hpp>
+#include <socklab/lab/own_namespaces.hpp>
 #include <socklab/lab/topology.hpp>
 #include <socklab/observe/capture.hpp>
 #include <socklab/observe/icmp.hpp>
@@ -43,7 +45,8 @@ void build(lab::Topology& net) {
       "b",  // B answers every probe: no ICMP rate limit
       "net.ipv4.icmp_ratemask=0 net.ipv6.icmp.ratelimit=0 net.ipv6.conf.default.accept_dad=0");
   net.sysctl("a",  // ping sockets for every group in A; no DAD
-             "net.ipv4.ping_group_range=0 2147483647 net.ipv6.conf.default.accept_dad=0");
+             "net.ipv4.ping_group_range=" + lab::mapped_group_range() +
+                 " net.ipv6.conf.default.accept_dad=0");
   net.link("a", "eth0", "10.12.1.2/24", "r1", "eth0", "10.12.1.1/24");
   net.link("r1", "eth1", "10.12.2.1/24", "r2", "eth0", "10.12.2.2/24");
   net.link("r2", "eth1", "10.12.3.1/24", "r3", "eth0", "10.12.3.2/24", 1280);
@@ -137,12 +140,15 @@ void ladder(const lab::Topology& net) {
 int main(int argc, char** argv) {
   cli::Parser args("routing_lab", "Lesson 12: ping, traceroute and routing tables in a lab.");
   return cli::run(argc, argv, args, [&] {
-    if (std::error_code ec = lab::Topology::permission()) {
-      cli::say("skipped: this lab needs root on Linux ({})", ec.message());
+    // Root, or a user namespace of our own in which we are root (own_namespaces.hpp).
+    if (std::error_code ec = lab::use_own_namespaces()) {
+      cli::say("skipped: {}", lab::own_namespaces_hint(ec));
       cli::say("It builds A - R1 - R2 - R3 - B from network namespaces and traces the path,");
-      cli::say("a missing route, a routing loop and a small MTU. Try: sudo {}", argv[0]);
+      cli::say("a missing route, a routing loop and a small MTU.");
       return 0;
     }
+    if (lab::own_namespaces())
+      cli::say("(not root: in a user and network namespace of our own; nothing outside changes)");
     // Our sibling programs, as a path relative to here when that is shorter to read.
     namespace fs = std::filesystem;
     fs::path exe_dir = fs::read_symlink("/proc/self/exe").parent_path();

@@ -14,9 +14,11 @@
 // joins it to the kernel: what the endpoint says goes into the TUN device, what
 // comes out of the device goes to the endpoint, and each scenario bends one rule.
 // Everything happens in a network namespace of our own (socklab-PID-tcp13),
-// removed at the end. Needs root (CAP_NET_ADMIN, CAP_SYS_ADMIN) on Linux.
-// Run it:   sudo build/bin/tcp_by_hand [--scenario no-ack] [--pcap tcp.pcap]
+// removed at the end. Linux; as an ordinary user it takes a user namespace of its own
+// (in which it is root), and needs /dev/net/tun open to users (Debian: mode 0666).
+// Run it:   build/bin/tcp_by_hand [--scenario no-ack] [--pcap tcp.pcap]
 // Docs:     docs/lessons/13-tcp-by-hand.md
+#include <socklab/lab/own_namespaces.hpp>
 #include <socklab/lab/tun_lab.hpp>
 #include <socklab/poll.hpp>
 #include <socklab/socklab.hpp>
@@ -77,6 +79,13 @@ int main(int argc, char** argv) {
           "--message: 2 to 1000 bytes (one segment, split in two for "
           "out-of-order)");
     std::uint16_t port = args.port();
+    // Root, or a user namespace of our own in which we are root (own_namespaces.hpp);
+    // the TUN device also needs /dev/net/tun to be open to us.
+    if (std::error_code ec = lab::use_own_namespaces())
+      throw std::runtime_error("this lesson needs a network namespace: " +
+                               lab::own_namespaces_hint(ec));
+    if (std::string why = lab::tun_node_hint(); !why.empty())
+      throw std::runtime_error("this lesson needs a TUN device: " + why);
     if (std::string missing = lab::missing_privileges(); !missing.empty())
       throw std::runtime_error("this lesson needs " + missing);
 
