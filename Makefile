@@ -14,7 +14,7 @@ CTEST_ARGS ?=
 
 .PHONY: help deps deps-tshark configure build run test progress check-% clean format test-windows \
         student-edition check-student-edition check-exercises new-lesson bench check-examples pictures \
-        test-asan test-tsan test-valgrind test-faults fuzz
+        test-asan test-tsan test-valgrind test-faults fuzz test-as-user doctor
 
 help:
 	@echo "socklab targets:"
@@ -34,6 +34,7 @@ help:
 	@echo "  make test-asan  the suite built with AddressSanitizer + UBSan (build-asan/)"
 	@echo "  make test-tsan  the suite built with ThreadSanitizer (build-tsan/)"
 	@echo "  make test-valgrind  the suite with every lesson program run under valgrind"
+	@echo "  make test-as-user   (root) lessons 03, 04, 12, 13 as an ordinary user, as students run them"
 	@echo "  make test-faults    fault/hostile tests with SOCKLAB_FAULTS=short (1-byte send/recv)"
 	@echo "  make fuzz SECONDS=N run each libFuzzer target N seconds (build-fuzz/)"
 	@echo "  make clean      remove $(BUILD)/"
@@ -72,6 +73,10 @@ test-windows:
 
 # check-1 and check-01 alike; builds only what lesson NN's tests need; the label
 # is anchored (check-1 must not run lesson 10's tests) and no test run is a failure.
+# CI is root, students are not: the lab lessons again as the user socklab-student.
+test-as-user: build
+	bash scripts/test-as-user.sh $(BUILD)
+
 check-%: configure
 	@JOBS=$(JOBS) sh scripts/check-lesson.sh $(BUILD) $*
 
