@@ -5,7 +5,11 @@
 echo
 echo "bench: C10K — 10 active connections (64 B ping-pong) beside N idle ones; idle: $C10K_IDLE"
 C10K_SERVERS=""
-add_c10k() { [ -x "$BIN/$2" ] && C10K_SERVERS="$C10K_SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"; }
+add_c10k() {
+  # --servers picks a subset here too; the two C references stay (the ratios divide by them).
+  case " $ONLY_SERVERS epoll epoll2 " in *" $1 "*) ;; *) [ -z "$ONLY_SERVERS" ] || return 0 ;; esac
+  [ -x "$BIN/$2" ] && C10K_SERVERS="$C10K_SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"
+}
 add_c10k epoll epoll_echo
 add_c10k epoll2 epoll_echo  # the same C server with two loops (--threads 2, SO_REUSEPORT)
 add_c10k poll poll_echo_server
