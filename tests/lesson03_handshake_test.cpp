@@ -30,6 +30,7 @@
 #include "socklab/observe/recorder.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
+#include "support/own_network.hpp"
 #include "support/programs.hpp"
 
 using namespace socklab;
@@ -42,11 +43,18 @@ using socklab::test::Step;
 
 namespace {
 
+// Why this process cannot capture: the namespaces of its own were refused (the
+// cause and fix: tests/support/own_network.hpp), or the capture's own hint.
+std::string capture_hint(const std::error_code& ec) {
+  if (std::string why = test::lab_unavailable(); !why.empty()) return why;
+  return std::string(Capture::hint(ec));
+}
+
 // Skips the current test (with the reason) when packets cannot be captured.
 #define REQUIRE_CAPTURE(recorder)                                        \
   if (!(recorder).capturing())                                           \
   GTEST_SKIP() << "no capture (" << (recorder).capture_error().message() \
-               << "): " << Capture::hint((recorder).capture_error())
+               << "): " << capture_hint((recorder).capture_error())
 
 // A listener on a free port, a capture on that port, and one client.
 struct Lab {
@@ -347,7 +355,7 @@ std::error_code capture_error() {
 
 #define REQUIRE_CAPTURE_PRIVILEGE()  \
   if (auto cap_ec = capture_error()) \
-  GTEST_SKIP() << "no capture (" << cap_ec.message() << "): " << Capture::hint(cap_ec)
+  GTEST_SKIP() << "no capture (" << cap_ec.message() << "): " << capture_hint(cap_ec)
 
 std::vector<Segment> decode_all(const pcap::File& f) {
   std::vector<Segment> out;

@@ -134,8 +134,7 @@ TEST(Lesson04Demo, Step1_GetaddrinfoReturnsEveryAddress) {
   // .invalid never exists (RFC 6761). With no resolver within reach (offline, or in a
   // network namespace of our own: tests/support/own_network.hpp) the answer is "try
   // again" instead: an error either way, never an address.
-  EXPECT_TRUE(ec == resolve_errc::host_not_found || ec == resolve_errc::try_again)
-      << ec.message();
+  EXPECT_TRUE(ec == resolve_errc::host_not_found || ec == resolve_errc::try_again) << ec.message();
 }
 
 TEST(Lesson04Demo, Step2_InetPtonAndInetNtop) {
@@ -388,7 +387,7 @@ INSTANTIATE_TEST_SUITE_P(
     test::bad_input_name);
 
 TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
-  Step step(5, 7, "routing (root)",
+  Step step(5, 7, "routing",
             "host A -> router -> host B: routes shown, TTL 64 at the router, 63 at B");
   if (std::string why = test::lab_unavailable(); !why.empty()) GTEST_SKIP() << why;
   // The demo types iproute2's ip and procps' sysctl (as a student would).
@@ -455,7 +454,7 @@ TEST(Lesson04Programs, E2E6_RoutingAsAnOrdinaryUser) {
 }
 
 TEST(Lesson04Programs, E2E7_DualStackServerSetsV6OnlyItself) {
-  Step step(7, 7, "dual_stack_server where IPV6_V6ONLY defaults to 1 (root)",
+  Step step(7, 7, "dual_stack_server where IPV6_V6ONLY defaults to 1",
             "a namespace with net.ipv6.bindv6only=1: only a server that sets V6ONLY=0 gets IPv4");
   if (std::string why = test::lab_unavailable(); !why.empty()) GTEST_SKIP() << why;
   if (!test::find_on_path("ip")) GTEST_SKIP() << "needs the ip command: apt-get install iproute2";

@@ -132,7 +132,15 @@ int main(int argc, char** argv) {
       wire.log().note(what);
       cli::say("-- {}", what);
       if (args.is_set("--step")) {
-        cli::say("   look: ip netns exec {} ss -tni   then press Enter", wire.ns().name());
+        // In namespaces of our own (not root), another terminal must first enter them:
+        // nsenter into this process (its PID is in the namespace's name).
+        const std::string& ns = wire.ns().name();
+        const std::string pid = ns.substr(8, ns.find('-', 8) - 8);  // "socklab-PID-tcp13"
+        cli::say("   look: {}ip netns exec {} ss -tni   then press Enter",
+                 lab::own_namespaces()
+                     ? "nsenter --preserve-credentials --target " + pid + " --user --mount --net "
+                     : std::string(),
+                 ns);
         std::getchar();
       }
     };
