@@ -326,6 +326,7 @@ table() {
     probe=$(bounded "$BIN/ping_host" 127.0.0.1 --count 1 2>&1)
     groups=$(id -G 2>/dev/null)
     said=$(printf '%s' "$probe" | head -n 1 | oneline)
+    said=${said%% — *}  # the error, without the hint that says what this row says
     case $probe in
       *"ICMP datagram socket"*)
         row ok
