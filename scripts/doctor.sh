@@ -33,6 +33,11 @@ TUN=${SOCKLAB_DOCTOR_TUN:-/dev/net/tun}
 ROOTFS=${SOCKLAB_DOCTOR_ROOTFS:-}
 BUILD=${BUILD:-build}
 BIN=$BUILD/bin
+# ip lives in /usr/sbin on some systems, outside an ordinary user's PATH.
+case ":$PATH:" in
+  *:/usr/sbin:*) ;;
+  *) PATH=$PATH:/usr/sbin:/sbin ;;
+esac
 
 have() { command -v "$1" >/dev/null 2>&1; }
 # bounded COMMAND...: at most 5 s (timeout(1) where there is one: coreutils).
