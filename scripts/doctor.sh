@@ -132,7 +132,6 @@ table() {
   print_row '  '
   r_thing='' r_enables=''
 
-
   # --- namespaces, TUN, capture, ICMP: Linux facilities ----------------------------------
 
   # not_linux: why + fix of a row that needs Linux.
