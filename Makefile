@@ -12,7 +12,7 @@ WERROR   ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
-.PHONY: help deps deps-tshark configure build run test progress check-% clean format test-windows \
+.PHONY: help deps deps-tshark configure build run test progress doctor check-% clean format test-windows \
         student-edition check-student-edition check-exercises new-lesson bench check-examples pictures \
         test-asan test-tsan test-valgrind test-faults fuzz test-as-user doctor
 
@@ -26,6 +26,8 @@ help:
 	@echo "  make check-examples  run the examples' tests (chat, http, file transfer, loadgen)"
 	@echo "  make bench      benchmark the echo servers (installs libasio-dev; BENCH_ARGS=--smoke)"
 	@echo "  make progress   which lessons pass, which step fails"
+	@echo "  make doctor     what this machine allows (namespaces, TUN, capture, limits, tools)"
+	@echo "                  and the fix for each thing it does not; needs no build"
 	@echo "  make pictures   redraw the docs' ladder SVGs from real runs (root; docs/captures.md)"
 	@echo "  make deps       install missing packages (cmake, g++, libgtest-dev, libfmt-dev,"
 	@echo "                  and the tests' tools: iproute2, procps, curl, netcat-openbsd, strace)"
@@ -102,6 +104,11 @@ bench: configure
 # network namespace. Needs root for the captures and the namespace.
 pictures: build
 	sh scripts/pictures.sh $(BUILD)
+
+# What this machine allows and what each thing enables, with the fix for each "no"
+# (docs/fresh-machine.md). No dependency on the build: a broken build is when it helps.
+doctor:
+	@BUILD=$(BUILD) sh scripts/doctor.sh
 
 # Builds what compiles itself, so one lesson's compile error does not hide the others.
 progress: configure

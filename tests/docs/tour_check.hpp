@@ -15,8 +15,11 @@
 //   - any echo, and any printf with words in it that is not piped into a program
 //     (a line that bypasses say), and any here-document;
 //   - a script without one say (the check would be checking nothing).
+// Other scripts in the same convention name their own pair functions: `make doctor`
+// (scripts/doctor.sh) builds its table's rows with pick, thing, enables, why and fix.
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +31,10 @@ struct Problem {
   std::string message;  // what is wrong, quoting the command
 };
 
-std::vector<Problem> check(std::string_view script);
+// The functions that take a pair "English" "中文"; a say "$@" passing a pair on is not one.
+inline const std::set<std::string> tour_pairs = {"say", "banner", "fail"};
+
+std::vector<Problem> check(std::string_view script,
+                           const std::set<std::string>& pairs = tour_pairs);
 
 }  // namespace tour

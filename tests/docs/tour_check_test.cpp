@@ -1,6 +1,7 @@
 // tour_check_test.cpp — the tour (scripts/tour.sh, `make run`) speaks both languages
 // (ctest -L docs; ctest -R '^Tour' for these alone). Three parts:
-//   TourScript.*    the real script: every line of its own has its Chinese twin;
+//   TourScript.*    the real script: every line of its own has its Chinese twin (and
+//                   DoctorScript.*: `make doctor`, scripts/doctor.sh, the same);
 //   TourCheck.*     the checker on small scripts, each wrong in one way, so that it is
 //                   shown to fail;
 //   TourLanguage.*  the script's choice of language: SOCKLAB_LANG, then the locale.
@@ -8,6 +9,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -19,9 +21,10 @@
 
 namespace {
 
-std::string problems_of(std::string_view script) {
+std::string problems_of(std::string_view script,
+                        const std::set<std::string>& pairs = tour::tour_pairs) {
   std::string out;
-  for (const tour::Problem& p : tour::check(script)) {
+  for (const tour::Problem& p : tour::check(script, pairs)) {
     out += "  line " + std::to_string(p.line) + ": " + p.message + "\n";
   }
   return out;
@@ -38,6 +41,30 @@ TEST(TourScript, EveryLineOfItsOwnHasItsChineseTwin) {
   EXPECT_TRUE(found.empty()) << "scripts/tour.sh: each line the tour says is say \"English\" "
                                 "\"中文\" (docs/zh-CN/术语表.md for the terms):\n"
                              << found;
+}
+
+// `make doctor` speaks in the same convention; a row's parts are pairs too (thing,
+// enables, why, fix), and pick is say without the newline.
+const std::set<std::string> doctor_pairs = {"say", "pick", "thing", "enables", "why", "fix"};
+
+TEST(DoctorScript, EveryLineOfItsOwnHasItsChineseTwin) {
+  const std::string path = std::string(SOCKLAB_SOURCE_DIR) + "/scripts/doctor.sh";
+  std::ifstream in(path, std::ios::binary);
+  ASSERT_TRUE(in) << "cannot read " << path;
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string found = problems_of(text.str(), doctor_pairs);
+  EXPECT_TRUE(found.empty()) << "scripts/doctor.sh: each line make doctor says is a pair "
+                                "\"English\" \"中文\" (say, pick, thing, enables, why, fix):\n"
+                             << found;
+}
+
+TEST(TourCheck, AnotherScriptsPairFunctionIsCheckedToo) {
+  std::string script = "say \"doctor\" \"诊断\"\nwhy \"not installed\"\n";
+  EXPECT_EQ(problems_of(script), "") << "the tour has no why";
+  EXPECT_NE(problems_of(script, doctor_pairs).find("line 2: why with 1 argument(s)"),
+            std::string::npos)
+      << problems_of(script, doctor_pairs);
 }
 
 // A small tour in the real one's shape; each test breaks it in one way.
