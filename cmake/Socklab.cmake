@@ -51,10 +51,14 @@ function(socklab_add_program target)
   socklab_register_program(${target})
 endfunction()
 
-# socklab_add_test(<target> LABELS <labels> SOURCES <files> [NEEDS <programs>])
+# socklab_add_test(<target> LABELS <labels> SOURCES <files> [NEEDS <programs>] [COST <s>])
 # A GoogleTest executable; every TEST becomes one ctest test carrying LABELS.
+# COST: about how many seconds each of its tests takes, for the executables whose
+# tests are slow. `ctest -j` starts the costliest first while it has no timings of
+# its own (a fresh build tree, as in CI; later it uses Testing/Temporary/CTestCostData.txt),
+# so that a long test does not start last and run alone on one core.
 function(socklab_add_test target)
-  cmake_parse_arguments(T "" "" "LABELS;SOURCES;NEEDS" ${ARGN})
+  cmake_parse_arguments(T "" "COST" "LABELS;SOURCES;NEEDS" ${ARGN})
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE socklab::socklab socklab_test_support
                                           GTest::gtest GTest::gtest_main)
@@ -62,23 +66,32 @@ function(socklab_add_test target)
   if(T_NEEDS)
     add_dependencies(${target} ${T_NEEDS})  # the end-to-end tests run these binaries
   endif()
+  set(cost)
+  if(T_COST)
+    set(cost COST ${T_COST})
+  endif()
   gtest_discover_tests(${target}
-    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 60
+    PROPERTIES LABELS "${T_LABELS}" TIMEOUT 60 ${cost}
     DISCOVERY_TIMEOUT 120)
 endfunction()
 
-# socklab_add_lesson(<NN> <slug> PROGRAMS <names> TESTS <files> [NEEDS <programs>])
+# socklab_add_lesson(<NN> <slug> PROGRAMS <names> TESTS <files> [NEEDS <programs>] [COST <s>])
 # Registers lesson NN: each program lessons/NN_slug/<name>.cpp, and one test
-# executable lessonNN_test labelled "lessonNN" (make check-NN runs it).
+# executable lessonNN_test labelled "lessonNN" (make check-NN runs it); COST as for
+# socklab_add_test.
 function(socklab_add_lesson number slug)
-  cmake_parse_arguments(L "" "" "PROGRAMS;TESTS;NEEDS" ${ARGN})
+  cmake_parse_arguments(L "" "COST" "PROGRAMS;TESTS;NEEDS" ${ARGN})
   foreach(program IN LISTS L_PROGRAMS)
     socklab_add_program(${program} ${PROJECT_SOURCE_DIR}/lessons/${number}_${slug}/${program}.cpp)
   endforeach()
   if(SOCKLAB_BUILD_TESTS AND L_TESTS)
     list(TRANSFORM L_TESTS PREPEND ${PROJECT_SOURCE_DIR}/)
+    set(cost)
+    if(L_COST)
+      set(cost COST ${L_COST})
+    endif()
     socklab_add_test(lesson${number}_test LABELS lesson${number} SOURCES ${L_TESTS}
-                     NEEDS ${L_PROGRAMS} ${L_NEEDS})
+                     NEEDS ${L_PROGRAMS} ${L_NEEDS} ${cost})
   endif()
 endfunction()
 

@@ -2,13 +2,21 @@
 # check-exercises.sh — every exercise is tested, not only every lesson.
 # Usage: check-exercises.sh BUILD_DIR [NN...]     (make check-exercises; CI runs it)
 #
-# For each SOLUTION block of each lesson program (lessons/NN_slug/PROGRAM.cpp), a
-# "mutant" is built: the reference file with only that block replaced by its stub
-# (student_edition --mutant FILE K). Only PROGRAM is rebuilt; then lesson NN's tests
-# run against it. The block is caught when at least one test fails and names the
-# block's step: the program's "TODO(step N)" line, or a narrated "step N/M". A
-# block no test notices is listed and the check fails. The reference file is put
-# back after each mutant (and on any exit), and the program rebuilt from it.
+# The exercises are what the student edition hands out: the generator's record
+# (student-edition.sh --record, the "exercise NN STEP FILE" lines of
+# .socklab-student-edition) names each marked block of code, its lesson and its
+# step — a lesson's program (lessons/NN_slug/PROGRAM.cpp) or a file elsewhere that
+# the lesson has the student write (lesson 12's lib/lab/src/route.cpp). For each
+# block a "mutant" is built: the reference file with only that block replaced by its
+# stub (student_edition --mutant FILE K). What is rebuilt: for a lesson's file the
+# target named after it (PROGRAM; lesson 13's tcp_endpoint builds its program and
+# its tests); for a file elsewhere, lessonNN_test, which builds everything the
+# lesson's tests run (the library the file is in, relinked into the lesson's
+# programs and tests). Then lesson NN's tests run against it. The block is caught
+# when at least one test fails and names the block's step: the "TODO(step N)"
+# line, or a narrated "step N/M". A block no test notices is listed and the check
+# fails. The reference file is put back after each mutant (and on any exit), and
+# its target rebuilt from it.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-build}" && pwd)
@@ -27,19 +35,34 @@ restore() {
 trap restore EXIT
 trap 'exit 130' INT TERM
 
+# The exercises as the student edition records them: "NN STEP FILE", in the order
+# of the blocks in each file.
+if ! sh "$root/scripts/student-edition.sh" --record "$tool" >"$tmp/record" 2>"$tmp/record.log"; then
+  echo "check-exercises: the generator could not list the exercises: $(head -n 1 "$tmp/record.log")" >&2
+  exit 1
+fi
+sed -n 's/^exercise //p' "$tmp/record" >"$tmp/exercises"
+[ -s "$tmp/exercises" ] || { echo "check-exercises: the record names no exercise" >&2; exit 1; }
+
 start=$(date +%s)
 blocks=0
 missed=0
 : >"$tmp/missed"
-for file in $(cd "$root" && grep -l 'SOLUTION-BEGIN' lessons/*/*.cpp | sort); do
-  dir=${file#lessons/}
-  dir=${dir%%/*}
-  nn=${dir%%_*}
+awk '{ print $3 }' "$tmp/exercises" | sort -u >"$tmp/files"
+while IFS= read -r file; do
+  nn=$(awk -v f="$file" '$3 == f { print $1; exit }' "$tmp/exercises")
   case $only in "  ") ;; *" $nn "*) ;; *) continue ;; esac
-  program=$(basename "$file" .cpp)
+  case $file in
+    lessons/*) target=$(basename "$file" .cpp) ;;
+    *) target="lesson${nn}_test" ;;
+  esac
   count=$("$tool" --mutant "$root/$file" 0)
-  # Each block's step: the N of TODO(step N) on its SOLUTION-BEGIN line.
-  grep 'SOLUTION-BEGIN' "$root/$file" | sed -n 's/.*TODO(step \([0-9][0-9]*\)).*/\1/p' >"$tmp/steps"
+  # Each block's step, in order (the record's lines for this file).
+  awk -v f="$file" '$3 == f { print $2 }' "$tmp/exercises" >"$tmp/steps"
+  if [ "$(wc -l <"$tmp/steps")" -ne "$count" ]; then
+    echo "check-exercises: $file has $count marked blocks, the record $(wc -l <"$tmp/steps") exercises" >&2
+    exit 1
+  fi
   cp -p "$root/$file" "$tmp/original.cpp"
   current=$file
   k=1
@@ -47,7 +70,7 @@ for file in $(cd "$root" && grep -l 'SOLUTION-BEGIN' lessons/*/*.cpp | sort); do
     step=$(sed -n "${k}p" "$tmp/steps")
     blocks=$((blocks + 1))
     "$tool" --mutant "$tmp/original.cpp" "$k" >"$root/$file"
-    if ! cmake --build "$build" -j "$jobs" --target "$program" >"$tmp/build.log" 2>&1; then
+    if ! cmake --build "$build" -j "$jobs" --target "$target" >"$tmp/build.log" 2>&1; then
       echo "  $file block $k (step $step): the mutant does not compile (a stub must compile):"
       grep -E 'error' "$tmp/build.log" | head -n 3 | sed 's/^/      /'
       echo "$file block $k (step $step): does not compile" >>"$tmp/missed"
@@ -76,9 +99,9 @@ for file in $(cd "$root" && grep -l 'SOLUTION-BEGIN' lessons/*/*.cpp | sort); do
   cp -p "$tmp/original.cpp" "$root/$file"
   current=""
   touch "$root/$file"
-  cmake --build "$build" -j "$jobs" --target "$program" >"$tmp/build.log" 2>&1 ||
+  cmake --build "$build" -j "$jobs" --target "$target" >"$tmp/build.log" 2>&1 ||
     { echo "check-exercises: the reference $file does not build again" >&2; exit 1; }
-done
+done <"$tmp/files"
 
 elapsed=$(($(date +%s) - start))
 if [ "$missed" -ne 0 ]; then

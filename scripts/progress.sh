@@ -50,18 +50,13 @@ if [ -f "$manifest" ]; then
   sed -n 's/^exercise //p' "$manifest" >"$tmp/exercises"
 else
   edition=$(pick "reference edition" 参考版)
-  # The generator reads the solution markers; the same files as student-edition.sh.
-  tool="$build/bin/student_edition"
-  from=""
-  if git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-    git -C "$root" -c core.quotePath=false ls-files --cached --others --exclude-standard >"$tmp/files"
-    from="--files-from $tmp/files"
-  fi
-  # shellcheck disable=SC2086
-  if cmake --build "$build" --target student_edition >"$tmp/tool.log" 2>&1 &&
-     "$tool" --record --source "$root" $from --exclude tools/student_edition \
-       --exclude docs/instructors.md --exclude docs/zh-CN/instructors.md --exclude .ci \
-       --exclude examples --exclude bench >"$tmp/record" 2>"$tmp/tool.log"; then
+  # The generator reads the solution markers of what student-edition.sh hands out
+  # (its --record: the same files and exclusions), as the student edition's record.
+  echo "no scripts/student-edition.sh" >"$tmp/tool.log"
+  if [ -f "$root/scripts/student-edition.sh" ] &&
+     cmake --build "$build" --target student_edition >"$tmp/tool.log" 2>&1 &&
+     sh "$root/scripts/student-edition.sh" --record "$build/bin/student_edition" \
+       >"$tmp/record" 2>"$tmp/tool.log"; then
     sed -n 's/^exercise //p' "$tmp/record" >"$tmp/exercises"
   else
     # No generator to ask: the lessons' own files with markers (step unknown).

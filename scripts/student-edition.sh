@@ -3,17 +3,31 @@
 # project (git's list: tracked and untracked-but-not-ignored), the solution
 # markers replaced by their TODO text and stubs, the instructors' tools left out.
 # Usage: student-edition.sh TOOL OUT      (what `make student-edition OUT=DIR` runs)
+#        student-edition.sh --record TOOL  (prints the record, writes nothing)
 #   TOOL  the built generator, BUILD/bin/student_edition
 #   OUT   a new or empty directory, or an earlier student edition (rewritten)
+# --record prints what the student edition's .socklab-student-edition would say of
+# this tree (the marked files; "exercise NN STEP FILE" per exercise), from the same
+# files and exclusions: what progress.sh and check-exercises.sh read in the
+# reference edition, so that what is handed out is decided here only.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-[ $# -eq 2 ] || { echo "usage: student-edition.sh TOOL OUT" >&2; exit 2; }
-tool=$1
-out=$2
+usage() { echo "usage: student-edition.sh TOOL OUT | student-edition.sh --record TOOL" >&2; exit 2; }
+record=""
+if [ "${1:-}" = --record ]; then
+  [ $# -eq 2 ] || usage
+  record=--record
+  tool=$2
+  out=""
+else
+  [ $# -eq 2 ] || usage
+  tool=$1
+  out=$2
+fi
 manifest=.socklab-student-edition
 
 # Only ever delete an earlier student edition, never an arbitrary folder.
-if [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
+if [ -z "$record" ] && [ -d "$out" ] && [ -n "$(ls -A "$out")" ]; then
   if [ -f "$out/$manifest" ]; then
     rm -rf "$out"
   else
@@ -72,7 +86,7 @@ ZH
 # A solution line found in another lesson's program is a leak too (lesson 03 must
 # not hand out lesson 01's recv line): no --note-trace, the generation fails.
 # shellcheck disable=SC2086
-"$tool" --source "$root" --output "$out" $from \
+set -- --source "$root" $from \
   --substitute "README.md=$readme" \
   --exclude tools/student_edition \
   --exclude scripts/student-edition.sh \
@@ -93,6 +107,11 @@ ZH
   --allow-trace tests \
   --allow-trace README.md \
   --allow-trace README.zh-CN.md
+if [ -n "$record" ]; then
+  "$tool" --record "$@"
+  exit 0
+fi
+"$tool" "$@" --output "$out"
 
 # The lesson files and the other files with exercises (lib/lab/src/route.cpp, named
 # by the record's "exercise" lines) as handed out, so that `make progress` can tell

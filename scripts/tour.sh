@@ -2,9 +2,8 @@
 # tour.sh — what `make run` shows: the lessons' programs running for real, on
 # loopback, each stop explained in a line or two. Usage: tour.sh BUILD/bin
 #
-# Language: English, or Chinese (中文) with SOCKLAB_LANG=zh-CN, or from the locale
-# (the first of LC_ALL, LC_MESSAGES, LANG that is set, as for any program; zh* means
-# Chinese). SOCKLAB_LANG wins over the locale; SOCKLAB_LANG=en forces English. Only
+# Language: English, or Chinese (中文) with SOCKLAB_LANG=zh-CN, or from the locale;
+# scripts/say.sh chooses it, as for make check-NN and make progress. Only
 # the tour's own lines are translated: the programs' output is the same in both.
 # Every such line is `say "English" "中文"` (banner and fail the same), the pair side
 # by side; ctest -L docs (tests/docs/tour_check_test.cpp) fails on a line left in
@@ -13,30 +12,18 @@
 set -eu
 BIN=${1:-build/bin}
 
-# say "English" "中文": one line of the tour, in the tour's language.
-say() {
-  if [ "$tour_lang" = zh ]; then printf '%s\n' "$2"; else printf '%s\n' "$1"; fi
-}
+root=$(cd "$(dirname "$0")/.." && pwd)
+# The language (say, pick): scripts/say.sh chooses it for every script alike, and
+# warns there about a SOCKLAB_LANG it does not know.
+# shellcheck source=scripts/say.sh
+. "$root/scripts/say.sh"
 banner() { printf '\n=== '; say "$@"; }
 # fail "English" "中文": the tour's own error line (stderr), exit 1.
 fail() { say "$@" >&2; exit 1; }
 
-tour_lang=en
-if [ -n "${SOCKLAB_LANG:-}" ]; then
-  asked=$SOCKLAB_LANG
-else
-  asked=${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}
-fi
-case $asked in
-  zh*) tour_lang=zh ;;
-  "" | en* | C | C.* | POSIX) ;;
-  *) [ -z "${SOCKLAB_LANG:-}" ] ||
-       say "tour: SOCKLAB_LANG=$SOCKLAB_LANG: the tour speaks en and zh-CN; English it is" \
-           "导览：SOCKLAB_LANG=$SOCKLAB_LANG：导览只有 en 和 zh-CN 两种语言；使用英文" >&2 ;;
-esac
 # tour.sh --language: print the language chosen (en or zh) and stop; the test of
 # the choice uses it (tests/docs/tour_check_test.cpp).
-if [ "${1:-}" = --language ]; then printf '%s\n' "$tour_lang"; exit 0; fi
+if [ "${1:-}" = --language ]; then printf '%s\n' "$say_lang"; exit 0; fi
 
 tmp=$(mktemp -d)
 server_pid=""
@@ -53,7 +40,6 @@ trap cleanup EXIT INT TERM
 # reference edition has every lesson written (its marker comments quote the same
 # stubs, so it is not searched). Each stop is `if ready NN; then ... fi`; NN/PROGRAM
 # asks for one program of the lesson only (a stop that runs just that one).
-root=$(cd "$(dirname "$0")/.." && pwd)
 ready() {
   [ -f "$root/.socklab-student-edition" ] || return 0
   missing=""

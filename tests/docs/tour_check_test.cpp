@@ -150,9 +150,9 @@ TEST(TourCheck, AScriptWithoutSayFails) {
 
 // --- the choice of language ------------------------------------------------------
 
-// What `env -i VARS sh scripts/tour.sh --language` prints (en or zh).
-std::string language_with(const std::string& vars) {
-  std::string command = "env -i " + vars + " sh '" + tour_path + "' --language 2>&1";
+// What `env -i VARS COMMAND` prints, with " (exit status N)" if it is not 0.
+std::string run_with(const std::string& vars, const std::string& command_line) {
+  std::string command = "env -i " + vars + " " + command_line;
   std::FILE* pipe = ::popen(command.c_str(), "r");
   if (pipe == nullptr) return "popen failed";
   std::string out;
@@ -161,6 +161,11 @@ std::string language_with(const std::string& vars) {
   int status = ::pclose(pipe);
   if (status != 0) out += " (exit status " + std::to_string(status) + ")";
   return out;
+}
+
+// What `env -i VARS sh scripts/tour.sh --language` prints (en or zh).
+std::string language_with(const std::string& vars) {
+  return run_with(vars, "sh '" + tour_path + "' --language 2>&1");
 }
 
 // tour.sh is a POSIX shell script: where there is no sh and env (Windows without
@@ -203,8 +208,37 @@ TEST_F(TourLanguage, TheLocaleAsLC_ALLThenLC_MESSAGESThenLANG) {
 
 TEST_F(TourLanguage, AnUnknownSocklabLangSaysSoAndSpeaksEnglish) {
   std::string out = language_with("SOCKLAB_LANG=fr");
-  EXPECT_NE(out.find("the tour speaks en and zh-CN"), std::string::npos) << out;
+  EXPECT_NE(out.find("tour: SOCKLAB_LANG=fr: socklab's scripts speak en and zh-CN; English it is"),
+            std::string::npos)
+      << out;
   EXPECT_NE(out.find("en\n"), std::string::npos) << out;
+  // A locale without a language of ours is no mistake: no warning.
+  EXPECT_EQ(language_with("LANG=de_DE.UTF-8"), "en\n");
+}
+
+// scripts/say.sh chooses for every script that talks to a student: check-lesson.sh
+// (make check-NN) and progress.sh (make progress) warn as the tour does, once, under
+// their own name. Each is run with no build, so it stops at its usage check (exit 2).
+std::size_t count_of(const std::string& text, const std::string& what) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+TEST_F(TourLanguage, CheckLessonAndProgressWarnTheSameWayOnce) {
+  const std::string scripts = std::string(SOCKLAB_SOURCE_DIR) + "/scripts/";
+  for (const std::string name : {"check-lesson", "progress"}) {
+    SCOPED_TRACE(name);
+    std::string out = run_with("SOCKLAB_LANG=fr",
+                               "sh '" + scripts + name + ".sh' /nonexistent-socklab-build 01 2>&1");
+    const std::string warning =
+        name + ": SOCKLAB_LANG=fr: socklab's scripts speak en and zh-CN; English it is";
+    EXPECT_EQ(count_of(out, warning), 1u) << out;
+    EXPECT_EQ(count_of(out, "SOCKLAB_LANG=fr"), 1u) << "one warning, not one per file:\n" << out;
+    EXPECT_NE(out.find("no build in /nonexistent-socklab-build"), std::string::npos)
+        << "the rest in English:\n"
+        << out;
+  }
 }
 
 }  // namespace
