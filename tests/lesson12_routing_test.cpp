@@ -462,18 +462,27 @@ TEST_F(Lesson12Network, Step6_RouteLookupAgreesWithTheKernel) {
     // main table; route_lookup() gets both, as `ip route` prints them.
     auto table = lab::parse_routes(net_->ip(router, "route show table local") +
                                    net_->ip(router, "route show table main"));
-    std::string script;
-    for (const auto& a : addresses)
-      script += "echo '== " + a + "'; ip -n " + net_->name(router) + " route get " + a + " 2>&1; ";
-    std::string kernel = net_->run(script, false);
-    std::istringstream lines(kernel);
-    std::string line, address;
+    // One `ip -batch` per router (one process, not one per address): each "route get"
+    // prints its answer, then indented lines ("cache ..."); a refused one prints the
+    // error and "Command failed -:N", N its line (-force: the batch goes on).
+    std::string script = "printf 'route get %s\\n'";
+    for (const auto& a : addresses) script += " " + a;
+    script += " | ip -n " + net_->name(router) + " -force -batch - 2>&1";
+    std::istringstream lines(net_->run(script, false));
+    std::string line, error;
+    std::size_t next = 0;                       // the command the next answer belongs to
     std::map<std::string, std::string> answer;  // address -> first line of `ip route get`
     while (std::getline(lines, line)) {
-      if (line.rfind("== ", 0) == 0)
-        address = line.substr(3);
-      else if (!address.empty() && !answer.count(address))
-        answer[address] = line;
+      if (line.empty() || line[0] == ' ' || line[0] == '\t') continue;  // "cache ..."
+      if (line.rfind("Command failed -:", 0) == 0) {
+        const std::size_t n = std::stoul(line.substr(17));  // 1-based: the failed command
+        if (n >= 1 && n <= addresses.size()) answer[addresses[n - 1]] = error;
+        next = n;
+      } else if (line.rfind("RTNETLINK", 0) == 0 || line.rfind("Error", 0) == 0) {
+        error = line;
+      } else if (next < addresses.size()) {
+        answer[addresses[next++]] = line;
+      }
     }
     for (const auto& a : addresses) {
       auto mine = lab::route_lookup(table, lab::parse_ipv4(a));
