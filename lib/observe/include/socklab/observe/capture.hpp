@@ -44,7 +44,8 @@ enum class Transport { tcp, udp };
 
 class Capture {
  public:
-  /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface.
+  /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface;
+  /// port 0: every TCP segment (the tests' flight recorder records a whole test).
   static Capture loopback(std::uint16_t port);
   static Capture loopback(std::uint16_t port, std::error_code& ec) noexcept;
   /// The same on any interface of the current network namespace, e.g. "eth0" (lesson
