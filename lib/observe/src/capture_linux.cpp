@@ -140,11 +140,23 @@ void wait_for_arrival_stamps(int fd) {
       bool outgoing = false;
       std::error_code ec;
       if (receive(fd, probe, outgoing, ec) && !outgoing && probe.time < before_read) break;
+      // Not yet: give the kernel's worker the CPU for a millisecond rather than spin.
+      (void)::poll(nullptr, 0, 1);
     }
   }
 }
 
 }  // namespace
+
+void Capture::keep_arrival_stamps_on() noexcept {
+  static const int keeper = [] {  // once; open until the process exits
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0) (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    return fd;
+  }();
+  (void)keeper;
+}
 
 Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
   return on_interface("lo", port, ec);
