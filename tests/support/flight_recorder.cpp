@@ -156,9 +156,10 @@ class FlightRecorder : public ::testing::EmptyTestEventListener {
       sections.push_back(std::move(section));
     }
     const std::string summary = fmt::format(
-        "flight recorder: {} TCP segments on this test's loopback, in {} connection(s){}",
+        "flight recorder: {} TCP segments on this test's loopback, in {} connection(s){}{}",
         decoded.segments.size(), connections.size(),
-        decoded.malformed ? fmt::format(", {} unreadable", decoded.malformed) : "");
+        decoded.malformed ? fmt::format(", {} unreadable", decoded.malformed) : "",
+        decoded.segments.empty() ? " (nothing crossed it: did a program start and connect?)" : "");
 
     // 4. The page, for a browser.
     write_text_file(base + ".html",
