@@ -92,6 +92,8 @@ function(socklab_add_lesson number slug)
     endif()
     socklab_add_test(lesson${number}_test LABELS lesson${number} SOURCES ${L_TESTS}
                      NEEDS ${L_PROGRAMS} ${L_NEEDS} ${cost})
+    # A network of its own, and a capture kept when a test fails (tests/support/flight_recorder.hpp).
+    target_link_libraries(lesson${number}_test PRIVATE socklab_flight_recorder)
   endif()
 endfunction()
 
@@ -204,6 +206,7 @@ function(socklab_add_example name)
     socklab_add_test(example_${name}_test LABELS example_${name} SOURCES ${E_TESTS}
                      NEEDS ${E_PROGRAMS} ${E_NEEDS})
     target_include_directories(example_${name}_test PRIVATE ${dir})
+    target_link_libraries(example_${name}_test PRIVATE socklab_flight_recorder)
     if(E_LIBRARY)
       target_link_libraries(example_${name}_test PRIVATE example_${name})
     endif()

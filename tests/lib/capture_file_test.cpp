@@ -18,6 +18,7 @@
 #include "socklab/observe/packet.hpp"
 #include "socklab/observe/pcap.hpp"
 #include "socklab/socklab.hpp"
+#include "support/programs.hpp"
 
 using namespace socklab;
 using namespace socklab::observe;
@@ -501,4 +502,100 @@ TEST(LadderSvg, WriteTextFileWritesTheBytesOrSaysWhyNot) {
   }
   std::error_code ignored;
   std::filesystem::remove_all(dir, ignored);
+}
+
+// --- pcapng written (the tests' flight recorder) -------------------------------------
+
+TEST(Pcapng, WritesWhatTheReaderAndTsharkRead) {
+  // Two raw-IP records: a SYN, and 3 bytes of data (padding: 43 bytes -> 44 in the block).
+  // The second time needs the 64-bit timestamp's high half (pcapng: two 32-bit words).
+  pcap::File file;
+  file.link_type = pcap::linktype_raw;
+  Tcp syn;
+  Tcp data;
+  data.flags = packet::psh | packet::ack;
+  data.seq = 1001;
+  data.payload = 3;
+  const auto t0 = std::chrono::nanoseconds(1'700'000'000'123'456'789LL);
+  file.records.push_back({t0, ipv4_tcp(syn), 0});
+  file.records.push_back({t0 + std::chrono::nanoseconds(1'000'001), ipv4_tcp(data), 0});
+  const Bytes bytes = pcap::serialize_pcapng(file, "socklab test");
+
+  // Blocks: type, length, ..., length again; every length a multiple of 4.
+  ASSERT_GE(bytes.size(), 12u);
+  EXPECT_EQ(std::to_integer<unsigned>(bytes[0]), 0x0au);  // Section Header Block
+  EXPECT_EQ(std::to_integer<unsigned>(bytes[8]), 0x4du);  // byte-order magic, little-endian
+  std::size_t at = 0, blocks = 0;
+  while (at + 8 <= bytes.size()) {
+    std::uint32_t length = 0;
+    for (int i = 0; i < 4; ++i)
+      length |= std::to_integer<std::uint32_t>(bytes[at + 4 + static_cast<std::size_t>(i)])
+                << (8 * i);
+    ASSERT_EQ(length % 4, 0u) << "block " << blocks;
+    ASSERT_LE(at + length, bytes.size());
+    at += length;
+    ++blocks;
+  }
+  EXPECT_EQ(at, bytes.size());
+  EXPECT_EQ(blocks, 4u);  // SHB, IDB, two EPBs
+
+  // Read back by the layer's own reader: same bytes, times to the nanosecond.
+  CaptureFile back = read_capture(bytes);
+  EXPECT_EQ(back.format, "pcapng");
+  ASSERT_EQ(back.packets.size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(back.packets[i].link_type, link_raw);
+    EXPECT_EQ(back.packets[i].data, file.records[i].data);
+    EXPECT_EQ(back.packets[i].time, file.records[i].time);
+    EXPECT_EQ(back.packets[i].original_length, file.records[i].data.size());
+  }
+  DecodedFrames decoded = decode_frames(back);
+  ASSERT_EQ(decoded.segments.size(), 2u);
+  EXPECT_EQ(decoded.frame_of, (std::vector<std::size_t>{0, 1}));
+  EXPECT_EQ(decoded.segments[1].payload_length, 3u);
+
+  // And by Wireshark's reader.
+  auto tshark = test::find_on_path("tshark");
+  if (!tshark) GTEST_SKIP() << "tshark is not installed: make deps-tshark";
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("socklab_pcapng_" + std::to_string(std::random_device{}()));
+  std::filesystem::create_directories(dir);
+  const std::string path = (dir / "two.pcapng").string();
+  pcap::write_pcapng_file(path, file, "socklab test");
+  auto read = test::Program::start_path(
+      *tshark,
+      {"-r", path, "-T", "fields", "-e", "frame.time_epoch", "-e", "tcp.flags", "-e", "tcp.len"});
+  auto exit = read.wait(std::chrono::seconds(20));
+  EXPECT_EQ(exit.code, 0) << read.stderr_text();
+  const std::string& out = read.stdout_text();
+  EXPECT_NE(out.find("1700000000.123456789\t0x0002\t0"), std::string::npos) << out;
+  EXPECT_NE(out.find("1700000000.124456790\t0x0018\t3"), std::string::npos) << out;
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+}
+
+TEST(LadderSvg, OnePageHoldsSeveralConnections) {
+  Conversation c;
+  c.client = Address::parse("127.0.0.1:40000");
+  c.server = Address::parse("127.0.0.2:8888");
+  Tcp syn;
+  std::error_code ec;
+  c.segments.push_back(packet::decode(ipv4_tcp(syn), ec));
+  ASSERT_FALSE(ec);
+  std::vector<HtmlSection> sections(2);
+  sections[0] = {"connection 1 <a>", c, {}};
+  sections[1] = {"connection 2", c, {}};
+  sections[1].options.notes = {"data: \"hi\""};
+  const std::string page = render_html(sections, "two & more", "preface <b>");
+  EXPECT_NE(page.find("<title>two &amp; more</title>"), std::string::npos);
+  EXPECT_NE(page.find("<pre>preface &lt;b&gt;</pre>"), std::string::npos);
+  EXPECT_NE(page.find("<h2>connection 1 &lt;a&gt;</h2>"), std::string::npos);
+  EXPECT_NE(page.find("<h2>connection 2</h2>"), std::string::npos);
+  EXPECT_NE(page.find("data: &quot;hi&quot;"), std::string::npos);
+  std::size_t svgs = 0;
+  for (std::size_t at = page.find("<svg"); at != std::string::npos; at = page.find("<svg", at + 1))
+    ++svgs;
+  EXPECT_EQ(svgs, 2u);
+  EXPECT_NE(render_html(std::vector<HtmlSection>{}, "empty").find("No TCP segment"),
+            std::string::npos);
 }

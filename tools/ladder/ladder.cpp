@@ -26,36 +26,6 @@
 using namespace socklab;
 using namespace socklab::observe;
 
-namespace {
-
-struct Decoded {
-  std::vector<packet::Segment> segments;
-  std::size_t not_tcp = 0;    // UDP, ICMP, ARP ...: not drawn
-  std::size_t malformed = 0;  // headers cut by the snapshot length, or garbage
-  std::size_t cut = 0;        // headers whole, data cut by the snapshot length: drawn
-};
-
-Decoded decode_all(const CaptureFile& file) {
-  Decoded out;
-  for (const CapturedFrame& frame : file.packets) {
-    std::error_code ec;
-    packet::Segment s = decode_frame(frame, ec);
-    if (ec == capture_errc::unknown_link_type)
-      throw Error(ec, "ladder", link_type_name(frame.link_type));
-    if (ec == packet_errc::not_tcp || ec == packet_errc::fragment) {
-      ++out.not_tcp;
-    } else if (ec) {
-      ++out.malformed;
-    } else {
-      out.cut += s.payload_captured ? 0 : 1;
-      out.segments.push_back(s);
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
   cli::Parser args("ladder", "Draw a TCP connection from a capture file (pcap or pcapng).");
   args.positionals("FILE", "the capture file (tcpdump -w, tshark -w, Wireshark)")
@@ -74,7 +44,7 @@ int main(int argc, char** argv) {
 
     // 1. Read the file and decode every TCP segment in it.
     CaptureFile file = read_capture_file(path);
-    Decoded decoded = decode_all(file);
+    DecodedFrames decoded = decode_frames(file);
 
     // 2. Split into connections; keep those on --port.
     std::vector<Connection> connections;

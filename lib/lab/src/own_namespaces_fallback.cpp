@@ -12,6 +12,10 @@ bool own_namespaces() noexcept {
   return false;
 }
 
+std::error_code use_own_network() noexcept {
+  return std::make_error_code(std::errc::operation_not_supported);
+}
+
 std::string own_namespaces_hint(const std::error_code&) {
   return "network namespaces are Linux only: run the lab in a Linux virtual machine, or in WSL2 "
          "on Windows";

@@ -27,6 +27,7 @@ namespace socklab::lab {
 namespace {
 
 bool made_own = false;
+bool own_network_made = false;  // by use_own_network() as root
 
 std::error_code last_error() noexcept {
   return {errno, socket_category()};
@@ -99,6 +100,15 @@ std::error_code use_own_namespaces() noexcept {
 
 bool own_namespaces() noexcept {
   return made_own;
+}
+
+std::error_code use_own_network() noexcept {
+  if (made_own || own_network_made) return {};
+  if (Topology::permission()) return use_own_namespaces();  // not root: the lab's namespaces
+  if (::unshare(CLONE_NEWNET) != 0) return last_error();
+  if (auto ec = loopback_up()) return ec;
+  own_network_made = true;
+  return {};
 }
 
 std::string own_namespaces_hint(const std::error_code& ec) {

@@ -13,6 +13,8 @@ std::error_code not_supported() noexcept {
 }
 }  // namespace
 
+void Capture::keep_arrival_stamps_on() noexcept {}
+
 Capture Capture::loopback(std::uint16_t, std::error_code& ec) noexcept {
   ec = not_supported();
   return Capture{};

@@ -361,6 +361,27 @@ packet::Segment decode_frame(const CapturedFrame& frame, std::error_code& ec) {
   return s;
 }
 
+DecodedFrames decode_frames(const CaptureFile& file) {
+  DecodedFrames out;
+  for (std::size_t i = 0; i < file.packets.size(); ++i) {
+    const CapturedFrame& frame = file.packets[i];
+    std::error_code ec;
+    packet::Segment s = decode_frame(frame, ec);
+    if (ec == capture_errc::unknown_link_type)
+      throw Error(ec, "decode_frames", link_type_name(frame.link_type));
+    if (ec == packet_errc::not_tcp || ec == packet_errc::fragment) {
+      ++out.not_tcp;
+    } else if (ec) {
+      ++out.malformed;
+    } else {
+      out.cut += s.payload_captured ? 0 : 1;
+      out.segments.push_back(s);
+      out.frame_of.push_back(i);
+    }
+  }
+  return out;
+}
+
 std::string link_type_name(std::uint16_t link_type) {
   switch (link_type) {
     case link_null:

@@ -33,8 +33,23 @@ constexpr std::uint32_t accept_all = 0x40000;  // keep up to 256 KiB of each pac
 // Kept: segments of `protocol` (TCP, or UDP for the probe below) to or from
 // `port`, IPv4 (first fragments only) or IPv6 (the transport header directly
 // after the fixed header, as Linux sends on loopback).
+// Port 0 keeps every segment of `protocol` (the tests' flight recorder).
 std::array<sock_filter, 21> port_filter(std::uint16_t port, std::uint32_t protocol = IPPROTO_TCP) {
   const std::uint32_t p = port;
+  if (p == 0) {
+    std::array<sock_filter, 21> any{};
+    any.fill(BPF_STMT(BPF_RET | BPF_K, 0));                        // drop (also the unused tail)
+    any[0] = BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0);                // A = first byte
+    any[1] = BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4);               // A = IP version
+    any[2] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 4, 0, 2);         // IPv4 -> 3
+    any[3] = BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 9);                // IPv4 protocol
+    any[4] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, protocol, 3, 4);  // -> 8 keep, else drop
+    any[5] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, 6, 0, 3);         // IPv6 -> 6, else drop
+    any[6] = BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 6);                // IPv6 next header
+    any[7] = BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, protocol, 0, 1);
+    any[8] = BPF_STMT(BPF_RET | BPF_K, accept_all);
+    return any;
+  }
   return {{
       /*  0 */ BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 0),          // A = first byte
       /*  1 */ BPF_STMT(BPF_ALU | BPF_RSH | BPF_K, 4),         // A = IP version
@@ -125,11 +140,23 @@ void wait_for_arrival_stamps(int fd) {
       bool outgoing = false;
       std::error_code ec;
       if (receive(fd, probe, outgoing, ec) && !outgoing && probe.time < before_read) break;
+      // Not yet: give the kernel's worker the CPU for a millisecond rather than spin.
+      (void)::poll(nullptr, 0, 1);
     }
   }
 }
 
 }  // namespace
+
+void Capture::keep_arrival_stamps_on() noexcept {
+  static const int keeper = [] {  // once; open until the process exits
+    const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    if (fd >= 0) (void)::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+    return fd;
+  }();
+  (void)keeper;
+}
 
 Capture Capture::loopback(std::uint16_t port, std::error_code& ec) noexcept {
   return on_interface("lo", port, ec);
@@ -169,8 +196,12 @@ Capture Capture::on_interface(std::string_view interface_name, std::uint16_t por
     ec = last();
     return Capture{};
   }
-  int buffer = 4 << 20;  // room for every segment of a lesson while it runs
-  (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  // Room for every segment of a lesson (or of a whole failing test) while it runs.
+  // SO_RCVBUF is capped by net.core.rmem_max (about 200 KiB by default);
+  // SO_RCVBUFFORCE is not, but needs CAP_NET_ADMIN (root, or a namespace of our own).
+  int buffer = 4 << 20;
+  if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0)
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
 
   sockaddr_ll where{};
   where.sll_family = AF_PACKET;

@@ -147,20 +147,23 @@ std::string render_svg(const Conversation& c, const LadderOptions& options) {
   return svg_of(c, ladder_rows(c, options));
 }
 
-std::string render_html(const Conversation& c, const LadderOptions& options,
-                        std::string_view title) {
+namespace {
+
+std::string html_head(std::string_view title) {
+  return "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+         xml_escape(title) +
+         "</title>\n<style>\n"
+         "body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 800px; }\n"
+         "table { border-collapse: collapse; font-family: monospace; font-size: 13px; }\n"
+         "th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }\n"
+         "td.note { color: #c62828; }\n"
+         "</style>\n</head>\n<body>\n";
+}
+
+// One connection: who, the teardown in words, the SVG, the table of segments.
+std::string html_connection(const Conversation& c, const LadderOptions& options) {
   const std::vector<LadderRow> rows = ladder_rows(c, options);
-  std::string out =
-      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
-      xml_escape(title) +
-      "</title>\n<style>\n"
-      "body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 800px; }\n"
-      "table { border-collapse: collapse; font-family: monospace; font-size: 13px; }\n"
-      "th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: left; }\n"
-      "td.note { color: #c62828; }\n"
-      "</style>\n</head>\n<body>\n";
-  out += "<h1>" + xml_escape(title) + "</h1>\n";
-  out += fmt::format(
+  std::string out = fmt::format(
       "<p>client <code>{}</code>, server <code>{}</code>: {} segments. Teardown: {}.</p>\n",
       xml_escape(c.client.to_string()), xml_escape(c.server.to_string()), c.segments.size(),
       xml_escape(describe(analyze_teardown(c.segments, c.client))));
@@ -179,7 +182,28 @@ std::string render_html(const Conversation& c, const LadderOptions& options,
         xml_escape(packet::flags_text(s.flags)), xml_escape(r.label), s.payload_length,
         static_cast<int>(s.ttl), xml_escape(r.note));
   }
-  out += "</table>\n</body>\n</html>\n";
+  out += "</table>\n";
+  return out;
+}
+
+}  // namespace
+
+std::string render_html(const Conversation& c, const LadderOptions& options,
+                        std::string_view title) {
+  return html_head(title) + "<h1>" + xml_escape(title) + "</h1>\n" + html_connection(c, options) +
+         "</body>\n</html>\n";
+}
+
+std::string render_html(const std::vector<HtmlSection>& sections, std::string_view title,
+                        std::string_view preface) {
+  std::string out = html_head(title) + "<h1>" + xml_escape(title) + "</h1>\n";
+  if (!preface.empty()) out += "<pre>" + xml_escape(preface) + "</pre>\n";
+  if (sections.empty()) out += "<p>No TCP segment was captured.</p>\n";
+  for (const HtmlSection& section : sections) {
+    out += "<h2>" + xml_escape(section.heading) + "</h2>\n";
+    out += html_connection(section.conversation, section.options);
+  }
+  out += "</body>\n</html>\n";
   return out;
 }
 

@@ -13,19 +13,6 @@
 
 namespace socklab::observe::pcap {
 namespace {
-
-void put32(std::vector<std::byte>& out, std::uint32_t v) {  // little-endian
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xffu));
-}
-void put16(std::vector<std::byte>& out, std::uint16_t v) {
-  out.push_back(static_cast<std::byte>(v & 0xffu));
-  out.push_back(static_cast<std::byte>(v >> 8));
-}
-
-std::uint32_t get32(std::span<const std::byte> b, std::size_t at, bool big_endian) {
-  return bytes::uint(b, at, 4, big_endian);
-}
-
 struct FileCloser {
   void operator()(std::FILE* f) const noexcept { std::fclose(f); }
 };
@@ -34,7 +21,35 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 std::error_code errno_code() {
   return {errno, std::generic_category()};
 }
+}  // namespace
 
+// Shared with pcapng below (this file only).
+static void put32(std::vector<std::byte>& out, std::uint32_t v) {  // little-endian
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<std::byte>((v >> (8 * i)) & 0xffu));
+}
+static void put16(std::vector<std::byte>& out, std::uint16_t v) {
+  out.push_back(static_cast<std::byte>(v & 0xffu));
+  out.push_back(static_cast<std::byte>(v >> 8));
+}
+
+static void write_bytes(const std::string& path, const std::vector<std::byte>& bytes,
+                        std::error_code& ec) {
+  FilePtr f(std::fopen(path.c_str(), "wb"));
+  if (!f) {
+    ec = errno_code();
+    return;
+  }
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+    ec = errno_code();
+    return;
+  }
+  if (std::fclose(f.release()) != 0) ec = errno_code();
+}
+
+namespace {
+std::uint32_t get32(std::span<const std::byte> b, std::size_t at, bool big_endian) {
+  return bytes::uint(b, at, 4, big_endian);
+}
 }  // namespace
 
 std::vector<std::byte> serialize(const File& file) {
@@ -131,17 +146,7 @@ File parse(std::span<const std::byte> bytes) {
 
 void write_file(const std::string& path, const File& file, std::error_code& ec) {
   ec.clear();
-  std::vector<std::byte> bytes = serialize(file);
-  FilePtr f(std::fopen(path.c_str(), "wb"));
-  if (!f) {
-    ec = errno_code();
-    return;
-  }
-  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
-    ec = errno_code();
-    return;
-  }
-  if (std::fclose(f.release()) != 0) ec = errno_code();
+  write_bytes(path, serialize(file), ec);
 }
 
 void write_file(const std::string& path, const File& file) {
@@ -160,6 +165,94 @@ File read_file(const std::string& path) {
   File f = read_file(path, ec);
   throw_if(ec, "pcap::read_file", path);
   return f;
+}
+
+// --- pcapng ---------------------------------------------------------------------------
+namespace {
+
+// Block types and option codes of draft-ietf-opsawg-pcapng (sections 4.1-4.3).
+constexpr std::uint32_t section_header = 0x0a0d0d0a;
+constexpr std::uint32_t interface_description = 0x00000001;
+constexpr std::uint32_t enhanced_packet = 0x00000006;
+constexpr std::uint32_t byte_order_magic = 0x1a2b3c4d;
+constexpr std::uint16_t opt_endofopt = 0;
+constexpr std::uint16_t shb_userappl = 4;
+constexpr std::uint16_t if_tsresol = 9;
+
+void pad4(std::vector<std::byte>& out) {
+  while (out.size() % 4 != 0) out.push_back(std::byte{0});
+}
+
+// An option: code, length, value padded to 32 bits.
+void put_option(std::vector<std::byte>& out, std::uint16_t code, std::span<const std::byte> value) {
+  put16(out, code);
+  put16(out, static_cast<std::uint16_t>(value.size()));
+  out.insert(out.end(), value.begin(), value.end());
+  pad4(out);
+}
+
+// Every block: type, total length, body, the total length again.
+void put_block(std::vector<std::byte>& out, std::uint32_t type,
+               const std::vector<std::byte>& body) {
+  put32(out, type);
+  put32(out, static_cast<std::uint32_t>(12 + body.size()));
+  out.insert(out.end(), body.begin(), body.end());
+  put32(out, static_cast<std::uint32_t>(12 + body.size()));
+}
+
+}  // namespace
+
+std::vector<std::byte> serialize_pcapng(const File& file, const std::string& application) {
+  std::vector<std::byte> out;
+  std::vector<std::byte> body;
+  // Section Header Block: byte-order magic, version 1.0, section length unknown (-1).
+  put32(body, byte_order_magic);
+  put16(body, 1);
+  put16(body, 0);
+  put32(body, 0xffffffffu);
+  put32(body, 0xffffffffu);
+  if (!application.empty()) {
+    const std::string text = application.substr(0, 0xfff0);
+    put_option(body, shb_userappl, std::as_bytes(std::span(text.data(), text.size())));
+    put_option(body, opt_endofopt, {});
+  }
+  put_block(out, section_header, body);
+  // Interface Description Block: interface 0, timestamps in 10^-9 s.
+  body.clear();
+  put16(body, static_cast<std::uint16_t>(file.link_type));
+  put16(body, 0);  // reserved
+  put32(body, file.snaplen);
+  const std::byte nanoseconds[1] = {std::byte{9}};
+  put_option(body, if_tsresol, nanoseconds);
+  put_option(body, opt_endofopt, {});
+  put_block(out, interface_description, body);
+  // One Enhanced Packet Block per record: the 64-bit timestamp in two halves.
+  for (const Record& r : file.records) {
+    body.clear();
+    const auto ns = static_cast<std::uint64_t>(std::max<std::int64_t>(r.time.count(), 0));
+    put32(body, 0);  // interface 0
+    put32(body, static_cast<std::uint32_t>(ns >> 32));
+    put32(body, static_cast<std::uint32_t>(ns & 0xffffffffu));
+    put32(body, static_cast<std::uint32_t>(r.data.size()));
+    put32(body,
+          r.original_length != 0 ? r.original_length : static_cast<std::uint32_t>(r.data.size()));
+    body.insert(body.end(), r.data.begin(), r.data.end());
+    pad4(body);
+    put_block(out, enhanced_packet, body);
+  }
+  return out;
+}
+
+void write_pcapng_file(const std::string& path, const File& file, const std::string& application,
+                       std::error_code& ec) {
+  ec.clear();
+  write_bytes(path, serialize_pcapng(file, application), ec);
+}
+
+void write_pcapng_file(const std::string& path, const File& file, const std::string& application) {
+  std::error_code ec;
+  write_pcapng_file(path, file, application, ec);
+  throw_if(ec, "pcap::write_pcapng_file", path);
 }
 
 }  // namespace socklab::observe::pcap

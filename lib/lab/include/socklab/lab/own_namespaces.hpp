@@ -40,6 +40,16 @@ std::error_code use_own_namespaces() noexcept;
 /// True after use_own_namespaces() made namespaces of its own (not as root).
 bool own_namespaces() noexcept;
 
+/// A network namespace of this process's own, whoever runs it: its own
+/// loopback, so that nothing else's traffic crosses it and its ports collide
+/// with no one's (the tests' flight recorder, tests/support/flight_recorder.hpp).
+/// As root (CAP_SYS_ADMIN): unshare(CLONE_NEWNET) and loopback up; the lab's
+/// `ip netns` namespaces still live in the machine's /run/netns. Otherwise:
+/// use_own_namespaces(). Once only: after the first success it does nothing.
+/// Returns {} or the error of the call that failed (the process then stays
+/// where it was).
+std::error_code use_own_network() noexcept;
+
 /// Why the lab cannot run here and what fixes it, one line: not Linux, WSL1,
 /// Ubuntu's AppArmor restriction, a sysctl that forbids user namespaces, a
 /// container's seccomp profile, or a thread started too early. Reads

@@ -44,7 +44,8 @@ enum class Transport { tcp, udp };
 
 class Capture {
  public:
-  /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface.
+  /// Captures TCP segments to or from `port` (IPv4 and IPv6) on the loopback interface;
+  /// port 0: every TCP segment (the tests' flight recorder records a whole test).
   static Capture loopback(std::uint16_t port);
   static Capture loopback(std::uint16_t port, std::error_code& ec) noexcept;
   /// The same on any interface of the current network namespace, e.g. "eth0" (lesson
@@ -71,6 +72,13 @@ class Capture {
   std::vector<CapturedPacket> read_until(std::chrono::steady_clock::time_point deadline);
   std::vector<CapturedPacket> read_until(std::chrono::steady_clock::time_point deadline,
                                          std::error_code& ec);
+
+  /// Switches the kernel's arrival timestamps on for as long as this process runs
+  /// (SO_TIMESTAMPNS on a datagram socket kept open), so that a capture opened later
+  /// finds them on and need not wait: the kernel switches them on a moment after
+  /// the first socket asks, and off after the last one closes. The tests' flight
+  /// recorder calls it before main(). Elsewhere than Linux: nothing.
+  static void keep_arrival_stamps_on() noexcept;
 
   /// What to tell a user whose capture failed with `ec`.
   static std::string_view hint(const std::error_code& ec) noexcept;

@@ -91,6 +91,18 @@ std::optional<std::span<const std::byte>> ip_payload(const CapturedFrame& frame,
 /// and packet::decode(); a frame that carries no IP packet (ARP, ...): packet_errc::not_tcp.
 packet::Segment decode_frame(const CapturedFrame& frame, std::error_code& ec);
 
+/// Every TCP segment of a capture, as tools/ladder and the tests' flight recorder read it.
+struct DecodedFrames {
+  std::vector<packet::Segment> segments;  ///< in capture order
+  std::vector<std::size_t> frame_of;      ///< the index in file.packets of each segment
+  std::size_t not_tcp = 0;                ///< UDP, ICMP, ARP, later IP fragments ...: not segments
+  std::size_t malformed = 0;              ///< headers cut by the snapshot length, or garbage
+  std::size_t cut = 0;  ///< segments whose data the snapshot length cut (headers whole)
+};
+/// decode_frame() of every frame of `file`. Throws Error(capture_errc::unknown_link_type,
+/// "decode_frames", link type name) for a link type the reader cannot take apart.
+DecodedFrames decode_frames(const CaptureFile& file);
+
 /// "Ethernet", "Linux cooked (SLL2)", ... or "link type N".
 std::string link_type_name(std::uint16_t link_type);
 

@@ -124,6 +124,18 @@ std::string render_svg(const Conversation& c, const LadderOptions& options = {})
 std::string render_html(const Conversation& c, const LadderOptions& options = {},
                         std::string_view title = "TCP connection");
 
+/// One connection of several on one page (see the render_html() below).
+struct HtmlSection {
+  std::string heading;  ///< e.g. "connection 1: 127.0.0.1:40046 → 127.0.0.1:41999"
+  Conversation conversation;
+  LadderOptions options = {};
+};
+/// Several connections on one self-contained page (the tests' flight recorder):
+/// the title, `preface` as preformatted text (if any), then for each section its
+/// heading, teardown, SVG and table of segments.
+std::string render_html(const std::vector<HtmlSection>& sections, std::string_view title,
+                        std::string_view preface = {});
+
 /// One line per segment, tcpdump style: time, addresses, flags, seq, ack, win, options, length.
 std::string render_lines(const Conversation& c, const LadderOptions& options = {});
 

@@ -10,6 +10,13 @@
 //   file.records.push_back({time, bytes});
 //   pcap::write_file("handshake.pcap", file);
 //   pcap::File back = pcap::read_file("handshake.pcap");
+//   pcap::write_pcapng_file("handshake.pcapng", file);   // the same records as pcapng
+//
+// pcapng (draft-ietf-opsawg-pcapng, what Wireshark and tshark write by default)
+// is written too, for the tests' flight recorder: one Section Header Block, one
+// Interface Description Block (the file's link type and snapshot length,
+// if_tsresol = 9: nanoseconds) and one Enhanced Packet Block per record, all
+// little-endian. capture_file.hpp's read_capture() reads it back.
 #pragma once
 
 #include <chrono>
@@ -58,5 +65,15 @@ void write_file(const std::string& path, const File& file);
 void write_file(const std::string& path, const File& file, std::error_code& ec);
 File read_file(const std::string& path);
 File read_file(const std::string& path, std::error_code& ec);
+
+/// The bytes of a pcapng file with `file`'s link type, snapshot length and records
+/// (timestamps in nanoseconds whatever file.nanosecond says); `application`, if
+/// not empty, goes into the section header's shb_userappl option.
+std::vector<std::byte> serialize_pcapng(const File& file, const std::string& application = {});
+
+void write_pcapng_file(const std::string& path, const File& file,
+                       const std::string& application = {});
+void write_pcapng_file(const std::string& path, const File& file, const std::string& application,
+                       std::error_code& ec);
 
 }  // namespace socklab::observe::pcap
