@@ -295,9 +295,12 @@ SourceMessages source_messages(std::string_view source, const std::string& file)
         out.unmarked.push_back({text, file, line_of(source, q)});
     }
   }
-  // SOLUTION-STUB: throw std::logic_error("...") (a comment: read from the source itself).
-  for (std::size_t at = source.find("SOLUTION-STUB:"); at != std::string_view::npos;
-       at = source.find("SOLUTION-STUB:", at + 1)) {
+  // A stub line, "// <stub marker> throw std::logic_error("...")" (a comment: read from the
+  // source itself). The marker is spelled in two pieces: whole, the student edition would
+  // take this file's own text for a marker.
+  const std::string stub_marker = std::string("SOLUTION-") + "STUB:";
+  for (std::size_t at = source.find(stub_marker); at != std::string_view::npos;
+       at = source.find(stub_marker, at + 1)) {
     const std::size_t eol = std::min(source.find('\n', at), source.size());
     const std::string_view line = source.substr(at, eol - at);
     const std::size_t call = line.find("logic_error(\"");

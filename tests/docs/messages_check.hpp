@@ -7,7 +7,8 @@
 //   - marked: the first argument of tr(...) and trf(...), when it is a string literal,
 //     anywhere in lib/, lessons/, tests/ (not tests/docs), examples/, tools/;
 //   - the hints: every string literal that hint_for() returns (lib/core/src/error.cpp);
-//   - the TODO a stub throws: std::logic_error("...") on a `SOLUTION-STUB:` line, which
+//   - the TODO a stub throws: std::logic_error("...") on a stub line (the student
+//     edition's stub marker, spelled here in two pieces, "SOLUTION-" "STUB:"), which
 //     must translate (an entry of its own or an entry with {} it matches);
 //   - of a *translated lesson* — lessons 01 and 02, and any lesson with a step's `why` or
 //     a Parser summary in the catalogue (a lesson is Chinese whole or not at all; the help
@@ -20,7 +21,7 @@
 // its placeholders ({}, {:x}, {0} ...) are the English's, in the same order; it is
 // written in the glossary's voice: —— not a lone —, and an ASCII-quoted span only if
 // the English has it too (code, program output, what the user typed); no English key
-// twice. Comments are not sources of messages (except the SOLUTION-STUB lines).
+// twice. Comments are not sources of messages (except the stub lines).
 #pragma once
 
 #include <filesystem>
@@ -49,7 +50,7 @@ struct SourceMessages {
   std::vector<Message> summaries;     // Parser p("prog", "summary")
   std::vector<Message> parser_texts;  // .option(..., "help"), .flag(...), .positionals(...)
   std::vector<Message> unmarked;      // << "words", narrate("words"), detail("words")
-  std::vector<Message> stubs;         // SOLUTION-STUB: throw std::logic_error("...")
+  std::vector<Message> stubs;         // a stub line: throw std::logic_error("...")
   std::vector<Message> hints;         // return "..." inside hint_for()
 };
 

@@ -74,7 +74,7 @@ constexpr Translation kChinese[] = {
     {"exit status: 0 success, 1 runtime error, 2 usage error",
      "退出状态：0 成功，1 运行时错误，2 用法错误"},
 
-    // --- the TODO a stub of the student edition throws (SOLUTION-STUB lines) ---
+    // --- the TODO a stub of the student edition throws (its stub lines) ---
     {"TODO(step {}): {} is not written yet", "TODO(step {})：{} 还没有写"},
     {"TODO(step 6): length framing is not written yet", "TODO(step 6)：长度前缀分帧还没有写"},
     {"TODO(step 5): line framing is not written yet", "TODO(step 5)：按行分帧还没有写"},
