@@ -95,6 +95,25 @@ constexpr Translation kChinese[] = {
     // --- tests/support/narrate.cpp: a step's line ---
     {"step {}/{} {}: {}", "第 {}/{} 步 {}：{}"},
 
+    // --- tests/support/programs.cpp: how a program under test ended, what arrived ---
+    {"is still running (stopped after {} ms)", "仍在运行（{} 毫秒后被停止）"},
+    {"was killed by signal {}", "被信号 {} 终止"},
+    {"exited with status {}", "以退出状态 {} 结束"},
+    {"{} (and printed nothing on stderr)", "{}（标准错误上什么也没有打印）"},
+    {"{} printed no first line within {} ms (expected 'listening on HOST:PORT')",
+     "{} 在 {} 毫秒内没有打印第一行（应当是 'listening on HOST:PORT'）"},
+    {"{}'s first line should be 'listening on HOST:PORT', got: {}",
+     "{} 的第一行应当是 'listening on HOST:PORT'，实际是：{}"},
+    {"cannot parse the address in: {} ({})", "无法解析其中的地址：{}（{}）"},
+    {"{} did not start; the test stops here", "{} 没有启动；测试到此为止"},
+    {"{}'s error: {}", "{} 的错误：{}"},
+    {"expected to find {} in {}, which does not contain it", "应当找到 {}，但 {} 里没有它"},
+    {"nothing more arrived within {} ms", "{} 毫秒内没有更多数据到达"},
+    {"recv() failed: {}", "recv() 失败：{}"},
+    {"then the peer closed the connection", "随后对端关闭了连接"},
+    {"got {}, expected {}", "收到 {}，应当是 {}"},
+    {"the client got {} of {} bytes", "客户端只收到 {} 字节（共 {} 字节）"},
+
     // --- lesson 01: echo_server --help, and its tests (tests/lesson01_echo_server_test.cpp) ---
     {"Lesson 01: the tutorial's TCP echo server.", "第 01 课：教程里的 TCP 回显服务器。"},
     {"address to listen on (0.0.0.0 or :: exposes the server to the network)",
