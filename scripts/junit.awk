@@ -4,7 +4,8 @@
 #           an abort or ctest's timeout), skip, notbuilt (its program does not compile)
 #   DETAIL  for a test that did not pass: the lesson step the failure points at —
 #           "PROGRAM: error: TODO(step N): ..." from a program's error line, else the
-#           last step the test narrated ("step 3/6 listen(...): ..."). For a skipped
+#           last step the test narrated ("step 3/6 listen(...): ...", or in Chinese
+#           "第 3/6 步 listen(...)：..."). For a skipped
 #           test: why (the GTEST_SKIP() message, its first line), never empty.
 #   RUNS    the programs the test started (tests/support/programs.cpp narrates
 #           "[runs NAME ARGS]"), comma-separated, or "-": a test that runs none of a
@@ -92,7 +93,11 @@ out {
   } else if (todo == "" && match(line, /TODO\(step [0-9]+\).*/)) {
     todo = own_text(substr(line, RSTART, RLENGTH))
   }
-  if (match(line, /^  step [0-9]+\/[0-9]+ /)) { step = substr(line, 3); narrated = digits(substr(line, 8)) }
+  # A step's line, in English or Chinese (tests/support/narrate.cpp): "  step 3/6 ..."
+  # or "  第 3/6 步 ..."; its number is the first digits after the indent.
+  if (match(line, /^  (step|第) [0-9]+\/[0-9]+ /)) {
+    step = substr(line, 3); sn = step; sub(/^[^0-9]*/, "", sn); narrated = digits(sn)
+  }
   if (match(line, /^  \[runs [A-Za-z0-9_.-]+/)) {
     program = substr(line, RSTART + 8, RLENGTH - 8)
     if (index("," runs ",", "," program ",") == 0) runs = (runs == "" ? program : runs "," program)

@@ -19,6 +19,8 @@
 using namespace socklab;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -49,7 +51,7 @@ TEST(Lesson01Demo, Step1_SocketCreatesATcpSocket) {
   EXPECT_TRUE(server.is_open());
   std::error_code ec;
   server.peer_address(ec);
-  EXPECT_EQ(ec, std::errc::not_connected) << "a new socket has no peer";
+  EXPECT_EQ(ec, std::errc::not_connected) << tr("a new socket has no peer");
 }
 
 TEST(Lesson01Demo, Step2_BindToPortZeroAndReadThePortBack) {
@@ -57,7 +59,7 @@ TEST(Lesson01Demo, Step2_BindToPortZeroAndReadThePortBack) {
   Socket server = Socket::tcp();
   server.bind(Address::parse("127.0.0.1:0"));
   Address bound = server.local_address();  // getsockname()
-  test::narrate("  getsockname() says the kernel picked " + bound.to_string());
+  test::detail(trf("getsockname() says the kernel picked {}", bound.to_string()));
   EXPECT_EQ(bound.ip(), "127.0.0.1");
   EXPECT_NE(bound.port(), 0);
 }
@@ -72,7 +74,7 @@ TEST(Lesson01Demo, Step3_ListenLetsClientsConnectBeforeAccept) {
     c = Socket::tcp();
     c.connect(server.local_address());  // succeeds although nobody called accept()
   }
-  test::narrate("  3 clients connected; accept() has not been called once");
+  test::detail(tr("3 clients connected; accept() has not been called once"));
   for (int i = 0; i < 3; ++i) EXPECT_TRUE(server.accept().socket.is_open());
 }
 
@@ -82,8 +84,8 @@ TEST(Lesson01Demo, Step4_AcceptReturnsANewSocketAndTheClientAddress) {
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   auto [conn, peer] = server.accept();
-  test::narrate("  accept() returned a socket for " + peer.to_string());
-  EXPECT_EQ(peer, client.local_address()) << "accept() must report the client's own address";
+  test::detail(trf("accept() returned a socket for {}", peer.to_string()));
+  EXPECT_EQ(peer, client.local_address()) << tr("accept() must report the client's own address");
   EXPECT_NE(conn.native_handle(), server.native_handle());
   EXPECT_EQ(conn.local_address(), server.local_address());
 }
@@ -120,7 +122,7 @@ TEST(Lesson01Demo, Step7_RecvOfZeroBytesMeansThePeerClosed) {
   client.close();
   std::array<char, 1024> buffer;
   Received got = conn.recv(buffer);
-  EXPECT_TRUE(got.eof) << "recv() should report EOF after the peer's close()";
+  EXPECT_TRUE(got.eof) << tr("recv() should report EOF after the peer's close()");
   EXPECT_EQ(got.bytes, 0u);
 }
 
@@ -134,7 +136,7 @@ class Lesson01Server : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = Program::start("echo_server", args);
     address_ = server_->listening_address();
-    ASSERT_NE(address_.port(), 0) << "echo_server did not report its port (is main() written?)";
+    ASSERT_NE(address_.port(), 0) << tr("echo_server did not report its port (is main() written?)");
   }
   Socket connect() {
     Socket c = Socket::tcp();
@@ -144,10 +146,11 @@ class Lesson01Server : public ::testing::Test {
     if (ec == std::errc::connection_refused) {
       // It printed "listening on", yet nobody listens: listen() (step 3) is missing,
       // or the server has already stopped. Its own error line says which.
-      ADD_FAILURE() << "connect(" << address_.to_string() << ") was refused although echo_server "
-                    << "printed 'listening on " << address_.to_string()
-                    << "': did it call listen() (step 3)? echo_server " << server_->how_it_ended();
-      throw test::DidNotStart("echo_server does not accept connections; the test stops here");
+      ADD_FAILURE() << trf(
+          "connect({}) was refused although echo_server printed 'listening on {}': did it call "
+          "listen() (step 3)? echo_server {}",
+          address_.to_string(), address_.to_string(), server_->how_it_ended());
+      throw test::DidNotStart(tr("echo_server does not accept connections; the test stops here"));
     }
     throw_if(ec, "connect", address_.to_string());
     return c;
@@ -158,7 +161,7 @@ class Lesson01Server : public ::testing::Test {
     if (!HasFailure() || !server_) return;
     server_->stop();
     if (!server_->first_stderr_line().empty()) {
-      test::narrate("echo_server said: " + server_->first_stderr_line());
+      test::narrate(trf("echo_server said: {}", server_->first_stderr_line()));
     }
   }
   std::optional<Program> server_;
@@ -168,13 +171,13 @@ class Lesson01Server : public ::testing::Test {
 TEST_F(Lesson01Server, E2E1_PrintsListeningOnItsRealPort) {
   Step step(1, 7, "echo_server --port 0", "first line: listening on 127.0.0.1:<the port>");
   start();
-  EXPECT_EQ(address_.ip(), "127.0.0.1") << "servers bind to loopback by default";
+  EXPECT_EQ(address_.ip(), "127.0.0.1") << tr("servers bind to loopback by default");
   Socket c = connect();  // the printed port really accepts
   EXPECT_TRUE(c.is_open());
 }
 
 TEST_F(Lesson01Server, E2E2_RepliesWithThePrefixAndLogs) {
-  Step step(2, 7, "send hello", "the reply is 收到您的消息:hello; the server logs it");
+  Step step(2, 7, tr("send hello"), "the reply is 收到您的消息:hello; the server logs it");
   start({"--once"});
   Socket c = connect();
   Address me = c.local_address();
@@ -189,7 +192,7 @@ TEST_F(Lesson01Server, E2E2_RepliesWithThePrefixAndLogs) {
 }
 
 TEST_F(Lesson01Server, E2E3_KeepsUtf8IntactWhenACharacterIsSplit) {
-  Step step(3, 7, "send 你 in two pieces",
+  Step step(3, 7, tr("send 你 in two pieces"),
             "the server must not decode a chunk: bytes in, bytes out, reassembled by the client");
   start({"--once"});
   Socket c = connect();
@@ -206,12 +209,12 @@ TEST_F(Lesson01Server, E2E4_OnceExitsZeroAfterTheClientCloses) {
   start({"--once"});
   { Socket c = connect(); }
   auto exit = server_->wait();
-  EXPECT_TRUE(exit.exited_normally()) << "signal " << exit.signal;
+  EXPECT_TRUE(exit.exited_normally()) << trf("killed by signal {}", exit.signal);
   EXPECT_EQ(exit.code, 0) << server_->stderr_text();
 }
 
 TEST_F(Lesson01Server, E2E5_SurvivesAClientThatResets) {
-  Step step(5, 7, "client resets", "one client's RST must not stop the server");
+  Step step(5, 7, tr("client resets"), "one client's RST must not stop the server");
   start();
   {
     Socket rude = connect();
@@ -224,7 +227,7 @@ TEST_F(Lesson01Server, E2E5_SurvivesAClientThatResets) {
 }
 
 TEST_F(Lesson01Server, E2E6_ServesClientsOneAfterAnother) {
-  Step step(6, 7, "two clients in turn", "the loop goes back to accept() for the next client");
+  Step step(6, 7, tr("two clients in turn"), "the loop goes back to accept() for the next client");
   start();
   for (const char* msg : {"first", "second"}) {
     Socket c = connect();
@@ -238,7 +241,7 @@ TEST_F(Lesson01Server, E2E6_ServesClientsOneAfterAnother) {
 // (every send() moves 1 byte, docs/fault-injection.md): only a loop (send_all)
 // delivers the whole reply. Numbered as the lesson's send step.
 TEST_F(Lesson01Server, E2E7_SendsTheWholeReplyWhenSendIsShort) {
-  Step step(6, 7, "send_all() with SOCKLAB_FAULTS=short:send",
+  Step step(6, 7, tr("send_all() with SOCKLAB_FAULTS=short:send"),
             "one send() may send less than asked: the reply must arrive whole anyway");
   {
     test::ScopedEnvironment faults("SOCKLAB_FAULTS", "short:send");
@@ -247,7 +250,7 @@ TEST_F(Lesson01Server, E2E7_SendsTheWholeReplyWhenSendIsShort) {
   Socket c = connect();
   send_all(c, "hello, short sends");
   EXPECT_TRUE(test::receives(c, kPrefix + "hello, short sends",
-                             "one send() may send less \u2014 see send_all()"));
+                             tr("one send() may send less \u2014 see send_all()")));
 }
 
 // --- bad input: one clear line, the right exit code, no crash --------------------
@@ -256,20 +259,20 @@ using test::BadInput;
 class Lesson01BadInput : public ::testing::TestWithParam<BadInput> {};
 
 TEST_F(Lesson01Server, E2E7_PrintsWhatItReceivedEscaped) {
-  Step step(7, 7, "send ESC [2J CR",
+  Step step(7, 7, tr("send ESC [2J CR"),
             "the log shows \\x1b[2J\\r: a client cannot clear or repaint our terminal");
   start({"--once"});
   Socket c = connect();
   const std::string hostile = "\x1b[2J\rgotcha";
   send_all(c, hostile);
   EXPECT_EQ(read_n(c, kPrefix.size() + hostile.size()), kPrefix + hostile)
-      << "the reply carries the bytes unchanged: only the log escapes them";
+      << tr("the reply carries the bytes unchanged: only the log escapes them");
   c.close();
   EXPECT_EQ(server_->wait().code, 0) << server_->stderr_text();
   const std::string& log = server_->stdout_text();
   EXPECT_NE(log.find("\\x1b[2J\\rgotcha"), std::string::npos) << log;
-  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "a raw ESC reached the terminal";
-  EXPECT_EQ(log.find('\r'), std::string::npos) << "a raw CR reached the terminal";
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << tr("a raw ESC reached the terminal");
+  EXPECT_EQ(log.find('\r'), std::string::npos) << tr("a raw CR reached the terminal");
 }
 
 TEST_P(Lesson01BadInput, OneClearLineAndExitCode) {

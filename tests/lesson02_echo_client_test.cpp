@@ -10,6 +10,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -20,6 +22,8 @@
 using namespace socklab;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -97,7 +101,7 @@ TEST(Lesson02Demo, Step1_SocketOfTheServersFamily) {
   Socket client = Socket::tcp(Address::parse("127.0.0.1:8888").family());
   std::error_code ec;
   client.peer_address(ec);
-  EXPECT_EQ(ec, std::errc::not_connected) << "no peer before connect(): " << ec.message();
+  EXPECT_EQ(ec, std::errc::not_connected) << trf("no peer before connect(): {}", ec.message());
 }
 
 TEST(Lesson02Demo, Step2_ConnectCompletesTheHandshake) {
@@ -107,8 +111,8 @@ TEST(Lesson02Demo, Step2_ConnectCompletesTheHandshake) {
   Socket client = Socket::tcp();
   client.connect(server.local_address());
   EXPECT_EQ(client.peer_address(), server.local_address());
-  test::narrate("  connected from " + client.local_address().to_string() +
-                " (the kernel chose our port)");
+  test::detail(
+      trf("connected from {} (the kernel chose our port)", client.local_address().to_string()));
   EXPECT_NE(client.local_address().port(), 0);
 }
 
@@ -135,11 +139,11 @@ TEST(Lesson02Demo, Step4_OneRecvMayReturnPartOfTheReply) {
   std::array<char, 1024> buf;
   Received first = client.recv(buf);
   EXPECT_EQ(std::string(buf.data(), first.bytes), kPrefix)
-      << "recv() returns what has arrived — here only the first piece";
+      << tr("recv() returns what has arrived \u2014 here only the first piece");
   (void)conn.send("hello");  // ... and the rest
   Received second = client.recv(buf);
   EXPECT_EQ(std::string(buf.data(), second.bytes), "hello");
-  test::narrate("  so the client loops: recv() until the reply ends with what it sent");
+  test::detail(tr("so the client loops: recv() until the reply ends with what it sent"));
 }
 
 TEST(Lesson02Demo, Step5_CloseIsSeenAsEofByTheServer) {
@@ -167,7 +171,7 @@ TEST(Lesson02Client, E2E1_TalksToTheLesson01Server) {
   // Only a client that talked closes: then the --once server exits. (A client that
   // failed leaves it waiting in accept(); the destructor stops it, at once.)
   if (r.exit.code == 0) {
-    EXPECT_EQ(server.wait().code, 0) << "the server should see the client close and exit";
+    EXPECT_EQ(server.wait().code, 0) << tr("the server should see the client close and exit");
   }
 }
 
@@ -182,26 +186,26 @@ TEST(Lesson02Client, E2E2_ReadsMessagesFromStdin) {
   auto second = r.out.find("reply: " + kPrefix + "two\n");
   EXPECT_NE(first, std::string::npos) << r.out;
   EXPECT_NE(second, std::string::npos) << r.out;
-  EXPECT_LT(first, second) << "replies out of order";
+  EXPECT_LT(first, second) << tr("replies out of order");
 }
 
 TEST(Lesson02Client, E2E3_AssemblesARepliesThatTrickles) {
-  Step step(3, 6, "a server that replies one byte per send()",
+  Step step(3, 6, tr("a server that replies one byte per send()"),
             "the client must loop on recv() until the whole reply is there");
   TricklingEchoServer echo;
   const std::string msg = "a longer message, \u4f60\u597d, to arrive in many pieces";
   auto r = run_client(echo.port(), {msg});
   EXPECT_EQ(r.exit.code, 0) << r.err;
   EXPECT_TRUE(test::contains(r.out, "reply: " + msg + "\n"))
-      << "one recv() returned only part of the reply: call recv() until the reply ends with "
-         "the message (step 4)";
+      << tr("one recv() returned only part of the reply: call recv() until the reply ends with "
+            "the message (step 4)");
 }
 
 // The partial-send bug on the client's side: with SOCKLAB_FAULTS=short:send every
 // send() moves one byte (docs/fault-injection.md), so only send_all() gets the
 // whole message out. Numbered as the lesson's send step.
 TEST(Lesson02Client, E2E6_SendsTheWholeMessageWhenSendIsShort) {
-  Step step(3, 5, "send_all() with SOCKLAB_FAULTS=short:send",
+  Step step(3, 5, tr("send_all() with SOCKLAB_FAULTS=short:send"),
             "one send() may send less than asked: the whole message must leave anyway");
   TricklingEchoServer echo;
   const std::string msg = "hello, short sends";
@@ -210,13 +214,14 @@ TEST(Lesson02Client, E2E6_SendsTheWholeMessageWhenSendIsShort) {
     test::ScopedEnvironment faults("SOCKLAB_FAULTS", "short:send");
     r = run_client(echo.port(), {"--timeout", "2000", msg});
   }
-  EXPECT_EQ(r.exit.code, 0) << "echo_client: " << r.err
-                            << "one send() may send less \u2014 see send_all() (step 3)";
+  EXPECT_EQ(r.exit.code, 0) << r.err
+                            << tr("one send() may send less \u2014 see send_all() (step 3)");
   EXPECT_TRUE(test::contains(r.out, "reply: " + msg + "\n"));
 }
 
 TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
-  Step step(4, 6, "server closes early", "one clear error line, exit 1 — no hang, no crash");
+  Step step(4, 6, tr("server closes early"),
+            "one clear error line, exit 1 \u2014 no hang, no crash");
   Socket server = any_port_listener();
   std::thread rude([&] {
     auto [conn, peer] = server.accept();
@@ -235,7 +240,8 @@ TEST(Lesson02Client, E2E4_ServerThatClosesWithoutReplying) {
 }
 
 TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
-  Step step(5, 6, "server never replies", "--timeout bounds the wait; exit 1 names the timeout");
+  Step step(5, 6, tr("server never replies"),
+            "--timeout bounds the wait; exit 1 names the timeout");
   Socket server = any_port_listener();  // the kernel accepts the connection; nobody reads
   auto r = run_client(server.local_address().port(), {"--timeout", "200", "hello"});
   EXPECT_TRUE(r.exit.exited_normally());
@@ -246,12 +252,12 @@ TEST(Lesson02Client, E2E5_ServerThatNeverReplies) {
 // --- bad input ------------------------------------------------------------------
 
 TEST(Lesson02Client, E2E6_AHostNameIsTriedAddressByAddress) {
-  Step step(6, 6, "echo_client --host localhost, server on its last address",
+  Step step(6, 6, tr("echo_client --host localhost, server on its last address"),
             "each getaddrinfo() answer is tried in turn (lesson 04), not only the first");
   const std::vector<Address> all = cli::host_ports("localhost", 0);
   std::string names;
   for (const Address& a : all) names += " " + a.ip();
-  test::narrate("  localhost is" + names + "; the server listens on the last one only");
+  test::detail(trf("localhost is{}; the server listens on the last one only", names));
   Program server =
       Program::start("echo_server", {"--host", all.back().ip(), "--port", "0", "--once"});
   Address addr = server.listening_address();
@@ -271,8 +277,58 @@ TEST(Lesson02BadInput, NoServerListening) {
   auto r = run_client(port, {"hello"});
   EXPECT_TRUE(r.exit.exited_normally());
   EXPECT_EQ(r.exit.code, 1);
-  EXPECT_TRUE(test::contains(r.err, "Connection refused \u2014 is the server running?")) << r.err;
+  // The hint in the student's language (SOCKLAB_LANG, the locale): the program and this
+  // test choose it by the same rule. The error's own text stays as the system says it.
+  EXPECT_TRUE(test::contains(r.err, "Connection refused \u2014 " + tr("is the server running?")))
+      << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+}
+
+// SOCKLAB_LANG=zh-CN: the same line, its hint in Chinese; SOCKLAB_LANG=en: in English,
+// whatever the locale says. Without SOCKLAB_LANG: the first of LC_ALL, LC_MESSAGES, LANG
+// that is set; zh... is Chinese. The rule of scripts/say.sh (socklab/cli/language.hpp).
+TEST(Lesson02BadInput, NoServerListeningSaysItInTheStudentsLanguage) {
+  Socket s = Socket::tcp();
+  s.bind(Address::parse("127.0.0.1:0"));
+  std::uint16_t port = s.local_address().port();
+  s.close();
+  const std::string chinese = "\u670d\u52a1\u5668\u5728\u8fd0\u884c\u5417\uff1f";
+  const std::string english = "is the server running?";
+  struct Case {
+    const char* socklab_lang;
+    const char* lc_all;
+    const char* lc_messages;
+    const char* lang;
+    bool is_chinese;
+  };
+  const char* names[] = {"SOCKLAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG"};
+  std::vector<std::optional<std::string>> saved;
+  for (const char* name : names) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+    saved.push_back(value ? std::optional<std::string>(value) : std::nullopt);
+  }
+  for (const Case& c : {Case{"zh-CN", nullptr, nullptr, "C.UTF-8", true},
+                        Case{"en", "zh_CN.UTF-8", nullptr, nullptr, false},
+                        Case{"fr", nullptr, nullptr, "zh_CN.UTF-8", false},
+                        Case{"", nullptr, nullptr, "zh_CN.UTF-8", true},
+                        Case{nullptr, nullptr, nullptr, "zh_CN.UTF-8", true},
+                        Case{nullptr, "C", nullptr, "zh_CN.UTF-8", false},
+                        Case{nullptr, nullptr, "zh_TW.UTF-8", "en_US.UTF-8", true}}) {
+    const char* values[] = {c.socklab_lang, c.lc_all, c.lc_messages, c.lang};
+    std::string shown;
+    for (int i = 0; i < 4; ++i) {
+      test::set_environment(names[i],
+                            values[i] ? std::optional<std::string>(values[i]) : std::nullopt);
+      if (values[i]) shown += std::string(names[i]) + "=" + values[i] + " ";
+    }
+    ClientRun r = run_client(port, {"hello"});
+    EXPECT_EQ(r.exit.code, 1) << r.err;
+    EXPECT_TRUE(test::contains(
+        r.err, "echo_client: error: connect(127.0.0.1:" + std::to_string(port) +
+                   "): Connection refused \u2014 " + (c.is_chinese ? chinese : english)))
+        << shown << r.err;
+  }
+  for (int i = 0; i < 4; ++i) test::set_environment(names[i], saved[static_cast<std::size_t>(i)]);
 }
 
 TEST(Lesson02BadInput, UsageErrorsExitTwo) {

@@ -173,7 +173,7 @@ TEST(Lesson09Demo, Step6_RefusedNamesTheCallAndAHint) {
   } catch (const Error& e) {
     test::narrate(std::string("  ") + e.what());
     EXPECT_EQ(e.code(), std::errc::connection_refused);
-    EXPECT_NE(std::string(e.what()).find("is the server running?"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find(test::tr("is the server running?")), std::string::npos);
   }
 }
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -38,8 +39,15 @@ inline std::string bad_input_name(const ::testing::TestParamInfo<BadInput>& info
   return info.param.name;
 }
 
+// `says` is English: the program runs in English (SOCKLAB_LANG=en) whatever the
+// student's language; the Chinese lines are the catalogue's (MessagesCheck.*, Language.*).
 inline void expect_one_clear_line(std::string_view program, const BadInput& bad) {
-  Program p = Program::start(program, bad.args);
+  std::optional<Program> started;
+  {
+    ScopedEnvironment english("SOCKLAB_LANG", "en");
+    started.emplace(Program::start(program, bad.args));
+  }
+  Program& p = *started;
   auto exit = p.wait();
   EXPECT_TRUE(exit.exited_normally()) << "crashed: signal " << exit.signal;
   EXPECT_EQ(exit.code, bad.code) << p.stderr_text();

@@ -4,6 +4,7 @@
 
 #include <cstdio>
 
+#include "socklab/cli/language.hpp"
 #include "socklab/fault.hpp"
 
 namespace socklab::test {
@@ -11,21 +12,29 @@ namespace {
 
 // The test binaries read SOCKLAB_FAULTS as the lesson programs do (cli::run()):
 // `make test-faults` runs them with SOCKLAB_FAULTS=short. Every test links this file.
+// An Error's hint speaks the student's language here too, as in the programs.
 const bool g_faults_loaded = [] {
   fault::load_environment();
+  cli::translate_hints();
   return true;
 }();
 
 }  // namespace
 
 Step::Step(int number, int total, std::string_view call, std::string_view why)
-    : text_(fmt::format("step {}/{} {}: {}", number, total, call, why)),
+    // "step N/M" (or "第 N/M 步") starts the line: scripts/junit.awk reads the step from it.
+    : text_(cli::trf("step {}/{} {}: {}", number, total, call, cli::tr(why))),
       trace_(__FILE__, __LINE__, text_) {
   narrate(text_);
 }
 
 void narrate(std::string_view text) {
   fmt::print("  {}\n", text);
+  std::fflush(stdout);
+}
+
+void detail(std::string_view text) {
+  fmt::print("    {}\n", text);
   std::fflush(stdout);
 }
 

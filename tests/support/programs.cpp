@@ -50,14 +50,14 @@ std::string Program::how_it_ended(std::chrono::milliseconds timeout) {
   Exit e = wait(timeout);
   std::string text;
   if (e.timed_out) {
-    text = "is still running (stopped after " + std::to_string(timeout.count()) + " ms)";
+    text = trf("is still running (stopped after {} ms)", timeout.count());
   } else if (e.signal != 0) {
-    text = "was killed by signal " + std::to_string(e.signal);
+    text = trf("was killed by signal {}", e.signal);
   } else {
-    text = "exited with status " + std::to_string(e.code);
+    text = trf("exited with status {}", e.code);
   }
   std::string err = first_stderr_line();
-  return err.empty() ? text + " (and printed nothing on stderr)" : text + ": " + err;
+  return err.empty() ? trf("{} (and printed nothing on stderr)", text) : text + ": " + err;
 }
 
 Address Program::listening_address(std::chrono::milliseconds timeout) {
@@ -69,18 +69,19 @@ Address Program::listening_address(std::chrono::milliseconds timeout) {
     // closed stdout). Say how, with its own error line; else it is just slow.
     problem = stdout_closed()
                   ? name_ + " " + how_it_ended()
-                  : name_ + " printed no first line within " + std::to_string(timeout.count()) +
-                        " ms (expected 'listening on HOST:PORT')";
+                  : trf("{} printed no first line within {} ms (expected 'listening on HOST:PORT')",
+                        name_, timeout.count());
   } else if (line->rfind(prefix, 0) != 0) {
-    problem = name_ + "'s first line should be 'listening on HOST:PORT', got: " + printable(*line);
+    problem =
+        trf("{}'s first line should be 'listening on HOST:PORT', got: {}", name_, printable(*line));
   } else {
     std::error_code ec;
     Address a = Address::parse(line->substr(prefix.size()), ec);
     if (!ec) return a;
-    problem = "cannot parse the address in: " + printable(*line) + " (" + ec.message() + ")";
+    problem = trf("cannot parse the address in: {} ({})", printable(*line), ec.message());
   }
   ADD_FAILURE() << problem;
-  throw DidNotStart(name_ + " did not start; the test stops here");
+  throw DidNotStart(trf("{} did not start; the test stops here", name_));
 }
 
 void show_error_line_if_failed(Program& p, std::string_view who) {
@@ -88,7 +89,7 @@ void show_error_line_if_failed(Program& p, std::string_view who) {
   p.wait(500ms);  // a program that is failing may still be writing its error line: let it
                   // (one still running after that is stopped)
   if (std::string said = p.first_stderr_line(); !said.empty())
-    ADD_FAILURE() << who << "'s error: " << said;
+    ADD_FAILURE() << trf("{}'s error: {}", who, said);
 }
 
 std::string Program::first_stderr_line() const {
@@ -140,8 +141,9 @@ std::string byte_text(std::string_view bytes) {
 
 ::testing::AssertionResult contains(std::string_view text, std::string_view wanted) {
   if (text.find(wanted) != std::string_view::npos) return ::testing::AssertionSuccess();
-  return ::testing::AssertionFailure() << "expected to find " << byte_text(wanted) << " in "
-                                       << byte_text(text) << ", which does not contain it";
+  return ::testing::AssertionFailure()
+         << trf("expected to find {} in {}, which does not contain it", byte_text(wanted),
+                byte_text(text));
 }
 
 ::testing::AssertionResult receives(Socket& sock, std::string_view expected, std::string_view hint,
@@ -156,22 +158,22 @@ std::string byte_text(std::string_view bytes) {
     Received r = sock.recv(std::span<char>(buffer.data(), want), ec);
     if (ec) {
       ended = ec == std::errc::timed_out || ec == std::errc::resource_unavailable_try_again
-                  ? "nothing more arrived within " + std::to_string(timeout.count()) + " ms"
-                  : "recv() failed: " + ec.message();
+                  ? trf("nothing more arrived within {} ms", timeout.count())
+                  : trf("recv() failed: {}", ec.message());
       break;
     }
     if (r.eof) {
-      ended = "then the peer closed the connection";
+      ended = tr("then the peer closed the connection");
       break;
     }
     got.append(buffer.data(), r.bytes);
   }
   if (got == expected) return ::testing::AssertionSuccess();
   auto failure = ::testing::AssertionFailure()
-                 << "got " << byte_text(got) << ", expected " << byte_text(expected);
+                 << trf("got {}, expected {}", byte_text(got), byte_text(expected));
   if (!ended.empty()) failure << "; " << ended;
   if (!got.empty() && got.size() < expected.size() && expected.substr(0, got.size()) == got) {
-    failure << "\nthe client got " << got.size() << " of " << expected.size() << " bytes";
+    failure << "\n" << trf("the client got {} of {} bytes", got.size(), expected.size());
     if (!hint.empty()) failure << ": " << hint;
   } else if (!hint.empty() && got.empty()) {
     failure << "\n" << hint;

@@ -7,6 +7,7 @@
 #include <exception>
 
 #include "console.hpp"
+#include "socklab/cli/language.hpp"
 #include "socklab/error.hpp"
 #include "socklab/fault.hpp"
 #include "socklab/socket.hpp"
@@ -78,8 +79,7 @@ bool Parser::parse(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = args[static_cast<std::size_t>(i)];
     if (only_words || arg.size() < 2 || arg.substr(0, 2) != "--") {
-      if (!takes_positionals_)
-        throw UsageError(fmt::format("unexpected argument '{}'", one_line(arg)));
+      if (!takes_positionals_) throw UsageError(trf("unexpected argument '{}'", one_line(arg)));
       words_.emplace_back(arg);
       continue;
     }
@@ -100,15 +100,15 @@ bool Parser::parse(int argc, char** argv) {
       inline_value = true;
     }
     Opt* o = find(name);
-    if (o == nullptr) throw UsageError(fmt::format("unknown option '{}'", one_line(name)));
+    if (o == nullptr) throw UsageError(trf("unknown option '{}'", one_line(name)));
     o->given = true;
     if (o->is_flag) {
-      if (inline_value) throw UsageError(fmt::format("{} takes no value", one_line(name)));
+      if (inline_value) throw UsageError(trf("{} takes no value", one_line(name)));
       continue;
     }
     if (!inline_value) {
       if (i + 1 >= argc)
-        throw UsageError(fmt::format("{} needs a value ({})", one_line(name), o->value_name));
+        throw UsageError(trf("{} needs a value ({})", one_line(name), o->value_name));
       value = args[static_cast<std::size_t>(++i)];
     }
     o->value = std::string(value);
@@ -131,8 +131,7 @@ std::uint16_t Parser::port(std::string_view name) const {
   std::error_code ec;
   std::uint16_t p = socklab::parse_port(text, ec);
   if (ec)
-    throw UsageError(
-        fmt::format("{} '{}': not a port number (0-65535)", one_line(name), one_line(text)));
+    throw UsageError(trf("{} '{}': not a port number (0-65535)", one_line(name), one_line(text)));
   return p;
 }
 
@@ -152,8 +151,8 @@ long long Parser::integer(std::string_view name, long long min, long long max) c
   }
   if (negative) value = -value;
   if (!ok || value < min || value > max)
-    throw UsageError(fmt::format("{} '{}': expected a whole number from {} to {}", one_line(name),
-                                 one_line(text), min, max));
+    throw UsageError(trf("{} '{}': expected a whole number from {} to {}", one_line(name),
+                         one_line(text), min, max));
   return value;
 }
 
@@ -161,18 +160,21 @@ std::chrono::milliseconds Parser::milliseconds(std::string_view name) const {
   return std::chrono::milliseconds(integer(name, 1, 24LL * 3600 * 1000));
 }
 
+// The words of the help are the student's language (tr()); the program's own texts,
+// written in English where main() names them, too if the catalogue has them.
 std::string Parser::help() const {
-  std::string out = fmt::format("{}\n\nusage: {} [options]", summary_, program_);
+  std::string out = fmt::format("{}\n\n{}", tr(summary_), trf("usage: {} [options]", program_));
   if (takes_positionals_) out += fmt::format(" [{}...]", positional_name_);
-  out += "\n\noptions:\n";
+  out += fmt::format("\n\n{}\n", tr("options:"));
   for (const Opt& o : opts_) {
     std::string left = o.is_flag ? o.name : fmt::format("{} {}", o.name, o.value_name);
-    std::string def = o.is_flag || o.value.empty() ? "" : fmt::format(" (default {})", o.value);
-    out += fmt::format("  {:<18} {}{}\n", left, o.help, def);
+    std::string def = o.is_flag || o.value.empty() ? "" : trf(" (default {})", o.value);
+    out += fmt::format("  {:<18} {}{}\n", left, tr(o.help), def);
   }
-  out += fmt::format("  {:<18} {}\n", "--help", "show this help and exit");
-  if (takes_positionals_) out += fmt::format("\n  {:<18} {}\n", positional_name_, positional_help_);
-  out += "\nexit status: 0 success, 1 runtime error, 2 usage error\n";
+  out += fmt::format("  {:<18} {}\n", "--help", tr("show this help and exit"));
+  if (takes_positionals_)
+    out += fmt::format("\n  {:<18} {}\n", positional_name_, tr(positional_help_));
+  out += fmt::format("\n{}\n", tr("exit status: 0 success, 1 runtime error, 2 usage error"));
   return out;
 }
 
@@ -183,14 +185,21 @@ int run(int argc, char** argv, Parser& parser, const std::function<int()>& body)
   // everywhere: every stderr line leaves the program as it is printed.
   std::setvbuf(stderr, nullptr, _IONBF, 0);
   fault::load_environment();  // SOCKLAB_FAULTS=short etc. (lib/testing; docs/fault-injection.md)
+  translate_hints();          // an Error's hint in the student's language (cli/language.hpp)
   try {
     if (!parser.parse(argc, argv)) return 0;
     return body();
   } catch (const UsageError& e) {
-    fmt::print(stderr, "{}: usage: {} (try --help)\n", parser.program(), one_line(e.what()));
+    // "PROGRAM: usage:" and "PROGRAM: error:" read the same in every language: scripts
+    // (progress.sh, junit.awk) look for "PROGRAM: error: TODO(step N)".
+    fmt::print(stderr, "{}\n",
+               trf("{}: usage: {} (try --help)", parser.program(), one_line(e.what())));
     return 2;
-  } catch (const std::exception& e) {
+  } catch (const Error& e) {  // its hint is the student's language already (hint_hook)
     fmt::print(stderr, "{}: error: {}\n", parser.program(), one_line(e.what()));
+    return 1;
+  } catch (const std::exception& e) {  // e.g. a stub's "TODO(step 2): bind() is not written yet"
+    fmt::print(stderr, "{}: error: {}\n", parser.program(), one_line(translate_message(e.what())));
     return 1;
   }
 }
@@ -201,11 +210,11 @@ std::vector<Address> host_ports(std::string_view host, std::uint16_t port, Type 
   Address numeric = Address::from_ip(host, port, ec);
   if (!ec) {
     if (family != Family::unspecified && numeric.family() != family)
-      throw UsageError(fmt::format("--host '{}': this program needs an {} address", one_line(host),
-                                   family == Family::ipv6 ? "IPv6" : "IPv4"));
+      throw UsageError(trf("--host '{}': this program needs an {} address", one_line(host),
+                           family == Family::ipv6 ? "IPv6" : "IPv4"));
     return {numeric};
   }
-  if (host.empty()) throw UsageError("--host must not be empty");
+  if (host.empty()) throw UsageError(tr("--host must not be empty"));
   // A name: ask getaddrinfo(), keep all its answers (it throws when there are none).
   return Address::resolve(host, std::to_string(port), family, type);
 }
@@ -215,8 +224,7 @@ Address host_port(std::string_view host, std::uint16_t port, Type type) {
   std::error_code ec;
   Address numeric = Address::from_ip(host, port, ec);
   if (ec)
-    throw UsageError(
-        fmt::format("--host '{}': this program needs a numeric address", one_line(host)));
+    throw UsageError(trf("--host '{}': this program needs a numeric address", one_line(host)));
   return numeric;
 }
 
@@ -241,7 +249,7 @@ void say_listening(const Socket& listener) {
   const std::string where = listener.local_address().to_string();
   if (!listener.is_listening())
     throw std::runtime_error(
-        fmt::format("not listening on {} — call listen() after bind() (man 2 listen)", where));
+        trf("not listening on {} \u2014 call listen() after bind() (man 2 listen)", where));
   say("listening on {}", where);
 }
 

@@ -2,6 +2,7 @@
 #include <unistd.h>  // isatty
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "console.hpp"
 
@@ -13,6 +14,14 @@ std::vector<std::string> arguments(int argc, char** argv) {
 
 bool is_terminal(std::FILE* stream) noexcept {
   return stream != nullptr && ::isatty(::fileno(stream)) == 1;
+}
+
+std::string locale_name() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+    if (value != nullptr && *value != '\0') return value;
+  }
+  return {};
 }
 
 }  // namespace socklab::cli::sys

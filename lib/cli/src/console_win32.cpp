@@ -6,6 +6,7 @@
 // clang-format on
 
 #include <cstdio>
+#include <cstdlib>
 
 #include "console.hpp"
 
@@ -37,6 +38,19 @@ std::vector<std::string> arguments(int argc, char** argv) {
 
 bool is_terminal(std::FILE* stream) noexcept {
   return stream != nullptr && ::_isatty(::_fileno(stream)) != 0;
+}
+
+std::string locale_name() {
+  for (const char* name : {"LC_ALL", "LC_MESSAGES", "LANG"}) {
+    const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe)
+    if (value != nullptr && *value != '\0') return value;
+  }
+  wchar_t wide[LOCALE_NAME_MAX_LENGTH] = {};
+  if (::GetUserDefaultLocaleName(wide, LOCALE_NAME_MAX_LENGTH) <= 0) return {};
+  std::string name;
+  for (const wchar_t* c = wide; *c != L'\0'; ++c)  // a locale name is ASCII: "zh-CN"
+    name += *c < 0x80 ? static_cast<char>(*c) : '?';
+  return name;
 }
 
 }  // namespace socklab::cli::sys

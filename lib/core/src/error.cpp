@@ -3,10 +3,15 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
+
 #include "platform.hpp"
+#include "socklab/hint_hook.hpp"
 
 namespace socklab {
 namespace {
+
+std::atomic<hint_hook::Function> g_hint_hook{nullptr};
 
 // One English text per condition a student meets, so that a message reads the
 // same on Linux, macOS and Windows (whose own texts differ in wording).
@@ -130,11 +135,21 @@ std::string describe(const std::error_code& ec, std::string_view call, std::stri
   std::string text = address.empty() ? fmt::format("{}: {}", call, message_of(ec))
                                      : fmt::format("{}({}): {}", call, address, message_of(ec));
   std::string hint = hint_for(call, ec);
-  if (!hint.empty()) text += fmt::format(" \u2014 {}", hint);
+  if (hint.empty()) return text;
+  // The student's language, if lib/cli installed it (socklab/hint_hook.hpp).
+  if (hint_hook::Function hook = hint_hook::installed()) hint = hook(hint);
+  text += fmt::format(" \u2014 {}", hint);
   return text;
 }
 
 }  // namespace
+
+void hint_hook::install(Function hook) noexcept {
+  g_hint_hook.store(hook, std::memory_order_relaxed);
+}
+hint_hook::Function hint_hook::installed() noexcept {
+  return g_hint_hook.load(std::memory_order_relaxed);
+}
 
 const std::error_category& socket_category() noexcept {
   static const SocketCategory instance;

@@ -24,6 +24,7 @@
 #include <fmt/core.h>
 
 #include "socklab/address.hpp"
+#include "socklab/cli/language.hpp"  // tr(), trf(): messages in the student's language
 #include "socklab/error.hpp"
 
 namespace socklab {
@@ -84,6 +85,9 @@ class Parser {
 /// Parses the command line and runs `body`, turning failures into exit codes:
 /// UsageError -> "PROGRAM: usage: ..." and 2; socklab::Error or any other
 /// exception -> "PROGRAM: error: ..." and 1. --help prints the help and returns 0.
+/// What follows the prefix is in the student's language (cli/language.hpp): an
+/// Error's hint through translate_hints(), another exception's text through
+/// translate_message() (a stub's "TODO(step N): ... is not written yet").
 int run(int argc, char** argv, Parser& parser, const std::function<int()>& body);
 
 /// Every address --host names, in getaddrinfo()'s order: a numeric host is just

@@ -1,0 +1,130 @@
+// The student's language (socklab/cli/language.hpp): the catalogue's lookup, the
+// {} patterns, --help, an Error's hint and cli::run's lines, in Chinese and English.
+// Which language a process picks from SOCKLAB_LANG and the locale is shown on the real
+// program (Lesson02BadInput.NoServerListeningSaysItInTheStudentsLanguage).
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "socklab/cli.hpp"
+#include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
+
+using namespace socklab;
+
+namespace {
+
+// The unit tests of the layer check its English texts: this test program speaks
+// English whatever SOCKLAB_LANG says; the tests below switch to Chinese and back.
+const bool g_english = [] {
+  cli::set_language(cli::Language::english);
+  return true;
+}();
+
+class Chinese {
+ public:
+  Chinese() { cli::set_language(cli::Language::chinese); }
+  ~Chinese() { cli::set_language(cli::Language::english); }
+  Chinese(const Chinese&) = delete;
+  Chinese& operator=(const Chinese&) = delete;
+};
+
+int run(std::vector<std::string> args, cli::Parser& parser, const std::function<int()>& body,
+        std::string& err) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  testing::internal::CaptureStderr();
+  const int status = cli::run(static_cast<int>(argv.size()), argv.data(), parser, body);
+  err = testing::internal::GetCapturedStderr();
+  return status;
+}
+
+}  // namespace
+
+TEST(Language, TrLooksTheEnglishUpAndKeepsWhatItDoesNotKnow) {
+  ASSERT_TRUE(g_english);
+  EXPECT_EQ(cli::tr("is the server running?"), "is the server running?");
+  Chinese zh;
+  EXPECT_EQ(cli::language(), cli::Language::chinese);
+  EXPECT_EQ(cli::tr("is the server running?"), "\u670d\u52a1\u5668\u5728\u8fd0\u884c\u5417\uff1f");
+  const std::string unknown = "no such message";  // (a literal in tr() would need its Chinese)
+  EXPECT_EQ(cli::tr(unknown), "no such message");
+  EXPECT_EQ(cli::trf("{} takes no value", "--once"), "--once \u4e0d\u5e26\u503c");
+}
+
+TEST(Language, TranslateMessageMatchesAnEntryWithPlaceholders) {
+  Chinese zh;
+  // A stub's TODO: the pattern entry, the step and the call carried over.
+  EXPECT_EQ(cli::translate_message("TODO(step 4): accept() is not written yet"),
+            "TODO(step 4)\uff1aaccept() \u8fd8\u6ca1\u6709\u5199");
+  // An entry of its own wins over the pattern.
+  EXPECT_EQ(cli::translate_message("TODO(step 6): the FIN is not written yet"),
+            "TODO(step 6)\uff1aFIN \u8fd8\u6ca1\u6709\u5199");
+  EXPECT_EQ(cli::translate_message("TODO(step 4)"), "TODO(step 4)");
+  EXPECT_EQ(cli::translate_message(" is not written yet"), " is not written yet");
+  EXPECT_EQ(cli::translate_message("something else"), "something else");
+  cli::set_language(cli::Language::english);
+  EXPECT_EQ(cli::translate_message("TODO(step 4): accept() is not written yet"),
+            "TODO(step 4): accept() is not written yet");
+}
+
+TEST(Language, HelpSaysItsFixedWordsAndTheProgramsTextsInChinese) {
+  cli::Parser p("echo_client", "Lesson 02: the tutorial's TCP echo client.");
+  p.option("--port", "PORT", "8888", "server TCP port").flag("--x", "not in the catalogue");
+  const std::string english = p.help();
+  EXPECT_NE(english.find("usage: echo_client [options]"), std::string::npos) << english;
+  EXPECT_NE(english.find("show this help and exit"), std::string::npos) << english;
+  Chinese zh;
+  const std::string help = p.help();
+  for (const char* words :
+       {"\u7b2c 02 \u8bfe",                              // 第 02 课
+        "\u7528\u6cd5\uff1aecho_client [\u9009\u9879]",  // 用法：echo_client [选项]
+        "\u9009\u9879\uff1a",                            // 选项：
+        "--port PORT        \u670d\u52a1\u5668\u7684 TCP \u7aef\u53e3",
+        "\uff08\u9ed8\u8ba4 8888\uff09",                      // （默认 8888）
+        "not in the catalogue",                               // kept as written
+        "\u663e\u793a\u672c\u5e2e\u52a9\u5e76\u9000\u51fa"})  // 显示本帮助并退出
+    EXPECT_NE(help.find(words), std::string::npos) << words << " not in:\n" << help;
+}
+
+TEST(Language, AnErrorsHintSpeaksTheLanguageItsTextDoesNot) {
+  cli::translate_hints();
+  const auto refused = std::make_error_code(std::errc::connection_refused);
+  EXPECT_STREQ(Error(refused, "connect", "127.0.0.1:1").what(),
+               "connect(127.0.0.1:1): Connection refused \u2014 is the server running?");
+  {
+    Chinese zh;
+    EXPECT_STREQ(Error(refused, "connect", "127.0.0.1:1").what(),
+                 "connect(127.0.0.1:1): Connection refused \u2014 "
+                 "\u670d\u52a1\u5668\u5728\u8fd0\u884c\u5417\uff1f");
+    hint_hook::install(nullptr);  // no hook: the core's English
+    EXPECT_STREQ(Error(refused, "connect", "127.0.0.1:1").what(),
+                 "connect(127.0.0.1:1): Connection refused \u2014 is the server running?");
+  }
+  cli::translate_hints();
+}
+
+TEST(Language, RunKeepsItsPrefixesAndTranslatesWhatFollows) {
+  cli::Parser p("prog", "A test program.");
+  p.option("--port", "PORT", "8888", "port");
+  Chinese zh;
+  std::string err;
+  EXPECT_EQ(
+      run(
+          {"prog"}, p,
+          []() -> int { throw std::logic_error("TODO(step 4): accept() is not written yet"); },
+          err),
+      1);
+  // "prog: error: TODO(step N)" is what make progress and junit.awk look for.
+  EXPECT_EQ(err, "prog: error: TODO(step 4)\uff1aaccept() \u8fd8\u6ca1\u6709\u5199\n");
+  cli::Parser q("prog", "A test program.");
+  q.option("--port", "PORT", "8888", "port");
+  EXPECT_EQ(run(
+                {"prog", "--port", "abc"}, q, [&] { return static_cast<int>(q.port()); }, err),
+            2);
+  EXPECT_EQ(err,
+            "prog: usage: --port 'abc'\uff1a\u4e0d\u662f\u7aef\u53e3\u53f7\uff080-65535\uff09"
+            "\uff08\u53ef\u4ee5\u8bd5\u8bd5 --help\uff09\n");
+}
