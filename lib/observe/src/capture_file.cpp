@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "bytes.hpp"
+#include "pcapng_format.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 #include "socklab/observe/pcap.hpp"
@@ -80,12 +81,7 @@ CaptureFile read_pcap(std::span<const std::byte> bytes, std::error_code& ec) {
 }
 
 // --- pcapng ---------------------------------------------------------------------
-constexpr std::uint32_t block_section = 0x0A0D0D0A;
-constexpr std::uint32_t block_interface = 1;
-constexpr std::uint32_t block_old_packet = 2;
-constexpr std::uint32_t block_simple_packet = 3;
-constexpr std::uint32_t block_enhanced_packet = 6;
-constexpr std::uint32_t byte_order_magic = 0x1A2B3C4D;
+using namespace pcapng_format;  // the block types, shared with the writer
 
 struct Interface {
   std::uint16_t link_type = 0;

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "bytes.hpp"
+#include "pcapng_format.hpp"
 #include "socklab/error.hpp"
 #include "socklab/observe/packet.hpp"
 
@@ -170,14 +171,7 @@ File read_file(const std::string& path) {
 // --- pcapng ---------------------------------------------------------------------------
 namespace {
 
-// Block types and option codes of draft-ietf-opsawg-pcapng (sections 4.1-4.3).
-constexpr std::uint32_t section_header = 0x0a0d0d0a;
-constexpr std::uint32_t interface_description = 0x00000001;
-constexpr std::uint32_t enhanced_packet = 0x00000006;
-constexpr std::uint32_t byte_order_magic = 0x1a2b3c4d;
-constexpr std::uint16_t opt_endofopt = 0;
-constexpr std::uint16_t shb_userappl = 4;
-constexpr std::uint16_t if_tsresol = 9;
+using namespace pcapng_format;  // the block types, shared with the reader
 
 void pad4(std::vector<std::byte>& out) {
   while (out.size() % 4 != 0) out.push_back(std::byte{0});
@@ -216,7 +210,7 @@ std::vector<std::byte> serialize_pcapng(const File& file, const std::string& app
     put_option(body, shb_userappl, std::as_bytes(std::span(text.data(), text.size())));
     put_option(body, opt_endofopt, {});
   }
-  put_block(out, section_header, body);
+  put_block(out, block_section, body);
   // Interface Description Block: interface 0, timestamps in 10^-9 s.
   body.clear();
   put16(body, static_cast<std::uint16_t>(file.link_type));
@@ -225,7 +219,7 @@ std::vector<std::byte> serialize_pcapng(const File& file, const std::string& app
   const std::byte nanoseconds[1] = {std::byte{9}};
   put_option(body, if_tsresol, nanoseconds);
   put_option(body, opt_endofopt, {});
-  put_block(out, interface_description, body);
+  put_block(out, block_interface, body);
   // One Enhanced Packet Block per record: the 64-bit timestamp in two halves.
   for (const Record& r : file.records) {
     body.clear();
@@ -238,7 +232,7 @@ std::vector<std::byte> serialize_pcapng(const File& file, const std::string& app
           r.original_length != 0 ? r.original_length : static_cast<std::uint32_t>(r.data.size()));
     body.insert(body.end(), r.data.begin(), r.data.end());
     pad4(body);
-    put_block(out, enhanced_packet, body);
+    put_block(out, block_enhanced_packet, body);
   }
   return out;
 }
