@@ -6,12 +6,13 @@ echo
 echo "bench: C10K — 10 active connections (64 B ping-pong) beside N idle ones; idle: $C10K_IDLE"
 C10K_SERVERS=""
 add_c10k() {
-  # --servers picks a subset here too; the two C references stay (the ratios divide by them).
-  case " $ONLY_SERVERS epoll epoll2 " in *" $1 "*) ;; *) [ -z "$ONLY_SERVERS" ] || return 0 ;; esac
+  # --servers picks a subset here too; the C references stay (the ratios divide by them).
+  case " $ONLY_SERVERS epoll epoll2 epollh " in *" $1 "*) ;; *) [ -z "$ONLY_SERVERS" ] || return 0 ;; esac
   [ -x "$BIN/$2" ] && C10K_SERVERS="$C10K_SERVERS $1:$2" || echo "bench: $2 not built: '$1' left out"
 }
 add_c10k epoll epoll_echo
 add_c10k epoll2 epoll_echo  # the same C server with two loops (--threads 2, SO_REUSEPORT)
+add_c10k epollh epoll_echo  # two loops fed by an accepting main thread (--threads 2 --handoff)
 add_c10k poll poll_echo_server
 add_c10k lesson11 epoll_echo_server
 add_c10k reactor reactor_server
@@ -25,6 +26,7 @@ while [ $rep -le "$REPS" ]; do
       name=${s%%:*} prog=${s#*:}
       case $name in
         reactor | epoll2) start_server "$prog" --threads 2 ;;  # two loops each
+        epollh) start_server "$prog" --threads 2 --handoff ;;  # reactor_server's shape
         *) start_server "$prog" ;;
       esac
       idle_ok=-
@@ -59,32 +61,40 @@ while [ $rep -le "$REPS" ]; do
 done
 echo
 awk -F'\t' -v idles="$C10K_IDLE" -v servers="$C10K_SERVERS" '
-function median(key,   n, i, j, t, a) {
-  n = split(vals[key], a, " ")
+function median(list,   n, i, j, t, a) {  # of a space-separated list of numbers
+  n = split(list, a, " ")
   for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
   return n == 0 ? "" : (n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2)
 }
-{ k = $2 SUBSEP $3; vals[k, "rps"] = vals[k, "rps"] " " $4; if ($5 != "-") vals[k, "cpu"] = vals[k, "cpu"] " " $5
+# A ratio is paired: in each round the two servers ran one after the other, so their
+# ratio in that round sees the same machine; the column is the median of the rounds.
+function ratio(idle, name, ref,   r, list) {
+  list = ""
+  for (r in rounds) if ((idle, name, r) in cpu && (idle, ref, r) in cpu && cpu[idle, ref, r] > 0)
+    list = list " " cpu[idle, name, r] / cpu[idle, ref, r]
+  return list == "" ? "-" : sprintf("%.2f", median(list))
+}
+{ k = $2 SUBSEP $3; rps[k] = rps[k] " " $4; rounds[$1] = 1
+  if ($5 != "-") { cpus[k] = cpus[k] " " $5; cpu[$2, $3, $1] = $5 }
   if ($6 == "no") bad[k]++; seen[k] = 1 }
 END {
   ni = split(idles, I, " "); ns = split(servers, S, " ")
-  printf "%-6s %-9s %10s %9s %11s %12s %10s %s\n", "idle", "server", "req/s", "cpu us", "cpu x epoll", "cpu x epoll2", "cpu x asio", "idle lost"
+  printf "%-6s %-9s %10s %9s %11s %12s %12s %10s %s\n", "idle", "server", "req/s", "cpu us", "cpu x epoll", "cpu x epoll2", "cpu x epollh", "cpu x asio", "idle lost"
   for (i = 1; i <= ni; i++) {
-    ref = median(I[i] SUBSEP "epoll" SUBSEP "cpu"); asio = median(I[i] SUBSEP "asio" SUBSEP "cpu")
-    ref2 = median(I[i] SUBSEP "epoll2" SUBSEP "cpu")
     for (j = 1; j <= ns; j++) {
       name = S[j]; sub(/:.*/, "", name); k = I[i] SUBSEP name
       if (!seen[k]) continue
-      cpu = median(k SUBSEP "cpu")
-      printf "%-6s %-9s %10.0f %9s %11s %12s %10s %s\n", I[i], name, median(k SUBSEP "rps"), cpu == "" ? "-" : sprintf("%.2f", cpu),
-        (ref + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref) : "-", (ref2 + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / ref2) : "-",
-        (asio + 0 > 0 && cpu != "") ? sprintf("%.2f", cpu / asio) : "-", bad[k] + 0
+      c = median(cpus[k])
+      printf "%-6s %-9s %10.0f %9s %11s %12s %12s %10s %s\n", I[i], name, median(rps[k]), c == "" ? "-" : sprintf("%.2f", c),
+        ratio(I[i], name, "epoll"), ratio(I[i], name, "epoll2"), ratio(I[i], name, "epollh"), ratio(I[i], name, "asio"), bad[k] + 0
     }
   }
   print ""
   print "req/s and cpu us (server CPU time, user + system, all threads, per request): medians over the runs;"
-  print "cpu x epoll / x epoll2 / x asio: this server'"'"'s cpu us / the C epoll reference'"'"'s (one loop) / the same C"
-  print "server'"'"'s with two loops (--threads 2, SO_REUSEPORT: like-for-like for reactor --threads 2) / Asio'"'"'s, same run;"
+  print "cpu x epoll / x epoll2 / x epollh / x asio: this server'"'"'s cpu us / the C epoll reference'"'"'s (one loop) /"
+  print "the same C server'"'"'s with two loops (--threads 2, SO_REUSEPORT: the kernel'"'"'s hash picks each connection'"'"'s loop) /"
+  print "with two loops fed round-robin by an accepting main thread (--threads 2 --handoff: reactor_server'"'"'s shape) / Asio'"'"'s;"
+  print "each ratio is the median over the rounds of that round'"'"'s ratio (the servers of a round run back to back);"
   print "idle lost: runs in which an idle connection did not get its echo afterwards"
 }' "$tmp/c10k"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -16,8 +16,8 @@
 # Then: poll_echo_server holding --idle idle connections (memory per connection).
 # Then (lesson 11) the C10K table: 10 active connections ping-pong 64 bytes while
 # 0, 1,000 and 10,000 idle ones are held (--c10k-idle "0 1000 10000"), for poll,
-# the C epoll reference with one loop and with two (epoll2: --threads 2, SO_REUSEPORT,
-# the like-for-like reference for the reactor), lesson 11's epoll_echo_server and reactor_server --threads 2,
+# the C epoll reference with one loop and with two (epoll2: --threads 2, SO_REUSEPORT;
+# epollh: --threads 2 --handoff, the reactor's own shape), lesson 11's epoll_echo_server and reactor_server --threads 2,
 # and Asio: req/s and the server's CPU time per request. --c10k-only: just that table;
 # --no-c10k: without it.
 #   sh bench/run.sh BUILD/bin --c100k [--c100k-clients 100000] [--sources 8]
