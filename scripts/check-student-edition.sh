@@ -18,7 +18,11 @@ jobs=${JOBS:-2}
 tool="$build/bin/student_edition"
 [ -x "$tool" ] || { echo "check-student-edition: build $tool first (make build)" >&2; exit 2; }
 
-tmp=$(mktemp -d)
+# The student edition is written and built inside the reference build directory, its
+# build directory beside its sources as build/ is beside the reference's: with a
+# compiler cache (ccache, base_dir above both), the files the two editions share — the
+# layer, the tests — are compiled once.
+tmp=$(mktemp -d "$build/check-student-edition.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'exit 130' INT TERM
 problems=0
@@ -72,11 +76,17 @@ sh "$root/scripts/new-lesson.sh" --root "$student" "$scaffold" scaffold_check >/
 echo "== 4/5 building it (warnings are errors; only what the lesson tests need)"
 generator=$(sed -n 's/^CMAKE_GENERATOR:INTERNAL=//p' "$build/CMakeCache.txt")
 build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$build/CMakeCache.txt")
+launchers=""  # the reference build's compiler launcher (ccache), if it has one
+for lang in C CXX; do
+  l=$(sed -n "s/^CMAKE_${lang}_COMPILER_LAUNCHER:[A-Z]*=//p" "$build/CMakeCache.txt")
+  [ -z "$l" ] || launchers="$launchers -DCMAKE_${lang}_COMPILER_LAUNCHER=$l"
+done
+sbuild="$student/build"
 targets=$(lessons "$student" | awk '{ printf " --target lesson%s_test", $1 }')
 # shellcheck disable=SC2086
-if ! cmake -S "$student" -B "$tmp/build" -G "$generator" -DSOCKLAB_WERROR=ON \
-       -DCMAKE_BUILD_TYPE="$build_type" >"$tmp/build.log" 2>&1 ||
-   ! cmake --build "$tmp/build" -j "$jobs" $targets >>"$tmp/build.log" 2>&1; then
+if ! cmake -S "$student" -B "$sbuild" -G "$generator" -DSOCKLAB_WERROR=ON \
+       -DCMAKE_BUILD_TYPE="$build_type" $launchers >"$tmp/build.log" 2>&1 ||
+   ! cmake --build "$sbuild" -j "$jobs" $targets >>"$tmp/build.log" 2>&1; then
   grep -E 'error|warning' "$tmp/build.log" | head -n 20 | sed 's/^/    /'
   problem "the student edition does not build with -Werror (its stubs must compile)"
   echo "check-student-edition: FAILED ($problems problem(s))"
@@ -100,16 +110,16 @@ programs_of() {  # programs_of NN_slug: the programs of a lesson, lessons/NN_slu
   (cd "$student/lessons/$1" 2>/dev/null && ls -- *.cpp 2>/dev/null | sed 's/\.cpp$//') || true
 }
 mkdir "$tmp/student-bin"
-cp -p "$tmp/build/bin/"* "$tmp/student-bin/"
+cp -p "$sbuild/bin/"* "$tmp/student-bin/"
 while read -r nn slug; do
-  cp -p "$tmp/student-bin/"* "$tmp/build/bin/"
+  cp -p "$tmp/student-bin/"* "$sbuild/bin/"
   while read -r other other_slug; do
     [ "$other" != "$nn" ] || continue
     for program in $(programs_of "${other}_$other_slug"); do
-      if [ -f "$build/bin/$program" ]; then cp -p "$build/bin/$program" "$tmp/build/bin/$program"; fi
+      if [ -f "$build/bin/$program" ]; then cp -p "$build/bin/$program" "$sbuild/bin/$program"; fi
     done
   done <"$tmp/lessons.student"
-  run_lesson "$tmp/build" "$nn" "$tmp/student.tsv"
+  run_lesson "$sbuild" "$nn" "$tmp/student.tsv"
   total=$(grep -c . "$tmp/student.tsv" || true)
   failing=$(grep -c -e '^fail' -e '^crash' -e '^notbuilt' "$tmp/student.tsv" || true)
   if [ "$nn" = "$scaffold" ]; then
