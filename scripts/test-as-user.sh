@@ -32,7 +32,12 @@ done
 chown -R "$USER_NAME" "$BUILD"
 trap 'chown -R root "$BUILD"' EXIT
 junit=$BUILD/as-user.xml
-as_user() { runuser -u "$USER_NAME" -- env HOME="/home/$USER_NAME" "$@"; }
+# The user's own PATH, as a login gives it on Debian (no /usr/sbin, no /sbin): not
+# root's, which has sysctl in it where a student's has not.
+as_user() {
+  runuser -u "$USER_NAME" -- env HOME="/home/$USER_NAME" \
+    PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/games:/usr/games "$@"
+}
 status=0
 as_user ctest --test-dir "$BUILD" -L '^lesson(03|04|12|13)$' -j 2 --output-on-failure \
   --output-junit "$(pwd)/$junit" || status=1

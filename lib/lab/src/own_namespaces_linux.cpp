@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <optional>
@@ -73,9 +74,28 @@ bool exists(const char* path) noexcept {
   return ::stat(path, &st) == 0;
 }
 
+// Debian and Ubuntu give an ordinary user a PATH without /usr/sbin and /sbin, where
+// procps puts sysctl (and some systems ip); root's PATH has them, and sudo's
+// secure_path adds them. The lab runs these tools as root of its own namespaces, so it
+// adds the two directories at the end of PATH when they are missing (setenv: before
+// any thread, as unshare needs anyway).
+void add_admin_directories_to_path() noexcept {
+  const char* current = std::getenv("PATH");
+  std::string path = current != nullptr ? current : "/usr/local/bin:/usr/bin:/bin";
+  const std::string padded = ":" + path + ":";
+  bool changed = current == nullptr;
+  for (const char* dir : {"/usr/sbin", "/sbin"}) {
+    if (padded.find(std::string(":") + dir + ":") != std::string::npos) continue;
+    path += std::string(path.empty() ? "" : ":") + dir;
+    changed = true;
+  }
+  if (changed) ::setenv("PATH", path.c_str(), 1);
+}
+
 }  // namespace
 
 std::error_code use_own_namespaces() noexcept {
+  add_admin_directories_to_path();
   if (!Topology::permission()) return {};  // root, or namespaces of our own already
   const uid_t uid = ::geteuid();
   const gid_t gid = ::getegid();
@@ -103,6 +123,7 @@ bool own_namespaces() noexcept {
 }
 
 std::error_code use_own_network() noexcept {
+  add_admin_directories_to_path();
   if (made_own || own_network_made) return {};
   if (Topology::permission()) return use_own_namespaces();  // not root: the lab's namespaces
   if (::unshare(CLONE_NEWNET) != 0) return last_error();

@@ -18,7 +18,9 @@
 //   process as a user ── unshare(USER|NET|NS) ──▶ uid 0 inside, mapped to the user outside
 //                          uid_map/gid_map, / private, tmpfs on /run, lo up
 //
-// Children (ip, sysctl, the lesson's programs) inherit all of it. unshare(2)
+// Children (ip, sysctl, the lesson's programs) inherit all of it. Both calls first
+// add /usr/sbin and /sbin to PATH where they are missing (an ordinary user's PATH
+// on Debian and Ubuntu: procps' sysctl lives in /sbin). unshare(2)
 // refuses a user namespace to a process with more than one thread: call it
 // before any thread starts. Elsewhere than Linux it reports
 // std::errc::operation_not_supported.
