@@ -8,8 +8,8 @@
 //   .1.2   .1.1  .2.1  .2.2 .3.1 (MTU 1280) .3.2 .4.1   .4.2 and .4.130
 //                 └─── .5.1 ── shortcut ── .5.2 ───┘
 //
-// Each test process builds it once (SetUpTestSuite) and removes it at the end;
-// names carry the PID. Every wait is bounded.
+// Each test process builds it once (SetUpTestSuite: one `ip -batch` per host) and
+// removes it at the end; names carry the PID. Every wait is bounded.
 #include <gtest/gtest.h>
 
 #include <socklab/ip.hpp>
@@ -367,42 +367,57 @@ class Lesson12Network : public ::testing::Test {
     try {
       net_ = std::make_unique<lab::Topology>("t-", /*echo=*/false);
       lab::Topology& n = *net_;
-      for (const char* host : {"a", "r1", "r2", "r3", "b"}) n.add_host(host);
+      // routing_lab's network, built with one `ip -batch` per host (12 processes, not 70:
+      // every test process builds its own, so this is most of a test's time).
+      n.add_hosts({"a", "r1", "r2", "r3", "b"});
       for (const char* router : {"r1", "r2", "r3"}) n.forwarding(router);
       n.sysctl("b",
                "net.ipv4.icmp_ratemask=0 net.ipv6.icmp.ratelimit=0 "
                "net.ipv6.conf.default.accept_dad=0");
       n.sysctl("a", "net.ipv4.ping_group_range=" + lab::mapped_group_range() +
                         " net.ipv6.conf.default.accept_dad=0");
-      n.link("a", "eth0", "10.12.1.2/24", "r1", "eth0", "10.12.1.1/24");
-      n.link("r1", "eth1", "10.12.2.1/24", "r2", "eth0", "10.12.2.2/24");
-      n.link("r2", "eth1", "10.12.3.1/24", "r3", "eth0", "10.12.3.2/24", 1280);
-      n.link("r3", "eth1", "10.12.4.1/24", "b", "eth0", "10.12.4.2/24");
-      n.link("r1", "eth2", "10.12.5.1/24", "r3", "eth2", "10.12.5.2/24");
-      n.ip("b", "addr add 10.12.4.130/24 dev eth0");
-      // IPv6 along the same line: fd12:N::/64 on link N.
-      const char* v6[][3] = {{"a", "eth0", "fd12:1::2/64"},  {"r1", "eth0", "fd12:1::1/64"},
-                             {"r1", "eth1", "fd12:2::1/64"}, {"r2", "eth0", "fd12:2::2/64"},
-                             {"r2", "eth1", "fd12:3::1/64"}, {"r3", "eth0", "fd12:3::2/64"},
-                             {"r3", "eth1", "fd12:4::1/64"}, {"b", "eth0", "fd12:4::2/64"}};
-      for (auto& [host, dev, cidr] : v6)
-        n.ip(host, std::string("-6 addr add ") + cidr + " dev " + dev + " nodad");
-      n.route("a", "default via fd12:1::1");
-      n.route("r1", "default via fd12:2::2");
-      n.route("r2", "fd12:1::/64 via fd12:2::1");
-      n.route("r2", "fd12:4::/64 via fd12:3::2");
-      n.route("r3", "default via fd12:3::1");
-      n.route("b", "default via fd12:4::1");
-      n.route("a", "default via 10.12.1.1");
-      n.route("r1", "default via 10.12.2.2");
-      n.route("r1", "10.12.4.128/25 via 10.12.5.2");
-      n.route("r1", "blackhole 10.12.7.0/24");
-      n.route("r2", "10.12.1.0/24 via 10.12.2.1");
-      n.route("r2", "10.12.4.0/24 via 10.12.3.2");
-      n.route("r2", "10.12.5.0/24 via 10.12.2.1");
-      n.route("r2", "10.12.8.0/24 via 10.12.3.2");  // the loop: R3's default sends it back
-      n.route("r3", "default via 10.12.3.1");
-      n.route("b", "default via 10.12.4.1");
+      // The cables: host1 if1 host2 if2.
+      const char* cables[][4] = {{"a", "eth0", "r1", "eth0"},
+                                 {"r1", "eth1", "r2", "eth0"},
+                                 {"r2", "eth1", "r3", "eth0"},
+                                 {"r3", "eth1", "b", "eth0"},
+                                 {"r1", "eth2", "r3", "eth2"}};
+      std::vector<std::string> veths;
+      for (auto& [h1, if1, h2, if2] : cables)
+        veths.push_back(std::string("link add ") + if1 + " netns " + n.name(h1) +
+                        " type veth peer name " + if2 + " netns " + n.name(h2));
+      n.ip_batch(veths);
+      // Each host: loopback, addresses (IPv6 fd12:N::/64 on link N, no DAD), links up, routes.
+      n.ip_batch("a", {"link set lo up", "addr add 10.12.1.2/24 dev eth0",
+                       "addr add fd12:1::2/64 dev eth0 nodad", "link set eth0 up",
+                       "route add default via 10.12.1.1", "route add default via fd12:1::1"});
+      n.ip_batch("r1", {"link set lo up", "addr add 10.12.1.1/24 dev eth0",
+                        "addr add fd12:1::1/64 dev eth0 nodad", "link set eth0 up",
+                        "addr add 10.12.2.1/24 dev eth1", "addr add fd12:2::1/64 dev eth1 nodad",
+                        "link set eth1 up", "addr add 10.12.5.1/24 dev eth2", "link set eth2 up",
+                        "route add default via 10.12.2.2", "route add default via fd12:2::2",
+                        "route add 10.12.4.128/25 via 10.12.5.2",  // the shortcut: longer prefix
+                        "route add blackhole 10.12.7.0/24"});
+      n.ip_batch(
+          "r2",
+          {"link set lo up", "addr add 10.12.2.2/24 dev eth0",
+           "addr add fd12:2::2/64 dev eth0 nodad", "link set eth0 up",
+           "addr add 10.12.3.1/24 dev eth1", "addr add fd12:3::1/64 dev eth1 nodad",
+           "link set eth1 mtu 1280", "link set eth1 up", "route add 10.12.1.0/24 via 10.12.2.1",
+           "route add fd12:1::/64 via fd12:2::1", "route add 10.12.4.0/24 via 10.12.3.2",
+           "route add fd12:4::/64 via fd12:3::2", "route add 10.12.5.0/24 via 10.12.2.1",
+           // The loop: R3's default sends it back.
+           "route add 10.12.8.0/24 via 10.12.3.2"});
+      n.ip_batch("r3", {"link set lo up", "addr add 10.12.3.2/24 dev eth0",
+                        "addr add fd12:3::2/64 dev eth0 nodad", "link set eth0 mtu 1280",
+                        "link set eth0 up", "addr add 10.12.4.1/24 dev eth1",
+                        "addr add fd12:4::1/64 dev eth1 nodad", "link set eth1 up",
+                        "addr add 10.12.5.2/24 dev eth2", "link set eth2 up",
+                        "route add default via 10.12.3.1", "route add default via fd12:3::1"});
+      n.ip_batch("b", {"link set lo up", "addr add 10.12.4.2/24 dev eth0",
+                       "addr add 10.12.4.130/24 dev eth0", "addr add fd12:4::2/64 dev eth0 nodad",
+                       "link set eth0 up", "route add default via 10.12.4.1",
+                       "route add default via fd12:4::1"});
     } catch (const std::exception& e) {
       build_error_ = e.what();
     }

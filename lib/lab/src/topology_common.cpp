@@ -1,6 +1,7 @@
 // topology_common.cpp — the parts of Topology that only combine other calls: the
 // commands each step prints and runs (the running itself is topology_linux.cpp).
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -75,6 +76,47 @@ void Topology::forwarding(std::string_view host) {
 
 std::string Topology::ip(std::string_view host, std::string_view args) {
   return run("ip -n " + name(host) + " " + std::string(args));
+}
+
+void Topology::add_hosts(const std::vector<std::string>& hosts) {
+  std::vector<std::string> commands;
+  for (const std::string& host : hosts) commands.push_back("netns add " + prefix_ + host);
+  // Named before they exist: if the batch stops half way, the destructor's
+  // `ip netns del` of one that was never made fails quietly.
+  for (const std::string& host : hosts) names_.push_back(prefix_ + host);
+  batch("ip -batch -", commands);
+}
+
+std::string Topology::ip_batch(std::string_view host, const std::vector<std::string>& commands) {
+  return batch("ip -n " + name(host) + " -batch -", commands);
+}
+
+std::string Topology::ip_batch(const std::vector<std::string>& commands) {
+  return batch("ip -batch -", commands);
+}
+
+std::string Topology::batch(const std::string& ip, const std::vector<std::string>& commands) {
+  // A here-document (sh: `<<'EOF'` takes the lines as they are, no expansion), in
+  // braces: run() puts its redirection after the last line.
+  std::string script = "{ " + ip + " <<'EOF'\n";
+  for (const std::string& command : commands) {
+    if (command.find('\n') != std::string::npos || command == "EOF")
+      throw std::invalid_argument("ip batch: one command a line, not \"EOF\": " + command);
+    script += command + "\n";
+  }
+  script += "EOF\n}";
+  int status = 0;
+  std::string output = run(script, false, &status);
+  if (status == 0) return output;
+  // ip says "Command failed -:N", N the line (1-based) it stopped at.
+  std::string failed = ip + " (exit " + std::to_string(status) + ")";
+  if (auto at = output.rfind("Command failed -:"); at != std::string::npos) {
+    const std::size_t n = std::strtoul(output.c_str() + at + 17, nullptr, 10);
+    if (n >= 1 && n <= commands.size())
+      failed = ip + ", line " + std::to_string(n) + ": " + commands[n - 1];
+  }
+  const std::string first = output.substr(0, output.find('\n'));
+  throw std::runtime_error("failed: " + failed + (first.empty() ? "" : " (" + first + ")"));
 }
 
 std::string Topology::exec_prefix(std::string_view host) const {

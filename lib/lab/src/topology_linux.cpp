@@ -30,9 +30,12 @@ Topology::Topology(std::string tag, bool echo)
 Topology::~Topology() {
   std::fflush(stdout);
   std::string removed;
-  for (auto it = names_.rbegin(); it != names_.rend(); ++it) {
-    std::string command = "ip netns del " + *it + " 2>/dev/null";
-    (void)std::system(command.c_str());  // deleting a namespace deletes its veths
+  if (!names_.empty()) {
+    // One process for all (-force: past one that is gone already); deleting a
+    // namespace deletes its veths.
+    std::string command = "ip -force -batch - 2>/dev/null <<'EOF'\n";
+    for (auto it = names_.rbegin(); it != names_.rend(); ++it) command += "netns del " + *it + "\n";
+    (void)std::system((command + "EOF").c_str());
   }
   for (const std::string& n : names_) removed += (removed.empty() ? "" : ", ") + n;
   if (echo_ && !names_.empty()) print("removed namespaces " + removed + "\n");

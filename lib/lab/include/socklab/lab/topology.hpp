@@ -46,6 +46,9 @@ class Topology {
 
   /// `ip netns add NAME` and `ip -n NAME link set lo up`. Returns the full name.
   const std::string& add_host(std::string_view name);
+  /// Several hosts in one process: `ip -batch -` reading `netns add NAME` for each.
+  /// Their loopback stays down: bring it up in the host's ip_batch ("link set lo up").
+  void add_hosts(const std::vector<std::string>& hosts);
   /// The full namespace name of a host added before ("r1" -> "socklab-4242-rt-r1").
   std::string name(std::string_view host) const;
   /// Every namespace added, in order.
@@ -69,6 +72,16 @@ class Topology {
 
   /// `ip -n HOST ARGS`: printed, run, its output returned (and printed with echo).
   std::string ip(std::string_view host, std::string_view args);
+  /// Many `ip -n HOST` commands in one process: `ip -n NAME -batch -` reads them (the
+  /// words after `ip -n NAME`, one command an element, e.g. "route add default via
+  /// 10.12.1.1") from a here-document, in order, and stops at the first that fails
+  /// (ip(8), -batch); then this throws std::runtime_error naming that command. One
+  /// process for a host's whole setup instead of one per command. Printed, output
+  /// returned, as ip().
+  std::string ip_batch(std::string_view host, const std::vector<std::string>& commands);
+  /// The same in the calling thread's namespace (`ip -batch -`), for what joins hosts:
+  /// "link add eth0 netns " + name("a") + " type veth peer name eth0 netns " + name("r1").
+  std::string ip_batch(const std::vector<std::string>& commands);
   /// Any shell command: printed, run, output returned; throws std::runtime_error
   /// if it exits non-zero (unless `check` is false: then `exit_status` gets the status).
   std::string run(std::string_view command);
@@ -90,6 +103,8 @@ class Topology {
   Inside enter(std::string_view host) const;
 
  private:
+  std::string batch(const std::string& ip, const std::vector<std::string>& commands);
+
   std::string prefix_;
   bool echo_;
   std::vector<std::string> names_;
