@@ -145,7 +145,7 @@ since() { echo "$(($(date +%s) - $1)) s"; }
 as_student() { runuser -l student -c "$1"; }  # a login shell, as the student's terminal
 status=0
 id -u student >/dev/null 2>&1 || useradd --create-home --shell /bin/bash student
-say "inside: $(. /etc/os-release && echo "$PRETTY_NAME"), root is $(awk '$5 == "/" { print $4 " on " $9 " " $10 }' /proc/self/mountinfo)"
+say "inside: $(. /etc/os-release && echo "$PRETTY_NAME"), / is the mount namespace's root ($(awk '$5 == "/" { print $4 }' /proc/self/mountinfo) of the host's disk, pivot_root)"
 say "inside: $(ls -l /dev/net/tun | cut -d' ' -f1,3,4) /dev/net/tun"
 if as_student 'unshare --user --map-root-user --net true' 2>/tmp/userns.err; then
   say "inside: as student, unshare --user --map-root-user --net: allowed (no chroot here)"
