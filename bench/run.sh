@@ -20,14 +20,17 @@
 # epollh: --threads 2 --handoff, the reactor's own shape), lesson 11's epoll_echo_server and reactor_server --threads 2,
 # and Asio: req/s and the server's CPU time per request. --c10k-only: just that table;
 # --no-c10k: without it.
-#   sh bench/run.sh BUILD/bin --c100k [--c100k-clients 100000] [--sources 8]
+#   sh bench/run.sh BUILD/bin --c100k [--c100k-clients 100000] [--c100k-workers W] [--sources K]
 # is a separate mode: epoll_echo_server holding 100,000 idle connections (RSS per
-# connection, kernel memory, an active client's p99). docs/lessons/11-epoll.md.
+# connection, kernel memory, an active client's p99). Past one process's RLIMIT_NOFILE,
+# W worker processes (--workers, SO_REUSEPORT; default: enough for the hard limit) and as
+# many client processes, each from its own source addresses. docs/lessons/11-epoll.md.
 set -eu
 BIN=${1:?usage: bench/run.sh BUILD/bin [options]}
 shift
 REPS=3 DURATION=2 WARMUP=0.5 IDLE=10000 SMOKE=0 ONLY_SERVERS=""
-C10K=1 C10K_ONLY=0 C10K_IDLE="0 1000 10000" C100K=0 C100K_CLIENTS=100000 SOURCES=8
+C10K=1 C10K_ONLY=0 C10K_IDLE="0 1000 10000" C100K=0 C100K_CLIENTS=100000 SOURCES=""
+C100K_WORKERS=""
 WORKLOADS="1x64 100x64 1x64K 1000x64 connect"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -41,6 +44,7 @@ while [ $# -gt 0 ]; do
     --c10k-idle) C10K_IDLE=$2; shift 2 ;;
     --c100k) C100K=1; shift ;;
     --c100k-clients) C100K_CLIENTS=$2; shift 2 ;;
+    --c100k-workers) C100K_WORKERS=$2; shift 2 ;;
     --sources) SOURCES=$2; shift 2 ;;
     --servers) ONLY_SERVERS=$2; shift 2 ;;
     --workloads) WORKLOADS=$2; shift 2 ;;
@@ -52,7 +56,8 @@ tmp=$(mktemp -d)
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  [ -n "${idle_pid:-}" ] && kill "$idle_pid" 2>/dev/null || true
+  # shellcheck disable=SC2086  # (c100k: several client processes)
+  [ -n "${idle_pid:-}" ] && kill $idle_pid 2>/dev/null || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM

@@ -265,7 +265,7 @@ constexpr std::string_view never_woken =
 
 TEST(Lesson11Demo, Step1_LevelTriggeredReportsUntilDrained) {
   NEED_EPOLL();
-  Step step(1, 8, "epoll_create1(); epoll_ctl(ADD, fd, EPOLLIN)",
+  Step step(1, 9, "epoll_create1(); epoll_ctl(ADD, fd, EPOLLIN)",
             "level-triggered: epoll_wait reports the socket on every call while bytes wait");
   Epoll ep = Epoll::create1();
   SocketPair pair = tcp_pair();
@@ -284,7 +284,7 @@ TEST(Lesson11Demo, Step1_LevelTriggeredReportsUntilDrained) {
 
 TEST(Lesson11Demo, Step2_EdgeTriggeredReportsOnce) {
   NEED_EPOLL();
-  Step step(2, 8, "epoll_ctl(ADD, fd, EPOLLIN | EPOLLET)",
+  Step step(2, 9, "epoll_ctl(ADD, fd, EPOLLIN | EPOLLET)",
             "edge-triggered: a change is reported once; unread bytes are NOT reported again");
   Epoll ep = Epoll::create1();
   SocketPair pair = tcp_pair();
@@ -318,7 +318,7 @@ class Lesson11Server : public ::testing::Test {
 
 TEST_F(Lesson11Server, Step1_TheServersLoopWatchesItsListener) {
   NEED_EPOLL();
-  Step step(1, 8, "epoll_echo_server: epoll_create1(), epoll_ctl(ADD, listener, EPOLLIN)",
+  Step step(1, 9, "epoll_echo_server: epoll_create1(), epoll_ctl(ADD, listener, EPOLLIN)",
             "the server's one epoll instance: a client is accepted and echoed, in both modes");
   for (const char* mode : {"", "--edge"}) {
     std::vector<std::string> args{"--port", "0"};
@@ -331,7 +331,7 @@ TEST_F(Lesson11Server, Step1_TheServersLoopWatchesItsListener) {
 
 TEST_F(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
   NEED_EPOLL();
-  Step step(4, 8, "epoll_echo_server --edge [--naive-drain], 48 KiB in one send()",
+  Step step(4, 9, "epoll_echo_server --edge [--naive-drain], 48 KiB in one send()",
             "one recv() (16 KiB) per ET event leaves the rest unread, and no event comes again");
   const std::string big(48 * 1024, 'x');
   for (const char* mode : {"--naive-drain", "", "lt"}) {
@@ -355,7 +355,7 @@ TEST_F(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
 
 TEST_F(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
   NEED_EPOLL();
-  Step step(5, 8, "epoll_ctl(MOD, EPOLLOUT) only while output is queued",
+  Step step(5, 9, "epoll_ctl(MOD, EPOLLOUT) only while output is queued",
             "a client that never reads fills its own queue; the others are still served");
   Program& server = start("epoll_echo_server", {"--port", "0", "--verbose"});
   Address addr = server.listening_address();
@@ -408,7 +408,7 @@ TEST_F(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
 
 TEST_F(Lesson11Server, Step6_PeerCloseIsSeen) {
   NEED_EPOLL();
-  Step step(6, 8, "recv() = 0 after EPOLLRDHUP",
+  Step step(6, 9, "recv() = 0 after EPOLLRDHUP",
             "the peer's FIN: the server echoes what it owes, closes, and epoll forgets it");
   for (const char* mode : {"", "--edge"}) {
     std::vector<std::string> args{"--port", "0", "--verbose"};
@@ -429,7 +429,7 @@ TEST_F(Lesson11Server, Step6_PeerCloseIsSeen) {
 TEST_F(Lesson11Server, Step7_IdleTimerClosesTheIdleAndKeepsTheActive) {
   NEED_EPOLL();
   Step step(
-      7, 8, "--idle-timeout 400: epoll_wait(timeout = earliest deadline)",
+      7, 9, "--idle-timeout 400: epoll_wait(timeout = earliest deadline)",
       "an idle connection is closed after 400 ms (not before, not at 800); an active one stays");
   Program& server = start("epoll_echo_server", {"--port", "0", "--idle-timeout", "400"});
   Address addr = server.listening_address();
@@ -460,7 +460,7 @@ TEST_F(Lesson11Server, Step2_TenThousandIdleAndOneActive) {
   NEED_EPOLL();
   constexpr std::size_t idle_count = 10000;
   NEED_DESCRIPTORS(idle_count + 200);
-  Step step(2, 8, "10,000 idle connections in the interest list, 1 active client",
+  Step step(2, 9, "10,000 idle connections in the interest list, 1 active client",
             "epoll_wait returns only the ready socket: the active client is served at once");
   Program& server = start("epoll_echo_server", {"--port", "0"});
   Address addr = server.listening_address();
@@ -490,7 +490,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
   NEED_EPOLL();
 #if defined(__linux__)
   NEED_DESCRIPTORS(1024);
-  Step step(3, 8,
+  Step step(3, 9,
             "accept() fails with EMFILE: AcceptGuard closes the spare, accepts, closes, reopens",
             "the excess client is closed at once; the loop does not spin; it serves again after");
   Program& server = start("epoll_echo_server", {"--port", "0", "--verbose"});
@@ -577,7 +577,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
 TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
   NEED_EPOLL();
 #if defined(__linux__)
-  Step step(3, 8, "EMFILE, and the spare cannot be reopened either: stop accepting for a while",
+  Step step(3, 9, "EMFILE, and the spare cannot be reopened either: stop accepting for a while",
             "both servers back off (AcceptGuard's pause) instead of spinning, and serve again");
   // Both servers at once, watched over shared windows: one test's time, not two.
   const std::vector<std::string> names = {"epoll_echo_server", "reactor_server"};
@@ -626,7 +626,7 @@ TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
 
 TEST_F(Lesson11Server, Step7_TheTimersAloneWakeTheLoop) {
   NEED_EPOLL();
-  Step step(7, 8, "--idle-timeout 400, idle clients and no other traffic (both servers)",
+  Step step(7, 9, "--idle-timeout 400, idle clients and no other traffic (both servers)",
             "nothing wakes epoll_wait but its timeout: it must come from the timer heap");
   const std::vector<std::pair<std::string, std::vector<std::string>>> servers{
       {"epoll_echo_server", {"--port", "0", "--idle-timeout", "400"}},
@@ -661,7 +661,7 @@ TEST_F(Lesson11Server, Step7_TheTimersAloneWakeTheLoop) {
 
 TEST_F(Lesson11Server, Step8_ReactorSpreadsConnectionsAndKeepsEachOnOneLoop) {
   NEED_EPOLL();
-  Step step(8, 8, "reactor_server --threads 2: accept on the main loop, hand over round-robin",
+  Step step(8, 9, "reactor_server --threads 2: accept on the main loop, hand over round-robin",
             "both loops get connections; each connection is served and closed by the same loop");
   Program& server = start("reactor_server", {"--port", "0", "--threads", "2", "--verbose"});
   Address addr = server.listening_address();
@@ -697,7 +697,7 @@ TEST_F(Lesson11Server, Step8_ReactorSpreadsConnectionsAndKeepsEachOnOneLoop) {
 
 TEST_F(Lesson11Server, Step8_ReactorOutOfDescriptorsStopsCleanly) {
   NEED_EPOLL();
-  Step step(8, 8, "prlimit --nofile=N:N reactor_server --threads 2, N = 6, 7, ... until it runs",
+  Step step(8, 9, "prlimit --nofile=N:N reactor_server --threads 2, N = 6, 7, ... until it runs",
             "a failure (before or after loop threads started): threads joined, one line, exit 1");
   auto prlimit = test::find_on_path("prlimit");
   if (!prlimit) GTEST_SKIP() << "needs prlimit (util-linux): apt-get install util-linux";
@@ -725,7 +725,7 @@ TEST_F(Lesson11Server, Step8_ReactorOutOfDescriptorsStopsCleanly) {
 TEST_F(Lesson11Server, Step8_ReactorDispatchesOnWhatEpollReported) {
   NEED_EPOLL();
 #if defined(__linux__)
-  Step step(8, 8, "reactor_server under strace, its send()s cut short: 64 KiB echoed",
+  Step step(8, 9, "reactor_server under strace, its send()s cut short: 64 KiB echoed",
             "an EPOLLOUT wake-up send()s; it does not recv() (nothing was reported to read)");
   auto strace = test::find_on_path("strace");
   if (!strace) GTEST_SKIP() << "needs strace to count the server's calls: apt-get install strace";

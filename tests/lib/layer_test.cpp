@@ -18,6 +18,7 @@
 #include "socklab/error.hpp"
 #include "socklab/fault.hpp"
 #include "socklab/io.hpp"
+#include "socklab/process.hpp"
 #include "socklab/socket.hpp"
 #include "socklab/system.hpp"
 #include "support/narrate.hpp"
@@ -80,6 +81,28 @@ TEST(Layer, ReuseAddressErrorsNameTheOptionReallySet) {
         << e.what();
   }
   (void)bogus.release();  // it was never ours to close
+}
+
+// Lesson 11's --workers (fork, signals, SO_REUSEPORT) where the platform has none (Windows):
+// every call fails with operation_not_supported, makes no call, and the message says so.
+TEST(Layer, WorkerProcessesSayWhereTheyAreNotAvailable) {
+  if (process::supported())
+    GTEST_SKIP() << "this platform has fork() and SO_REUSEPORT: lesson 11's --workers runs "
+                    "here (tests/lesson11_workers_test.cpp); this test is for Windows";
+  std::error_code ec;
+  (void)process::fork(ec);
+  EXPECT_EQ(ec, std::errc::operation_not_supported);
+  Socket s = Socket::tcp();
+  s.set_reuse_port(true, ec);
+  EXPECT_EQ(ec, std::errc::operation_not_supported);
+  try {
+    s.set_reuse_port(true);
+    ADD_FAILURE() << "set_reuse_port succeeded where there is no SO_REUSEPORT";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.call(), "setsockopt(SO_REUSEPORT)");
+    EXPECT_NE(std::string(e.what()).find("not available on this platform"), std::string::npos)
+        << e.what();
+  }
 }
 
 // The throwing forms build their message with getpeername()/getsockname(); the

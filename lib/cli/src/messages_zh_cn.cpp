@@ -27,6 +27,10 @@ constexpr Translation kChinese[] = {
     {"not supported on this system: these are Linux's calls (lesson 12); use a Linux VM, or WSL2 "
      "on Windows",
      "本系统不支持：这些是 Linux 的调用（第 12 课）；请用 Linux 虚拟机，或 Windows 上的 WSL2"},
+    {"not available on this platform: worker processes (fork, signals, SO_REUSEPORT) are "
+     "POSIX's; run lesson 11 on Linux, in WSL2 or a Linux VM",
+     "本平台不提供：工作进程（fork、信号、SO_REUSEPORT）是 POSIX 的；请在 Linux、WSL2 或 Linux "
+     "虚拟机上运行第 11 课"},
     {"ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023",
      "1024 以下的端口需要 root 或 CAP_NET_BIND_SERVICE；请用大于 1023 的端口"},
     {"this machine has no such address; try 127.0.0.1", "本机没有这个地址；试试 127.0.0.1"},

@@ -190,6 +190,11 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
        call.find("MSG_ERRQUEUE") != std::string_view::npos))
     return "not supported on this system: these are Linux's calls (lesson 12); "
            "use a Linux VM, or WSL2 on Windows";
+  if (ec == std::errc::operation_not_supported &&
+      (call == "fork" || call.starts_with("setsockopt(SO_REUSEPORT") || call.starts_with("prctl") ||
+       call.starts_with("pthread_sigmask")))
+    return "not available on this platform: worker processes (fork, signals, SO_REUSEPORT) "
+           "are POSIX's; run lesson 11 on Linux, in WSL2 or a Linux VM";
   if (ec == std::errc::permission_denied && call == "bind")
     return "ports below 1024 need root or CAP_NET_BIND_SERVICE; use a port above 1023";
   if (ec == std::errc::address_not_available)

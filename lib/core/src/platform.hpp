@@ -102,7 +102,8 @@ Address local_address(handle h, std::error_code& ec) noexcept;
 Address peer_address(handle h, std::error_code& ec) noexcept;
 
 // --- options ------------------------------------------------------------------
-enum class BoolOption { reuse_address, no_delay, v6_only };
+// reuse_port: SO_REUSEPORT (Linux 3.9, the BSDs); Windows has none: operation_not_supported.
+enum class BoolOption { reuse_address, reuse_port, no_delay, v6_only };
 enum class IntOption { recv_buffer, send_buffer };
 enum class TimeOption { recv_timeout, send_timeout };
 void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept;

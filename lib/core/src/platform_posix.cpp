@@ -343,6 +343,12 @@ Option option_of(BoolOption o) noexcept {
       return {IPPROTO_TCP, TCP_NODELAY};
     case BoolOption::v6_only:
       return {IPPROTO_IPV6, IPV6_V6ONLY};
+    case BoolOption::reuse_port:
+#if defined(SO_REUSEPORT)
+      return {SOL_SOCKET, SO_REUSEPORT};
+#else
+      return {SOL_SOCKET, -1};  // a system without it: ENOPROTOOPT from setsockopt()
+#endif
     case BoolOption::reuse_address:
       break;
   }
@@ -357,6 +363,8 @@ const char* option_name(BoolOption o) noexcept {
       return "TCP_NODELAY";
     case BoolOption::v6_only:
       return "IPV6_V6ONLY";
+    case BoolOption::reuse_port:
+      return "SO_REUSEPORT";
     case BoolOption::reuse_address:
       break;
   }

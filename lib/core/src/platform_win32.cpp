@@ -466,11 +466,17 @@ const char* option_name(BoolOption o) noexcept {
       return "TCP_NODELAY";
     case BoolOption::v6_only:
       return "IPV6_V6ONLY";
+    case BoolOption::reuse_port:
+      return "SO_REUSEPORT";
   }
   return "?";
 }
 
 bool get_option(handle h, BoolOption o, std::error_code& ec) noexcept {
+  if (o == BoolOption::reuse_port) {  // Winsock has no SO_REUSEPORT: no call
+    ec = std::make_error_code(std::errc::operation_not_supported);
+    return false;
+  }
   int level = SOL_SOCKET, name = SO_EXCLUSIVEADDRUSE;
   if (o == BoolOption::no_delay) level = IPPROTO_TCP, name = TCP_NODELAY;
   if (o == BoolOption::v6_only) level = IPPROTO_IPV6, name = IPV6_V6ONLY;
@@ -492,6 +498,10 @@ void set_option(handle h, BoolOption o, bool on, std::error_code& ec) noexcept {
       return;
     case BoolOption::v6_only:
       ec = result(setopt(native(h), IPPROTO_IPV6, IPV6_V6ONLY, on ? 1 : 0));
+      return;
+    case BoolOption::reuse_port:
+      // Winsock has no SO_REUSEPORT (no kernel load balancing over listeners): no call.
+      ec = std::make_error_code(std::errc::operation_not_supported);
       return;
   }
 }

@@ -331,6 +331,11 @@ void Socket::set_reuse_address(bool on) {
              std::string("setsockopt(") + sys::option_name(sys::BoolOption::reuse_address) + ")");
 }
 
+void Socket::set_reuse_port(bool on, std::error_code& ec) noexcept {
+  if (check_open(handle_, ec)) sys::set_option(handle_, sys::BoolOption::reuse_port, on, ec);
+}
+SOCKLAB_THROWING_FORM(set_reuse_port(bool on), set_reuse_port(on, ec), "setsockopt(SO_REUSEPORT)")
+
 void Socket::set_no_delay(bool on, std::error_code& ec) noexcept {
   if (check_open(handle_, ec)) sys::set_option(handle_, sys::BoolOption::no_delay, on, ec);
 }

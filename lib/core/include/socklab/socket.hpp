@@ -162,6 +162,11 @@ class Socket {
   /// what gives the POSIX meaning there (docs/layer.md).
   void set_reuse_address(bool on);
   void set_reuse_address(bool on, std::error_code& ec) noexcept;
+  /// SO_REUSEPORT (Linux 3.9): several sockets, each with it set before bind(), may bind
+  /// the same address and port; the kernel hashes each new connection to one of the
+  /// listeners (lesson 11's --workers). Windows has none: operation_not_supported.
+  void set_reuse_port(bool on);
+  void set_reuse_port(bool on, std::error_code& ec) noexcept;
   void set_no_delay(bool on);  ///< TCP_NODELAY: switch Nagle's algorithm off
   void set_no_delay(bool on, std::error_code& ec) noexcept;
   /// IPV6_V6ONLY: true = IPv6 clients only; false = IPv4 clients too, as ::ffff:a.b.c.d.
