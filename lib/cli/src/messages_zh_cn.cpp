@@ -943,6 +943,198 @@ constexpr Translation kChinese[] = {
      "refusal and a clean EOF",
      "改正的办法：回复，shutdown(SHUT_WR)，一直读到客户端的 FIN，再 close()：客户端读到拒绝的回复和"
      "一个干净的 EOF"},
+
+    // --- lesson 11: epoll_echo_server, reactor_server (--help), and their tests
+    //     (tests/lesson11_epoll_test.cpp) ---
+    {"Lesson 11: one thread serves many clients with epoll.",
+     "第 11 课：一个线程用 epoll 服务许多客户端。"},
+    {"close connections silent this long (0 = never)",
+     "关闭沉默了这么多毫秒的连接（0 表示从不关闭）"},
+    {"edge-triggered epoll (EPOLLET) instead of level-triggered",
+     "用边缘触发的 epoll（EPOLLET），而不是水平触发"},
+    {"with --edge: one recv() per event (the pitfall: clients stall)",
+     "与 --edge 一起用：每个事件只 recv() 一次（陷阱：客户端会卡住）"},
+    {"a line per connection: accepted, EPOLLOUT on/off, closed",
+     "每个连接的事件各打印一行：接受、EPOLLOUT 开/关、关闭"},
+    {"Lesson 11: one epoll loop per thread, connections spread.",
+     "第 11 课：每个线程一个 epoll 循环，连接分散到各个循环。"},
+    {"how many loop threads serve connections", "用多少个循环线程来服务连接"},
+    {"a line per connection: which loop got it, and when it closed",
+     "每个连接的事件各打印一行：哪个循环拿到了它，什么时候关闭"},
+    {"epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a Linux VM (here the layer "
+     "reports operation_not_supported)",
+     "epoll 是 Linux 的机制：请在 Linux、WSL2 或 Linux 虚拟机上运行第 11 课（这里封装层报告 "
+     "operation_not_supported）"},
+    {"the main loop accepted the connection and put it in a loop's inbox, but that loop never woke "
+     "up - hand_over() must write to the loop's eventfd (step 8), which its epoll_wait() watches",
+     "主循环接受了连接，把它放进一个循环的收件箱，但那个循环始终没有醒来——hand_over() "
+     "必须写这个循环的 eventfd（第 8 步），那个循环的 epoll_wait() 正关注着它"},
+    {"no echo within {} ms from {}", "{} 毫秒内没有收到 {} 的回显"},
+    {"{} closed or reset the connection instead of echoing ({}): did it stop? (its error line "
+     "follows)",
+     "{} 没有回显，而是关闭或复位了连接（{}）：它停止了吗？（它的错误行见下）"},
+    {"echoed {}", "回显的是 {}"},
+    {"{} was busy {} ms of 0.3 s with one idle client: EPOLLOUT is left on (LT reports a writable "
+     "socket on every turn, a spin) - ask for it only while output is queued (step 5)",
+     "只有一个空闲客户端时，{} 在 0.3 秒里忙了 {} 毫秒：EPOLLOUT 一直开着（水平触发每一轮都报告"
+     "可写的套接字，于是空转）——只在有输出排队时才关注它（第 5 步）"},
+    {"level-triggered: epoll_wait reports the socket on every call while bytes wait",
+     "水平触发：只要还有字节在等，每次调用 epoll_wait 都报告这个套接字"},
+    {"nothing sent yet", "还什么都没发"},
+    {"two bytes still unread: reported again", "还有两个字节没读：再次报告"},
+    {"drained: no longer reported", "读空了：不再报告"},
+    {"edge-triggered: a change is reported once; unread bytes are NOT reported again",
+     "边缘触发：一次变化只报告一次；没读的字节不会再报告"},
+    {"two bytes still unread, yet silence: drain until EAGAIN",
+     "还有两个字节没读，却没有通知：要一直读到 EAGAIN"},
+    {"new bytes are a new edge", "新到的字节是一次新的边缘"},
+    {"the server's one epoll instance: a client is accepted and echoed, in both modes",
+     "服务器唯一的 epoll 实例：两种模式下，客户端都被接受并得到回显"},
+    {"epoll_echo_server --edge [--naive-drain], 48 KiB in one send()",
+     "epoll_echo_server --edge [--naive-drain]，一次 send() 发 48 KiB"},
+    {"one recv() (16 KiB) per ET event leaves the rest unread, and no event comes again",
+     "边缘触发下每个事件只 recv() 一次（16 KiB），剩下的没读，而且不会再有事件"},
+    {"the naive ET server should have stalled this client",
+     "朴素的边缘触发服务器应当让这个客户端卡住"},
+    {"naive ET drain: {} of {} bytes echoed, then silence",
+     "朴素的边缘触发读取：回显了 {} 字节（共 {} 字节），然后就没了动静"},
+    {"{} must echo everything", "{} 必须回显所有数据"},
+    {"ET draining until EAGAIN", "边缘触发并一直读到 EAGAIN"},
+    {"epoll_ctl(MOD, EPOLLOUT) only while output is queued",
+     "只在有输出排队时 epoll_ctl(MOD, EPOLLOUT)"},
+    {"a client that never reads fills its own queue; the others are still served",
+     "从不读数据的客户端只填满它自己的队列；其他客户端照样得到服务"},
+    {"lost data: {} of {} bytes came back - what send() did not take must stay queued (erase what "
+     "was sent, keep the rest: step 5)",
+     "数据丢了：只回来 {} 字节（共 {} 字节）——send() 没收下的部分必须留在队列里（删掉已发送的，"
+     "保留其余的：第 5 步）"},
+    {"the server kept reading from a client that never reads: its output queue is not bounded "
+     "(stop reading past max_queued)",
+     "服务器一直在读一个从不读数据的客户端：它的输出队列没有上限（超过 max_queued 就停止读取）"},
+    {"the hog got {} KiB in before it had to wait", "贪婪的客户端发进去 {} KiB 后才不得不等待"},
+    {"the hog's echo should have queued up", "贪婪客户端的回显应当排起队来"},
+    {"the hog must not stall another client", "贪婪的客户端不能拖住别的客户端"},
+    {"a client whose echo always fits never needs EPOLLOUT",
+     "回显总能一次发完的客户端永远不需要 EPOLLOUT"},
+    {"every byte the hog sent comes back", "贪婪客户端发的每个字节都回来了"},
+    {"recv() = 0 after EPOLLRDHUP", "EPOLLRDHUP 之后 recv() = 0"},
+    {"the peer's FIN: the server echoes what it owes, closes, and epoll forgets it",
+     "对端的 FIN：服务器把欠的回显发完，关闭连接，epoll 也不再关注它"},
+    {"an idle connection is closed after 400 ms (not before, not at 800); an active one stays",
+     "空闲连接在 400 毫秒后被关闭（不早于 400，也不到 800）；活跃的连接保留"},
+    {"the idle connection was never closed", "空闲连接始终没有被关闭"},
+    {"closed before its timeout", "在超时之前就关闭了"},
+    {"closed long after its timeout", "超时很久之后才关闭"},
+    {"idle connection closed after {} ms", "空闲连接在 {} 毫秒后关闭"},
+    {"10,000 idle connections in the interest list, 1 active client",
+     "关注列表里有 10,000 个空闲连接，1 个活跃客户端"},
+    {"epoll_wait returns only the ready socket: the active client is served at once",
+     "epoll_wait 只返回就绪的套接字：活跃的客户端立即得到服务"},
+    {"the server holds them all", "服务器把它们全都保持着"},
+    {"200 echoes beside 10,000 idle connections: {} ms, slowest {} ms",
+     "在 10,000 个空闲连接旁回显 200 次：{} 毫秒，最慢的一次 {} 毫秒"},
+    {"a loaded CI machine gets a loose bound; make bench measures",
+     "负载很重的 CI 机器只给一个宽松的上限；测量请用 make bench"},
+    {"accept() fails with EMFILE: AcceptGuard closes the spare, accepts, closes, reopens",
+     "accept() 以 EMFILE 失败：AcceptGuard 关闭备用描述符，accept，关闭，再重新打开"},
+    {"the excess client is closed at once; the loop does not spin; it serves again after",
+     "多出来的客户端被立即关闭；循环不空转；之后照常服务"},
+    {"prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)",
+     "对服务器调用 prlimit(RLIMIT_NOFILE) 失败（需要是同一个用户）"},
+    {"neither echoed nor closed: {}", "既没有回显也没有关闭：{}"},
+    {"at the limit a client waited 2 s, neither echoed nor closed: {}",
+     "到达上限时，一个客户端等了 2 秒，既没有得到回显也没有被关闭：{}"},
+    {"the server left it in the accept queue (AcceptGuard's spare accepts and closes it) and spins "
+     "(busy {} ms of 0.3 s): after EMFILE it tries again at once",
+     "服务器把它留在全连接队列里（本该由 AcceptGuard 的备用描述符接受再关闭），并且在空转（0.3 "
+     "秒里忙了 {} 毫秒）：EMFILE 之后它立即又试"},
+    {"the server sleeps: accepting was paused (guard.pause()) and never resumed - the pause ends "
+     "on a timer, and epoll_wait's timeout must come from the timers (step 2)",
+     "服务器在睡觉：接受连接被暂停（guard.pause()），却再也没有恢复——暂停靠定时器结束，epoll_wait "
+     "的超时必须来自定时器（第 2 步）"},
+    {"the server never ran out of descriptors", "服务器始终没有用完描述符"},
+    {"max fd {}; server said:", "最大描述符 {}；服务器说："},
+    {"{} clients held; the next one was accepted and closed at once (EOF)",
+     "保持了 {} 个客户端；下一个被接受后立即关闭（EOF）"},
+    {"server busy (on or waiting for a CPU) over 0.5 s at the limit, 20 clients refused: {} ms",
+     "到达上限、拒绝 20 个客户端时，服务器在 0.5 秒里的忙碌时间（在 CPU 上运行或等待 CPU）：{} "
+     "毫秒"},
+    {"the server spins at RLIMIT_NOFILE: after EMFILE its loop must make progress (AcceptGuard "
+     "sheds the waiting client) or stop watching the listener for guard.pause() - not try again "
+     "at once",
+     "服务器在 RLIMIT_NOFILE 处空转：EMFILE 之后，它的循环必须有进展（AcceptGuard "
+     "甩掉等着的客户端），或者在 guard.pause() 期间不再关注监听套接字——而不是立即重试"},
+    {"an excess client must be closed at once, not left waiting: {}",
+     "多出来的客户端必须立即关闭，而不是让它一直等：{}"},
+    {"EMFILE, and the spare cannot be reopened either: stop accepting for a while",
+     "EMFILE，而且备用描述符也无法重新打开：暂停接受连接一会儿"},
+    {"both servers back off (AcceptGuard's pause) instead of spinning, and serve again",
+     "两个服务器都退避（AcceptGuard 的暂停），而不是空转，之后照常服务"},
+    {"{}: {} ms of 0.5 s busy with no descriptor and no spare",
+     "{}：没有描述符、也没有备用描述符时，0.5 秒里忙了 {} 毫秒"},
+    {"{} spins when out of descriptors with no spare left: when guard.pause() > 0, stop watching "
+     "the listener for that long (epoll_ctl MOD without EPOLLIN) - a break or continue spins",
+     "{} 在描述符用完、备用描述符也没有时空转：guard.pause() > 0 "
+     "时，在这段时间里不再关注监听套接字（epoll_ctl MOD，不带 EPOLLIN）——一个 break 或 continue "
+     "都会空转"},
+    {"accepting did not resume after the limit was raised - the pause ends on a timer, and "
+     "epoll_wait's timeout must come from the timers (step 2)",
+     "上限提高之后，接受连接没有恢复——暂停靠定时器结束，epoll_wait 的超时必须来自定时器（第 2 "
+     "步）"},
+    {"--idle-timeout 400, idle clients and no other traffic (both servers)",
+     "--idle-timeout 400，空闲客户端，没有别的流量（两个服务器）"},
+    {"nothing wakes epoll_wait but its timeout: it must come from the timer heap",
+     "除了超时，没有什么能唤醒 epoll_wait：超时必须来自定时器堆"},
+    {"{} did not close an idle connection within 1.5 s while nothing else happened: epoll_wait "
+     "must sleep only until the earliest deadline (timers.timeout(now), step 2); a wait without a "
+     "timeout wakes only for traffic",
+     "别的什么也没发生时，{} 在 1.5 秒内没有关闭空闲连接：epoll_wait "
+     "只能睡到最早的截止时间（timers.timeout(now)，第 2 步）；不带超时的等待只会被流量唤醒"},
+    {"{}: the idle client got data instead of a close", "{}：空闲客户端收到了数据，而不是连接关闭"},
+    {"{}: both idle connections closed within {} ms", "{}：两个空闲连接在 {} 毫秒内都关闭了"},
+    {"{} closed before the timeout", "{} 在超时之前就关闭了"},
+    {"{} closed long after the timeout", "{} 在超时很久之后才关闭"},
+    {"reactor_server --threads 2: accept on the main loop, hand over round-robin",
+     "reactor_server --threads 2：主循环 accept，轮流交给各个循环"},
+    {"both loops get connections; each connection is served and closed by the same loop",
+     "两个循环都分到连接；每个连接由同一个循环服务并关闭"},
+    {"expected 6 connections and 6 closes", "应当有 6 次连接和 6 次关闭"},
+    {"connection {} adopted twice", "连接 {} 被接收了两次"},
+    {"connection {} changed loops", "连接 {} 换了循环"},
+    {"round-robin must use both loops", "轮流分配必须用到两个循环"},
+    {"prlimit --nofile=N:N reactor_server --threads 2, N = 6, 7, ... until it runs",
+     "prlimit --nofile=N:N reactor_server --threads 2，N = 6、7……直到它能运行起来"},
+    {"a failure (before or after loop threads started): threads joined, one line, exit 1",
+     "失败（无论在循环线程启动之前还是之后）：线程都被 join，只打印一行，退出码 1"},
+    {"needs prlimit (util-linux): apt-get install util-linux",
+     "需要 prlimit（util-linux）：apt-get install util-linux"},
+    {"{}: killed by signal {} (6 = SIGABRT: a joinable std::thread destroyed while an exception "
+     "unwound main - stop and join the loops first); {}",
+     "{}：被信号 {} 终止（6 = SIGABRT：异常展开 main 时销毁了一个可 join 的 std::thread——"
+     "要先停止并 join 各个循环）；{}"},
+    {"{}: one line, got: {}", "{}：应当只有一行，实际是：{}"},
+    {"the low limits should have stopped the server", "较低的上限应当让服务器停下"},
+    {"reactor_server under strace, its send()s cut short: 64 KiB echoed",
+     "在 strace 下运行 reactor_server，它的 send() 被截短：回显 64 KiB"},
+    {"an EPOLLOUT wake-up send()s; it does not recv() (nothing was reported to read)",
+     "被 EPOLLOUT 唤醒就 send()；不去 recv()（并没有报告有数据可读）"},
+    {"needs strace to count the server's calls: apt-get install strace",
+     "需要 strace 来统计服务器的调用：apt-get install strace"},
+    {"strace cannot trace here (ptrace denied: a container's seccomp or kernel.yama.ptrace_scope); "
+     "run on a machine or VM that allows it",
+     "strace 在这里无法跟踪（ptrace 被拒绝：容器的 seccomp 或 kernel.yama.ptrace_scope）；"
+     "请在允许它的机器或虚拟机上运行"},
+    {"no reactor_server under strace", "strace 下面没有 reactor_server"},
+    {"every byte comes back", "每个字节都回来了"},
+    {"64 KiB echoed; {} EPOLLOUT-only wake-ups, {} recv() calls that found nothing (EAGAIN)",
+     "回显了 64 KiB；{} 次只因 EPOLLOUT 而唤醒，{} 次 recv() 什么也没读到（EAGAIN）"},
+    {"the echo never had to wait for EPOLLOUT: no test", "回显从来不用等 EPOLLOUT：这样测不到东西"},
+    {"recv() was called with nothing to read: decide from what epoll REPORTED (the event's "
+     "EPOLLIN/EPOLLRDHUP/EPOLLERR/EPOLLHUP), not from what the loop is interested in (muduo's "
+     "Channel::handleEvent)",
+     "没有数据可读时调用了 recv()：要根据 epoll 报告了什么（事件里的 "
+     "EPOLLIN/EPOLLRDHUP/EPOLLERR/EPOLLHUP）来决定，而不是根据循环关注了什么（muduo 的 "
+     "Channel::handleEvent）"},
 };
 
 }  // namespace
