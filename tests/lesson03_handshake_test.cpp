@@ -40,6 +40,8 @@ using packet::Segment;
 using socklab::test::narrate;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -51,10 +53,10 @@ std::string capture_hint(const std::error_code& ec) {
 }
 
 // Skips the current test (with the reason) when packets cannot be captured.
-#define REQUIRE_CAPTURE(recorder)                                        \
-  if (!(recorder).capturing())                                           \
-  GTEST_SKIP() << "no capture (" << (recorder).capture_error().message() \
-               << "): " << capture_hint((recorder).capture_error())
+#define REQUIRE_CAPTURE(recorder)                                                  \
+  if (!(recorder).capturing())                                                     \
+  GTEST_SKIP() << trf("no capture ({}): {}", (recorder).capture_error().message(), \
+                      capture_hint((recorder).capture_error()))
 
 // A listener on a free port, a capture on that port, and one client.
 struct Lab {
@@ -73,8 +75,9 @@ struct Lab {
   }
   StepNote note(const std::string& what) {
     StepNote n = rec.step(what, client, conn);
-    narrate(fmt::format("    {:<34} kernel: client {}, server {}", what, to_string(n.client),
-                        to_string(n.server)));
+    test::detail(
+        fmt::format("  {:<34} {}", what,
+                    trf("kernel: client {}, server {}", to_string(n.client), to_string(n.server))));
     return n;
   }
   void connect_and_accept() {
@@ -94,14 +97,14 @@ struct Lab {
   void close_client_first() {
     client.close();
     note("client: close()");
-    EXPECT_TRUE(conn.recv(buffer).eof) << "the client's FIN reads as EOF";
+    EXPECT_TRUE(conn.recv(buffer).eof) << tr("the client's FIN reads as EOF");
     note("server: recv() = 0 (EOF)");
     conn.close();
     note("server: close()");
   }
   Conversation finish() {
     Conversation c = rec.finish();
-    narrate("  the captured ladder:");
+    test::detail(tr("the captured ladder:"));
     std::istringstream lines(render_ladder(c));
     for (std::string line; std::getline(lines, line);) narrate("    " + line);
     return c;
@@ -164,18 +167,18 @@ TEST(Lesson03Demo, Step1_HandshakeIsSynSynAckAck) {
   ASSERT_GE(c.segments.size(), 3u);
   const Segment &syn = c.segments[0], &synack = c.segments[1], &ack = c.segments[2];
   EXPECT_EQ(packet::flags_text(syn.flags), "SYN");
-  EXPECT_TRUE(from(syn, c.client)) << "the client speaks first";
+  EXPECT_TRUE(from(syn, c.client)) << tr("the client speaks first");
   EXPECT_EQ(packet::flags_text(synack.flags), "SYN,ACK");
   EXPECT_TRUE(from(synack, c.server));
   EXPECT_EQ(packet::flags_text(ack.flags), "ACK");
   EXPECT_TRUE(from(ack, c.client));
-  EXPECT_EQ(synack.ack, syn.seq + 1) << "the server acknowledges the client's SYN";
-  EXPECT_EQ(ack.ack, synack.seq + 1) << "the client acknowledges the server's SYN";
-  EXPECT_EQ(ack.seq, syn.seq + 1) << "the SYN used up one sequence number";
-  EXPECT_TRUE(syn.options.mss) << "MSS option in the client's SYN";
-  EXPECT_TRUE(synack.options.mss) << "MSS option in the server's SYN";
-  narrate(fmt::format("  ISNs: client {}, server {}; MSS {} / {}", syn.seq, synack.seq,
-                      syn.options.mss.value_or(0), synack.options.mss.value_or(0)));
+  EXPECT_EQ(synack.ack, syn.seq + 1) << tr("the server acknowledges the client's SYN");
+  EXPECT_EQ(ack.ack, synack.seq + 1) << tr("the client acknowledges the server's SYN");
+  EXPECT_EQ(ack.seq, syn.seq + 1) << tr("the SYN used up one sequence number");
+  EXPECT_TRUE(syn.options.mss) << tr("MSS option in the client's SYN");
+  EXPECT_TRUE(synack.options.mss) << tr("MSS option in the server's SYN");
+  test::detail(trf("ISNs: client {}, server {}; MSS {} / {}", syn.seq, synack.seq,
+                   syn.options.mss.value_or(0), synack.options.mss.value_or(0)));
 }
 
 TEST(Lesson03Demo, Step2_DataIsAcknowledgedWithSeqPlusLen) {
@@ -189,14 +192,14 @@ TEST(Lesson03Demo, Step2_DataIsAcknowledgedWithSeqPlusLen) {
   std::optional<Segment> data;
   for (const Segment& s : c.segments)
     if (s.payload_length > 0 && from(s, c.client)) data = s;
-  ASSERT_TRUE(data) << "no data segment from the client";
+  ASSERT_TRUE(data) << tr("no data segment from the client");
   EXPECT_EQ(data->payload_length, 5u);
   auto ack = acknowledging(c, c.server, data->seq + 5);
-  EXPECT_TRUE(ack) << "no server segment with ack = seq + len = " << data->seq + 5;
+  EXPECT_TRUE(ack) << trf("no server segment with ack = seq + len = {}", data->seq + 5);
 }
 
 TEST(Lesson03Demo, Step3_TeardownOneFinEachWayEachAcknowledged) {
-  Step step(3, 6, "close() on both ends",
+  Step step(3, 6, tr("close() on both ends"),
             "one FIN each way, the active closer's first; each ACKed with fin.seq + 1");
   Lab lab;
   REQUIRE_CAPTURE(lab.rec);
@@ -208,28 +211,28 @@ TEST(Lesson03Demo, Step3_TeardownOneFinEachWayEachAcknowledged) {
   auto server_fins = with_flag(c, packet::fin, c.server);
   ASSERT_EQ(client_fins.size(), 1u);
   ASSERT_EQ(server_fins.size(), 1u);
-  EXPECT_LT(client_fins[0].time, server_fins[0].time) << "the client closed first";
+  EXPECT_LT(client_fins[0].time, server_fins[0].time) << tr("the client closed first");
   const Segment& fin1 = client_fins[0];
   const Segment& fin2 = server_fins[0];
   EXPECT_TRUE(acknowledging(c, c.server, fin1.seq + fin1.payload_length + 1))
-      << "the server acknowledges the client's FIN with fin.seq + 1";
+      << tr("the server acknowledges the client's FIN with fin.seq + 1");
   EXPECT_TRUE(acknowledging(c, c.client, fin2.seq + fin2.payload_length + 1))
-      << "the client acknowledges the server's FIN with fin.seq + 1";
+      << tr("the client acknowledges the server's FIN with fin.seq + 1");
   Teardown t = analyze_teardown(c.segments, c.client);
   EXPECT_TRUE(t.complete);
   EXPECT_TRUE(t.segments == 3 || t.segments == 4) << t.segments;
   EXPECT_FALSE(t.reset_by);
-  narrate("  this run: " + describe(t));
+  test::detail(trf("this run: {}", describe(t)));
 }
 
 TEST(Lesson03Demo, Step4_StatesInOrderAndTimeWaitForTheActiveCloserOnly) {
-  Step step(4, 6, "the states of both ends",
+  Step step(4, 6, tr("the states of both ends"),
             "client: ESTABLISHED, FIN_WAIT_*, TIME_WAIT; server: ESTABLISHED, CLOSE_WAIT, "
             "LAST_ACK, CLOSED (no capture needed: TCP_INFO and sock_diag)");
   Lab lab;
   std::error_code ec;
   find_connection(lab.server, lab.server, ec);
-  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << "no TCP state query here";
+  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << tr("no TCP state query here");
   lab.connect_and_accept();
   lab.exchange_hello();
   lab.close_client_first();
@@ -240,37 +243,37 @@ TEST(Lesson03Demo, Step4_StatesInOrderAndTimeWaitForTheActiveCloserOnly) {
     server_seen.push_back(n.server);
   }
   using S = TcpState;
-  EXPECT_EQ(c.steps[0].client, S::established) << "connect() returns after the handshake";
-  EXPECT_EQ(c.steps[0].server, S::established) << "established before accept() is called";
-  EXPECT_EQ(c.steps[4].server, S::close_wait) << "the server read EOF but has not closed";
+  EXPECT_EQ(c.steps[0].client, S::established) << tr("connect() returns after the handshake");
+  EXPECT_EQ(c.steps[0].server, S::established) << tr("established before accept() is called");
+  EXPECT_EQ(c.steps[4].server, S::close_wait) << tr("the server read EOF but has not closed");
   EXPECT_TRUE(in_order(client_seen, {S::established, S::fin_wait_1, S::fin_wait_2, S::time_wait}));
   EXPECT_TRUE(in_order(server_seen, {S::established, S::close_wait, S::last_ack, S::closed}));
 
   auto tw = wait_for_entry(c.client, c.server, S::time_wait);
-  ASSERT_TRUE(tw) << "the active closer's end should be in TIME_WAIT";
+  ASSERT_TRUE(tw) << tr("the active closer's end should be in TIME_WAIT");
   EXPECT_EQ(tw->state, S::time_wait);
   EXPECT_FALSE(wait_for_entry(c.server, c.client, std::nullopt))
-      << "the passive closer keeps nothing";
+      << tr("the passive closer keeps nothing");
 #if defined(__linux__)
-  ASSERT_TRUE(tw->timer) << "sock_diag reports the TIME_WAIT timer";
+  ASSERT_TRUE(tw->timer) << tr("sock_diag reports the TIME_WAIT timer");
 #endif
   if (!tw->timer) {  // Windows' TCP table has states, no timers
-    narrate(fmt::format("  TIME_WAIT on {} -> {}; none on the server's end", c.client.to_string(),
-                        c.server.to_string()));
+    test::detail(trf("TIME_WAIT on {} -> {}; none on the server's end", c.client.to_string(),
+                     c.server.to_string()));
     return;
   }
   EXPECT_GT(tw->timer->count(), 0);
-  EXPECT_LE(tw->timer->count(), 60'000) << "Linux keeps TIME_WAIT for 60 s";
-  narrate(fmt::format("  TIME_WAIT on {} -> {}, {} ms left; none on the server's end",
-                      c.client.to_string(), c.server.to_string(), tw->timer->count()));
+  EXPECT_LE(tw->timer->count(), 60'000) << tr("Linux keeps TIME_WAIT for 60 s");
+  test::detail(trf("TIME_WAIT on {} -> {}, {} ms left; none on the server's end",
+                   c.client.to_string(), c.server.to_string(), tw->timer->count()));
 }
 
 TEST(Lesson03Demo, Step5_WhoClosesFirstGetsTheTimeWait) {
-  Step step(5, 6, "server close() first", "now the server is the active closer");
+  Step step(5, 6, tr("server close() first"), "now the server is the active closer");
   Lab lab;
   std::error_code ec;
   find_connection(lab.server, lab.server, ec);
-  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << "no TCP state query here";
+  if (ec == std::errc::operation_not_supported) GTEST_SKIP() << tr("no TCP state query here");
   lab.connect_and_accept();
   lab.conn.close();
   lab.note("server: close()");
@@ -279,12 +282,12 @@ TEST(Lesson03Demo, Step5_WhoClosesFirstGetsTheTimeWait) {
   lab.note("client: close()");
   Conversation c = lab.finish();
   EXPECT_TRUE(wait_for_entry(c.server, c.client, TcpState::time_wait));
-  EXPECT_FALSE(wait_for_entry(c.client, c.server, std::nullopt)) << "the client keeps nothing";
+  EXPECT_FALSE(wait_for_entry(c.client, c.server, std::nullopt)) << tr("the client keeps nothing");
   if (c.captured) {
     Teardown t = analyze_teardown(c.segments, c.client);
     EXPECT_EQ(t.first_fin, Side::server);
     EXPECT_TRUE(t.complete);
-    narrate("  this run: " + describe(t));
+    test::detail(trf("this run: {}", describe(t)));
   }
 }
 
@@ -300,14 +303,14 @@ TEST(Lesson03Demo, Step6_AbortiveCloseSendsRstAndLeavesNoTimeWait) {
   lab.note("client: close() with SO_LINGER 0");
   std::error_code ec;
   (void)lab.conn.recv(lab.buffer, ec);
-  EXPECT_EQ(ec, std::errc::connection_reset) << "got: " << ec.message();
+  EXPECT_EQ(ec, std::errc::connection_reset) << trf("got: {}", ec.message());
   lab.note("server: recv() fails");
   Conversation c = lab.finish();
-  EXPECT_EQ(with_flag(c, packet::rst, c.client).size(), 1u) << "one RST from the client";
-  EXPECT_TRUE(with_flag(c, packet::fin, c.client).empty()) << "no FIN from the aborting side";
-  EXPECT_FALSE(find_connection(c.client, c.server)) << "no TIME_WAIT after an abort";
+  EXPECT_EQ(with_flag(c, packet::rst, c.client).size(), 1u) << tr("one RST from the client");
+  EXPECT_TRUE(with_flag(c, packet::fin, c.client).empty()) << tr("no FIN from the aborting side");
+  EXPECT_FALSE(find_connection(c.client, c.server)) << tr("no TIME_WAIT after an abort");
   EXPECT_FALSE(find_connection(c.server, c.client));
-  narrate("  " + describe(analyze_teardown(c.segments, c.client)));
+  test::detail(describe(analyze_teardown(c.segments, c.client)));
 }
 
 TEST(Lesson03Demo, HalfCloseLetsTheOtherSideKeepSending) {
@@ -333,7 +336,7 @@ TEST(Lesson03Demo, HalfCloseLetsTheOtherSideKeepSending) {
   bool data_after_fin = false;
   for (const Segment& s : c.segments)
     if (from(s, c.server) && s.payload_length == 13 && s.time > fin[0].time) data_after_fin = true;
-  EXPECT_TRUE(data_after_fin) << "the server's data crossed after the client's FIN";
+  EXPECT_TRUE(data_after_fin) << tr("the server's data crossed after the client's FIN");
 }
 
 // --- Part 2: the real program -------------------------------------------------------
@@ -355,7 +358,7 @@ std::error_code capture_error() {
 
 #define REQUIRE_CAPTURE_PRIVILEGE()  \
   if (auto cap_ec = capture_error()) \
-  GTEST_SKIP() << "no capture (" << cap_ec.message() << "): " << capture_hint(cap_ec)
+  GTEST_SKIP() << trf("no capture ({}): {}", cap_ec.message(), capture_hint(cap_ec))
 
 std::vector<Segment> decode_all(const pcap::File& f) {
   std::vector<Segment> out;
@@ -386,20 +389,20 @@ TEST(Lesson03Program, E2E1_LadderAndPcapAgree) {
   std::filesystem::remove(path);
   EXPECT_EQ(f.link_type, pcap::linktype_raw);
   auto segs = decode_all(f);
-  ASSERT_GE(segs.size(), 7u) << "handshake 3 + data 2 + teardown 3 or 4";
+  ASSERT_GE(segs.size(), 7u) << tr("handshake 3 + data 2 + teardown 3 or 4");
   // Each record matches one printed line, in order, with the same absolute seq.
   std::istringstream lines(out);
   std::size_t i = 0;
   for (std::string line; std::getline(lines, line);) {
     if (line.find(": Flags [") == std::string::npos) continue;
-    ASSERT_LT(i, segs.size()) << "more lines than records: " << line;
+    ASSERT_LT(i, segs.size()) << trf("more lines than records: {}", line);
     EXPECT_TRUE(test::contains(line, fmt::format("seq {}", segs[i].seq)));
     ++i;
   }
-  EXPECT_EQ(i, segs.size()) << "one line per pcap record";
+  EXPECT_EQ(i, segs.size()) << tr("one line per pcap record");
   EXPECT_TRUE(test::contains(out, "teardown: "));
   EXPECT_TRUE(test::contains(out, "TIME_WAIT"));
-  narrate(fmt::format("  {} records, magic ok, link type 101 (raw IP)", segs.size()));
+  test::detail(trf("{} records, magic ok, link type 101 (raw IP)", segs.size()));
 }
 
 TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
@@ -407,7 +410,7 @@ TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
   REQUIRE_CAPTURE_PRIVILEGE();
   std::string tshark = test::find_on_path("tshark").value_or("");
   if (tshark.empty())
-    GTEST_SKIP() << "tshark is not installed: make deps-tshark (or apt-get install tshark)";
+    GTEST_SKIP() << tr("tshark is not installed: make deps-tshark (or apt-get install tshark)");
   std::string path = temp_pcap();
   run_handshake({}, path);
   auto segs = decode_all(pcap::read_file(path));
@@ -430,8 +433,8 @@ TEST(Lesson03Program, E2E2_TsharkReadsTheSameFlagsAndNumbers) {
     }
     EXPECT_EQ(len, segs[i].payload_length) << row;
   }
-  EXPECT_EQ(i, segs.size()) << "tshark saw as many segments as we wrote";
-  narrate(fmt::format("  tshark agrees on flags, seq, ack and length of {} segments", i));
+  EXPECT_EQ(i, segs.size()) << tr("tshark saw as many segments as we wrote");
+  test::detail(trf("tshark agrees on flags, seq, ack and length of {} segments", i));
 }
 
 TEST(Lesson03Program, E2E3_CloseWithUnreadDataSendsRst) {
@@ -461,11 +464,11 @@ TEST(Lesson03Program, E2E4_FullBacklogHoldsTheSynUnanswered) {
   ASSERT_GE(segs.size(), 3u);
   std::size_t syns = 0;
   while (syns < segs.size() && segs[syns].flags == packet::syn) ++syns;
-  EXPECT_GE(syns, 2u) << "the first SYN went unanswered and was sent again";
+  EXPECT_GE(syns, 2u) << tr("the first SYN went unanswered and was sent again");
   ASSERT_LT(syns, segs.size());
   EXPECT_EQ(segs[syns].flags, packet::syn | packet::ack);
-  narrate(fmt::format("  {} SYNs before the SYN,ACK; the retransmission came {:.2f} s later", syns,
-                      std::chrono::duration<double>(segs[1].time - segs[0].time).count()));
+  test::detail(trf("{} SYNs before the SYN,ACK; the retransmission came {:.2f} s later", syns,
+                   std::chrono::duration<double>(segs[1].time - segs[0].time).count()));
 }
 
 namespace {
@@ -596,7 +599,7 @@ TEST(Lesson03Program, E2E5_SvgDrawsThisRunsSegmentsAndStates) {
   std::string out = run_handshake({"--format", "lines", "--svg", svg_path}, dir / "hs.pcap");
   const std::vector<Segment> segs = decode_all(pcap::read_file(dir / "hs.pcap"));
   const std::string svg = read_text(svg_path);
-  ASSERT_GE(segs.size(), 7u) << "handshake 3 + data 2 + teardown 3 or 4";
+  ASSERT_GE(segs.size(), 7u) << tr("handshake 3 + data 2 + teardown 3 or 4");
   EXPECT_TRUE(test::contains(out, "wrote " + svg_path));
 
   // Well-formed: one <svg> element, everything inside it closed.
@@ -607,7 +610,7 @@ TEST(Lesson03Program, E2E5_SvgDrawsThisRunsSegmentsAndStates) {
   // One label per segment of the pcap file, in order: flags, relative seq and ack.
   const Relative rel(segs);
   const std::vector<SvgText> labels = svg_texts(svg, "label");
-  ASSERT_EQ(labels.size(), segs.size()) << "one arrow label per captured segment";
+  ASSERT_EQ(labels.size(), segs.size()) << tr("one arrow label per captured segment");
   std::vector<std::string> printed;  // the --format lines output of the same run
   std::istringstream lines(out);
   for (std::string line; std::getline(lines, line);)
@@ -617,7 +620,7 @@ TEST(Lesson03Program, E2E5_SvgDrawsThisRunsSegmentsAndStates) {
     const Segment& s = segs[i];
     std::string want = fmt::format("{} seq={}", packet::flags_text(s.flags), rel.seq(s));
     if (s.has(packet::ack)) want += fmt::format(" ack={}", rel.ack(s));
-    EXPECT_TRUE(labels[i].text.starts_with(want)) << "arrow " << i + 1 << ": " << labels[i].text;
+    EXPECT_TRUE(labels[i].text.starts_with(want)) << trf("arrow {}: {}", i + 1, labels[i].text);
     EXPECT_TRUE(test::contains(printed[i],
                                fmt::format("seq {}{}", rel.seq(s), s.payload_length ? ":" : ",")));
   }
@@ -635,10 +638,12 @@ TEST(Lesson03Program, E2E5_SvgDrawsThisRunsSegmentsAndStates) {
   std::string client_last, server_last;
   for (const SvgText& t : svg_texts(svg, "state"))
     (t.x < 405 ? client_last : server_last) = t.text;  // 405: between the lifelines
-  EXPECT_EQ(client_last, steps.back().client) << "the client's lifeline ends as the kernel said";
-  EXPECT_EQ(server_last, steps.back().server) << "the server's lifeline ends as the kernel said";
-  narrate(fmt::format("  {} arrows for {} segments; the lifelines end in {} and {}", labels.size(),
-                      segs.size(), client_last, server_last));
+  EXPECT_EQ(client_last, steps.back().client)
+      << tr("the client's lifeline ends as the kernel said");
+  EXPECT_EQ(server_last, steps.back().server)
+      << tr("the server's lifeline ends as the kernel said");
+  test::detail(trf("{} arrows for {} segments; the lifelines end in {} and {}", labels.size(),
+                   segs.size(), client_last, server_last));
 }
 
 TEST(Lesson03Program, E2E6_HtmlPageEmbedsTheSvgAndATableAndFetchesNothing) {
@@ -653,31 +658,31 @@ TEST(Lesson03Program, E2E6_HtmlPageEmbedsTheSvgAndATableAndFetchesNothing) {
   ASSERT_FALSE(segs.empty());
   EXPECT_TRUE(html.starts_with("<!DOCTYPE html>"));
   EXPECT_EQ(xml_problem(html), "");
-  EXPECT_TRUE(test::contains(html, svg)) << "the page embeds the very SVG --svg wrote";
+  EXPECT_TRUE(test::contains(html, svg)) << tr("the page embeds the very SVG --svg wrote");
 
   // The table: one row per segment, in order, with its flags and payload length.
   std::vector<std::string> rows;
   for (std::size_t at = html.find("<tr><td>"); at != std::string::npos;
        at = html.find("<tr><td>", at + 1))
     rows.push_back(html.substr(at, html.find("</tr>", at) - at));
-  ASSERT_EQ(rows.size(), segs.size()) << "one table row per captured segment";
+  ASSERT_EQ(rows.size(), segs.size()) << tr("one table row per captured segment");
   for (std::size_t i = 0; i < segs.size(); ++i) {
     EXPECT_TRUE(test::contains(rows[i], "<td>" + packet::flags_text(segs[i].flags) + "</td>"));
     EXPECT_TRUE(test::contains(rows[i], fmt::format("<td>{}</td>", segs[i].payload_length)));
   }
-  EXPECT_TRUE(test::contains(rows.back(), "RST")) << "this run ended with the client's RST";
+  EXPECT_TRUE(test::contains(rows.back(), "RST")) << tr("this run ended with the client's RST");
 
   // Nothing to fetch: the only URL is the SVG namespace's name, which is never loaded.
   for (std::string_view scheme : {"http://", "https://"})
     for (std::size_t at = html.find(scheme); at != std::string::npos;
          at = html.find(scheme, at + 1))
       EXPECT_TRUE(html.substr(0, at).ends_with("xmlns=\""))
-          << "a URL in the page: " << html.substr(at, 60);
+          << trf("a URL in the page: {}", html.substr(at, 60));
   for (std::string_view fetches : {"src=", "href=", "<link", "@import", "url(http"})
     EXPECT_EQ(html.find(fetches), std::string::npos)
-        << "the page would load something: " << fetches;
-  narrate(fmt::format("  {} table rows for {} segments, the SVG inside, no URL to fetch",
-                      rows.size(), segs.size()));
+        << trf("the page would load something: {}", fetches);
+  test::detail(trf("{} table rows for {} segments, the SVG inside, no URL to fetch", rows.size(),
+                   segs.size()));
 }
 
 TEST(Lesson03Program, PictureToAnUnwritablePathIsOneLineAndExit1) {
@@ -699,6 +704,6 @@ TEST(Lesson03Program, PictureToAnUnwritablePathIsOneLineAndExit1) {
 TEST(Lesson03Program, UnknownCloseVariantIsAUsageError) {
   Program p = Program::start("handshake", {"--close", "bogus"});
   auto exit = p.wait(10s);
-  EXPECT_EQ(exit.code, 2) << "a bad --close is a usage error";
+  EXPECT_EQ(exit.code, 2) << tr("a bad --close is a usage error");
   EXPECT_TRUE(test::contains(p.stderr_text(), "--close"));
 }

@@ -36,6 +36,8 @@ using namespace socklab::lab;  // network namespaces (lib/lab)
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -105,7 +107,7 @@ auto inside(const std::string& ns, Make make) {
     ~Back() {
       std::error_code ec;
       home.enter(ec);
-      EXPECT_FALSE(ec) << "setns() back home: " << ec.message();
+      EXPECT_FALSE(ec) << trf("setns() back home: {}", ec.message());
     }
   } back{home};
   return make();
@@ -141,11 +143,11 @@ TEST(Lesson04Demo, Step2_InetPtonAndInetNtop) {
   Step step(2, 7, "inet_pton() / inet_ntop()", "text <-> bytes, numeric only, canonical form");
   EXPECT_EQ(Address::from_ip("192.0.2.1", 80).ip(), "192.0.2.1");
   EXPECT_EQ(Address::from_ip("2001:DB8:0:0:0:0:0:1", 80).ip(), "2001:db8::1")
-      << "inet_ntop writes the canonical form of RFC 5952";
+      << tr("inet_ntop writes the canonical form of RFC 5952");
   for (const char* bad : {"256.1.1.1", "1.2.3", "localhost", "::1::2", ""}) {
     std::error_code ec;
     Address::from_ip(bad, 80, ec);
-    EXPECT_EQ(ec, errc::invalid_address) << "'" << bad << "' is not a numeric IP";
+    EXPECT_EQ(ec, errc::invalid_address) << trf("'{}' is not a numeric IP", bad);
   }
 }
 
@@ -158,17 +160,17 @@ TEST(Lesson04Demo, Step3_HtonsPutsThePortBigEndian) {
   EXPECT_EQ(bytes[1], 0xb8);
   Address a = Address::from_ip("127.0.0.1", 8888);
   const auto* raw = static_cast<const unsigned char*>(a.data());
-  EXPECT_EQ(raw[2], 0x22) << "the layer stores the port in network byte order";
+  EXPECT_EQ(raw[2], 0x22) << tr("the layer stores the port in network byte order");
   EXPECT_EQ(raw[3], 0xb8);
   EXPECT_EQ(network_to_host16(wire), 8888);
   EXPECT_EQ(byte_swap32(0x7f000001u), 0x0100007fu);
 }
 
 TEST(Lesson04Demo, Step4_ForgettingHtonsBindsAnotherPort) {
-  Step step(4, 7, "sin_port = 8888 without htons()",
+  Step step(4, 7, tr("sin_port = 8888 without htons()"),
             "naive: on a little-endian host the kernel reads the bytes swapped");
   if (!host_is_little_endian())
-    GTEST_SKIP() << "on a big-endian host host order is network order: the bug is invisible";
+    GTEST_SKIP() << tr("on a big-endian host host order is network order: the bug is invisible");
   for (int attempt = 0; attempt < 20; ++attempt) {
     // A port that is free right now, and whose bytes differ when swapped.
     Socket probe = Socket::udp();
@@ -183,29 +185,30 @@ TEST(Lesson04Demo, Step4_ForgettingHtonsBindsAnotherPort) {
     naive.bind(with_raw_port_bytes(base, wanted), ec);  // the bug: host order
     if (ec) continue;                                   // the swapped port was taken: again
     const std::uint16_t got = naive.local_address().port();
-    test::narrate("  asked for port " + std::to_string(wanted) + ", listening on " +
-                  std::to_string(got));
+    test::detail(trf("asked for port {}, listening on {}", wanted, got));
     EXPECT_NE(got, wanted);
     EXPECT_EQ(got, byte_swap16(wanted));
 
     Socket right = Socket::udp();
     right.bind(with_raw_port_bytes(base, host_to_network16(wanted)), ec);  // htons()
     if (ec) continue;  // someone took `wanted` meanwhile
-    EXPECT_EQ(right.local_address().port(), wanted) << "with htons() the port is the one asked";
+    EXPECT_EQ(right.local_address().port(), wanted) << tr("with htons() the port is the one asked");
     return;
   }
-  FAIL() << "found no free port pair in 20 attempts";
+  FAIL() << tr("found no free port pair in 20 attempts");
 }
 
 TEST(Lesson04Demo, Step5_ADualStackListenerAcceptsIPv4AndIPv6) {
   Step step(5, 7, "socket(AF_INET6) + IPV6_V6ONLY=0 + bind([::]:0)",
             "one socket; IPv4 clients appear as ::ffff:127.0.0.1");
-  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  if (!has_ipv6_loopback()) GTEST_SKIP() << tr("this machine has no IPv6 loopback (::1)");
   Socket server = Socket::tcp(Family::ipv6);
-  test::narrate(std::string("  a new IPv6 socket here: IPV6_V6ONLY=") +
-                (server.v6_only() ? "1" : "0") + " (the system's default; socklab sets nothing)");
+  test::detail(
+      trf("a new IPv6 socket here: IPV6_V6ONLY={} (the system's default; socklab sets "
+          "nothing)",
+          server.v6_only() ? 1 : 0));
   server.set_v6_only(false);
-  EXPECT_FALSE(server.v6_only()) << "getsockopt(IPV6_V6ONLY) reads back what was set";
+  EXPECT_FALSE(server.v6_only()) << tr("getsockopt(IPV6_V6ONLY) reads back what was set");
   server.bind(Address::any(Family::ipv6, 0));
   server.listen(4);
   const std::uint16_t port = server.local_address().port();
@@ -213,16 +216,16 @@ TEST(Lesson04Demo, Step5_ADualStackListenerAcceptsIPv4AndIPv6) {
   v4.connect(Address::loopback(Family::ipv4, port));
   v6.connect(Address::loopback(Family::ipv6, port));
   Address first = server.accept().peer, second = server.accept().peer;
-  test::narrate("  peers: " + first.to_string() + " and " + second.to_string());
+  test::detail(trf("peers: {} and {}", first.to_string(), second.to_string()));
   EXPECT_EQ(first.ip(), "::ffff:127.0.0.1");
-  EXPECT_EQ(first.family(), Family::ipv6) << "an IPv4-mapped IPv6 address";
+  EXPECT_EQ(first.family(), Family::ipv6) << tr("an IPv4-mapped IPv6 address");
   EXPECT_EQ(second.ip(), "::1");
 }
 
 TEST(Lesson04Demo, Step6_RelyingOnTheDefaultV6OnlyLosesIPv4Clients) {
-  Step step(6, 7, "IPV6_V6ONLY=1 (the default on Windows, the BSDs, bindv6only=1)",
+  Step step(6, 7, tr("IPV6_V6ONLY=1 (the default on Windows, the BSDs, bindv6only=1)"),
             "naive: an IPv6-only [::] listener refuses IPv4 clients");
-  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  if (!has_ipv6_loopback()) GTEST_SKIP() << tr("this machine has no IPv6 loopback (::1)");
   Socket server = Socket::tcp(Family::ipv6);
   server.set_v6_only(true);
   EXPECT_TRUE(server.v6_only());
@@ -232,17 +235,17 @@ TEST(Lesson04Demo, Step6_RelyingOnTheDefaultV6OnlyLosesIPv4Clients) {
   Socket v4 = Socket::tcp(Family::ipv4);
   std::error_code ec;
   v4.connect(Address::loopback(Family::ipv4, port), ec);
-  EXPECT_EQ(ec, std::errc::connection_refused) << "the IPv4 port was never claimed";
+  EXPECT_EQ(ec, std::errc::connection_refused) << tr("the IPv4 port was never claimed");
   Socket v6 = Socket::tcp(Family::ipv6);
   v6.connect(Address::loopback(Family::ipv6, port));  // IPv6 still works
 }
 
 TEST(Lesson04Demo, Step7_TryEveryAddressNotJustTheFirst) {
-  Step step(7, 7, "connect() to each getaddrinfo() result in turn",
+  Step step(7, 7, tr("connect() to each getaddrinfo() result in turn"),
             "naive: the first address may be of a family nobody listens on");
   std::vector<Address> candidates = Address::resolve("", "0");
   if (candidates.size() < 2 || candidates.front().family() == candidates.back().family())
-    GTEST_SKIP() << "getaddrinfo gave one family only here; the pitfall needs two";
+    GTEST_SKIP() << tr("getaddrinfo gave one family only here; the pitfall needs two");
   // The server listens on the family of the LAST candidate only.
   Socket server = Socket::tcp(candidates.back().family());
   server.bind(Address::loopback(candidates.back().family(), 0));
@@ -252,8 +255,8 @@ TEST(Lesson04Demo, Step7_TryEveryAddressNotJustTheFirst) {
   Socket naive = Socket::tcp(candidates.front().family());
   std::error_code ec;
   naive.connect(candidates.front().with_port(port), ec);
-  test::narrate("  naive, first result " + candidates.front().with_port(port).to_string() + ": " +
-                ec.message());
+  test::detail(trf("naive, first result {}: {}", candidates.front().with_port(port).to_string(),
+                   ec.message()));
   EXPECT_EQ(ec, std::errc::connection_refused);
 
   Socket connected;
@@ -265,7 +268,7 @@ TEST(Lesson04Demo, Step7_TryEveryAddressNotJustTheFirst) {
       break;
     }
   }
-  ASSERT_TRUE(connected.is_open()) << "one of the results must reach the server";
+  ASSERT_TRUE(connected.is_open()) << tr("one of the results must reach the server");
   EXPECT_EQ(connected.peer_address().family(), candidates.back().family());
 }
 
@@ -282,11 +285,11 @@ TEST(Lesson04Programs, E2E1_ShowipListsTheAddresses) {
   EXPECT_TRUE(test::contains(out, "IP addresses for 127.0.0.1:\n  IPv4: 127.0.0.1"));
 
   Program wrong = Program::start("showip", {"--family", "6", "127.0.0.1"});
-  EXPECT_EQ(wrong.wait().code, 1) << "an IPv4 address has no IPv6 answer";
+  EXPECT_EQ(wrong.wait().code, 1) << tr("an IPv4 address has no IPv6 answer");
   EXPECT_NE(wrong.first_stderr_line().find("getaddrinfo(127.0.0.1"), std::string::npos)
       << wrong.stderr_text();
   Program none = Program::start("showip", {});
-  EXPECT_EQ(none.wait().code, 2) << "no HOST is a usage error";
+  EXPECT_EQ(none.wait().code, 2) << tr("no HOST is a usage error");
 }
 
 TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
@@ -298,7 +301,7 @@ TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
   EXPECT_TRUE(test::contains(out, "port, bytes 2-3:                22 b8"));
   EXPECT_TRUE(test::contains(out, "inet_pton(\"127.0.0.1\"): 7f 00 00 01"));
   EXPECT_TRUE(test::contains(out, "read back with ntohs():    8888\n"))
-      << "ntohs() turns the stored bytes back into the port\n"
+      << tr("ntohs() turns the stored bytes back into the port") << "\n"
       << out;
   const std::string naive = host_is_little_endian() ? "47138" : "8888";  // 0xb822 if swapped
   EXPECT_TRUE(test::contains(out, "without ntohs(): " + naive));
@@ -306,7 +309,7 @@ TEST(Lesson04Programs, E2E2_ByteOrderShowsTheBytes) {
 
 TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
   Step step(3, 7, "dual_stack_server --port 0", "reached by 127.0.0.1 and by ::1");
-  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  if (!has_ipv6_loopback()) GTEST_SKIP() << tr("this machine has no IPv6 loopback (::1)");
   Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "2"});
   Address a = server.listening_address();
   ASSERT_NE(a.port(), 0);
@@ -325,7 +328,7 @@ TEST(Lesson04Programs, E2E3_DualStackServerSeesBothFamilies) {
 
 TEST(Lesson04Programs, E2E4_V6OnlyRefusesIPv4) {
   Step step(4, 7, "dual_stack_server --v6only", "the IPv4 client is refused, ::1 still served");
-  if (!has_ipv6_loopback()) GTEST_SKIP() << "this machine has no IPv6 loopback (::1)";
+  if (!has_ipv6_loopback()) GTEST_SKIP() << tr("this machine has no IPv6 loopback (::1)");
   Program server = Program::start("dual_stack_server", {"--port", "0", "--count", "1", "--v6only"});
   Address a = server.listening_address();
   ASSERT_NE(a.port(), 0);
@@ -350,13 +353,13 @@ TEST(Lesson04Programs, DualStackServerTakesAHostName) {
   Program server =
       Program::start("dual_stack_server", {"--host", "localhost", "--port", "0", "--count", "1"});
   if (ec || named.empty()) {
-    test::narrate("  'localhost' has no IPv6 address here: the lookup must fail in one line");
+    test::detail(tr("'localhost' has no IPv6 address here: the lookup must fail in one line"));
     auto exit = server.wait();
     EXPECT_EQ(exit.code, 1) << server.stderr_text();
     const std::string err = server.stderr_text();
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
     EXPECT_TRUE(test::contains(err, "localhost")) << err;
-    EXPECT_FALSE(test::contains(err, "usage")) << "a name is no usage error: " << err;
+    EXPECT_FALSE(test::contains(err, "usage")) << trf("a name is no usage error: {}", err);
     return;
   }
   Address a = server.listening_address();
@@ -393,7 +396,8 @@ TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
   // The demo types iproute2's ip and procps' sysctl (as a student would).
   for (const char* tool : {"ip", "sysctl"})
     if (!test::find_on_path(tool))
-      GTEST_SKIP() << tool << " is not installed: apt-get install iproute2 procps (or: make deps)";
+      GTEST_SKIP() << trf("{} is not installed: apt-get install iproute2 procps (or: make deps)",
+                          tool);
   namespace fs = std::filesystem;
   // A leftover of a run that crashed (PID 99999999 is above any pid_max): the
   // demo must remove it before it starts.
@@ -416,19 +420,19 @@ TEST(Lesson04Programs, E2E5_RoutingThroughANamespaceRouter) {
   auto removed = out.find("removed namespaces ");
   ASSERT_NE(removed, std::string::npos) << out;
   std::string names = out.substr(removed + 19, out.find('\n', removed) - removed - 19);
-  test::narrate("  " + names + " are gone again");
+  test::detail(trf("{} are gone again", names));
   for (std::size_t start = 0; start < names.size();) {
     std::size_t end = std::min(names.find(", ", start), names.size());
     EXPECT_FALSE(fs::exists("/run/netns/" + names.substr(start, end - start)))
         << names.substr(start, end - start);
     start = end + 2;
   }
-  EXPECT_FALSE(fs::exists("/run/netns/" + stale)) << "the leftover of a dead run stays";
+  EXPECT_FALSE(fs::exists("/run/netns/" + stale)) << tr("the leftover of a dead run stays");
   (void)std::system(("ip netns del " + stale + " 2>/dev/null").c_str());
 }
 
 TEST(Lesson04Programs, E2E6_RoutingAsAnOrdinaryUser) {
-  Step step(6, 7, "routing (not root)",
+  Step step(6, 7, tr("routing (not root)"),
             "builds the same network in namespaces of its own: no sudo, nothing outside changes");
   std::optional<Program> p;
   if (lab::own_namespaces()) {
@@ -442,7 +446,7 @@ TEST(Lesson04Programs, E2E6_RoutingAsAnOrdinaryUser) {
   } else if (std::string why = test::lab_unavailable(); !why.empty()) {
     GTEST_SKIP() << why;
   } else {
-    GTEST_SKIP() << "running as root and no setpriv to drop privileges with";
+    GTEST_SKIP() << tr("running as root and no setpriv to drop privileges with");
   }
   auto exit = p->wait(20s);
   const std::string& out = p->stdout_text();
@@ -454,18 +458,19 @@ TEST(Lesson04Programs, E2E6_RoutingAsAnOrdinaryUser) {
 }
 
 TEST(Lesson04Programs, E2E7_DualStackServerSetsV6OnlyItself) {
-  Step step(7, 7, "dual_stack_server where IPV6_V6ONLY defaults to 1",
+  Step step(7, 7, tr("dual_stack_server where IPV6_V6ONLY defaults to 1"),
             "a namespace with net.ipv6.bindv6only=1: only a server that sets V6ONLY=0 gets IPv4");
   if (std::string why = test::lab_unavailable(); !why.empty()) GTEST_SKIP() << why;
-  if (!test::find_on_path("ip")) GTEST_SKIP() << "needs the ip command: apt-get install iproute2";
+  if (!test::find_on_path("ip"))
+    GTEST_SKIP() << tr("needs the ip command: apt-get install iproute2");
   if (!test::find_on_path("sysctl"))
-    GTEST_SKIP() << "needs the sysctl command: apt-get install procps";
+    GTEST_SKIP() << tr("needs the sysctl command: apt-get install procps");
   V6OnlyNamespace ns;
-  ASSERT_TRUE(ns.ok()) << "could not set up namespace " << ns.name();
+  ASSERT_TRUE(ns.ok()) << trf("could not set up namespace {}", ns.name());
 
   // The premise: in there, a new IPv6 socket is v6-only unless told otherwise.
   Socket probe = inside(ns.name(), [] { return Socket::tcp(Family::ipv6); });
-  ASSERT_TRUE(probe.v6_only()) << "bindv6only=1 did not change the default in " << ns.name();
+  ASSERT_TRUE(probe.v6_only()) << trf("bindv6only=1 did not change the default in {}", ns.name());
   probe.close();
 
   // The real program, started inside the namespace.
@@ -482,9 +487,10 @@ TEST(Lesson04Programs, E2E7_DualStackServerSetsV6OnlyItself) {
   v6.set_recv_timeout(5s);
   std::error_code ec;
   v4.connect(Address::loopback(Family::ipv4, a.port()), ec);
-  ASSERT_FALSE(ec) << "an IPv4 client was refused: does dual_stack_server set IPV6_V6ONLY to "
-                      "false itself, or rely on the default? ("
-                   << ec.message() << ")";
+  ASSERT_FALSE(ec) << trf(
+      "an IPv4 client was refused: does dual_stack_server set IPV6_V6ONLY to false itself, or "
+      "rely on the default? ({})",
+      ec.message());
   EXPECT_EQ(read_reply_line(v4),
             "you are [::ffff:127.0.0.1]:" + std::to_string(v4.local_address().port()));
   v6.connect(Address::loopback(Family::ipv6, a.port()));

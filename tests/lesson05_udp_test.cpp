@@ -23,6 +23,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -97,7 +99,7 @@ std::optional<std::string> request_reply(Socket& client, const Address& server,
     std::error_code ec;
     ReceivedFrom got = client.recv_from(buffer, ec);
     if (ec == std::errc::timed_out) {
-      test::narrate("    try " + std::to_string(attempt) + ": no reply before the timeout");
+      test::detail("  " + trf("try {}: no reply before the timeout", attempt));
       continue;
     }
     if (ec) throw Error(ec, "recvfrom");
@@ -115,8 +117,8 @@ TEST(Lesson05Demo, Step1_ADatagramSocketNeedsNoListenOrAccept) {
   Socket server = bound_udp();
   std::error_code ec;
   server.listen(5, ec);
-  test::narrate("  listen() on a UDP socket fails: " + ec.message());
-  EXPECT_TRUE(ec) << "listen() is for connection-oriented sockets only";
+  test::detail(trf("listen() on a UDP socket fails: {}", ec.message()));
+  EXPECT_TRUE(ec) << tr("listen() is for connection-oriented sockets only");
   EXPECT_NE(server.local_address().port(), 0);
 }
 
@@ -130,7 +132,7 @@ TEST(Lesson05Demo, Step2_RecvfromSaysWhoSentAndSendtoAnswersThem) {
   for (int i = 0; i < 2; ++i) {
     ReceivedFrom got = server.recv_from(buffer);
     std::string data = text(buffer, got);
-    test::narrate("  " + got.from.to_string() + " sent '" + data + "'");
+    test::detail(trf("{} sent '{}'", got.from.to_string(), data));
     EXPECT_EQ(got.from, data == "from alice" ? alice.local_address() : bob.local_address());
     server.send_to("reply to " + data, got.from);
   }
@@ -154,7 +156,7 @@ TEST(Lesson05Demo, Step3_MessageBoundariesAreKept) {
 }
 
 TEST(Lesson05Demo, Step4_ADatagramLargerThanTheBufferIsTruncated) {
-  Step step(4, 8, "recvfrom(8 bytes) of a 16-byte datagram",
+  Step step(4, 8, tr("recvfrom(8 bytes) of a 16-byte datagram"),
             "the first 8 bytes arrive, the rest is discarded: no second recvfrom() gets it");
   Socket server = bound_udp(), client = bound_udp();
   client.send_to("0123456789abcdef", server.local_address());
@@ -163,14 +165,14 @@ TEST(Lesson05Demo, Step4_ADatagramLargerThanTheBufferIsTruncated) {
   std::array<char, 8> small;
   ReceivedFrom got = server.recv_from(small);
   EXPECT_EQ(std::string(small.data(), got.bytes), "01234567");
-  EXPECT_TRUE(got.truncated) << "the layer must say that the datagram did not fit";
+  EXPECT_TRUE(got.truncated) << tr("the layer must say that the datagram did not fit");
 
   // The naive expectation (TCP habits): "read again to get the rest".
   got = server.recv_from(small);
   std::string second(small.data(), got.bytes);
-  test::narrate("  naive: a second recvfrom() for the rest returns '" + second + "'");
-  EXPECT_NE(second, "89abcdef") << "UDP does not keep the tail of a truncated datagram";
-  EXPECT_EQ(second, "next") << "the second call returns the NEXT datagram";
+  test::detail(trf("naive: a second recvfrom() for the rest returns '{}'", second));
+  EXPECT_NE(second, "89abcdef") << tr("UDP does not keep the tail of a truncated datagram");
+  EXPECT_EQ(second, "next") << tr("the second call returns the NEXT datagram");
   EXPECT_FALSE(got.truncated);
 
   // Right: a buffer for the largest datagram you accept (65507 bytes is the most IPv4 carries).
@@ -182,7 +184,7 @@ TEST(Lesson05Demo, Step4_ADatagramLargerThanTheBufferIsTruncated) {
 }
 
 TEST(Lesson05Demo, Step5_AnUnconnectedSocketNeverHearsOfTheClosedPort) {
-  Step step(5, 8, "sendto(closed port), recvfrom()",
+  Step step(5, 8, tr("sendto(closed port), recvfrom()"),
             "naive: the ICMP 'port unreachable' is not reported; we wait out the timeout");
   Address nobody = closed_udp_port();
   Socket client = bound_udp(200ms);
@@ -192,17 +194,19 @@ TEST(Lesson05Demo, Step5_AnUnconnectedSocketNeverHearsOfTheClosedPort) {
   auto start = std::chrono::steady_clock::now();
   client.recv_from(buffer, ec);
   auto waited = std::chrono::steady_clock::now() - start;
-  test::narrate("  unconnected: recvfrom() says '" + ec.message() + "' after the full timeout");
+  test::detail(trf("unconnected: recvfrom() says '{}' after the full timeout", ec.message()));
   EXPECT_EQ(ec, std::errc::timed_out);
   EXPECT_GE(waited, 150ms);
 }
 
 TEST(Lesson05Demo, Step6_AConnectedSocketGetsConnectionRefused) {
-  Step step(6, 8, "connect() + send() to a closed port, then recvfrom()",
+  Step step(6, 8, tr("connect() + send() to a closed port, then recvfrom()"),
             "connected UDP: the ICMP error surfaces as ECONNREFUSED on the next call");
   if (std::string wine = socklab::system::emulator(); !wine.empty())
-    GTEST_SKIP() << wine << " never passes the ICMP port unreachable on to a connected UDP "
-                 << "socket (Windows does, as WSAECONNRESET, and Linux as ECONNREFUSED)";
+    GTEST_SKIP() << trf(
+        "{} never passes the ICMP port unreachable on to a connected UDP socket "
+        "(Windows does, as WSAECONNRESET, and Linux as ECONNREFUSED)",
+        wine);
   Address nobody = closed_udp_port();
   Socket client = bound_udp(2s);
   client.connect(nobody);  // no packet: the kernel just records the peer
@@ -212,13 +216,13 @@ TEST(Lesson05Demo, Step6_AConnectedSocketGetsConnectionRefused) {
   auto start = std::chrono::steady_clock::now();
   client.recv_from(buffer, ec);
   auto waited = std::chrono::steady_clock::now() - start;
-  test::narrate("  connected: recvfrom() says '" + ec.message() + "' at once");
+  test::detail(trf("connected: recvfrom() says '{}' at once", ec.message()));
   EXPECT_EQ(ec, std::errc::connection_refused);
-  EXPECT_LT(waited, 1500ms) << "the error must come from the ICMP message, not the timeout";
+  EXPECT_LT(waited, 1500ms) << tr("the error must come from the ICMP message, not the timeout");
 }
 
 TEST(Lesson05Demo, Step6b_AConnectedSocketOnlyHearsItsPeer) {
-  Step step(6, 8, "connect(server): datagrams from others are dropped",
+  Step step(6, 8, tr("connect(server): datagrams from others are dropped"),
             "a connected UDP socket receives from the connected address only");
   Socket server = bound_udp(), stranger = bound_udp();
   Socket client = bound_udp(2s);
@@ -232,22 +236,22 @@ TEST(Lesson05Demo, Step6b_AConnectedSocketOnlyHearsItsPeer) {
 }
 
 TEST(Lesson05Demo, Step7_TimeoutAndRetrySurviveALostRequest) {
-  Step step(7, 8, "request, timeout, send again",
+  Step step(7, 8, tr("request, timeout, send again"),
             "the server 'loses' the first request; only a client that retries gets an answer");
   {
     TestServer lossy(TestServer::Mode::drop_first, 1);
     Socket naive = bound_udp(200ms);
-    test::narrate("  naive client, one try, no retry:");
+    test::detail(tr("naive client, one try, no retry:"));
     EXPECT_EQ(request_reply(naive, lossy.address(), "ping", 1), std::nullopt)
-        << "without a retry, the lost request is never answered";
+        << tr("without a retry, the lost request is never answered");
     // Let the test server finish now instead of at its own timeout.
     EXPECT_EQ(request_reply(naive, lossy.address(), "bye", 1), "bye");
   }
   TestServer lossy(TestServer::Mode::drop_first, 1);
   Socket client = bound_udp(200ms);
-  test::narrate("  client with a timeout and up to 3 tries:");
+  test::detail(tr("client with a timeout and up to 3 tries:"));
   EXPECT_EQ(request_reply(client, lossy.address(), "ping", 3), "ping")
-      << "the second copy of the request must be answered";
+      << tr("the second copy of the request must be answered");
 }
 
 namespace {
@@ -267,7 +271,7 @@ std::optional<std::string> request_reply_with_id(Socket& client, const Address& 
       if (ec) throw Error(ec, "recvfrom");
       std::string reply = text(buffer, got);
       if (reply.rfind(prefix, 0) == 0) return reply.substr(prefix.size());
-      test::narrate("    skipped a late reply: '" + reply + "'");
+      test::detail("  " + trf("skipped a late reply: '{}'", reply));
     }
   }
   return std::nullopt;
@@ -276,7 +280,7 @@ std::optional<std::string> request_reply_with_id(Socket& client, const Address& 
 }  // namespace
 
 TEST(Lesson05Demo, Step8_ALateReplyIsNotTheAnswerToTheNextRequest) {
-  Step step(8, 8, "retry + a late reply",
+  Step step(8, 8, tr("retry + a late reply"),
             "the first copy's answer comes after all; without ids it is taken for the next "
             "request's answer");
   {
@@ -285,15 +289,15 @@ TEST(Lesson05Demo, Step8_ALateReplyIsNotTheAnswerToTheNextRequest) {
     Socket naive = bound_udp(200ms);
     EXPECT_EQ(request_reply(naive, slow.address(), "A", 3), "A");
     auto b = request_reply(naive, slow.address(), "B", 3);
-    test::narrate("  naive client (no ids): the reply to 'B' is '" + b.value_or("(none)") + "'");
-    EXPECT_EQ(b, "A") << "the duplicate answer to A is read as the answer to B";
+    test::detail(trf("naive client (no ids): the reply to 'B' is '{}'", b.value_or(tr("(none)"))));
+    EXPECT_EQ(b, "A") << tr("the duplicate answer to A is read as the answer to B");
     EXPECT_EQ(request_reply(naive, slow.address(), "drain", 1), "B");  // B's answer, one late
   }
   TestServer slow(TestServer::Mode::answer_first_late, 2);
   Socket client = bound_udp(200ms);
   EXPECT_EQ(request_reply_with_id(client, slow.address(), 1, "A", 3), "A");
   EXPECT_EQ(request_reply_with_id(client, slow.address(), 2, "B", 3), "B")
-      << "with ids the late '1 A' is skipped";
+      << tr("with ids the late '1 A' is skipped");
 }
 
 // --- Part 2: the real programs ---------------------------------------------------
@@ -305,7 +309,7 @@ class Lesson05Programs : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = Program::start("udp_echo_server", args);
     Address a = server_->listening_address();
-    EXPECT_NE(a.port(), 0) << "udp_echo_server did not report its port";
+    EXPECT_NE(a.port(), 0) << tr("udp_echo_server did not report its port");
     return a;
   }
   static Program client(const Address& server, std::vector<std::string> args) {
@@ -359,17 +363,19 @@ TEST_F(Lesson05Programs, E2E4_ASmallBufferTruncates) {
   Program c = client(server, {"a much longer message"});
   auto exit = c.wait();
   EXPECT_EQ(exit.code, 0) << c.stderr_text();
-  EXPECT_EQ(c.stdout_text(), "reply: a much\n") << "the echo of '1 a much' (8 bytes)";
+  EXPECT_EQ(c.stdout_text(), "reply: a much\n") << tr("the echo of '1 a much' (8 bytes)");
   EXPECT_EQ(server_->wait().code, 0);
   EXPECT_TRUE(test::contains(server_->stdout_text(), "truncated"));
 }
 
 TEST_F(Lesson05Programs, E2E5_NoServerIsConnectionRefused) {
-  Step step(5, 7, "udp_client to a closed port",
+  Step step(5, 7, tr("udp_client to a closed port"),
             "connected UDP reports the ICMP port unreachable: refused, not a timeout");
   if (std::string wine = socklab::system::emulator(); !wine.empty())
-    GTEST_SKIP() << wine << " never passes the ICMP port unreachable on to a connected UDP "
-                 << "socket (Windows does, as WSAECONNRESET, and Linux as ECONNREFUSED)";
+    GTEST_SKIP() << trf(
+        "{} never passes the ICMP port unreachable on to a connected UDP socket "
+        "(Windows does, as WSAECONNRESET, and Linux as ECONNREFUSED)",
+        wine);
   Program c = client(closed_udp_port(), {"--timeout", "2000", "hi"});
   auto start = std::chrono::steady_clock::now();
   auto exit = c.wait();
@@ -379,7 +385,7 @@ TEST_F(Lesson05Programs, E2E5_NoServerIsConnectionRefused) {
 }
 
 TEST_F(Lesson05Programs, E2E6_TheClientSkipsLateReplies) {
-  Step step(6, 7, "udp_client against a server that answers late",
+  Step step(6, 7, tr("udp_client against a server that answers late"),
             "the id shows a reply belongs to an earlier request");
   TestServer slow(TestServer::Mode::answer_first_late, 2);
   Program c = client(slow.address(), {"--timeout", "200", "A", "B"});
@@ -401,7 +407,7 @@ void PrintTo(const BadInput& bad, std::ostream* os) {
 }
 
 TEST_F(Lesson05Programs, E2E7_PrintsWhatItReceivedEscaped) {
-  Step step(7, 7, "a datagram with ESC [2J CR",
+  Step step(7, 7, tr("a datagram with ESC [2J CR"),
             "the server's log shows \\x1b[2J\\r: a sender cannot repaint our terminal");
   Address server = start_server({"--count", "1"});
   Socket udp = Socket::udp(server.family());
@@ -410,12 +416,12 @@ TEST_F(Lesson05Programs, E2E7_PrintsWhatItReceivedEscaped) {
   udp.send_to(hostile, server);
   std::array<char, 64> buffer;
   ReceivedFrom got = udp.recv_from(buffer);
-  EXPECT_EQ(std::string(buffer.data(), got.bytes), hostile) << "the echo is unchanged";
+  EXPECT_EQ(std::string(buffer.data(), got.bytes), hostile) << tr("the echo is unchanged");
   EXPECT_EQ(server_->wait().code, 0) << server_->stderr_text();
   const std::string& log = server_->stdout_text();
   EXPECT_NE(log.find("11 bytes: \\x1b[2J\\rgotcha\n"), std::string::npos) << log;
-  EXPECT_EQ(log.find('\x1b'), std::string::npos) << "a raw ESC reached the terminal";
-  EXPECT_EQ(log.find('\r'), std::string::npos) << "a raw CR reached the terminal";
+  EXPECT_EQ(log.find('\x1b'), std::string::npos) << tr("a raw ESC reached the terminal");
+  EXPECT_EQ(log.find('\r'), std::string::npos) << tr("a raw CR reached the terminal");
 }
 
 class Lesson05BadInput : public ::testing::TestWithParam<BadInput> {};

@@ -24,6 +24,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -57,7 +59,7 @@ TEST(Lesson06Demo, Step1_OneSendIsSplitIntoSeveralRecvs) {
   EXPECT_EQ(recv_some(b, 5), " worl");
   EXPECT_EQ(recv_some(b, 5), "d");
 
-  test::narrate("  and one big send() is cut up on the way, even with big reads:");
+  test::detail(tr("and one big send() is cut up on the way, even with big reads:"));
   a.set_send_buffer_size(4096);  // a small send buffer: the kernel takes it 4 KiB at a time
   const std::string big(512 * 1024, 'x');
   std::thread writer([&, &sender = a] {
@@ -68,10 +70,10 @@ TEST(Lesson06Demo, Step1_OneSendIsSplitIntoSeveralRecvs) {
   std::size_t total = 0, recvs = 0;
   for (Received got; !(got = b.recv(buf)).eof;) total += got.bytes, ++recvs;
   writer.join();
-  test::narrate("  512 KiB sent with one send_all() arrived in " + std::to_string(recvs) +
-                " recv()s of at most 64 KiB");
+  test::detail(
+      trf("512 KiB sent with one send_all() arrived in {} recv()s of at most 64 KiB", recvs));
   EXPECT_EQ(total, big.size());
-  EXPECT_GE(recvs, big.size() / buf.size()) << "the data cannot fit in fewer recv()s";
+  EXPECT_GE(recvs, big.size() / buf.size()) << tr("the data cannot fit in fewer recv()s");
 }
 
 TEST(Lesson06Demo, Step2_TwoSendsMergeIntoOneRecv) {
@@ -84,7 +86,7 @@ TEST(Lesson06Demo, Step2_TwoSendsMergeIntoOneRecv) {
   (void)a.send("one");
   (void)a.send("two");
   a.close();
-  EXPECT_EQ(recv_some(b, 1024), "onetwo") << "the tutorial's server takes this as ONE message";
+  EXPECT_EQ(recv_some(b, 1024), "onetwo") << tr("the tutorial's server takes this as ONE message");
 }
 
 TEST(Lesson06Demo, Step3_Recv1024CutsAUtf8CharacterInHalf) {
@@ -97,16 +99,16 @@ TEST(Lesson06Demo, Step3_Recv1024CutsAUtf8CharacterInHalf) {
   std::string first = recv_some(b, 1024);
   ASSERT_EQ(first.size(), 1024u);
   EXPECT_FALSE(is_valid_utf8(first))
-      << "the naive server decodes this chunk: Python raises UnicodeDecodeError";
+      << tr("the naive server decodes this chunk: Python raises UnicodeDecodeError");
   std::string rest = read_to_eof(b);
   EXPECT_EQ(rest, "\xa0");
-  test::narrate("  the fix: join the bytes first, decode whole messages (framing, below)");
+  test::detail(tr("the fix: join the bytes first, decode whole messages (framing, below)"));
   EXPECT_TRUE(is_valid_utf8(first + rest));
   EXPECT_EQ(first + rest, message);
 }
 
 TEST(Lesson06Demo, Step4_OneSendTakesLessThanAsked) {
-  Step step(4, 7, "send(4 MiB) versus send_all()",
+  Step step(4, 7, tr("send(4 MiB) versus send_all()"),
             "send() returns how much the kernel took; code that ignores it loses the rest");
   auto [a, b] = tcp_pair();
   a.set_send_buffer_size(4096);  // small buffers: little room in the kernel
@@ -114,14 +116,13 @@ TEST(Lesson06Demo, Step4_OneSendTakesLessThanAsked) {
   a.set_non_blocking(true);  // also happens to blocking sockets: timeouts, signals
   const std::string big(4 * 1024 * 1024, 'z');
   std::size_t taken = a.send(big);  // the naive program stops here
-  test::narrate("  send() took " + std::to_string(taken) + " of " + std::to_string(big.size()) +
-                " bytes");
+  test::detail(trf("send() took {} of {} bytes", taken, big.size()));
   EXPECT_LT(taken, big.size());
   a.set_non_blocking(false);
   a.close();
-  EXPECT_EQ(read_to_eof(b).size(), taken) << "only what send() took ever arrives";
+  EXPECT_EQ(read_to_eof(b).size(), taken) << tr("only what send() took ever arrives");
 
-  test::narrate("  the fix: send_all() calls send() again with the rest, until all is gone");
+  test::detail(tr("the fix: send_all() calls send() again with the rest, until all is gone"));
   auto [c, d] = tcp_pair();
   std::thread writer([&, &sender = c] {
     send_all(sender, big);
@@ -146,7 +147,7 @@ TEST(Lesson06Demo, Step5_NewlineFraming) {
   EXPECT_EQ(lines.read_line(), kNi);
   EXPECT_EQ(lines.read_line(), std::nullopt);
 
-  test::narrate("  its limits: a message may not contain '\\n', and a line has a maximum");
+  test::detail(tr("its limits: a message may not contain '\\n', and a line has a maximum"));
   auto [c, d] = tcp_pair();
   send_all(c, std::string(100, 'x'));
   LineReader limited(d, 16);
@@ -171,7 +172,7 @@ TEST(Lesson06Demo, Step6_LengthPrefixedFraming) {
 }
 
 TEST(Lesson06Demo, Step7_AClaimAboveTheMaximumIsAnError) {
-  Step step(7, 8, "header says 4 GiB",
+  Step step(7, 8, tr("header says 4 GiB"),
             "the reader refuses from the 4 header bytes alone, before allocating anything");
   auto [a, b] = tcp_pair();
   auto header = encode_frame_header(0xFFFFFFFFu);
@@ -236,7 +237,7 @@ TEST(Lesson06Programs, E2E1_RawServerSeesTwoMessagesAsOne) {
 }
 
 TEST(Lesson06Programs, E2E2_RawServerWithSmallReadsSplitsAMessage) {
-  Step step(2, 8, "frame_server --framing raw --recv-size 2; send hello",
+  Step step(2, 8, tr("frame_server --framing raw --recv-size 2; send hello"),
             "recv(2) cuts one message into three \"messages\"");
   auto run = start_server({"--framing", "raw", "--recv-size", "2", "--once"});
   run_client(run.address, {"--framing", "raw", "hello"});
@@ -248,7 +249,7 @@ TEST(Lesson06Programs, E2E2_RawServerWithSmallReadsSplitsAMessage) {
 }
 
 TEST(Lesson06Programs, E2E3_RawServerDiesOnAHalfCharacter) {
-  Step step(3, 8, "frame_server --framing raw; send 1022 x 'a' + 你",
+  Step step(3, 8, tr("frame_server --framing raw; send 1022 x 'a' + 你"),
             "the tutorial's bug: recv(1024) ends inside 你, decoding fails, the server dies");
   auto run = start_server({"--framing", "raw"});
   Program client =
@@ -256,7 +257,7 @@ TEST(Lesson06Programs, E2E3_RawServerDiesOnAHalfCharacter) {
                                       "raw", std::string(1022, 'a') + kNi});
   client.wait();  // it may see EOF or a reset: the server died with bytes unread
   auto exit = run.server.wait();
-  EXPECT_EQ(exit.code, 1) << "the naive server should fail: " << run.server.stderr_text();
+  EXPECT_EQ(exit.code, 1) << trf("the naive server should fail: {}", run.server.stderr_text());
   EXPECT_TRUE(contains(run.server.stderr_text(), "1024 bytes that are not valid UTF-8"))
       << run.server.stderr_text();
 }
@@ -269,7 +270,7 @@ TEST(Lesson06Programs, E2E4_LineFramingKeepsMessagesAndCharacters) {
   std::string out = run_client(run.address, {"--framing", "line", "one", "two", long_one});
   EXPECT_TRUE(contains(out, "reply: #1: one\n")) << out;
   EXPECT_TRUE(contains(out, "reply: #2: two\n")) << out;
-  EXPECT_TRUE(contains(out, "reply: #3: " + long_one + "\n")) << "你 must survive";
+  EXPECT_TRUE(contains(out, "reply: #3: " + long_one + "\n")) << tr("你 must survive");
   // A --once server exits when its client is done; a client that failed may
   // leave it waiting: then the failure above is the news, not a 20 s wait.
   if (!HasFailure()) {
@@ -294,7 +295,7 @@ TEST(Lesson06Programs, E2E5_LengthFramingCarriesNewlines) {
 }
 
 TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
-  Step step(6, 8, "a 17-byte frame, --max-size 16",
+  Step step(6, 8, tr("a 17-byte frame, --max-size 16"),
             "the server refuses the frame, closes that connection, and serves the next client");
   auto run = start_server({"--framing", "length", "--max-size", "16"});
   {
@@ -306,8 +307,8 @@ TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
     auto header = encode_frame_header(17);
     send_all(rude, std::string(header.data(), header.size()) + std::string(17, 'x'));
     EXPECT_TRUE(closed_by_peer(rude))
-        << "the server accepted a 17-byte frame with --max-size 16: does its FrameReader "
-           "get max_size (step 6)?";
+        << tr("the server accepted a 17-byte frame with --max-size 16: does its FrameReader "
+              "get max_size (step 6)?");
   }
   std::string out = run_client(run.address, {"--framing", "length", "fine"});
   EXPECT_TRUE(contains(out, "reply: #1: fine")) << out;
@@ -317,7 +318,7 @@ TEST(Lesson06Programs, E2E6_OversizeFrameDropsTheClientNotTheServer) {
 }
 
 TEST(Lesson06Programs, E2E7_TooLongLineDropsTheClient) {
-  Step step(7, 8, "a 100-byte line, --max-size 16",
+  Step step(7, 8, tr("a 100-byte line, --max-size 16"),
             "a line reader needs a maximum too, or a client without '\\n' eats all memory");
   auto run = start_server({"--framing", "line", "--max-size", "16", "--once"});
   Socket rude = Socket::tcp();
@@ -325,14 +326,14 @@ TEST(Lesson06Programs, E2E7_TooLongLineDropsTheClient) {
   rude.connect(run.address);
   send_all(rude, std::string(100, 'x') + "\n");  // a LineReader without max_size takes it
   EXPECT_TRUE(closed_by_peer(rude))
-      << "the server accepted a 100-byte line with --max-size 16: does its LineReader get "
-         "max_size (step 5)?";
+      << tr("the server accepted a 100-byte line with --max-size 16: does its LineReader get "
+            "max_size (step 5)?");
   EXPECT_EQ(run.server.wait().code, 0);
   EXPECT_TRUE(contains(run.server.stderr_text(), "Line too long")) << run.server.stderr_text();
 }
 
 TEST(Lesson06Programs, E2E8_PrintsWhatItReceivedEscaped) {
-  Step step(8, 8, "frame_server, each framing: a message with ESC [2J CR",
+  Step step(8, 8, tr("frame_server, each framing: a message with ESC [2J CR"),
             "the log shows \\x1b[2J\\r: a client cannot repaint our terminal");
   for (std::string framing : {"raw", "line", "length"}) {
     auto run = start_server({"--framing", framing, "--once"});
@@ -340,8 +341,8 @@ TEST(Lesson06Programs, E2E8_PrintsWhatItReceivedEscaped) {
     EXPECT_EQ(run.server.wait().code, 0) << run.server.stderr_text();
     const std::string& log = run.server.stdout_text();
     EXPECT_TRUE(contains(log, "(11 bytes): \\x1b[2J\\rgotcha\n")) << framing << ":\n" << log;
-    EXPECT_FALSE(contains(log, "\x1b")) << framing << ": a raw ESC reached the terminal";
-    EXPECT_FALSE(contains(log, "\r")) << framing << ": a raw CR reached the terminal";
+    EXPECT_FALSE(contains(log, "\x1b")) << trf("{}: a raw ESC reached the terminal", framing);
+    EXPECT_FALSE(contains(log, "\r")) << trf("{}: a raw CR reached the terminal", framing);
   }
 }
 

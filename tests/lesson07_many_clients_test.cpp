@@ -27,6 +27,8 @@ using namespace socklab::observe;  // packets, pcap, capture, TCP state, the lad
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -92,7 +94,7 @@ std::size_t count(const std::string& text, const std::string& part) {
 // --- Part 1: listen(backlog) ----------------------------------------------------
 
 TEST(Lesson07Demo, Step1_ClientsConnectAndSendBeforeAccept) {
-  Step step(1, 2, "listen(5); 3 x connect(); no accept()",
+  Step step(1, 2, tr("listen(5); 3 x connect(); no accept()"),
             "the kernel completes the handshakes: the clients are ESTABLISHED and may even send");
   Socket server = Socket::tcp();
   server.bind(Address::parse("127.0.0.1:0"));
@@ -103,23 +105,23 @@ TEST(Lesson07Demo, Step1_ClientsConnectAndSendBeforeAccept) {
     std::error_code ec;
     TcpState state = tcp_state(clients.back(), ec);
     if (ec == std::errc::operation_not_supported)
-      test::narrate("  (this system cannot report TCP states; connect() returning is the proof)");
+      test::detail(tr("(this system cannot report TCP states; connect() returning is the proof)"));
     else
-      EXPECT_EQ(state, TcpState::established) << "client " << k;
+      EXPECT_EQ(state, TcpState::established) << trf("client {}", k);
     send_all(clients.back(), "hi " + std::to_string(k));
   }
-  test::narrate("  3 clients connected and sent data; now accept() takes them from the queue");
+  test::detail(tr("3 clients connected and sent data; now accept() takes them from the queue"));
   for (int k = 0; k < 3; ++k) {
     auto [conn, peer] = server.accept();
-    EXPECT_EQ(peer, clients[static_cast<std::size_t>(k)].local_address()) << "FIFO order";
+    EXPECT_EQ(peer, clients[static_cast<std::size_t>(k)].local_address()) << tr("FIFO order");
     std::string got(4, '\0');
     recv_exact(conn, got);
-    EXPECT_EQ(got, "hi " + std::to_string(k)) << "the data waited in the kernel too";
+    EXPECT_EQ(got, "hi " + std::to_string(k)) << tr("the data waited in the kernel too");
   }
 }
 
 TEST(Lesson07Demo, Step2_AFullQueueLeavesTheNextClientUnanswered) {
-  Step step(2, 2, "listen(1); connect() until one hangs",
+  Step step(2, 2, tr("listen(1); connect() until one hangs"),
             "the backlog is the length of the accept queue; once full, new handshakes wait");
   Socket server = Socket::tcp();
   server.bind(Address::parse("127.0.0.1:0"));
@@ -131,17 +133,16 @@ TEST(Lesson07Demo, Step2_AFullQueueLeavesTheNextClientUnanswered) {
     last = try_connect(c, server.local_address(), kStarved);
     if (!last) in_queue.push_back(std::move(c));
   }
-  test::narrate("  " + std::to_string(in_queue.size()) +
-                " clients fit in a backlog of 1 (Linux keeps backlog+1); the next one got: " +
-                last.message());
-  EXPECT_TRUE(last) << "8 clients fit in a backlog of 1: the queue should have filled up";
+  test::detail(trf("{} clients fit in a backlog of 1 (Linux keeps backlog+1); the next one got: {}",
+                   in_queue.size(), last.message()));
+  EXPECT_TRUE(last) << tr("8 clients fit in a backlog of 1: the queue should have filled up");
   EXPECT_GE(in_queue.size(), 1u);
   EXPECT_LE(in_queue.size(), 3u);
   EXPECT_TRUE(last == std::errc::operation_in_progress || last == std::errc::timed_out ||
               last == std::errc::connection_refused)
       << last.message();
 
-  test::narrate("  accept() one: the queue has room again, and the next client gets in");
+  test::detail(tr("accept() one: the queue has room again, and the next client gets in"));
   server.accept();
   Socket late = Socket::tcp();
   EXPECT_FALSE(try_connect(late, server.local_address(), 5s));
@@ -150,7 +151,7 @@ TEST(Lesson07Demo, Step2_AFullQueueLeavesTheNextClientUnanswered) {
 // --- Part 2: the servers ------------------------------------------------------------
 
 TEST(Lesson07Servers, E2E1_IterativeServerStarvesTheSecondClient) {
-  Step step(1, 7, "iterative_server: A idle, B asks",
+  Step step(1, 7, tr("iterative_server: A idle, B asks"),
             "while the loop talks to A, B is connected (backlog) but nobody reads its request");
   Program server = Program::start("iterative_server", {"--port", "0", "--max-clients", "2"});
   Address at = server.listening_address();
@@ -158,36 +159,36 @@ TEST(Lesson07Servers, E2E1_IterativeServerStarvesTheSecondClient) {
   EXPECT_EQ(ask(a, "a"), "echo: a\n");  // the server is now inside serve(A)
   Socket b = connect_to(at);            // succeeds: the kernel queues B
   send_all(b, "b\n");
-  EXPECT_TRUE(silent_for(b, kStarved)) << "B got a reply although A is still connected";
-  test::narrate("  B got nothing in 300 ms; now A leaves");
+  EXPECT_TRUE(silent_for(b, kStarved)) << tr("B got a reply although A is still connected");
+  test::detail(tr("B got nothing in 300 ms; now A leaves"));
   a.close();
   std::string reply(8, '\0');
   recv_exact(b, reply);
-  EXPECT_EQ(reply, "echo: b\n") << "B is served as soon as A is gone";
+  EXPECT_EQ(reply, "echo: b\n") << tr("B is served as soon as A is gone");
   b.close();
   auto exit = server.wait();
   EXPECT_EQ(exit.code, 0) << server.stderr_text();
 }
 
 TEST(Lesson07Servers, E2E2_ThreadPerConnectionServesBWhileAIsIdle) {
-  Step step(2, 7, "thread_server: A idle, B asks",
+  Step step(2, 7, tr("thread_server: A idle, B asks"),
             "each client has its own thread: an idle A blocks only its own thread");
   Program server = Program::start("thread_server", {"--port", "0", "--max-clients", "2"});
   Address at = server.listening_address();
   Socket a = connect_to(at);
   EXPECT_EQ(ask(a, "a"), "echo: a\n");
   Socket b = connect_to(at);
-  EXPECT_EQ(ask(b, "b"), "echo: b\n") << "B must be answered while A is still connected";
+  EXPECT_EQ(ask(b, "b"), "echo: b\n") << tr("B must be answered while A is still connected");
   EXPECT_EQ(ask(a, "a again"), "echo: a again\n");
   a.close();
   b.close();
   auto exit = server.wait();  // --max-clients 2: it joins both threads and exits
-  EXPECT_TRUE(exit.exited_normally()) << "signal " << exit.signal;
+  EXPECT_TRUE(exit.exited_normally()) << trf("killed by signal {}", exit.signal);
   EXPECT_EQ(exit.code, 0) << server.stderr_text();
 }
 
 TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
-  Step step(3, 7, "thread_server: 20 idle clients",
+  Step step(3, 7, tr("thread_server: 20 idle clients"),
             "the pitfall: one thread per client and no limit — 20 idle clients, 20 threads");
   Program server = Program::start("thread_server", {"--port", "0", "--max-clients", "20"});
   Address at = server.listening_address();
@@ -196,8 +197,8 @@ TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
   std::string last;
   for (int k = 0; k < 20; ++k) {  // one "connection from" line per client
     auto line = server.read_line(5s);
-    ASSERT_TRUE(line.has_value()) << "line " << k
-                                  << " missing; stderr: " << server.first_stderr_line();
+    ASSERT_TRUE(line.has_value()) << trf("line {} missing; stderr: {}", k,
+                                         server.first_stderr_line());
     last = *line;
   }
   EXPECT_TRUE(test::contains(last, "(20 threads serving)"));
@@ -206,7 +207,7 @@ TEST(Lesson07Servers, E2E3_ThreadsGrowWithClients) {
 }
 
 TEST(Lesson07Servers, E2E4_PoolQueuesThenTurnsAway) {
-  Step step(4, 7, "pool_server --workers 2 --queue 2: 7 clients",
+  Step step(4, 7, tr("pool_server --workers 2 --queue 2: 7 clients"),
             "2 served, 2 wait in the queue (no reply yet), 3 are told 'busy' at once");
   Program server = Program::start(
       "pool_server", {"--port", "0", "--workers", "2", "--queue", "2", "--max-clients", "7"});
@@ -221,10 +222,11 @@ TEST(Lesson07Servers, E2E4_PoolQueuesThenTurnsAway) {
   send_all(b2, "b2\n");
   for (int k = 1; k <= 3; ++k) {
     Socket c = connect_to(at);
-    EXPECT_EQ(read_to_eof(c), "busy: all workers are busy and the queue is full\n") << "C" << k;
+    EXPECT_EQ(read_to_eof(c), "busy: all workers are busy and the queue is full\n")
+        << fmt::format("C{}", k);
   }
-  EXPECT_TRUE(silent_for(b1, kStarved)) << "B1 is queued: no worker is free to answer";
-  test::narrate("  A1 leaves: its worker takes B1 from the queue; then A2 leaves for B2");
+  EXPECT_TRUE(silent_for(b1, kStarved)) << tr("B1 is queued: no worker is free to answer");
+  test::detail(tr("A1 leaves: its worker takes B1 from the queue; then A2 leaves for B2"));
   a1.close();
   std::string reply(9, '\0');
   recv_exact(b1, reply);
@@ -235,12 +237,12 @@ TEST(Lesson07Servers, E2E4_PoolQueuesThenTurnsAway) {
   b1.close();
   b2.close();
   auto exit = server.wait();  // closes the queue, joins the workers
-  EXPECT_TRUE(exit.exited_normally()) << "signal " << exit.signal;
+  EXPECT_TRUE(exit.exited_normally()) << trf("killed by signal {}", exit.signal);
   EXPECT_EQ(exit.code, 0) << server.stderr_text();
   const std::string& log = server.stdout_text();
   EXPECT_EQ(count(log, "turned away (queue full)"), 3u) << log;
   EXPECT_EQ(count(log, "worker 1 serves") + count(log, "worker 2 serves"), 4u) << log;
-  EXPECT_EQ(count(log, "worker 3"), 0u) << "only 2 workers exist";
+  EXPECT_EQ(count(log, "worker 3"), 0u) << tr("only 2 workers exist");
 }
 
 TEST(Lesson07Servers, E2E5_BacklogDemoShowsTheQueue) {
@@ -254,9 +256,9 @@ TEST(Lesson07Servers, E2E5_BacklogDemoShowsTheQueue) {
   std::size_t in = count(out, "sent a hello; not accept()ed yet");
   std::size_t out_of_room = count(out, "the accept queue is full");
   EXPECT_GE(in, 1u) << out;
-  EXPECT_GE(out_of_room, 1u) << "3 clients should overflow a backlog of 1:\n" << out;
+  EXPECT_GE(out_of_room, 1u) << tr("3 clients should overflow a backlog of 1:") << "\n" << out;
   EXPECT_EQ(in + out_of_room, 3u) << out;
-  EXPECT_EQ(count(out, "accept() -> "), in) << "every queued client is accepted in the end";
+  EXPECT_EQ(count(out, "accept() -> "), in) << tr("every queued client is accepted in the end");
   EXPECT_EQ(count(out, "which had sent: hello from client"), in) << out;
 }
 
@@ -272,12 +274,13 @@ TEST(Lesson07Servers, E2E6_BadNumbersAreUsageErrors) {
 }
 
 TEST(Lesson07Servers, E2E7_PoolServerSurvivesAcceptWithoutDescriptors) {
-  Step step(7, 7, "pool_server with the fewest descriptors: accept() fails (EMFILE)",
+  Step step(7, 7, tr("pool_server with the fewest descriptors: accept() fails (EMFILE)"),
             "it stays up and says so in one line (AcceptGuard), instead of exiting");
   auto prlimit = test::find_on_path("prlimit");
   if (!prlimit)
-    GTEST_SKIP() << "needs prlimit to lower RLIMIT_NOFILE (POSIX; Debian: apt-get install "
-                    "util-linux)";
+    GTEST_SKIP() << tr(
+        "needs prlimit to lower RLIMIT_NOFILE (POSIX; Debian: apt-get install "
+        "util-linux)");
   // The smallest RLIMIT_NOFILE the server can start with: its last descriptor is
   // then the listening socket (0, 1, 2 and whatever it inherited come first), so
   // the kernel completes our handshake but accept() has no descriptor to give us.
@@ -291,17 +294,17 @@ TEST(Lesson07Servers, E2E7_PoolServerSurvivesAcceptWithoutDescriptors) {
     at = Address::parse(first->substr(13));
     server.emplace(std::move(p));
   }
-  ASSERT_TRUE(server) << "pool_server did not start with up to 32 descriptors";
+  ASSERT_TRUE(server) << tr("pool_server did not start with up to 32 descriptors");
   Socket c = connect_to(at);
   std::optional<std::string> said = server->read_line(10s);
-  ASSERT_TRUE(said) << "pool_server said nothing after accept() failed; it "
-                    << server->how_it_ended();
+  ASSERT_TRUE(said) << trf("pool_server said nothing after accept() failed; it {}",
+                           server->how_it_ended());
   test::narrate("  " + *said);
   EXPECT_EQ(said->rfind("accept: ", 0), 0u)
-      << "expected the guard's line \"accept: ...\", got \"" << *said << "\"";
+      << trf("expected the guard's line \"accept: ...\", got \"{}\"", *said);
   EXPECT_TRUE(test::contains(*said, "Too many open files")) << *said;
   const std::string ended = server->how_it_ended(200ms);
   // how_it_ended() speaks the student's language: the line it gives a program still running.
   EXPECT_EQ(ended.rfind(test::trf("is still running (stopped after {} ms)", 200), 0), 0u)
-      << "an accept() without descriptors must not end the server; it " << ended;
+      << trf("an accept() without descriptors must not end the server; it {}", ended);
 }

@@ -24,17 +24,21 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
 // Raises this process's descriptor limit (children inherit it); skips the test if it can't.
-#define NEED_DESCRIPTORS(n)                                                                  \
-  do {                                                                                       \
-    std::size_t got_ = raise_open_file_limit(n);                                             \
-    if (got_ < (n))                                                                          \
-      GTEST_SKIP() << "needs " << (n) << " open descriptors; RLIMIT_NOFILE's hard limit is " \
-                   << got_ << " (raise it with ulimit -Hn as root)";                         \
+#define NEED_DESCRIPTORS(n)                                              \
+  do {                                                                   \
+    std::size_t got_ = raise_open_file_limit(n);                         \
+    if (got_ < (n))                                                      \
+      GTEST_SKIP() << trf(                                               \
+          "needs {} open descriptors; RLIMIT_NOFILE's hard limit is {} " \
+          "(raise it with ulimit -Hn as root)",                          \
+          (n), got_);                                                    \
   } while (0)
 
 PollFd wait_for(const Socket& s, Events e) {
@@ -56,12 +60,12 @@ TEST(Lesson08Demo, Step1_PollWaitsAndTimesOutWhenNothingHappens) {
   std::array<PollFd, 1> fds{wait_for(pair.second, Events::in)};
   auto start = Clock::now();
   EXPECT_EQ(poll(fds, 50ms), 0u);
-  EXPECT_GE(ms_since(start), 40) << "poll() should have waited for the timeout";
+  EXPECT_GE(ms_since(start), 40) << tr("poll() should have waited for the timeout");
   EXPECT_EQ(fds[0].revents, Events::none);
 }
 
 TEST(Lesson08Demo, Step2_PollSaysWhichSocketIsReadable) {
-  Step step(2, 7, "poll() on two sockets", "only the one with bytes waiting reports POLLIN");
+  Step step(2, 7, tr("poll() on two sockets"), "only the one with bytes waiting reports POLLIN");
   SocketPair a = tcp_pair(), b = tcp_pair();
   (void)b.first.send("x");
   std::array<PollFd, 2> fds{wait_for(a.second, Events::in), wait_for(b.second, Events::in)};
@@ -69,7 +73,7 @@ TEST(Lesson08Demo, Step2_PollSaysWhichSocketIsReadable) {
   EXPECT_EQ(fds[0].revents, Events::none);
   EXPECT_TRUE(has(fds[1].revents, Events::in));
   std::array<char, 4> buf;
-  EXPECT_EQ(b.second.recv(buf).bytes, 1u) << "recv() after POLLIN does not wait";
+  EXPECT_EQ(b.second.recv(buf).bytes, 1u) << tr("recv() after POLLIN does not wait");
 }
 
 TEST(Lesson08Demo, Step3_AListenerIsReadableWhenAClientWaits) {
@@ -81,7 +85,7 @@ TEST(Lesson08Demo, Step3_AListenerIsReadableWhenAClientWaits) {
   listener.set_non_blocking(true);
   std::error_code ec;
   listener.accept(ec);
-  EXPECT_TRUE(is_would_block(ec)) << ec.message() << ": no client yet: accept() must not wait";
+  EXPECT_TRUE(is_would_block(ec)) << trf("{}: no client yet: accept() must not wait", ec.message());
   Socket client = Socket::tcp();
   client.connect(listener.local_address());
   std::array<PollFd, 1> fds{wait_for(listener, Events::in)};
@@ -113,12 +117,12 @@ TEST(Lesson08Demo, Step5_SelectReturnsTheReadyHandles) {
   Selected ready = select(read, write, 5s);
   ASSERT_EQ(ready.readable.size(), 1u);
   EXPECT_EQ(ready.readable[0], a.second.native_handle());
-  ASSERT_EQ(ready.writable.size(), 1u) << "a fresh connection has room in its send buffer";
+  ASSERT_EQ(ready.writable.size(), 1u) << tr("a fresh connection has room in its send buffer");
   EXPECT_EQ(ready.writable[0], b.first.native_handle());
 }
 
 TEST(Lesson08Demo, Step6_SelectHitsFdSetsizePollDoesNot) {
-  Step step(6, 7, "select() with FD_SETSIZE + 1 sockets",
+  Step step(6, 7, tr("select() with FD_SETSIZE + 1 sockets"),
             "the pitfall: select() cannot hold that many (FD_SET would write past the set); "
             "poll() takes them all");
   const std::size_t n = select_limit() + 1;
@@ -133,15 +137,15 @@ TEST(Lesson08Demo, Step6_SelectHitsFdSetsizePollDoesNot) {
   }
   std::error_code ec;
   select(handles, {}, 0ms, ec);
-  test::narrate("  select(" + std::to_string(n) + " handles): " + ec.message());
+  test::detail(trf("select({} handles): {}", n, ec.message()));
   EXPECT_EQ(ec, std::errc::invalid_argument);
   EXPECT_THROW(select(handles, {}, 0ms), Error);
   poll(fds, 0ms, ec);
-  EXPECT_FALSE(ec) << "poll() has no FD_SETSIZE: " << ec.message();
+  EXPECT_FALSE(ec) << trf("poll() has no FD_SETSIZE: {}", ec.message());
 }
 
 TEST(Lesson08Demo, Step7_ANonBlockingSendTakesWhatFitsTheRestWaits) {
-  Step step(7, 7, "non-blocking send() to a peer that does not read",
+  Step step(7, 7, tr("non-blocking send() to a peer that does not read"),
             "send() takes part, then EAGAIN; keep the rest in an output buffer, wait for POLLOUT");
   SocketPair pair = tcp_pair();
   pair.first.set_non_blocking(true);
@@ -149,14 +153,14 @@ TEST(Lesson08Demo, Step7_ANonBlockingSendTakesWhatFitsTheRestWaits) {
   std::size_t sent = 0;
   std::error_code ec;
   for (int i = 0; i < 1024 && !ec; ++i) sent += pair.first.send(chunk, ec);  // at most 256 MiB
-  ASSERT_TRUE(is_would_block(ec)) << ec.message() << ": the buffers never filled up";
-  test::narrate("  the kernel took " + std::to_string(sent) + " bytes, then said EAGAIN");
+  ASSERT_TRUE(is_would_block(ec)) << trf("{}: the buffers never filled up", ec.message());
+  test::detail(trf("the kernel took {} bytes, then said EAGAIN", sent));
   std::array<PollFd, 1> fds{wait_for(pair.first, Events::out)};
-  EXPECT_EQ(poll(fds, 0ms), 0u) << "no room: no POLLOUT";
+  EXPECT_EQ(poll(fds, 0ms), 0u) << tr("no room: no POLLOUT");
   std::vector<char> sink(1024 * 1024);
   std::size_t drained = 0;
   while (drained < sent && poll(fds, 0ms) == 0) drained += pair.second.recv(sink).bytes;
-  EXPECT_TRUE(has(fds[0].revents, Events::out)) << "after the peer reads, POLLOUT comes back";
+  EXPECT_TRUE(has(fds[0].revents, Events::out)) << tr("after the peer reads, POLLOUT comes back");
 }
 
 // --- Part 2: the real programs ----------------------------------------------------
@@ -168,7 +172,7 @@ class Lesson08Server : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     server_ = Program::start(name, args);
     address_ = server_->listening_address();
-    ASSERT_NE(address_.port(), 0) << name << " did not report its port";
+    ASSERT_NE(address_.port(), 0) << trf("{} did not report its port", name);
     auto second = server_->read_line();  // the open-file limit / FD_SETSIZE line
     ASSERT_TRUE(second.has_value());
     test::narrate("  " + name + ": " + *second);
@@ -208,7 +212,8 @@ TEST_F(Lesson08Server, E2E1_EchoesAndExitsAfterItsClients) {
 }
 
 TEST_F(Lesson08Server, E2E2_OneThreadServes1000ConcurrentClients) {
-  Step step(2, 6, "1000 clients at once", "all connected together, every one gets its own echo");
+  Step step(2, 6, tr("1000 clients at once"),
+            "all connected together, every one gets its own echo");
   constexpr std::size_t n = 1000;
   NEED_DESCRIPTORS(n + 200);
   start("poll_echo_server");
@@ -223,7 +228,7 @@ TEST_F(Lesson08Server, E2E2_OneThreadServes1000ConcurrentClients) {
     recv_exact(clients[i], got, ec);
     ok += !ec && got == expected;
   }
-  test::narrate(fmt::format("  {} of {} clients echoed, {} ms in all", ok, n, ms_since(t0)));
+  test::detail(trf("{} of {} clients echoed, {} ms in all", ok, n, ms_since(t0)));
   EXPECT_EQ(ok, n);
   EXPECT_LT(ms_since(t0), 20000);
 }
@@ -247,41 +252,39 @@ std::size_t flood_until_the_server_stops_reading(Socket& hog) {
       std::array<PollFd, 1> fds{PollFd{hog.native_handle(), Events::out}};
       if (poll(fds, 200ms) == 0 && poll(fds, second_wait) == 0) return sent;
     } else if (ec) {
-      ADD_FAILURE() << "the hog's send failed: " << ec.message();
+      ADD_FAILURE() << trf("the hog's send failed: {}", ec.message());
       return sent;
     }
   }
-  ADD_FAILURE() << "the server kept reading 256 MiB from a client that never reads";
+  ADD_FAILURE() << tr("the server kept reading 256 MiB from a client that never reads");
   return sent;
 }
 
 TEST_F(Lesson08Server, E2E3_NaiveBlockingSendLetsOneClientStallEveryone) {
-  Step step(3, 6, "poll_echo_server --naive + a client that never reads",
+  Step step(3, 6, tr("poll_echo_server --naive + a client that never reads"),
             "the pitfall: a blocking send_all() to the hog waits forever; nobody else is served");
   start("poll_echo_server", {"--naive"});
   Socket hog = Socket::tcp();
   hog.set_recv_buffer_size(4096);  // a small window: the echo backs up fast
   hog.connect(address_);
-  test::narrate("  the hog sent " + std::to_string(flood_until_the_server_stops_reading(hog)) +
-                " bytes");
+  test::detail(trf("the hog sent {} bytes", flood_until_the_server_stops_reading(hog)));
   Socket polite = connect(500ms);  // the server is stuck: half a second shows it
   send_all(polite, "hi");
   std::array<char, 2> buf;
   std::error_code ec;
   (void)polite.recv(buf, ec);
-  EXPECT_EQ(ec, std::errc::timed_out) << "the naive server should be stuck sending to the hog";
+  EXPECT_EQ(ec, std::errc::timed_out) << tr("the naive server should be stuck sending to the hog");
 }
 
 TEST_F(Lesson08Server, E2E4_OutputBuffersKeepEveryoneServed) {
-  Step step(4, 6, "poll_echo_server + a client that never reads",
+  Step step(4, 6, tr("poll_echo_server + a client that never reads"),
             "the fix: non-blocking send, the rest kept per client (at most 1 MiB, then we "
             "stop reading it); the others are served at once");
   start("poll_echo_server");
   Socket hog = Socket::tcp();
   hog.set_recv_buffer_size(4096);
   hog.connect(address_);
-  test::narrate("  the hog sent " + std::to_string(flood_until_the_server_stops_reading(hog)) +
-                " bytes");
+  test::detail(trf("the hog sent {} bytes", flood_until_the_server_stops_reading(hog)));
   Socket polite = connect(5s);
   send_all(polite, "hi");
   std::string got(2, '\0');
@@ -290,7 +293,7 @@ TEST_F(Lesson08Server, E2E4_OutputBuffersKeepEveryoneServed) {
 }
 
 TEST_F(Lesson08Server, E2E5_SelectServerRefusesClientsBeyondFdSetsize) {
-  Step step(5, 6, "select_echo_server + FD_SETSIZE + 76 clients",
+  Step step(5, 6, tr("select_echo_server + FD_SETSIZE + 76 clients"),
             "the clients whose descriptor select() cannot hold are refused; the rest echo");
   const std::size_t n = select_limit() + 76;
   NEED_DESCRIPTORS(n + 200);
@@ -309,17 +312,16 @@ TEST_F(Lesson08Server, E2E5_SelectServerRefusesClientsBeyondFdSetsize) {
              ec == std::errc::broken_pipe)
       ++refused;
     else
-      ADD_FAILURE() << "client " << i << ": " << ec.message();
+      ADD_FAILURE() << trf("client {}: {}", i, ec.message());
   }
-  test::narrate(
-      fmt::format("  {} served, {} refused (FD_SETSIZE = {})", served, refused, select_limit()));
+  test::detail(trf("{} served, {} refused (FD_SETSIZE = {})", served, refused, select_limit()));
   EXPECT_GT(served, select_limit() - 16);
   EXPECT_LT(served, select_limit());
   EXPECT_EQ(served + refused, n);
 }
 
 TEST_F(Lesson08Server, E2E6_PartialSendsKeepTheRestSoALargeEchoArrivesWhole) {
-  Step step(6, 6, "poll_echo_server + 4 MiB through a 4 KiB receive window",
+  Step step(6, 6, tr("poll_echo_server + 4 MiB through a 4 KiB receive window"),
             "step 7: send() takes part of the output; the rest is kept and sent on POLLOUT, "
             "so every byte comes back, in order, once");
   start("poll_echo_server", {"--exit-after", "1"});
@@ -336,7 +338,7 @@ TEST_F(Lesson08Server, E2E6_PartialSendsKeepTheRestSoALargeEchoArrivesWhole) {
   // One thread, both directions, like the server: send while reading, or both would
   // stop (the server stops reading from a client it owes 1 MiB).
   for (int turn = 0; turn < 1000000 && !eof && in.size() <= out.size(); ++turn) {
-    ASSERT_LT(Clock::now(), deadline) << "sent " << sent << ", received " << in.size();
+    ASSERT_LT(Clock::now(), deadline) << trf("sent {}, received {}", sent, in.size());
     std::array<PollFd, 1> fds{
         PollFd{c.native_handle(), sent < out.size() ? Events::in | Events::out : Events::in}};
     poll(fds, 1000ms);
@@ -350,14 +352,15 @@ TEST_F(Lesson08Server, E2E6_PartialSendsKeepTheRestSoALargeEchoArrivesWhole) {
       std::error_code ec;
       Received got = c.recv(buffer, ec);
       if (is_would_block(ec)) continue;
-      ASSERT_FALSE(ec) << ec.message() << " after " << in.size() << " bytes";
+      ASSERT_FALSE(ec) << trf("{} after {} bytes", ec.message(), in.size());
       eof = got.eof;
       in.append(buffer.data(), got.bytes);
     }
   }
-  test::narrate(fmt::format("  sent {} bytes, received {} back", sent, in.size()));
-  EXPECT_TRUE(eof) << "the server closes once it has echoed everything";
-  ASSERT_EQ(in.size(), out.size()) << "bytes lost or repeated: a partial send must keep its tail";
-  EXPECT_TRUE(in == out) << "the echo is not the same bytes in the same order";
+  test::detail(trf("sent {} bytes, received {} back", sent, in.size()));
+  EXPECT_TRUE(eof) << tr("the server closes once it has echoed everything");
+  ASSERT_EQ(in.size(), out.size())
+      << tr("bytes lost or repeated: a partial send must keep its tail");
+  EXPECT_TRUE(in == out) << tr("the echo is not the same bytes in the same order");
   EXPECT_EQ(server_->wait().code, 0) << server_->stderr_text();
 }

@@ -25,6 +25,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -80,7 +82,7 @@ void make_peer_vanish(Socket& client, Socket& server) {
   (void)client.send("first");  // our kernel takes it; the peer's kernel answers with RST
   std::array<PollFd, 1> fds{PollFd{client.native_handle(), Events::in}};
   for (int i = 0; i < 20 && !has(fds[0].revents, Events::error); ++i) poll(fds, 100ms);
-  ASSERT_TRUE(has(fds[0].revents, Events::error)) << "no RST within 2 s";
+  ASSERT_TRUE(has(fds[0].revents, Events::error)) << tr("no RST within 2 s");
 }
 
 // "Wine 8.0" under Wine, else "" (tests skip, with the reason, what Wine can't show).
@@ -106,7 +108,7 @@ TEST(Lesson09Demo, Step1_NonBlockingConnectReturnsAtOnce) {
 }
 
 TEST(Lesson09Demo, Step2_SoErrorTellsARefusedConnect) {
-  Step step(2, 9, "non-blocking connect() to a closed port",
+  Step step(2, 9, tr("non-blocking connect() to a closed port"),
             "also writable when it FAILED: only SO_ERROR tells ECONNREFUSED");
   Socket bound = Socket::tcp();  // bound, not listening: connections are refused
   bound.bind(Address::parse("127.0.0.1:0"));
@@ -122,10 +124,10 @@ TEST(Lesson09Demo, Step2_SoErrorTellsARefusedConnect) {
 }
 
 TEST(Lesson09Demo, Step3_ConnectTimeoutWhenNobodyAnswers) {
-  Step step(3, 9, "connect() + poll(POLLOUT, 300 ms) to a full backlog",
+  Step step(3, 9, tr("connect() + poll(POLLOUT, 300 ms) to a full backlog"),
             "the SYN is dropped: not writable in time = our own timeout, not 2 minutes");
   auto silent = unanswering_server();
-  if (!silent) GTEST_SKIP() << "this platform answers connections beyond the backlog";
+  if (!silent) GTEST_SKIP() << tr("this platform answers connections beyond the backlog");
   Socket c = Socket::tcp();
   ASSERT_TRUE(start_connect(c, silent->listener.local_address()));
   auto t0 = Clock::now();
@@ -147,7 +149,7 @@ TEST(Lesson09Demo, Step4_RecvTimeout) {
 }
 
 TEST(Lesson09Demo, Step5_WouldBlockIsNotAFailure) {
-  Step step(5, 9, "non-blocking recv() with nothing to read",
+  Step step(5, 9, tr("non-blocking recv() with nothing to read"),
             "EAGAIN/EWOULDBLOCK: try again later; the connection is fine");
   SocketPair pair = tcp_pair();
   pair.first.set_non_blocking(true);
@@ -159,17 +161,17 @@ TEST(Lesson09Demo, Step5_WouldBlockIsNotAFailure) {
   ASSERT_TRUE(writable_within(pair.first, 1s));
   std::array<PollFd, 1> fds{PollFd{pair.first.native_handle(), Events::in}};
   ASSERT_EQ(poll(fds, 5s), 1u);
-  EXPECT_EQ(pair.first.recv(buf).bytes, 2u) << "the same socket works once data is there";
+  EXPECT_EQ(pair.first.recv(buf).bytes, 2u) << tr("the same socket works once data is there");
 }
 
 TEST(Lesson09Demo, Step6_RefusedNamesTheCallAndAHint) {
-  Step step(6, 9, "connect() to a port nobody listens on",
+  Step step(6, 9, tr("connect() to a port nobody listens on"),
             "ECONNREFUSED: the peer's kernel answered the SYN with RST");
   Socket bound = Socket::tcp();
   bound.bind(Address::parse("127.0.0.1:0"));
   try {
     Socket::tcp().connect(bound.local_address());
-    ADD_FAILURE() << "connect() should have been refused";
+    ADD_FAILURE() << tr("connect() should have been refused");
   } catch (const Error& e) {
     test::narrate(std::string("  ") + e.what());
     EXPECT_EQ(e.code(), std::errc::connection_refused);
@@ -178,11 +180,13 @@ TEST(Lesson09Demo, Step6_RefusedNamesTheCallAndAHint) {
 }
 
 TEST(Lesson09Demo, Step7_ResetByPeer) {
-  Step step(7, 9, "peer: SO_LINGER 0 + close(); us: recv()",
+  Step step(7, 9, tr("peer: SO_LINGER 0 + close(); us: recv()"),
             "ECONNRESET: the peer aborted; whatever was in flight is lost");
   if (!wine().empty())
-    GTEST_SKIP() << wine() << " reports a peer's reset to recv() as EOF (Windows and POSIX: "
-                 << "connection_reset); see docs/windows.md";
+    GTEST_SKIP() << trf(
+        "{} reports a peer's reset to recv() as EOF (Windows and POSIX: "
+        "connection_reset); see docs/windows.md",
+        wine());
   Socket server = make_listener();
   Socket client = Socket::tcp();
   client.connect(server.local_address());
@@ -196,7 +200,7 @@ TEST(Lesson09Demo, Step7_ResetByPeer) {
 }
 
 TEST(Lesson09Demo, Step8_BrokenPipeIsAnErrorNotADeath) {
-  Step step(8, 9, "send() after the peer has gone",
+  Step step(8, 9, tr("send() after the peer has gone"),
             "EPIPE (Windows: ECONNRESET); the layer sends with MSG_NOSIGNAL, so this process "
             "lives (lesson's errors --naive-sigpipe shows the death)");
   Socket server = make_listener();
@@ -205,22 +209,22 @@ TEST(Lesson09Demo, Step8_BrokenPipeIsAnErrorNotADeath) {
   make_peer_vanish(client, server);
   std::error_code ec;
   (void)client.send("second", ec);
-  test::narrate("  send() = " + (ec ? ec.message() : std::string("ok")));
+  test::detail(fmt::format("send() = {}", ec ? ec.message() : std::string("ok")));
   // POSIX: the RST hit a socket that had read the peer's FIN (CLOSE_WAIT): EPIPE.
   // Windows knows no EPIPE for this: WSAECONNRESET (docs/lessons/09-nonblocking-errors.md).
   EXPECT_TRUE(ec == std::errc::broken_pipe || ec == std::errc::connection_reset) << ec.message();
 }
 
 TEST(Lesson09Demo, Step9_AddressInUseAfterARestartAndSoReuseAddr) {
-  Step step(9, 9, "restart a server while its old connection is in TIME_WAIT",
+  Step step(9, 9, tr("restart a server while its old connection is in TIME_WAIT"),
             "without SO_REUSEADDR: EADDRINUSE; with it (in both runs): bind() works");
   std::string not_shown;
   for (bool reuse : {false, true}) {
     if (!reuse && !wine().empty()) {  // the half with SO_REUSEADDR still runs
-      not_shown = wine() +
-                  " rebinds a port over TIME_WAIT whatever SO_EXCLUSIVEADDRUSE says "
-                  "(Windows and POSIX: EADDRINUSE without SO_REUSEADDR); see "
-                  "docs/windows.md";
+      not_shown = trf(
+          "{} rebinds a port over TIME_WAIT whatever SO_EXCLUSIVEADDRUSE says (Windows and POSIX: "
+          "EADDRINUSE without SO_REUSEADDR); see docs/windows.md",
+          wine());
       continue;
     }
     Socket server = make_listener(reuse);
@@ -237,20 +241,20 @@ TEST(Lesson09Demo, Step9_AddressInUseAfterARestartAndSoReuseAddr) {
     again.set_reuse_address(reuse);
     std::error_code ec;
     again.bind(Address::loopback(Family::ipv4, port), ec);  // ... and "restarts"
-    test::narrate(std::string("  SO_REUSEADDR ") + (reuse ? "on" : "off") +
-                  ": bind() = " + (ec ? ec.message() : "ok"));
+    test::detail(std::string("SO_REUSEADDR ") + (reuse ? "on" : "off") +
+                 ": bind() = " + (ec ? ec.message() : "ok"));
     if (reuse)
       EXPECT_FALSE(ec) << ec.message();
     else
-      EXPECT_EQ(ec, std::errc::address_in_use) << "TIME_WAIT should hold the port";
+      EXPECT_EQ(ec, std::errc::address_in_use) << tr("TIME_WAIT should hold the port");
   }
-  if (!not_shown.empty()) GTEST_SKIP() << "without SO_REUSEADDR: not shown: " << not_shown;
+  if (!not_shown.empty()) GTEST_SKIP() << trf("without SO_REUSEADDR: not shown: {}", not_shown);
 }
 
 // --- Part 2: the programs ----------------------------------------------------------
 
 TEST(Lesson09Programs, E2E1_ConnectTimeoutConnects) {
-  Step step(1, 6, "connect_timeout to a listening server", "connected in a few ms, exit 0");
+  Step step(1, 6, tr("connect_timeout to a listening server"), "connected in a few ms, exit 0");
   Socket server = make_listener();
   Program p = Program::start(
       "connect_timeout",
@@ -262,7 +266,7 @@ TEST(Lesson09Programs, E2E1_ConnectTimeoutConnects) {
 }
 
 TEST(Lesson09Programs, E2E2_ConnectTimeoutRefused) {
-  Step step(2, 6, "connect_timeout to a closed port", "SO_ERROR = ECONNREFUSED, exit 1");
+  Step step(2, 6, tr("connect_timeout to a closed port"), "SO_ERROR = ECONNREFUSED, exit 1");
   Socket bound = Socket::tcp();
   bound.bind(Address::parse("127.0.0.1:0"));
   Program p =
@@ -272,17 +276,17 @@ TEST(Lesson09Programs, E2E2_ConnectTimeoutRefused) {
 }
 
 TEST(Lesson09Programs, E2E3_ConnectTimeoutGivesUpInTime) {
-  Step step(3, 6, "connect_timeout --timeout 300 to a host that does not answer",
+  Step step(3, 6, tr("connect_timeout --timeout 300 to a host that does not answer"),
             "gives up after 300 ms (a blocking connect() would wait 2+ minutes)");
   auto silent = unanswering_server();
-  if (!silent) GTEST_SKIP() << "this platform answers connections beyond the backlog";
+  if (!silent) GTEST_SKIP() << tr("this platform answers connections beyond the backlog");
   auto t0 = Clock::now();
   Program p = Program::start(
       "connect_timeout",
       {"--port", std::to_string(silent->listener.local_address().port()), "--timeout", "300"});
   auto exit = p.wait(10s);
   long long ms = ms_since(t0);
-  test::narrate("  " + p.first_stderr_line() + " (after " + std::to_string(ms) + " ms)");
+  test::detail(trf("{} (after {} ms)", p.first_stderr_line(), ms));
   EXPECT_EQ(exit.code, 1);
   EXPECT_TRUE(test::contains(p.first_stderr_line(), "timed out")) << p.stderr_text();
   EXPECT_GE(ms, 250);
@@ -310,7 +314,7 @@ TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
     expected.insert(expected.end(), in_use.begin(), in_use.end());
   }
   for (const std::string& line : expected)
-    EXPECT_TRUE(test::contains(out, line)) << "missing '" << line << "' in:\n" << out;
+    EXPECT_TRUE(test::contains(out, line)) << trf("missing '{}' in:", line) << "\n" << out;
   // The broken pipe reads EPIPE on POSIX, WSAECONNRESET on Windows (step 8).
   const auto at = out.find("broken-pipe: send: ");
   const std::string broken = at == std::string::npos ? "" : out.substr(at, out.find('\n', at) - at);
@@ -318,23 +322,24 @@ TEST(Lesson09Programs, E2E4_ErrorsShowsEveryCase) {
               broken.find("Connection reset") != std::string::npos)
       << broken;
   if (!wine().empty())
-    GTEST_SKIP() << "the 'reset' and 'in-use' cases not checked: " << wine()
-                 << " reports a reset to recv() as EOF and rebinds over TIME_WAIT; see "
-                    "docs/windows.md";
+    GTEST_SKIP() << trf(
+        "the 'reset' and 'in-use' cases not checked: {} reports a reset to "
+        "recv() as EOF and rebinds over TIME_WAIT; see docs/windows.md",
+        wine());
 }
 
 TEST(Lesson09Programs, E2E5_NaiveSendDiesOfSigpipe) {
   Step step(5, 6, "errors --show broken-pipe [--naive-sigpipe]",
             "the pitfall: send() without MSG_NOSIGNAL kills the process; the fix lives on");
   if (naive::sigpipe_signal() == 0)
-    GTEST_SKIP() << "this platform has no SIGPIPE (Windows): send() just fails";
+    GTEST_SKIP() << tr("this platform has no SIGPIPE (Windows): send() just fails");
   Program naive_run = Program::start("errors", {"--show", "broken-pipe", "--naive-sigpipe"});
   auto died = naive_run.wait();
-  test::narrate("  naive: killed by signal " + std::to_string(died.signal));
-  EXPECT_EQ(died.signal, naive::sigpipe_signal()) << "exit code " << died.code;
+  test::detail(trf("naive: killed by signal {}", died.signal));
+  EXPECT_EQ(died.signal, naive::sigpipe_signal()) << trf("exit code {}", died.code);
   EXPECT_TRUE(test::contains(naive_run.stdout_text(), "the naive way"));
   EXPECT_EQ(naive_run.stdout_text().find("Broken pipe"), std::string::npos)
-      << "it must not have lived to print the error";
+      << tr("it must not have lived to print the error");
 
   Program fixed = Program::start("errors", {"--show", "broken-pipe"});
   auto lived = fixed.wait();
@@ -365,10 +370,10 @@ TEST(Lesson09Programs, E2E6_NagleAndDelayedAckStallThenTheFixes) {
   ASSERT_GT(small, 0) << out;
   ASSERT_GT(nodelay, 0) << out;
   ASSERT_GT(whole, 0) << out;
-  EXPECT_GE(small, 20.0) << "the stall should be there (Linux: 40 ms delayed-ACK timer)";
+  EXPECT_GE(small, 20.0) << tr("the stall should be there (Linux: 40 ms delayed-ACK timer)");
   EXPECT_LT(small, 1000.0);
-  EXPECT_LT(nodelay, small) << "TCP_NODELAY must not be slower";
-  EXPECT_LT(whole, small) << "one write per message must not be slower";
+  EXPECT_LT(nodelay, small) << tr("TCP_NODELAY must not be slower");
+  EXPECT_LT(whole, small) << tr("one write per message must not be slower");
   EXPECT_LT(nodelay, 10.0);
   EXPECT_LT(whole, 10.0);
 }

@@ -27,6 +27,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -36,9 +38,9 @@ namespace {
 std::string wine_hides_resets() {
   std::string wine = socklab::system::emulator();
   return wine.empty() ? wine
-                      : wine +
-                            " reports a peer's reset to recv() as EOF (Windows and POSIX: "
-                            "connection_reset); see docs/windows.md";
+                      : trf("{} reports a peer's reset to recv() as EOF (Windows and POSIX: "
+                            "connection_reset); see docs/windows.md",
+                            wine);
 }
 
 std::string read_to_eof(Socket& s) {
@@ -53,14 +55,14 @@ std::string read_to_eof(Socket& s) {
 // --- Part 1: the calls ------------------------------------------------------------
 
 TEST(Lesson10Demo, Step1_ThePeersCloseIsRecvReturningZero) {
-  Step step(1, 7, "peer close() -> recv() = 0",
+  Step step(1, 7, tr("peer close() -> recv() = 0"),
             "EOF is how you learn the peer closed: a result, not an error, and it repeats");
   SocketPair pair = tcp_pair();
   (void)pair.first.send("last words");
   pair.first.close();
-  EXPECT_EQ(read_to_eof(pair.second), "last words") << "data before the FIN still arrives";
+  EXPECT_EQ(read_to_eof(pair.second), "last words") << tr("data before the FIN still arrives");
   std::array<char, 8> buf;
-  EXPECT_TRUE(pair.second.recv(buf).eof) << "every later recv() says EOF again";
+  EXPECT_TRUE(pair.second.recv(buf).eof) << tr("every later recv() says EOF again");
 }
 
 TEST(Lesson10Demo, Step2_HalfCloseDoneSendingStillListening) {
@@ -71,14 +73,14 @@ TEST(Lesson10Demo, Step2_HalfCloseDoneSendingStillListening) {
   Socket& server = pair.second;
   send_all(client, "count me");
   client.shutdown(Shutdown::write);
-  EXPECT_EQ(read_to_eof(server), "count me") << "the server knows the request is complete";
+  EXPECT_EQ(read_to_eof(server), "count me") << tr("the server knows the request is complete");
   send_all(server, "8 bytes");  // the other direction still works
   server.close();
   EXPECT_EQ(read_to_eof(client), "8 bytes");
 }
 
 TEST(Lesson10Demo, Step3_AfterShutdownWriteSendFails) {
-  Step step(3, 7, "send() after shutdown(SHUT_WR)", "EPIPE: we said we were done sending");
+  Step step(3, 7, tr("send() after shutdown(SHUT_WR)"), "EPIPE: we said we were done sending");
   SocketPair pair = tcp_pair();
   pair.first.shutdown(Shutdown::write);
   std::error_code ec;
@@ -87,7 +89,7 @@ TEST(Lesson10Demo, Step3_AfterShutdownWriteSendFails) {
 }
 
 TEST(Lesson10Demo, Step4_PollSeesTheCloseToo) {
-  Step step(4, 7, "poll() after the peer's close",
+  Step step(4, 7, tr("poll() after the peer's close"),
             "an event loop learns of a close as POLLIN, then recv() = 0 (lesson 08)");
   SocketPair pair = tcp_pair();
   pair.first.close();
@@ -112,7 +114,7 @@ TEST(Lesson10Demo, Step5_LingerZeroSendsRst) {
 }
 
 TEST(Lesson10Demo, Step6_LingerZeroLeavesNoTimeWait) {
-  Step step(6, 7, "active close with SO_LINGER 0, then bind() the port again",
+  Step step(6, 7, tr("active close with SO_LINGER 0, then bind() the port again"),
             "no FIN, no TIME_WAIT: the port is free at once (compare lesson 09 step 9)");
   if (std::string why = wine_hides_resets(); !why.empty()) GTEST_SKIP() << why;
   Socket server = Socket::tcp();
@@ -132,11 +134,11 @@ TEST(Lesson10Demo, Step6_LingerZeroLeavesNoTimeWait) {
   server.close();
   Socket again = Socket::tcp();  // no SO_REUSEADDR
   again.bind(address, ec);
-  EXPECT_FALSE(ec) << "bind(" << address.to_string() << "): " << ec.message();
+  EXPECT_FALSE(ec) << fmt::format("bind({}): {}", address.to_string(), ec.message());
 }
 
 TEST(Lesson10Demo, Step7_ClosingWithUnreadDataSendsRst) {
-  Step step(7, 7, "close() with unread bytes in the receive buffer",
+  Step step(7, 7, tr("close() with unread bytes in the receive buffer"),
             "the kernel sends RST, not FIN (RFC 2525 2.17): the peer sees a reset, not EOF; "
             "the fix is to read to EOF first");
   const std::string why = wine_hides_resets();
@@ -161,14 +163,14 @@ TEST(Lesson10Demo, Step7_ClosingWithUnreadDataSendsRst) {
       if (ec || r.eof) break;
       got.append(buf.data(), r.bytes);
     }
-    test::narrate(std::string("  ") + (drain ? "drained first" : "unread data") + ": got '" + got +
-                  "', then " + (ec ? ec.message() : "EOF"));
+    test::detail(trf("{}: got '{}', then {}", drain ? tr("drained first") : tr("unread data"), got,
+                     ec ? ec.message() : std::string("EOF")));
     if (drain)
-      EXPECT_FALSE(ec) << "a clean EOF after the reply";
+      EXPECT_FALSE(ec) << tr("a clean EOF after the reply");
     else
-      EXPECT_EQ(ec, std::errc::connection_reset) << "close() with unread data should send RST";
+      EXPECT_EQ(ec, std::errc::connection_reset) << tr("close() with unread data should send RST");
   }
-  if (!why.empty()) GTEST_SKIP() << "the unread-data half not shown: " << why;
+  if (!why.empty()) GTEST_SKIP() << trf("the unread-data half not shown: {}", why);
 }
 
 // --- Part 2: the programs ------------------------------------------------------------
@@ -193,7 +195,7 @@ class Lesson10Programs : public ::testing::Test {
     if (!HasFailure() || !server_) return;
     server_->stop();
     if (!server_->first_stderr_line().empty()) {
-      test::narrate("count_server said: " + server_->first_stderr_line());
+      test::narrate(trf("count_server said: {}", server_->first_stderr_line()));
     }
   }
   std::optional<Program> server_;
@@ -221,17 +223,19 @@ TEST_F(Lesson10Programs, E2E2_WithoutShutdownBothSidesWait) {
   test::narrate("  " + c.first_stderr_line());
   EXPECT_EQ(exit.code, 1);
   EXPECT_TRUE(test::contains(c.first_stderr_line(), "timed out")) << c.stderr_text();
-  EXPECT_EQ(c.stdout_text().find("reply:"), std::string::npos) << "no reply can have come";
+  EXPECT_EQ(c.stdout_text().find("reply:"), std::string::npos) << tr("no reply can have come");
 }
 
 TEST_F(Lesson10Programs, E2E3_NaiveCloseWithUnreadDataLosesTheReply) {
-  Step step(3, 4, "count_server --max-bytes 1000 --naive-close; a 32 MB upload",
+  Step step(3, 4, tr("count_server --max-bytes 1000 --naive-close; a 32 MB upload"),
             "the pitfall: the server refuses and close()s with unread data: RST; the client "
             "gets 'connection reset' and never sees the refusal");
   if (std::string wine = socklab::system::emulator(); !wine.empty())
-    GTEST_SKIP() << wine << ": after the server's close() with unread data, the client's "
-                 << "blocking send() sometimes never returns (2 runs in 6 hung); Windows and "
-                 << "POSIX fail it with connection_reset or EPIPE; see docs/windows.md";
+    GTEST_SKIP() << trf(
+        "{}: after the server's close() with unread data, the client's blocking "
+        "send() sometimes never returns (2 runs in 6 hung); Windows and POSIX "
+        "fail it with connection_reset or EPIPE; see docs/windows.md",
+        wine);
   start_server({"--max-bytes", "1000", "--naive-close"});
   Program c = client({"--bytes", "32000000"});
   auto exit = c.wait();
@@ -241,11 +245,11 @@ TEST_F(Lesson10Programs, E2E3_NaiveCloseWithUnreadDataLosesTheReply) {
   EXPECT_TRUE(err.find("reset") != std::string::npos ||
               err.find("Broken pipe") != std::string::npos)
       << c.stderr_text();
-  EXPECT_EQ(c.stdout_text().find("recv returned 0"), std::string::npos) << "no clean EOF";
+  EXPECT_EQ(c.stdout_text().find("recv returned 0"), std::string::npos) << tr("no clean EOF");
 }
 
 TEST_F(Lesson10Programs, E2E4_LingeringCloseDeliversTheRefusal) {
-  Step step(4, 4, "count_server --max-bytes 1000; a 32 MB upload",
+  Step step(4, 4, tr("count_server --max-bytes 1000; a 32 MB upload"),
             "the fix: reply, shutdown(SHUT_WR), read to the client's FIN, close(): the "
             "client reads the refusal and a clean EOF");
   start_server({"--max-bytes", "1000"});

@@ -46,24 +46,29 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-#define NEED_EPOLL()                                                                           \
-  do {                                                                                         \
-    if (!Epoll::supported())                                                                   \
-      GTEST_SKIP() << "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a Linux " \
-                      "VM (here the layer reports operation_not_supported)";                   \
+#define NEED_EPOLL()                                                         \
+  do {                                                                       \
+    if (!Epoll::supported())                                                 \
+      GTEST_SKIP() << tr(                                                    \
+          "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a " \
+          "Linux VM (here the layer reports operation_not_supported)");      \
   } while (0)
 
 // Raises this process's descriptor limit (children inherit it); skips if it can't.
-#define NEED_DESCRIPTORS(n)                                                                  \
-  do {                                                                                       \
-    std::size_t got_ = raise_open_file_limit(n);                                             \
-    if (got_ < (n))                                                                          \
-      GTEST_SKIP() << "needs " << (n) << " open descriptors; RLIMIT_NOFILE's hard limit is " \
-                   << got_ << " (raise it with ulimit -Hn as root)";                         \
+#define NEED_DESCRIPTORS(n)                                              \
+  do {                                                                   \
+    std::size_t got_ = raise_open_file_limit(n);                         \
+    if (got_ < (n))                                                      \
+      GTEST_SKIP() << trf(                                               \
+          "needs {} open descriptors; RLIMIT_NOFILE's hard limit is {} " \
+          "(raise it with ulimit -Hn as root)",                          \
+          (n), got_);                                                    \
   } while (0)
 
 long long ms_since(Clock::time_point t) {
@@ -196,10 +201,12 @@ std::optional<rlimit> set_soft_nofile(long pid, rlim_t soft) {
 
 #endif
 
-constexpr std::string_view never_woken =
-    "the main loop accepted the connection and put it in a loop's inbox, but that loop never "
-    "woke up - hand_over() must write to the loop's eventfd (step 8), which its epoll_wait() "
-    "watches";
+std::string never_woken() {
+  return tr(
+      "the main loop accepted the connection and put it in a loop's inbox, but that loop never "
+      "woke up - hand_over() must write to the loop's eventfd (step 8), which its epoll_wait() "
+      "watches");
+}
 
 // Sends `text` and expects it back within `timeout`; else says what `server` forgot:
 // the reactor's hand-over that never wakes the loop, or `why` (the caller's guess).
@@ -210,9 +217,9 @@ constexpr std::string_view never_woken =
   std::array<PollFd, 1> fds{PollFd{c.native_handle(), Events::in}};
   if (poll(fds, timeout) == 0) {
     auto failure = ::testing::AssertionFailure()
-                   << "no echo within " << timeout.count() << " ms from " << server.name();
+                   << trf("no echo within {} ms from {}", timeout.count(), server.name());
     if (!why.empty()) return failure << ": " << why;
-    if (server.name() == "reactor_server") return failure << ": " << never_woken;
+    if (server.name() == "reactor_server") return failure << ": " << never_woken();
     return failure;
   }
   std::string back(text.size(), '\0');
@@ -220,9 +227,10 @@ constexpr std::string_view never_woken =
   recv_exact(c, back, ec);
   if (ec)
     return ::testing::AssertionFailure()
-           << server.name() << " closed or reset the connection instead of echoing ("
-           << ec.message() << "): did it stop? (its error line follows)";
-  if (back != text) return ::testing::AssertionFailure() << "echoed " << test::byte_text(back);
+           << trf("{} closed or reset the connection instead of echoing ({}): did it stop? (its "
+                  "error line follows)",
+                  server.name(), ec.message());
+  if (back != text) return ::testing::AssertionFailure() << trf("echoed {}", test::byte_text(back));
   return ::testing::AssertionSuccess();
 }
 
@@ -244,10 +252,10 @@ constexpr std::string_view never_woken =
   for (std::size_t i = 0; i < servers.size(); ++i)
     if (ms[i] >= 100)
       return ::testing::AssertionFailure()
-             << servers[i].first->name() << " was busy " << ms[i]
-             << " ms of 0.3 s with one idle client: EPOLLOUT is left on (LT reports a "
-                "writable socket on every turn, a spin) - ask for it only while output is queued "
-                "(step 5)";
+             << trf("{} was busy {} ms of 0.3 s with one idle client: EPOLLOUT is left on (LT "
+                    "reports a writable socket on every turn, a spin) - ask for it only while "
+                    "output is queued (step 5)",
+                    servers[i].first->name(), ms[i]);
   return ::testing::AssertionSuccess();
 #else
   (void)servers;
@@ -271,15 +279,15 @@ TEST(Lesson11Demo, Step1_LevelTriggeredReportsUntilDrained) {
   SocketPair pair = tcp_pair();
   ep.add(pair.first.native_handle(), EpollEvents::in, 1);
   std::array<EpollEvent, 8> evs{};
-  EXPECT_EQ(ep.wait(evs, 0ms), 0u) << "nothing sent yet";
+  EXPECT_EQ(ep.wait(evs, 0ms), 0u) << tr("nothing sent yet");
   (void)pair.second.send("abc");
   ASSERT_EQ(ep.wait(evs, 2s), 1u);
   std::array<char, 1> one;
   (void)pair.first.recv(one);
-  EXPECT_EQ(ep.wait(evs, 0ms), 1u) << "two bytes still unread: reported again";
+  EXPECT_EQ(ep.wait(evs, 0ms), 1u) << tr("two bytes still unread: reported again");
   std::array<char, 8> rest;
   EXPECT_EQ(pair.first.recv(rest).bytes, 2u);
-  EXPECT_EQ(ep.wait(evs, 0ms), 0u) << "drained: no longer reported";
+  EXPECT_EQ(ep.wait(evs, 0ms), 0u) << tr("drained: no longer reported");
 }
 
 TEST(Lesson11Demo, Step2_EdgeTriggeredReportsOnce) {
@@ -294,9 +302,10 @@ TEST(Lesson11Demo, Step2_EdgeTriggeredReportsOnce) {
   ASSERT_EQ(ep.wait(evs, 2s), 1u);
   std::array<char, 1> one;
   (void)pair.first.recv(one);
-  EXPECT_EQ(ep.wait(evs, 50ms), 0u) << "two bytes still unread, yet silence: drain until EAGAIN";
+  EXPECT_EQ(ep.wait(evs, 50ms), 0u)
+      << tr("two bytes still unread, yet silence: drain until EAGAIN");
   (void)pair.second.send("d");
-  EXPECT_EQ(ep.wait(evs, 2s), 1u) << "new bytes are a new edge";
+  EXPECT_EQ(ep.wait(evs, 2s), 1u) << tr("new bytes are a new edge");
 }
 
 // --- Part 2: the real servers ---------------------------------------------------
@@ -331,7 +340,7 @@ TEST_F(Lesson11Server, Step1_TheServersLoopWatchesItsListener) {
 
 TEST_F(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
   NEED_EPOLL();
-  Step step(4, 9, "epoll_echo_server --edge [--naive-drain], 48 KiB in one send()",
+  Step step(4, 9, tr("epoll_echo_server --edge [--naive-drain], 48 KiB in one send()"),
             "one recv() (16 KiB) per ET event leaves the rest unread, and no event comes again");
   const std::string big(48 * 1024, 'x');
   for (const char* mode : {"--naive-drain", "", "lt"}) {
@@ -343,19 +352,18 @@ TEST_F(Lesson11Server, Step4_NaiveEdgeDrainStallsCorrectDrainDoesNot) {
     send_all(c, big);
     std::size_t got = read_until_quiet(c, big.size(), 500ms);
     if (std::string(mode) == "--naive-drain") {
-      EXPECT_LT(got, big.size()) << "the naive ET server should have stalled this client";
-      test::narrate("  naive ET drain: " + std::to_string(got) + " of " +
-                    std::to_string(big.size()) + " bytes echoed, then silence");
+      EXPECT_LT(got, big.size()) << tr("the naive ET server should have stalled this client");
+      test::detail(trf("naive ET drain: {} of {} bytes echoed, then silence", got, big.size()));
     } else {
-      EXPECT_EQ(got, big.size()) << (*mode ? "LT" : "ET draining until EAGAIN")
-                                 << " must echo everything";
+      EXPECT_EQ(got, big.size()) << trf("{} must echo everything",
+                                        *mode ? "LT" : tr("ET draining until EAGAIN"));
     }
   }
 }
 
 TEST_F(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
   NEED_EPOLL();
-  Step step(5, 9, "epoll_ctl(MOD, EPOLLOUT) only while output is queued",
+  Step step(5, 9, tr("epoll_ctl(MOD, EPOLLOUT) only while output is queued"),
             "a client that never reads fills its own queue; the others are still served");
   Program& server = start("epoll_echo_server", {"--port", "0", "--verbose"});
   Address addr = server.listening_address();
@@ -382,33 +390,33 @@ TEST_F(Lesson11Server, Step5_EpolloutOnlyWhileQueuedAndANonReaderStallsNoOne) {
     hog.set_non_blocking(false);
     hog.shutdown(Shutdown::write);
     const std::size_t back = read_until_quiet(hog, sent, 1s);
-    FAIL() << (back < sent ? "lost data: " + std::to_string(back) + " of " + std::to_string(sent) +
-                                 " bytes came back - what send() did not take must stay "
-                                 "queued (erase what was sent, keep the rest: step 5)"
-                           : "the server kept reading from a client that never reads: its "
-                             "output queue is not bounded (stop reading past max_queued)");
+    FAIL() << (back < sent ? trf("lost data: {} of {} bytes came back - what send() did not take "
+                                 "must stay queued (erase what was sent, keep the rest: step 5)",
+                                 back, sent)
+                           : tr("the server kept reading from a client that never reads: its "
+                                "output queue is not bounded (stop reading past max_queued)"));
   }
-  test::narrate("  the hog got " + std::to_string(sent >> 10) + " KiB in before it had to wait");
+  test::detail(trf("the hog got {} KiB in before it had to wait", sent >> 10));
   ASSERT_TRUE(next_line(server, "connection 2: EPOLLOUT on", line))
-      << "the hog's echo should have queued up";
+      << tr("the hog's echo should have queued up");
   Socket polite = connect_to(addr);
   auto start = Clock::now();
   for (int i = 0; i < 20; ++i) echo_once(polite, "ping " + std::to_string(i) + "\n");
-  EXPECT_LT(ms_since(start), 2000) << "the hog must not stall another client";
+  EXPECT_LT(ms_since(start), 2000) << tr("the hog must not stall another client");
   polite.close();
   ASSERT_TRUE(next_line(server, "closed connection 3", line));
   EXPECT_EQ(server.stdout_text().find("connection 3: EPOLLOUT"), std::string::npos)
-      << "a client whose echo always fits never needs EPOLLOUT";
+      << tr("a client whose echo always fits never needs EPOLLOUT");
   // Now the hog reads: the server's queue drains, EPOLLOUT interest goes away.
   hog.set_non_blocking(false);
   hog.shutdown(Shutdown::write);
-  EXPECT_EQ(read_until_quiet(hog, sent, 3s), sent) << "every byte the hog sent comes back";
+  EXPECT_EQ(read_until_quiet(hog, sent, 3s), sent) << tr("every byte the hog sent comes back");
   EXPECT_TRUE(next_line(server, "connection 2: EPOLLOUT off", line));
 }
 
 TEST_F(Lesson11Server, Step6_PeerCloseIsSeen) {
   NEED_EPOLL();
-  Step step(6, 9, "recv() = 0 after EPOLLRDHUP",
+  Step step(6, 9, tr("recv() = 0 after EPOLLRDHUP"),
             "the peer's FIN: the server echoes what it owes, closes, and epoll forgets it");
   for (const char* mode : {"", "--edge"}) {
     std::vector<std::string> args{"--port", "0", "--verbose"};
@@ -449,10 +457,10 @@ TEST_F(Lesson11Server, Step7_IdleTimerClosesTheIdleAndKeepsTheActive) {
       if (r.eof || ec) closed_after = ms_since(start);
     }
   }
-  ASSERT_GE(closed_after, 0) << "the idle connection was never closed";
-  EXPECT_GE(closed_after, 400) << "closed before its timeout";
-  EXPECT_LT(closed_after, 800) << "closed long after its timeout";
-  test::narrate("  idle connection closed after " + std::to_string(closed_after) + " ms");
+  ASSERT_GE(closed_after, 0) << tr("the idle connection was never closed");
+  EXPECT_GE(closed_after, 400) << tr("closed before its timeout");
+  EXPECT_LT(closed_after, 800) << tr("closed long after its timeout");
+  test::detail(trf("idle connection closed after {} ms", closed_after));
   for (int i = 0; i < 10; ++i) echo_once(active, "still here\n");
 }
 
@@ -460,7 +468,7 @@ TEST_F(Lesson11Server, Step2_TenThousandIdleAndOneActive) {
   NEED_EPOLL();
   constexpr std::size_t idle_count = 10000;
   NEED_DESCRIPTORS(idle_count + 200);
-  Step step(2, 9, "10,000 idle connections in the interest list, 1 active client",
+  Step step(2, 9, tr("10,000 idle connections in the interest list, 1 active client"),
             "epoll_wait returns only the ready socket: the active client is served at once");
   Program& server = start("epoll_echo_server", {"--port", "0"});
   Address addr = server.listening_address();
@@ -471,7 +479,7 @@ TEST_F(Lesson11Server, Step2_TenThousandIdleAndOneActive) {
   echo_once(active, "first\n");  // accept() is FIFO: every idle one is registered by now
   auto fds = server.open_descriptors();
   if (fds) {
-    EXPECT_GE(*fds, static_cast<int>(idle_count)) << "the server holds them all";
+    EXPECT_GE(*fds, static_cast<int>(idle_count)) << tr("the server holds them all");
   }
   auto start = Clock::now();
   long long worst = 0;
@@ -480,9 +488,10 @@ TEST_F(Lesson11Server, Step2_TenThousandIdleAndOneActive) {
     echo_once(active, "ping\n");
     worst = std::max(worst, ms_since(t));
   }
-  test::narrate("  200 echoes beside 10,000 idle connections: " + std::to_string(ms_since(start)) +
-                " ms, slowest " + std::to_string(worst) + " ms");
-  EXPECT_LT(ms_since(start), 3000) << "a loaded CI machine gets a loose bound; make bench measures";
+  test::detail(trf("200 echoes beside 10,000 idle connections: {} ms, slowest {} ms",
+                   ms_since(start), worst));
+  EXPECT_LT(ms_since(start), 3000)
+      << tr("a loaded CI machine gets a loose bound; make bench measures");
   EXPECT_LT(worst, 1000);
 }
 
@@ -490,9 +499,10 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
   NEED_EPOLL();
 #if defined(__linux__)
   NEED_DESCRIPTORS(1024);
-  Step step(3, 9,
-            "accept() fails with EMFILE: AcceptGuard closes the spare, accepts, closes, reopens",
-            "the excess client is closed at once; the loop does not spin; it serves again after");
+  Step step(
+      3, 9,
+      tr("accept() fails with EMFILE: AcceptGuard closes the spare, accepts, closes, reopens"),
+      "the excess client is closed at once; the loop does not spin; it serves again after");
   Program& server = start("epoll_echo_server", {"--port", "0", "--verbose"});
   Address addr = server.listening_address();
   ASSERT_TRUE(sleeps_while_idle(server, addr));
@@ -505,7 +515,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
   ASSERT_GE(max_fd, 0);
   // Lower the server's soft limit: room for a few more descriptors.
   if (!set_soft_nofile(server.pid(), static_cast<rlim_t>(max_fd + 1 + 4)))
-    GTEST_SKIP() << "prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)";
+    GTEST_SKIP() << tr("prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)");
   // One more client each time: echoed (held) until the server has no descriptor left.
   // A client at the limit must be closed at once (EOF), not left waiting in the queue.
   bool left_waiting = false;
@@ -521,7 +531,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
       return false;  // refused: accepted and closed at once
     left_waiting = ec == std::errc::timed_out;
     if (!left_waiting) {
-      EXPECT_FALSE(ec) << "neither echoed nor closed: " << ec.message();
+      EXPECT_FALSE(ec) << trf("neither echoed nor closed: {}", ec.message());
     }
     if (!ec) keep.push_back(std::move(c));
     return !ec;
@@ -533,38 +543,38 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
   for (int i = 0; i < 600 && !refused && !left_waiting; ++i) refused = !try_client(held);
   if (left_waiting) {  // what is the server doing meanwhile?
     const long long ms = busy_ms_during(server.pid(), 300ms);
-    FAIL() << "at the limit a client waited 2 s, neither echoed nor closed: "
-           << (ms >= 100
-                   ? "the server left it in the accept queue (AcceptGuard's spare "
-                     "accepts and closes it) and spins (busy " +
-                         std::to_string(ms) + " ms of 0.3 s): after EMFILE it tries again at once"
-                   : "the server sleeps: accepting was paused (guard.pause()) and never "
-                     "resumed - the pause ends on a timer, and epoll_wait's timeout "
-                     "must come from the timers (step 2)");
+    FAIL() << trf("at the limit a client waited 2 s, neither echoed nor closed: {}",
+                  ms >= 100 ? trf("the server left it in the accept queue (AcceptGuard's spare "
+                                  "accepts and closes it) and spins (busy {} ms of 0.3 s): after "
+                                  "EMFILE it tries again at once",
+                                  ms)
+                            : tr("the server sleeps: accepting was paused (guard.pause()) and "
+                                 "never resumed - the pause ends on a timer, and epoll_wait's "
+                                 "timeout must come from the timers (step 2)"));
   }
-  ASSERT_TRUE(refused) << "the server never ran out of descriptors";
-  ASSERT_FALSE(held.empty()) << "max fd " << max_fd << "; server said:\n"
+  ASSERT_TRUE(refused) << tr("the server never ran out of descriptors");
+  ASSERT_FALSE(held.empty()) << trf("max fd {}; server said:", max_fd) << "\n"
                              << server.stdout_text() << server.stderr_text();
-  test::narrate("  " + std::to_string(held.size()) +
-                " clients held; the next one was accepted and closed at once (EOF)");
+  test::detail(
+      trf("{} clients held; the next one was accepted and closed at once (EOF)", held.size()));
   // 20 more clients queue up at once while the server has no descriptor to give them.
   std::vector<Socket> excess;
   for (int i = 0; i < 20; ++i) excess.push_back(connect_to(addr));
   const long long cpu_ms = busy_ms_during(server.pid(), 500ms);
-  test::narrate(
-      "  server busy (on or waiting for a CPU) over 0.5 s at the limit, 20 clients "
-      "refused: " +
-      std::to_string(cpu_ms) + " ms");
-  ASSERT_LT(cpu_ms, 150) << "the server spins at RLIMIT_NOFILE: after EMFILE its loop must make "
-                            "progress (AcceptGuard sheds the waiting client) or stop watching "
-                            "the listener for guard.pause() - not try again at once";
+  test::detail(trf(
+      "server busy (on or waiting for a CPU) over 0.5 s at the limit, 20 clients refused: {} ms",
+      cpu_ms));
+  ASSERT_LT(cpu_ms, 150) << tr(
+      "the server spins at RLIMIT_NOFILE: after EMFILE its loop must "
+      "make progress (AcceptGuard sheds the waiting client) or stop "
+      "watching the listener for guard.pause() - not try again at once");
   for (Socket& e : excess) {
     e.set_recv_timeout(2s);
     std::array<char, 8> buf;
     std::error_code ec;
     Received r = e.recv(buf, ec);
     ASSERT_TRUE(r.eof || ec == std::errc::connection_reset)
-        << "an excess client must be closed at once, not left waiting: " << ec.message();
+        << trf("an excess client must be closed at once, not left waiting: {}", ec.message());
   }
   for (Socket& h : held) echo_once(h, "still served\n");
   held[0].close();
@@ -577,7 +587,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
 TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
   NEED_EPOLL();
 #if defined(__linux__)
-  Step step(3, 9, "EMFILE, and the spare cannot be reopened either: stop accepting for a while",
+  Step step(3, 9, tr("EMFILE, and the spare cannot be reopened either: stop accepting for a while"),
             "both servers back off (AcceptGuard's pause) instead of spinning, and serve again");
   // Both servers at once, watched over shared windows: one test's time, not two.
   const std::vector<std::string> names = {"epoll_echo_server", "reactor_server"};
@@ -599,7 +609,8 @@ TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
     // A soft limit of 3: below every descriptor the server has, so not even the spare
     // comes back once it is closed.
     auto limit = set_soft_nofile(server->pid(), 3);
-    if (!limit) GTEST_SKIP() << "prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)";
+    if (!limit)
+      GTEST_SKIP() << tr("prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)");
     old.push_back(*limit);
     for (int k = 0; k < 3; ++k) queued[i].push_back(connect_to(addr));
   }
@@ -607,26 +618,27 @@ TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
   for (std::size_t i = 0; i < servers.size(); ++i)
     ASSERT_TRUE(set_soft_nofile(pids[i], old[i].rlim_cur));
   for (std::size_t i = 0; i < servers.size(); ++i) {
-    test::narrate("  " + names[i] + ": " + std::to_string(cpu_ms[i]) +
-                  " ms of 0.5 s busy with no descriptor and no spare");
-    ASSERT_LT(cpu_ms[i], 150) << names[i]
-                              << " spins when out of descriptors with no spare left: when "
-                                 "guard.pause() > 0, stop watching the listener for that long "
-                                 "(epoll_ctl MOD without EPOLLIN) - a break or continue spins";
+    test::detail(
+        trf("{}: {} ms of 0.5 s busy with no descriptor and no spare", names[i], cpu_ms[i]));
+    ASSERT_LT(cpu_ms[i], 150) << trf(
+        "{} spins when out of descriptors with no spare left: when "
+        "guard.pause() > 0, stop watching the listener for that long "
+        "(epoll_ctl MOD without EPOLLIN) - a break or continue spins",
+        names[i]);
   }
   for (std::size_t i = 0; i < servers.size(); ++i)
     for (Socket& q : queued[i])  // the pause is at most 1 s
       ASSERT_TRUE(serves(*servers[i].first, q, "after\n",
-                         "accepting did not resume after the limit was raised - the pause "
-                         "ends on a timer, and epoll_wait's timeout must come from the "
-                         "timers (step 2)",
+                         tr("accepting did not resume after the limit was raised - the pause "
+                            "ends on a timer, and epoll_wait's timeout must come from the "
+                            "timers (step 2)"),
                          3s));
 #endif
 }
 
 TEST_F(Lesson11Server, Step7_TheTimersAloneWakeTheLoop) {
   NEED_EPOLL();
-  Step step(7, 9, "--idle-timeout 400, idle clients and no other traffic (both servers)",
+  Step step(7, 9, tr("--idle-timeout 400, idle clients and no other traffic (both servers)"),
             "nothing wakes epoll_wait but its timeout: it must come from the timer heap");
   const std::vector<std::pair<std::string, std::vector<std::string>>> servers{
       {"epoll_echo_server", {"--port", "0", "--idle-timeout", "400"}},
@@ -643,25 +655,25 @@ TEST_F(Lesson11Server, Step7_TheTimersAloneWakeTheLoop) {
     for (Socket& c : idle) {
       std::array<PollFd, 1> fds{PollFd{c.native_handle(), Events::in}};
       ASSERT_EQ(poll(fds, 1500ms), 1u)
-          << name << " did not close an idle connection within 1.5 s while nothing else "
-          << "happened: epoll_wait must sleep only until the earliest deadline "
-          << "(timers.timeout(now), step 2); a wait without a timeout wakes only for traffic";
+          << trf("{} did not close an idle connection within 1.5 s while nothing else "
+                 "happened: epoll_wait must sleep only until the earliest deadline "
+                 "(timers.timeout(now), step 2); a wait without a timeout wakes only for traffic",
+                 name);
       std::array<char, 8> buf;
       std::error_code ec;
       Received r = c.recv(buf, ec);
-      EXPECT_TRUE(r.eof || ec) << name << ": the idle client got data instead of a close";
+      EXPECT_TRUE(r.eof || ec) << trf("{}: the idle client got data instead of a close", name);
     }
     const long long after = ms_since(start_time);
-    test::narrate("  " + name + ": both idle connections closed within " + std::to_string(after) +
-                  " ms");
-    EXPECT_GE(after, 400) << name << " closed before the timeout";
-    EXPECT_LT(after, 800) << name << " closed long after the timeout";
+    test::detail(trf("{}: both idle connections closed within {} ms", name, after));
+    EXPECT_GE(after, 400) << trf("{} closed before the timeout", name);
+    EXPECT_LT(after, 800) << trf("{} closed long after the timeout", name);
   }
 }
 
 TEST_F(Lesson11Server, Step8_ReactorSpreadsConnectionsAndKeepsEachOnOneLoop) {
   NEED_EPOLL();
-  Step step(8, 9, "reactor_server --threads 2: accept on the main loop, hand over round-robin",
+  Step step(8, 9, tr("reactor_server --threads 2: accept on the main loop, hand over round-robin"),
             "both loops get connections; each connection is served and closed by the same loop");
   Program& server = start("reactor_server", {"--port", "0", "--threads", "2", "--verbose"});
   Address addr = server.listening_address();
@@ -677,30 +689,31 @@ TEST_F(Lesson11Server, Step8_ReactorSpreadsConnectionsAndKeepsEachOnOneLoop) {
   std::string line;
   int closed = 0;
   while (closed < 6) {
-    ASSERT_TRUE(next_line(server, "connection", line)) << "expected 6 connections and 6 closes";
+    ASSERT_TRUE(next_line(server, "connection", line)) << tr("expected 6 connections and 6 closes");
     // "connection N from PEER on loop L" and "loop L: closed connection N"
     const auto adopted = words_from(line, "connection");
     const auto gone = words_from(line, "loop");
     if (adopted.size() == 7 && adopted[2] == "from" && adopted[5] == "loop") {
-      EXPECT_FALSE(loop_of.count(adopted[1])) << "connection " << adopted[1] << " adopted twice";
+      EXPECT_FALSE(loop_of.count(adopted[1])) << trf("connection {} adopted twice", adopted[1]);
       loop_of[adopted[1]] = adopted[6];
       loops.insert(adopted[6]);
     } else if (gone.size() >= 5 && gone[2] == "closed") {
       ++closed;
       std::string loop = gone[1].substr(0, gone[1].size() - 1);  // "0:" -> "0"
-      EXPECT_EQ(loop_of[gone[4]], loop) << "connection " << gone[4] << " changed loops";
+      EXPECT_EQ(loop_of[gone[4]], loop) << trf("connection {} changed loops", gone[4]);
     }
   }
   EXPECT_EQ(loop_of.size(), 6u);
-  EXPECT_EQ(loops, (std::set<std::string>{"0", "1"})) << "round-robin must use both loops";
+  EXPECT_EQ(loops, (std::set<std::string>{"0", "1"})) << tr("round-robin must use both loops");
 }
 
 TEST_F(Lesson11Server, Step8_ReactorOutOfDescriptorsStopsCleanly) {
   NEED_EPOLL();
-  Step step(8, 9, "prlimit --nofile=N:N reactor_server --threads 2, N = 6, 7, ... until it runs",
+  Step step(8, 9,
+            tr("prlimit --nofile=N:N reactor_server --threads 2, N = 6, 7, ... until it runs"),
             "a failure (before or after loop threads started): threads joined, one line, exit 1");
   auto prlimit = test::find_on_path("prlimit");
-  if (!prlimit) GTEST_SKIP() << "needs prlimit (util-linux): apt-get install util-linux";
+  if (!prlimit) GTEST_SKIP() << tr("needs prlimit (util-linux): apt-get install util-linux");
   int failed = 0;
   for (int n = 6; n <= 24; ++n) {
     const std::string limit = "--nofile=" + std::to_string(n) + ":" + std::to_string(n);
@@ -711,27 +724,31 @@ TEST_F(Lesson11Server, Step8_ReactorOutOfDescriptorsStopsCleanly) {
     const std::string err = p.stderr_text();
     test::narrate("  " + limit + ": " + p.first_stderr_line());
     ++failed;
-    ASSERT_EQ(e.signal, 0) << limit << ": killed by signal " << e.signal
-                           << " (6 = SIGABRT: a joinable std::thread destroyed while an "
-                              "exception unwound main - stop and join the loops first); "
-                           << err;
+    ASSERT_EQ(e.signal, 0) << trf(
+        "{}: killed by signal {} (6 = SIGABRT: a joinable std::thread "
+        "destroyed while an exception unwound main - stop and join the "
+        "loops first); {}",
+        limit, e.signal, err);
     EXPECT_EQ(e.code, 1) << limit << ": " << err;
     EXPECT_TRUE(test::contains(err, "reactor_server: error: ")) << limit;
-    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << limit << ": one line, got: " << err;
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1)
+        << trf("{}: one line, got: {}", limit, err);
   }
-  EXPECT_GT(failed, 2) << "the low limits should have stopped the server";
+  EXPECT_GT(failed, 2) << tr("the low limits should have stopped the server");
 }
 
 TEST_F(Lesson11Server, Step8_ReactorDispatchesOnWhatEpollReported) {
   NEED_EPOLL();
 #if defined(__linux__)
-  Step step(8, 9, "reactor_server under strace, its send()s cut short: 64 KiB echoed",
+  Step step(8, 9, tr("reactor_server under strace, its send()s cut short: 64 KiB echoed"),
             "an EPOLLOUT wake-up send()s; it does not recv() (nothing was reported to read)");
   auto strace = test::find_on_path("strace");
-  if (!strace) GTEST_SKIP() << "needs strace to count the server's calls: apt-get install strace";
+  if (!strace)
+    GTEST_SKIP() << tr("needs strace to count the server's calls: apt-get install strace");
   if (Program::start_path(*strace, {"-qq", "-o", "/dev/null", *strace, "-V"}).wait(5s).code != 0)
-    GTEST_SKIP() << "strace cannot trace here (ptrace denied: a container's seccomp or "
-                    "kernel.yama.ptrace_scope); run on a machine or VM that allows it";
+    GTEST_SKIP() << tr(
+        "strace cannot trace here (ptrace denied: a container's seccomp or "
+        "kernel.yama.ptrace_scope); run on a machine or VM that allows it");
   const std::string log = (std::filesystem::temp_directory_path() /
                            ("socklab-l11-strace-" + std::to_string(::getpid()) + ".log"))
                               .string();
@@ -752,12 +769,12 @@ TEST_F(Lesson11Server, Step8_ReactorDispatchesOnWhatEpollReported) {
   } stop_server;
   std::ifstream children("/proc/" + std::to_string(traced.pid()) + "/task/" +
                          std::to_string(traced.pid()) + "/children");
-  ASSERT_TRUE(children >> stop_server.pid) << "no reactor_server under strace";
+  ASSERT_TRUE(children >> stop_server.pid) << tr("no reactor_server under strace");
   Socket c = connect_to(addr);
-  ASSERT_TRUE(serves(traced, c, "served?\n", never_woken));
+  ASSERT_TRUE(serves(traced, c, "served?\n", never_woken()));
   const std::string message(64 * 1024, 'r');
   send_all(c, message);
-  EXPECT_EQ(read_until_quiet(c, message.size(), 3s), message.size()) << "every byte comes back";
+  EXPECT_EQ(read_until_quiet(c, message.size(), 3s), message.size()) << tr("every byte comes back");
   // Stop the server (strace's child; then strace ends) and read the trace.
   ::kill(static_cast<pid_t>(std::exchange(stop_server.pid, 0)), SIGTERM);
   traced.wait(5s);
@@ -772,12 +789,14 @@ TEST_F(Lesson11Server, Step8_ReactorDispatchesOnWhatEpollReported) {
       ++wasted_recvs;
   }
   std::filesystem::remove(log);
-  test::narrate("  64 KiB echoed; " + std::to_string(out_only_wakes) + " EPOLLOUT-only wake-ups, " +
-                std::to_string(wasted_recvs) + " recv() calls that found nothing (EAGAIN)");
-  ASSERT_GT(out_only_wakes, 0) << "the echo never had to wait for EPOLLOUT: no test";
-  EXPECT_EQ(wasted_recvs, 0)
-      << "recv() was called with nothing to read: decide from what epoll REPORTED (the "
-         "event's EPOLLIN/EPOLLRDHUP/EPOLLERR/EPOLLHUP), not from what the loop is "
-         "interested in (muduo's Channel::handleEvent)";
+  test::detail(
+      trf("64 KiB echoed; {} EPOLLOUT-only wake-ups, {} recv() calls that found nothing "
+          "(EAGAIN)",
+          out_only_wakes, wasted_recvs));
+  ASSERT_GT(out_only_wakes, 0) << tr("the echo never had to wait for EPOLLOUT: no test");
+  EXPECT_EQ(wasted_recvs, 0) << tr(
+      "recv() was called with nothing to read: decide from what epoll REPORTED (the "
+      "event's EPOLLIN/EPOLLRDHUP/EPOLLERR/EPOLLHUP), not from what the loop is "
+      "interested in (muduo's Channel::handleEvent)");
 #endif
 }

@@ -47,6 +47,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -118,7 +120,8 @@ TEST(Lesson12Lookup, Step1_LongestPrefixWins) {
         "10.1.0.0/16 via 10.0.0.3 metric 10\n10.1.0.0/16 via 10.0.0.2 metric 20\n"}) {
     auto two = lab::route_lookup(lab::parse_routes(lines), lab::parse_ipv4("10.1.2.3"));
     ASSERT_TRUE(two.has_value()) << lines;
-    EXPECT_EQ(two->via, "10.0.0.3") << "metric 10 beats metric 20, in this table:\n" << lines;
+    EXPECT_EQ(two->via, "10.0.0.3") << tr("metric 10 beats metric 20, in this table:") << "\n"
+                                    << lines;
   }
   // A type word comes first: an unreachable route matches, and says so.
   auto typed = lab::parse_routes("unreachable 10.9.0.0/16\nblackhole 10.8.0.0/16\n");
@@ -160,17 +163,17 @@ TEST(Lesson12Lookup, Step2_PrefixesMasksAndBadInput) {
       << error("default dev eth0\n10.0.0.0/8 metric abc\n");
   EXPECT_EQ(error("10.0.0.0/8 metric abc\n").find("stol"), std::string::npos);
   EXPECT_EQ(error("10.0.0.0/8 dev eth0 metric\n").rfind("line 1, field metric: ", 0), 0u)
-      << "a bare metric: " << error("10.0.0.0/8 dev eth0 metric\n");
+      << trf("a bare metric: {}", error("10.0.0.0/8 dev eth0 metric\n"));
   EXPECT_EQ(error("10.0.0.0/8 via\n").rfind("line 1, field via: ", 0), 0u);
   EXPECT_EQ(error("10.0.0.0/8 metric -1\n").rfind("line 1, field metric: ", 0), 0u);
   const std::string huge = "10.0.0.0/8 dev " + std::string(2'000'000, 'x') + " metric x\n";
   std::string said = error(huge);
-  EXPECT_LT(said.size(), 400u) << "a 2 MB line is cut, not echoed: " << said.size() << " bytes";
+  EXPECT_LT(said.size(), 400u) << trf("a 2 MB line is cut, not echoed: {} bytes", said.size());
   EXPECT_NE(said.find("(2000024 bytes)"), std::string::npos) << said.substr(0, 400);
   EXPECT_EQ(error(std::string(100'000, '1') + "\n").size() < 400u, true);
   try {
     lab::parse_ipv4(std::string(100'000, '9'));
-    ADD_FAILURE() << "accepted 100 KB of digits";
+    ADD_FAILURE() << tr("accepted 100 KB of digits");
   } catch (const std::invalid_argument& e) {
     EXPECT_LT(std::string(e.what()).size(), 200u);
   }
@@ -185,7 +188,7 @@ TEST(Lesson12Programs, Step3_TraceRouteToLoopbackArrivesAtHopOne) {
   auto exit = p.wait(10s);
   const std::string& out = p.stdout_text();
   if (exit.code == 1 && p.stderr_text().find("not supported") != std::string::npos)
-    GTEST_SKIP() << "not Linux: " << p.stderr_text();
+    GTEST_SKIP() << trf("not Linux: {}", p.stderr_text());
   EXPECT_EQ(exit.code, 0) << out << p.stderr_text();
   EXPECT_EQ(join(hops(out)), "127.0.0.1") << out;
   EXPECT_NE(out.find("reached 127.0.0.1 in 1 hop"), std::string::npos) << out;
@@ -196,12 +199,11 @@ TEST(Lesson12Programs, Step3_TraceRouteToLoopbackArrivesAtHopOne) {
     EXPECT_EQ(v6_exit.code, 0) << v6.stdout_text() << v6.stderr_text();
     EXPECT_EQ(join(hops(v6.stdout_text())), "::1") << v6.stdout_text();
   }
-  test::narrate("  hop 1: " + join(hops(out)) + " (IPv4), " + join(hops(v6.stdout_text())) +
-                " (IPv6)");
+  test::detail(trf("hop 1: {} (IPv4), {} (IPv6)", join(hops(out)), join(hops(v6.stdout_text()))));
 }
 
 TEST(Lesson12Lookup, Step3_TheAnswerIsFromTheRouter) {
-  Step step(3, total_steps, "lab::read_answer() on a crafted Time Exceeded",
+  Step step(3, total_steps, tr("lab::read_answer() on a crafted Time Exceeded"),
             "the hop is the ICMP message's sender (R2), not our probe's destination (B)");
   // On loopback both addresses are 127.0.0.1, so only a crafted answer tells them apart.
   IcmpError e;
@@ -211,9 +213,9 @@ TEST(Lesson12Lookup, Step3_TheAnswerIsFromTheRouter) {
   e.destination = Address::parse("10.12.4.2:33435");
   const Address target = Address::parse("10.12.4.2:0");
   lab::HopAnswer hop = lab::read_answer(e, target);
-  EXPECT_EQ(hop.from, "10.12.2.2") << "the router that sent Time Exceeded";
+  EXPECT_EQ(hop.from, "10.12.2.2") << tr("the router that sent Time Exceeded");
   EXPECT_FALSE(hop.reached);
-  EXPECT_FALSE(hop.stops) << "Time Exceeded: try the next TTL";
+  EXPECT_FALSE(hop.stops) << tr("Time Exceeded: try the next TTL");
   e.type = 3, e.code = 0;  // Network Unreachable from R2: the trace stops there
   hop = lab::read_answer(e, target);
   EXPECT_EQ(hop.from, "10.12.2.2");
@@ -232,9 +234,7 @@ TEST(Lesson12Programs, Step4_PingLoopback) {
   std::error_code ec;
   Socket probe = icmp_datagram_socket(Family::ipv4, ec);
   if (ec) probe = icmp_raw_socket(Family::ipv4, ec);
-  if (ec)
-    GTEST_SKIP() << "no ICMP socket (" << ec.message() << "): " << ip_hint(ec)
-                 << "; or run as root";
+  if (ec) GTEST_SKIP() << trf("no ICMP socket ({}): {}; or run as root", ec.message(), ip_hint(ec));
   Program p = Program::start("ping_host", {"127.0.0.1", "--count", "2", "--interval", "10"});
   auto exit = p.wait(10s);
   const std::string& out = p.stdout_text();
@@ -245,7 +245,7 @@ TEST(Lesson12Programs, Step4_PingLoopback) {
 }
 
 TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
-  Step step(4, total_steps, "an ICMP Echo Request, byte by byte",
+  Step step(4, total_steps, tr("an ICMP Echo Request, byte by byte"),
             "type 8, code 0, checksum, identifier, sequence, data; the checksum sums to zero");
   const std::array<std::byte, 4> data{std::byte{'p'}, std::byte{'i'}, std::byte{'n'},
                                       std::byte{'g'}};
@@ -264,7 +264,7 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   EXPECT_EQ(std::to_integer<int>(m[0]), 8);  // Echo Request
   EXPECT_EQ(std::to_integer<int>(m[1]), 0);
   EXPECT_EQ(observe::packet::internet_checksum(m), 0)
-      << "a correct checksum makes the sum 0 (RFC 1071)";
+      << tr("a correct checksum makes the sum 0 (RFC 1071)");
   auto decoded = observe::icmp::decode(m);
   ASSERT_TRUE(decoded.has_value());
   EXPECT_EQ(decoded->identifier, 0x1234);
@@ -272,7 +272,8 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
   EXPECT_FALSE(decoded->is_echo_reply(false));
   m[0] = std::byte{0};  // as the reply: type 0
   EXPECT_TRUE(observe::icmp::decode(m)->is_echo_reply(false));
-  EXPECT_FALSE(observe::icmp::decode(std::span(m).first(7)).has_value()) << "7 bytes: too short";
+  EXPECT_FALSE(observe::icmp::decode(std::span(m).first(7)).has_value())
+      << tr("7 bytes: too short");
   // RFC 1071's own example: the words 0001 f203 f4f5 f6f7 sum to ddf2; the checksum is ~ddf2.
   const std::array<std::byte, 8> rfc{std::byte{0x00}, std::byte{0x01}, std::byte{0xf2},
                                      std::byte{0x03}, std::byte{0xf4}, std::byte{0xf5},
@@ -302,7 +303,7 @@ TEST(Lesson12Lookup, Step4_EchoRequestBytes) {
 }
 
 TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
-  Step step(5, total_steps, "route_lookup with a bad table",
+  Step step(5, total_steps, tr("route_lookup with a bad table"),
             "a directory, a bad metric, a 2 MB line: one short line naming line and field, exit 1");
   std::random_device random;
   const auto dir = std::filesystem::temp_directory_path();
@@ -314,7 +315,7 @@ TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
     return std::pair(exit.code, p.stderr_text());
   };
   auto [code, err] = run({"--table", dir.string(), "1.2.3.4"});
-  EXPECT_EQ(code, 1) << "a directory is not an empty table: " << err;
+  EXPECT_EQ(code, 1) << trf("a directory is not an empty table: {}", err);
   EXPECT_NE(err.find("directory"), std::string::npos) << err;
   struct Case {
     std::string table, expected;
@@ -330,17 +331,18 @@ TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
     std::tie(code, err) = run({"--table", file, "1.2.3.4"});
     EXPECT_EQ(code, 1) << err.substr(0, 300);
     EXPECT_NE(err.find(c.expected), std::string::npos) << err.substr(0, 300);
-    EXPECT_LT(err.size(), 400u) << "one short line, not the input echoed";
+    EXPECT_LT(err.size(), 400u) << tr("one short line, not the input echoed");
     EXPECT_EQ(err.find("stol"), std::string::npos) << err;
   }
   std::filesystem::remove(file);
   std::tie(code, err) = run({"--table", "-", std::string(100'000, '7')});
   EXPECT_EQ(code, 2) << err.substr(0, 300);
-  EXPECT_LT(err.size(), 400u) << "a 100 KB address is cut: " << err.size() << " bytes";
+  EXPECT_LT(err.size(), 400u) << trf("a 100 KB address is cut: {} bytes", err.size());
 }
 
 TEST(Lesson12Programs, Step5_BadInputIsOneLineAndExitTwo) {
-  Step step(5, total_steps, "bad input", "one clear line, exit 2, for every program of the lesson");
+  Step step(5, total_steps, tr("bad input"),
+            "one clear line, exit 2, for every program of the lesson");
   struct Case {
     const char* program;
     std::vector<std::string> args;
@@ -426,7 +428,7 @@ class Lesson12Network : public ::testing::Test {
 
   void SetUp() override {
     if (!why_not_.empty()) GTEST_SKIP() << why_not_;
-    ASSERT_TRUE(build_error_.empty()) << "building the network failed: " << build_error_;
+    ASSERT_TRUE(build_error_.empty()) << trf("building the network failed: {}", build_error_);
   }
 
   // A lesson program run inside host A.
@@ -457,8 +459,7 @@ TEST_F(Lesson12Network, Step6_RouteLookupAgreesWithTheKernel) {
   // A failure names its seed; SOCKLAB_SEED=N repeats that run.
   const char* fixed = std::getenv("SOCKLAB_SEED");
   const unsigned seed = fixed ? static_cast<unsigned>(std::stoul(fixed)) : std::random_device{}();
-  test::narrate("  random addresses from seed " + std::to_string(seed) +
-                " (repeat with SOCKLAB_SEED=" + std::to_string(seed) + ")");
+  test::detail(trf("random addresses from seed {} (repeat with SOCKLAB_SEED={})", seed, seed));
   std::mt19937 random(seed);
   std::vector<std::string> addresses = {"10.12.4.2", "10.12.4.130", "10.12.4.127", "10.12.4.128",
                                         "10.12.1.9", "10.12.5.77",  "10.12.7.1",   "10.99.0.1",
@@ -534,7 +535,7 @@ TEST_F(Lesson12Network, Step6_RouteLookupAgreesWithTheKernel) {
       ++compared;
     }
   }
-  test::narrate("  " + std::to_string(compared) + " lookups on R1, R2, R3 agree with the kernel");
+  test::detail(trf("{} lookups on R1, R2, R3 agree with the kernel", compared));
 }
 
 TEST_F(Lesson12Network, Step7_TracedPathIsTheRouters) {
@@ -543,12 +544,12 @@ TEST_F(Lesson12Network, Step7_TracedPathIsTheRouters) {
   std::string out = trace({"10.12.4.2", "--wait", "2000"}, 0);
   EXPECT_EQ(join(hops(out)), "10.12.1.1 10.12.2.2 10.12.3.2 10.12.4.2") << out;
   EXPECT_NE(out.find("reached 10.12.4.2 in 4 hops"), std::string::npos) << out;
-  EXPECT_EQ(out.find(" *"), std::string::npos) << "every probe answered:\n" << out;
-  test::narrate("  path: " + join(hops(out)));
+  EXPECT_EQ(out.find(" *"), std::string::npos) << tr("every probe answered:") << "\n" << out;
+  test::detail(trf("path: {}", join(hops(out))));
 }
 
 TEST_F(Lesson12Network, Step8_EachRouterTakesOneOffTheTtl) {
-  Step step(8, total_steps, "capture on each router's interface",
+  Step step(8, total_steps, tr("capture on each router's interface"),
             "one datagram from A: TTL 64 at R1, 63 at R2, 62 at R3, 61 at B");
   std::vector<observe::Capture> captures;
   for (const char* host : {"r1", "r2", "r3", "b"}) {
@@ -565,7 +566,7 @@ TEST_F(Lesson12Network, Step8_EachRouterTakesOneOffTheTtl) {
     std::error_code ec;
     auto packet = c.next(std::chrono::steady_clock::now() + 3s, ec);
     ASSERT_FALSE(ec) << ec.message();
-    ASSERT_TRUE(packet.has_value()) << "nothing captured at hop " << ttls.size() + 1;
+    ASSERT_TRUE(packet.has_value()) << trf("nothing captured at hop {}", ttls.size() + 1);
     auto ip = observe::icmp::decode_ip(packet->bytes);
     ASSERT_TRUE(ip.has_value());
     EXPECT_EQ(ip->source, "10.12.1.2");
@@ -574,18 +575,19 @@ TEST_F(Lesson12Network, Step8_EachRouterTakesOneOffTheTtl) {
   EXPECT_EQ(ttls, (std::vector<int>{64, 63, 62, 61}));
   std::string text;
   for (int t : ttls) text += " " + std::to_string(t);
-  test::narrate("  TTL on arrival at R1, R2, R3, B:" + text);
+  test::detail(trf("TTL on arrival at R1, R2, R3, B:{}", text));
 }
 
 TEST_F(Lesson12Network, Step9_LongestPrefixTakesTheShortcut) {
-  Step step(9, total_steps, "10.12.4.128/25 via R3 beats default via R2",
+  Step step(9, total_steps, tr("10.12.4.128/25 via R3 beats default via R2"),
             "B's .130 is inside R1's /25: three hops, through 10.12.5.2");
   std::string out = trace({"10.12.4.130", "--probes", "1", "--wait", "2000"}, 0);
   EXPECT_EQ(join(hops(out)), "10.12.1.1 10.12.5.2 10.12.4.130") << out;
   std::string kernel = net_->ip("r1", "route get 10.12.4.130");
   EXPECT_NE(kernel.find("via 10.12.5.2 dev eth2"), std::string::npos) << kernel;
   out = trace({"10.12.4.2", "--probes", "1", "--wait", "2000"}, 0);
-  EXPECT_EQ(hops(out).size(), 4u) << "10.12.4.2 (not in the /25) takes the long way:\n" << out;
+  EXPECT_EQ(hops(out).size(), 4u) << tr("10.12.4.2 (not in the /25) takes the long way:") << "\n"
+                                  << out;
 }
 
 TEST_F(Lesson12Network, Step10_MissingRouteIsUnreachableFromR2) {
@@ -599,7 +601,7 @@ TEST_F(Lesson12Network, Step10_MissingRouteIsUnreachableFromR2) {
 }
 
 TEST_F(Lesson12Network, Step11_RoutingLoopEndsInTimeExceeded) {
-  Step step(11, total_steps, "a routing loop R2 <-> R3",
+  Step step(11, total_steps, tr("a routing loop R2 <-> R3"),
             "the packet circles until its TTL is gone; TTL 64 dies at R2, arriving from R3");
   // In-process: one datagram with Linux's default TTL 64. Router k gets it with
   // TTL 65 - k; the 64th router (R1, then R2, R3, R2, ... : an even k is R2) drops it.
@@ -611,11 +613,11 @@ TEST_F(Lesson12Network, Step11_RoutingLoopEndsInTimeExceeded) {
   set_recv_errors(udp, true);
   udp.send_to("loop", Address::parse("10.12.8.1:33434"));
   PollFd p{udp.native_handle(), Events::none};
-  ASSERT_EQ(poll(std::span(&p, 1), 3000ms), 1u) << "no ICMP answer within 3 s";
+  ASSERT_EQ(poll(std::span(&p, 1), 3000ms), 1u) << tr("no ICMP answer within 3 s");
   auto e = recv_error(udp);
   ASSERT_TRUE(e.has_value());
   EXPECT_TRUE(e->time_exceeded()) << e->text();
-  EXPECT_EQ(e->offender.ip(), "10.12.3.1") << "R2's interface facing R3";
+  EXPECT_EQ(e->offender.ip(), "10.12.3.1") << tr("R2's interface facing R3");
   EXPECT_EQ(e->destination.to_string(), "10.12.8.1:33434");
   test::narrate("  " + e->offender.ip() + ": " + e->text());
   // And trace_route shows the two routers taking turns.
@@ -626,7 +628,7 @@ TEST_F(Lesson12Network, Step11_RoutingLoopEndsInTimeExceeded) {
 }
 
 TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
-  Step step(12, total_steps, "IP_MTU_DISCOVER (DF) and 1400 bytes over the 1280 link",
+  Step step(12, total_steps, tr("IP_MTU_DISCOVER (DF) and 1400 bytes over the 1280 link"),
             "R2 drops it and answers Fragmentation Needed, MTU 1280; IP_MTU then says 1280");
   Socket udp;
   {
@@ -639,7 +641,7 @@ TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
   EXPECT_EQ(path_mtu(udp), 1500);
   (void)udp.send(std::string(1400, 'x'));
   PollFd p{udp.native_handle(), Events::none};
-  ASSERT_EQ(poll(std::span(&p, 1), 3000ms), 1u) << "no ICMP answer within 3 s";
+  ASSERT_EQ(poll(std::span(&p, 1), 3000ms), 1u) << tr("no ICMP answer within 3 s");
   auto e = recv_error(udp);
   ASSERT_TRUE(e.has_value());
   EXPECT_TRUE(e->fragmentation_needed()) << e->text();
@@ -649,13 +651,13 @@ TEST_F(Lesson12Network, Step12_SmallMtuSaysFragmentationNeeded) {
   EXPECT_EQ(path_mtu(udp), 1280);
   std::error_code ec;
   (void)udp.send(std::string(1400, 'x'), ec);
-  EXPECT_EQ(ec, std::errc::message_size) << "the kernel now refuses at once";
+  EXPECT_EQ(ec, std::errc::message_size) << tr("the kernel now refuses at once");
   (void)udp.send(std::string(1280 - 28, 'x'));  // 20 bytes IPv4 + 8 bytes UDP header: fits
   test::narrate("  " + e->offender.ip() + ": " + e->text());
 }
 
 TEST_F(Lesson12Network, Step13_PingThroughThreeRoutersAndIntoABlackhole) {
-  Step step(13, total_steps, "ping_host 10.12.4.2, then 10.12.7.1",
+  Step step(13, total_steps, tr("ping_host 10.12.4.2, then 10.12.7.1"),
             "the reply arrives with TTL 61 (three routers); a blackhole gives no answer: exit 1");
   Program p = in_a("ping_host", {"10.12.4.2", "--count", "2", "--interval", "10"});
   auto exit = p.wait(10s);
@@ -679,7 +681,7 @@ TEST_F(Lesson12Network, Step13_PingThroughThreeRoutersAndIntoABlackhole) {
   EXPECT_EQ(silent.code, 1);
   EXPECT_EQ(none.first_stderr_line(),
             "ping_host: error: no echo reply from 10.12.7.1 within 300 ms");
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << "the wait is bounded";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s) << tr("the wait is bounded");
 }
 
 TEST(Lesson12Lab, Step14_RoutingLabRunsEveryScenario) {
@@ -709,7 +711,7 @@ TEST(Lesson12Lab, Step14_RoutingLabRunsEveryScenario) {
 }
 
 TEST(Lesson12Lab, Step15_AsAnOrdinaryUser) {
-  Step step(15, total_steps, "routing_lab (not root)",
+  Step step(15, total_steps, tr("routing_lab (not root)"),
             "builds the same network in namespaces of its own: no sudo, nothing outside changes");
   std::optional<Program> p;
   if (lab::own_namespaces()) {
@@ -721,7 +723,7 @@ TEST(Lesson12Lab, Step15_AsAnOrdinaryUser) {
   } else if (std::string why = test::lab_unavailable(); !why.empty()) {
     GTEST_SKIP() << why;
   } else {
-    GTEST_SKIP() << "running as root and no setpriv to drop privileges with";
+    GTEST_SKIP() << tr("running as root and no setpriv to drop privileges with");
   }
   auto exit = p->wait(30s);
   const std::string& out = p->stdout_text();
@@ -733,7 +735,7 @@ TEST(Lesson12Lab, Step15_AsAnOrdinaryUser) {
 }
 
 TEST_F(Lesson12Network, Step16_Ipv6HopByHop) {
-  Step step(16, total_steps, "trace_route and ping_host over IPv6",
+  Step step(16, total_steps, tr("trace_route and ping_host over IPv6"),
             "Hop Limit instead of TTL, ICMPv6 Time Exceeded (type 3) and Port Unreachable");
   std::string out = trace({"fd12:4::2", "--probes", "1", "--wait", "2000"}, 0);
   EXPECT_EQ(join(hops(out)), "fd12:1::1 fd12:2::2 fd12:3::2 fd12:4::2") << out;
@@ -741,5 +743,5 @@ TEST_F(Lesson12Network, Step16_Ipv6HopByHop) {
   EXPECT_EQ(p.wait(10s).code, 0) << p.stdout_text() << p.stderr_text();
   EXPECT_NE(p.stdout_text().find("bytes from fd12:4::2: icmp_seq=1 ttl=61"), std::string::npos)
       << p.stdout_text();
-  test::narrate("  path: " + join(hops(out)));
+  test::detail(trf("path: {}", join(hops(out))));
 }

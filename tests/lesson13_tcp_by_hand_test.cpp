@@ -42,6 +42,8 @@ using packet::Segment;
 using socklab::test::narrate;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 
 namespace {
 
@@ -75,7 +77,7 @@ TEST(Lesson13Headers, Step1ChecksumByRfc1071) {
   EXPECT_EQ(packet::internet_checksum(data), 0x220d);
   data.push_back(std::byte{0x22});
   data.push_back(std::byte{0x0d});
-  narrate("    with the checksum appended the sum is 0: that is what a receiver checks");
+  test::detail(tr("with the checksum appended the sum is 0: that is what a receiver checks"));
   EXPECT_EQ(packet::internet_checksum(data), 0);
 }
 
@@ -84,15 +86,15 @@ TEST(Lesson13Headers, Step1TheSynByteByByte) {
             "20 bytes of IPv4, 24 of TCP (20 + the 4-byte MSS option), both checksums right");
   std::vector<std::byte> syn = packet::encode(lesson_syn(), std::span<const std::byte>{}, 1);
   ASSERT_EQ(syn.size(), 44u);
-  EXPECT_EQ(syn[0], std::byte{0x45}) << "version 4, IHL 5";
-  EXPECT_EQ(syn[9], std::byte{6}) << "protocol 6 = TCP";
-  EXPECT_EQ(syn[32], std::byte{0x60}) << "data offset 6 words = 24 bytes";
-  EXPECT_EQ(syn[33], std::byte{0x02}) << "flags: SYN only";
+  EXPECT_EQ(syn[0], std::byte{0x45}) << tr("version 4, IHL 5");
+  EXPECT_EQ(syn[9], std::byte{6}) << tr("protocol 6 = TCP");
+  EXPECT_EQ(syn[32], std::byte{0x60}) << tr("data offset 6 words = 24 bytes");
+  EXPECT_EQ(syn[33], std::byte{0x02}) << tr("flags: SYN only");
   EXPECT_EQ(std::vector<std::byte>(syn.begin() + 40, syn.end()), bytes_of({2, 4, 0x05, 0xb4}))
-      << "kind 2, length 4, MSS 1460";
+      << tr("kind 2, length 4, MSS 1460");
   EXPECT_TRUE(packet::checksums_ok(syn));
   Segment back = packet::decode(syn);
-  narrate("    decoded back: " + packetdrill_line(back, true, back.seq, 0));
+  test::detail(trf("decoded back: {}", packetdrill_line(back, true, back.seq, 0)));
   EXPECT_EQ(packetdrill_line(back, true, back.seq, 0), "> S 0:0(0) win 65535 <mss 1460>");
   EXPECT_EQ(back.source, lesson_syn().source);
   EXPECT_EQ(back.seq, 0x12345678u);
@@ -134,16 +136,16 @@ Segment from_peer(std::uint8_t flags, std::uint32_t seq, std::uint32_t ack,
 }
 
 // The one segment of `out` that is what `what` says, e.g. the ACK: none or two fail.
-const Out& the(const std::vector<Out>& out, const char* what,
+const Out& the(const std::vector<Out>& out, const std::string& what,
                const std::function<bool(const Segment&)>& is) {
   const Out* found = nullptr;
   for (const Out& o : out)
     if (is(o.segment)) {
-      EXPECT_EQ(found, nullptr) << "two segments are " << what;
+      EXPECT_EQ(found, nullptr) << trf("two segments are {}", what);
       found = &o;
     }
   if (found == nullptr) {
-    ADD_FAILURE() << "no segment is " << what << " (" << out.size() << " segments)";
+    ADD_FAILURE() << trf("no segment is {} ({} segments)", what, out.size());
     static const Out none{};
     return none;
   }
@@ -174,12 +176,12 @@ TEST(Lesson13Endpoint, Step1ConnectSendsTheSyn) {
   Step step(1, total_steps, "Endpoint::connect()", "the SYN: seq = ISN, MSS 1460; SYN_SENT");
   Endpoint e(us_address, kernel_address, 1000);
   auto out = e.connect(t0);
-  const Out& syn = the(out, "the SYN", is_syn);
+  const Out& syn = the(out, tr("the SYN"), is_syn);
   EXPECT_EQ(syn.segment.seq, 1000u);
   EXPECT_EQ(syn.segment.options.mss, 1460);
   EXPECT_EQ(syn.segment.source, us_address);
   EXPECT_EQ(e.state(), TcpState::syn_sent);
-  EXPECT_EQ(e.snd_nxt(), Seq32(1001)) << "the SYN takes one sequence number";
+  EXPECT_EQ(e.snd_nxt(), Seq32(1001)) << tr("the SYN takes one sequence number");
 }
 
 TEST(Lesson13Endpoint, Step2OnlyTheRightSynAckCounts) {
@@ -188,12 +190,12 @@ TEST(Lesson13Endpoint, Step2OnlyTheRightSynAckCounts) {
   Endpoint e(us_address, kernel_address, 1000);
   (void)e.connect(t0);
   EXPECT_TRUE(e.receive(from_peer(packet::syn | packet::ack, 5000, 999), {}, t0).empty());
-  EXPECT_EQ(e.state(), TcpState::syn_sent) << "ack 999 does not ACK our SYN";
+  EXPECT_EQ(e.state(), TcpState::syn_sent) << tr("ack 999 does not ACK our SYN");
   EXPECT_TRUE(e.receive(from_peer(packet::ack, 5000, 1001), {}, t0).empty());
-  EXPECT_EQ(e.state(), TcpState::syn_sent) << "an ACK without SYN is no SYN,ACK";
+  EXPECT_EQ(e.state(), TcpState::syn_sent) << tr("an ACK without SYN is no SYN,ACK");
   (void)e.receive(from_peer(packet::syn | packet::ack, 5000, 1001), {}, t0);
   EXPECT_EQ(e.state(), TcpState::established);
-  EXPECT_EQ(e.rcv_nxt(), Seq32(5001)) << "its SYN took one number too";
+  EXPECT_EQ(e.rcv_nxt(), Seq32(5001)) << tr("its SYN took one number too");
 }
 
 TEST(Lesson13Endpoint, Step3TheHandshakeEndsWithOurAck) {
@@ -202,11 +204,11 @@ TEST(Lesson13Endpoint, Step3TheHandshakeEndsWithOurAck) {
   Endpoint e(us_address, kernel_address, 1000);
   (void)e.connect(t0);
   auto out = e.receive(from_peer(packet::syn | packet::ack, 5000, 1001), {}, t0);
-  const Out& ack = the(out, "the ACK", is_ack);
+  const Out& ack = the(out, tr("the ACK"), is_ack);
   EXPECT_EQ(ack.segment.seq, 1001u);
   EXPECT_EQ(ack.segment.ack, 5001u);
   out = e.receive(from_peer(packet::syn | packet::ack, 5000, 1001), {}, t0);
-  EXPECT_EQ(the(out, "the ACK again", is_ack).segment.ack, 5001u);
+  EXPECT_EQ(the(out, tr("the ACK again"), is_ack).segment.ack, 5001u);
 }
 
 TEST(Lesson13Endpoint, Step4DataAndTheOutOfOrderHalves) {
@@ -214,17 +216,17 @@ TEST(Lesson13Endpoint, Step4DataAndTheOutOfOrderHalves) {
             "PSH,ACK at ISN + 1; out-of-order: the second half, then ONLY the first half");
   Endpoint e = established(1000, 5000);
   auto out = e.write("hello!", t0);
-  const Out& data = the(out, "the data", is_data);
+  const Out& data = the(out, tr("the data"), is_data);
   EXPECT_EQ(data.segment.seq, 1001u);
   EXPECT_EQ(data.data, "hello!");
   EXPECT_EQ(e.snd_nxt(), Seq32(1007));
   Endpoint split = established(1000, 5000);
   out = split.write("hello!", t0, true);
-  ASSERT_EQ(out.size(), 2u) << "two halves";
-  EXPECT_EQ(out.front().segment.seq, 1004u) << "the second half goes first";
+  ASSERT_EQ(out.size(), 2u) << tr("two halves");
+  EXPECT_EQ(out.front().segment.seq, 1004u) << tr("the second half goes first");
   EXPECT_EQ(out.front().data, "lo!");
   EXPECT_EQ(out.back().segment.seq, 1001u);
-  EXPECT_EQ(out.back().data, "hel") << "then the first half only, not the whole message";
+  EXPECT_EQ(out.back().data, "hel") << tr("then the first half only, not the whole message");
   EXPECT_EQ(split.snd_nxt(), Seq32(1007));
 }
 
@@ -234,8 +236,8 @@ TEST(Lesson13Endpoint, Step5DataInOrderIsKeptAndAcked) {
   (void)e.write("hi", t0);
   auto out = e.receive(from_peer(packet::psh | packet::ack, 5001, 1003, "reply"), "reply", t0);
   EXPECT_EQ(e.received(), "reply");
-  EXPECT_TRUE(e.all_acked()) << "ack 1003 covers our 2 bytes";
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 5006u);
+  EXPECT_TRUE(e.all_acked()) << tr("ack 1003 covers our 2 bytes");
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 5006u);
 }
 
 TEST(Lesson13Endpoint, Step5ARetransmissionThatOverlaps) {
@@ -245,19 +247,19 @@ TEST(Lesson13Endpoint, Step5ARetransmissionThatOverlaps) {
   (void)e.receive(from_peer(packet::ack, 5001, 1001, "abc"), "abc", t0);
   auto out = e.receive(from_peer(packet::ack, 5002, 1001, "bcdef"), "bcdef", t0);
   EXPECT_EQ(e.received(), "abcdef");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 5007u);
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 5007u);
   out = e.receive(from_peer(packet::ack, 5001, 1001, "abc"), "abc", t0);  // all old
   EXPECT_EQ(e.received(), "abcdef");
-  EXPECT_EQ(the(out, "the ACK of an old segment", is_ack).segment.ack, 5007u);
+  EXPECT_EQ(the(out, tr("the ACK of an old segment"), is_ack).segment.ack, 5007u);
 }
 
 TEST(Lesson13Endpoint, Step5OutOfOrderIsNotKept) {
-  Step step(5, total_steps, "Endpoint::receive(out of order)",
+  Step step(5, total_steps, tr("Endpoint::receive(out of order)"),
             "a segment after a hole: nothing kept, a duplicate ACK; then the hole, then it again");
   Endpoint e = established(1000, 5000);
   auto out = e.receive(from_peer(packet::ack, 5004, 1001, "def"), "def", t0);
   EXPECT_EQ(e.received(), "");
-  EXPECT_EQ(the(out, "the duplicate ACK", is_ack).segment.ack, 5001u);
+  EXPECT_EQ(the(out, tr("the duplicate ACK"), is_ack).segment.ack, 5001u);
   (void)e.receive(from_peer(packet::ack, 5001, 1001, "abc"), "abc", t0);
   (void)e.receive(from_peer(packet::ack, 5004, 1001, "def"), "def", t0);
   EXPECT_EQ(e.received(), "abcdef");
@@ -269,49 +271,49 @@ TEST(Lesson13Endpoint, Step5AFinThatCarriesData) {
   Endpoint e = established(1000, 5000);
   auto out = e.receive(from_peer(packet::fin | packet::ack, 5001, 1001, "bye"), "bye", t0);
   EXPECT_EQ(e.received(), "bye");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 5005u) << "3 bytes + the FIN";
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 5005u) << tr("3 bytes + the FIN");
   EXPECT_EQ(e.state(), TcpState::close_wait);
   // Retransmitted with an overlap: "ye" + FIN again changes nothing and is ACKed.
   out = e.receive(from_peer(packet::fin | packet::ack, 5002, 1001, "ye"), "ye", t0);
   EXPECT_EQ(e.received(), "bye");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 5005u);
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 5005u);
 }
 
 TEST(Lesson13Endpoint, Step5ZeroWindowTakesNothing) {
-  Step step(5, total_steps, "Endpoint with window 0",
+  Step step(5, total_steps, tr("Endpoint with window 0"),
             "data is not kept, the ACK says win 0; a probe is answered; opening sends an update");
   Endpoint e = established(1000, 5000, 0);
   auto out = e.receive(from_peer(packet::ack, 5001, 1001, "abc"), "abc", t0);
   EXPECT_EQ(e.received(), "");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.window, 0);
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.window, 0);
   out = e.receive(from_peer(packet::ack, 5000, 1001), {}, t0);  // a probe: seq one below
-  EXPECT_EQ(the(out, "the answer to a window probe", is_ack).segment.ack, 5001u);
+  EXPECT_EQ(the(out, tr("the answer to a window probe"), is_ack).segment.ack, 5001u);
   out = e.set_window(65535);
-  EXPECT_EQ(the(out, "the window update", is_ack).segment.window, 65535);
+  EXPECT_EQ(the(out, tr("the window update"), is_ack).segment.window, 65535);
   (void)e.receive(from_peer(packet::ack, 5001, 1001, "abc"), "abc", t0);
   EXPECT_EQ(e.received(), "abc");
 }
 
 TEST(Lesson13Endpoint, Step5SequenceNumbersWrapAt2To32) {
-  Step step(5, total_steps, "Seq32 near 2^32",
+  Step step(5, total_steps, tr("Seq32 near 2^32"),
             "0xfffffffe + 4 is 2; both ISNs just below 2^32: a whole conversation still works");
   EXPECT_EQ(Seq32(0xfffffffeu) + 4, Seq32(2));
   EXPECT_EQ(Seq32(2) - Seq32(0xfffffffeu), 4);
   EXPECT_EQ(Seq32(0xfffffffeu) - Seq32(2), -4);
   EXPECT_EQ(Seq32::wrap(3ull << 32 | 17, Seq32(5)), Seq32(22));
   EXPECT_EQ(Seq32(22).unwrap(Seq32(5), 3ull << 32), (3ull << 32) + 17);
-  EXPECT_EQ(Seq32(0xfffffff0u).unwrap(Seq32(0), 1ull << 32), 0xfffffff0ull) << "just before";
-  EXPECT_EQ(Seq32(0x10).unwrap(Seq32(0), 0xfffffff0ull), (1ull << 32) + 0x10) << "just after";
-  EXPECT_EQ(Seq32(0xfffffff0u).unwrap(Seq32(0), 0), 0xfffffff0ull) << "never below 0";
+  EXPECT_EQ(Seq32(0xfffffff0u).unwrap(Seq32(0), 1ull << 32), 0xfffffff0ull) << tr("just before");
+  EXPECT_EQ(Seq32(0x10).unwrap(Seq32(0), 0xfffffff0ull), (1ull << 32) + 0x10) << tr("just after");
+  EXPECT_EQ(Seq32(0xfffffff0u).unwrap(Seq32(0), 0), 0xfffffff0ull) << tr("never below 0");
   Endpoint e = established(0xfffffffdu, 0xfffffffeu);  // our data crosses 2^32, and theirs
-  EXPECT_EQ(the(e.write("hello", t0), "the data", is_data).segment.seq, 0xfffffffeu);
+  EXPECT_EQ(the(e.write("hello", t0), tr("the data"), is_data).segment.seq, 0xfffffffeu);
   auto out = e.receive(from_peer(packet::ack, 0xffffffffu, 3, "abcd"), "abcd", t0);
-  EXPECT_TRUE(e.all_acked()) << "ack 3 covers 0xfffffffe..2";
+  EXPECT_TRUE(e.all_acked()) << tr("ack 3 covers 0xfffffffe..2");
   EXPECT_EQ(e.received(), "abcd");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 3u);
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 3u);
   out = e.receive(from_peer(packet::ack, 0, 3, "bcdefg"), "bcdefg", t0);  // overlaps, wrapped
   EXPECT_EQ(e.received(), "abcdefg");
-  EXPECT_EQ(the(out, "the ACK", is_ack).segment.ack, 6u);
+  EXPECT_EQ(the(out, tr("the ACK"), is_ack).segment.ack, 6u);
 }
 
 TEST(Lesson13Endpoint, Step6FinAndTeardownToTimeWait) {
@@ -319,13 +321,13 @@ TEST(Lesson13Endpoint, Step6FinAndTeardownToTimeWait) {
             "FIN,ACK (one number); its ACK: FIN_WAIT_2; its FIN: TIME_WAIT, and our last ACK");
   Endpoint e = established(1000, 5000);
   auto out = e.close(t0);
-  const Out& fin = the(out, "our FIN", is_fin);
+  const Out& fin = the(out, tr("our FIN"), is_fin);
   EXPECT_EQ(fin.segment.seq, 1001u);
   EXPECT_EQ(e.state(), TcpState::fin_wait_1);
   EXPECT_TRUE(e.receive(from_peer(packet::ack, 5001, 1002), {}, t0).empty());
   EXPECT_EQ(e.state(), TcpState::fin_wait_2);
   out = e.receive(from_peer(packet::fin | packet::ack, 5001, 1002), {}, t0);
-  EXPECT_EQ(the(out, "the last ACK", is_ack).segment.ack, 5002u);
+  EXPECT_EQ(the(out, tr("the last ACK"), is_ack).segment.ack, 5002u);
   EXPECT_EQ(e.state(), TcpState::time_wait);
   Endpoint both = established(1000, 5000);  // its ACK and its FIN in one segment
   (void)both.close(t0);
@@ -338,12 +340,12 @@ TEST(Lesson13Endpoint, Step6UnackedIsSentAgainAfterOneSecond) {
             "the time is passed in: the FIN again at 1 s (RFC 6298's first RTO), then at 3 s");
   Endpoint e = established(1000, 5000);
   (void)e.close(t0);
-  EXPECT_TRUE(e.tick(t0 + 999ms).empty()) << "not before 1 s";
-  EXPECT_EQ(the(e.tick(t0 + 1000ms), "the FIN again", is_fin).segment.seq, 1001u);
-  EXPECT_TRUE(e.tick(t0 + 2500ms).empty()) << "the timer doubled: 2 s";
+  EXPECT_TRUE(e.tick(t0 + 999ms).empty()) << tr("not before 1 s");
+  EXPECT_EQ(the(e.tick(t0 + 1000ms), tr("the FIN again"), is_fin).segment.seq, 1001u);
+  EXPECT_TRUE(e.tick(t0 + 2500ms).empty()) << tr("the timer doubled: 2 s");
   EXPECT_EQ(e.tick(t0 + 3000ms).size(), 1u);
   (void)e.receive(from_peer(packet::ack, 5001, 1002), {}, t0);
-  EXPECT_TRUE(e.tick(t0 + 60s).empty()) << "nothing left to send once ACKed";
+  EXPECT_TRUE(e.tick(t0 + 60s).empty()) << tr("nothing left to send once ACKed");
 }
 
 // --- The real program against the kernel (root) --------------------------------
@@ -410,12 +412,14 @@ ScenarioRun run_scenario(const std::string& scenario, bool keep_pcap = false) {
     r.kernel = r.segments.front().destination;
   }
   if (ec)
-    narrate("    no pcap file (" + ec.message() +
-            "): the program stopped before its bench; it said:");
+    test::detail(
+        trf("no pcap file ({}): the program stopped before its bench; it said:", ec.message()));
   else
-    narrate(
-        fmt::format("    {} segment{} crossed the TUN device (its pcap file); the program said:",
-                    f.records.size(), f.records.size() == 1 ? "" : "s"));
+    test::detail(f.records.size() == 1
+                     ? trf("{} segment crossed the TUN device (its pcap file); the program said:",
+                           f.records.size())
+                     : trf("{} segments crossed the TUN device (its pcap file); the program said:",
+                           f.records.size()));
   std::istringstream lines(r.out + r.err);
   for (std::string line; std::getline(lines, line);)
     if ((line.size() > 6 && (line[6] == '>' || line[6] == '<')) || line.rfind("--", 0) == 0 ||
@@ -436,7 +440,7 @@ TEST(Lesson13Steps, NormalRunStepByStep) {
   auto syn = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::syn; });
   auto syn_ack =
       r.find([&](const Segment& s) { return from_kernel_is(r, s, packet::syn | packet::ack); });
-  ASSERT_TRUE(syn && syn_ack) << "no SYN or no SYN,ACK in the pcap file";
+  ASSERT_TRUE(syn && syn_ack) << tr("no SYN or no SYN,ACK in the pcap file");
   const std::uint32_t isn = r.segments[*syn].seq, kernel_isn = r.segments[*syn_ack].seq;
   {
     Step step(1, total_steps, "SYN", "seq = a random ISN, flags SYN, the MSS option 1460");
@@ -451,10 +455,10 @@ TEST(Lesson13Steps, NormalRunStepByStep) {
     Step step(3, total_steps, "ACK",
               "ack = its ISN + 1: the kernel's accept() returns, ESTABLISHED");
     auto ack = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::ack; });
-    ASSERT_TRUE(ack.has_value()) << "no ACK of ours";
+    ASSERT_TRUE(ack.has_value()) << tr("no ACK of ours");
     EXPECT_GT(*ack, *syn_ack);
     EXPECT_EQ(r.segments[*ack].ack, kernel_isn + 1);
-    narrate("    the kernel's table (sock_diag, then ss -tni) had the 4-tuple ESTABLISHED");
+    test::detail(tr("the kernel's table (sock_diag, then ss -tni) had the 4-tuple ESTABLISHED"));
     EXPECT_NE(r.out.find("its socket is ESTABLISHED"), std::string::npos) << r.out;
     EXPECT_NE(r.out.find("ESTAB"), std::string::npos);
     EXPECT_NE(r.out.find(r.us.to_string()), std::string::npos);
@@ -463,14 +467,14 @@ TEST(Lesson13Steps, NormalRunStepByStep) {
     Step step(4, total_steps, "PSH,ACK 你好",
               "6 bytes of UTF-8 at seq ISN + 1; the kernel ACKs ISN + 7");
     auto data = r.find([&](const Segment& s) { return r.ours(s) && s.payload_length > 0; });
-    ASSERT_TRUE(data.has_value()) << "no data of ours";
+    ASSERT_TRUE(data.has_value()) << tr("no data of ours");
     EXPECT_TRUE(r.segments[*data].has(packet::psh) && r.segments[*data].seq == isn + 1);
     EXPECT_EQ(r.payload(*data), "你好");
     EXPECT_TRUE(r.find([&](const Segment& s) { return !r.ours(s) && s.ack == isn + 7; }, *data))
-        << "the kernel never ACKed our 6 bytes";
+        << tr("the kernel never ACKed our 6 bytes");
   }
   {
-    Step step(5, total_steps, "the reply",
+    Step step(5, total_steps, tr("the reply"),
               "收到您的消息: + the UTF-8 bytes, intact, and ACKed by us");
     std::string reply;
     std::uint32_t end = 0;
@@ -502,13 +506,13 @@ TEST(Lesson13Scenarios, Step1BadChecksumGetsSilence) {
   ScenarioRun r = run_scenario("bad-checksum");
   ASSERT_EQ(r.code, 0) << r.err << r.out;
   ASSERT_GE(r.segments.size(), 3u);
-  EXPECT_FALSE(packet::checksums_ok(r.packets[0])) << "the first SYN is the spoiled one";
+  EXPECT_FALSE(packet::checksums_ok(r.packets[0])) << tr("the first SYN is the spoiled one");
   auto good = r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::syn; }, 1);
   auto answer = r.find([&](const Segment& s) { return !r.ours(s); });
   ASSERT_TRUE(good && answer);
-  EXPECT_GT(*answer, *good) << "no answer between the spoiled SYN and the good one";
+  EXPECT_GT(*answer, *good) << tr("no answer between the spoiled SYN and the good one");
   EXPECT_TRUE(packet::checksums_ok(r.packets[*good]));
-  EXPECT_EQ(r.segments[*answer].flags, packet::syn | packet::ack) << "the good SYN is answered";
+  EXPECT_EQ(r.segments[*answer].flags, packet::syn | packet::ack) << tr("the good SYN is answered");
   EXPECT_NE(r.out.find("TcpInCsumErrors 0 -> 1"), std::string::npos) << r.out;
 }
 
@@ -523,7 +527,7 @@ TEST(Lesson13Scenarios, Step2ClosedPortGetsRst) {
       r.find([&](const Segment& s) { return from_kernel_is(r, s, packet::rst | packet::ack); });
   ASSERT_TRUE(syn && rst);
   EXPECT_EQ(r.segments[*rst].ack, r.segments[*syn].seq + 1);
-  EXPECT_EQ(r.segments.size(), 2u) << "nothing more after the RST";
+  EXPECT_EQ(r.segments.size(), 2u) << tr("nothing more after the RST");
 }
 
 TEST(Lesson13Scenarios, Step3NoAckRetransmitsSynAck) {
@@ -538,13 +542,14 @@ TEST(Lesson13Scenarios, Step3NoAckRetransmitsSynAck) {
   auto first = r.find(is_syn_ack);
   ASSERT_TRUE(first.has_value());
   auto again = r.find(is_syn_ack, *first + 1);
-  ASSERT_TRUE(again.has_value()) << "no second SYN,ACK";
-  EXPECT_EQ(r.segments[*again].seq, r.segments[*first].seq) << "the same SYN,ACK: a retransmission";
+  ASSERT_TRUE(again.has_value()) << tr("no second SYN,ACK");
+  EXPECT_EQ(r.segments[*again].seq, r.segments[*first].seq)
+      << tr("the same SYN,ACK: a retransmission");
   EXPECT_FALSE(r.find([&](const Segment& s) { return r.ours(s) && s.flags == packet::ack; }))
-      << "we sent no ACK";
+      << tr("we sent no ACK");
   double gap =
       std::chrono::duration<double>(r.segments[*again].time - r.segments[*first].time).count();
-  narrate(fmt::format("    retransmitted after {:.3f} s (Linux TCP_TIMEOUT_INIT = 1 s)", gap));
+  test::detail(trf("retransmitted after {:.3f} s (Linux TCP_TIMEOUT_INIT = 1 s)", gap));
   EXPECT_GT(gap, 0.8);
   EXPECT_LT(gap, 3.0);
 }
@@ -560,20 +565,20 @@ TEST(Lesson13Scenarios, Step4OutOfOrderGetsDuplicateAck) {
   ASSERT_TRUE(syn.has_value());
   const std::uint32_t next = r.segments[*syn].seq + 1;  // our first data byte
   auto late_half = r.find([&](const Segment& s) { return r.ours(s) && s.payload_length > 0; });
-  ASSERT_TRUE(late_half.has_value()) << "no data of ours";
-  EXPECT_EQ(r.segments[*late_half].seq, next + 3) << "the second half (3 bytes) first";
+  ASSERT_TRUE(late_half.has_value()) << tr("no data of ours");
+  EXPECT_EQ(r.segments[*late_half].seq, next + 3) << tr("the second half (3 bytes) first");
   EXPECT_EQ(r.segments[*late_half].payload_length, 3u);
   auto dup = r.find([&](const Segment& s) { return !r.ours(s) && s.ack == next; }, *late_half);
-  ASSERT_TRUE(dup.has_value()) << "no duplicate ACK (ack = our first byte)";
+  ASSERT_TRUE(dup.has_value()) << tr("no duplicate ACK (ack = our first byte)");
   auto first_half =
       r.find([&](const Segment& s) { return r.ours(s) && s.payload_length > 0; }, *dup);
-  ASSERT_TRUE(first_half.has_value()) << "no first half after the duplicate ACK";
+  ASSERT_TRUE(first_half.has_value()) << tr("no first half after the duplicate ACK");
   EXPECT_EQ(r.segments[*first_half].seq, next);
   EXPECT_EQ(r.segments[*first_half].payload_length, 3u)
-      << "only the first half: the kernel already has the second";
+      << tr("only the first half: the kernel already has the second");
   EXPECT_TRUE(
       r.find([&](const Segment& s) { return !r.ours(s) && s.ack == next + 6; }, *first_half))
-      << "once the hole is filled, one ACK covers all 6 bytes";
+      << tr("once the hole is filled, one ACK covers all 6 bytes");
   EXPECT_NE(r.out.find("echo reply: " + reply_prefix + "你好"), std::string::npos);
 }
 
@@ -592,15 +597,15 @@ TEST(Lesson13Scenarios, Step5ZeroWindowStopsTheKernel) {
   int probes = 0;
   for (std::size_t i = *syn_ack + 1; i < *update; ++i) {
     if (r.ours(r.segments[i])) continue;
-    EXPECT_EQ(r.segments[i].payload_length, 0u) << "data sent into a zero window";
+    EXPECT_EQ(r.segments[i].payload_length, 0u) << tr("data sent into a zero window");
     // A probe: no data, seq one below the next byte it would send (= its ISN here).
     probes += r.segments[i].seq == r.segments[*syn_ack].seq ? 1 : 0;
   }
-  narrate(fmt::format("    {} window probe(s) while the window was 0", probes));
+  test::detail(trf("{} window probe(s) while the window was 0", probes));
   EXPECT_GE(probes, 1);
   auto reply = r.find([&](const Segment& s) { return !r.ours(s) && s.payload_length > 0; });
-  ASSERT_TRUE(reply.has_value()) << "no reply at all";
-  EXPECT_GT(*reply, *update) << "the reply comes after the update";
+  ASSERT_TRUE(reply.has_value()) << tr("no reply at all");
+  EXPECT_GT(*reply, *update) << tr("the reply comes after the update");
 }
 
 TEST(Lesson13Scenarios, Step6PcapCheckedByTshark) {
@@ -608,7 +613,7 @@ TEST(Lesson13Scenarios, Step6PcapCheckedByTshark) {
             "an independent decoder checks every checksum we wrote, FIN included");
   REQUIRE_LAB();
   auto tshark = test::find_on_path("tshark");
-  if (!tshark) GTEST_SKIP() << "tshark is not installed (Debian: apt-get install tshark)";
+  if (!tshark) GTEST_SKIP() << tr("tshark is not installed (Debian: apt-get install tshark)");
   ScenarioRun r = run_scenario("normal", true);
   ASSERT_EQ(r.code, 0) << r.err;
   Program t = Program::start_path(
@@ -620,12 +625,12 @@ TEST(Lesson13Scenarios, Step6PcapCheckedByTshark) {
   std::istringstream rows(t.stdout_text());
   std::size_t n = 0;
   for (std::string row; std::getline(rows, row); ++n)
-    EXPECT_EQ(row, "1\t1") << "segment " << n + 1 << ": 1 = good (ip, tcp)";
+    EXPECT_EQ(row, "1\t1") << trf("segment {}: 1 = good (ip, tcp)", n + 1);
   EXPECT_EQ(n, r.segments.size());
 }
 
 TEST(Lesson13Program, AsAnOrdinaryUser) {
-  Step step(1, total_steps, "tcp_by_hand as an ordinary user",
+  Step step(1, total_steps, tr("tcp_by_hand as an ordinary user"),
             "takes namespaces of its own; where /dev/net/tun is closed to users, says so and how "
             "to open it (exit 1)");
   std::optional<Program> p;
@@ -648,11 +653,12 @@ TEST(Lesson13Program, AsAnOrdinaryUser) {
   } else if (std::string why = lab_missing(); !why.empty()) {
     GTEST_SKIP() << why;
   } else {
-    GTEST_SKIP() << "running as root and no setpriv to drop privileges with";
+    GTEST_SKIP() << tr("running as root and no setpriv to drop privileges with");
   }
   auto exit = p->wait(20s);
   if (p->first_stderr_line().find("needs a network namespace") != std::string::npos)
-    GTEST_SKIP() << "this system forbids an ordinary user namespaces: " << p->first_stderr_line();
+    GTEST_SKIP() << trf("this system forbids an ordinary user namespaces: {}",
+                        p->first_stderr_line());
   if (tun_open_to_all) {
     EXPECT_EQ(exit.code, 0) << p->stderr_text() << p->stdout_text();
     EXPECT_NE(p->stdout_text().find("kernel: echo server listening on 10.13.0.1:"),
@@ -662,7 +668,7 @@ TEST(Lesson13Program, AsAnOrdinaryUser) {
     EXPECT_EQ(exit.code, 1);
     EXPECT_NE(p->first_stderr_line().find("chmod 0666 /dev/net/tun"), std::string::npos)
         << p->stderr_text();
-    EXPECT_EQ(p->stdout_text(), "") << "nothing built, nothing sent";
+    EXPECT_EQ(p->stdout_text(), "") << tr("nothing built, nothing sent");
   }
 }
 

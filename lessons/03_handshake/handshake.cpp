@@ -183,9 +183,10 @@ int main(int argc, char** argv) {
     for (const Variant& v : variants)
       if (v.name == args.get("--close")) variant = &v;
     if (variant == nullptr)
-      throw cli::UsageError("--close: expected client, server, half, abort, unread or syn-sent");
+      throw cli::UsageError(
+          cli::tr("--close: expected client, server, half, abort, unread or syn-sent"));
     if (args.get("--format") != "ladder" && args.get("--format") != "lines")
-      throw cli::UsageError("--format: expected ladder or lines");
+      throw cli::UsageError(cli::tr("--format: expected ladder or lines"));
     // Capturing needs CAP_NET_RAW. As an ordinary user a network namespace of our
     // own gives it, with a loopback of our own (lib/lab/own_namespaces.hpp); not with
     // --step, whose pauses are for `ss` in another terminal, which sees the machine's.

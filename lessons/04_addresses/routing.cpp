@@ -47,7 +47,7 @@ CapturedPacket first_syn(Capture& capture) {
     packet::Segment s = packet::decode(p->bytes);
     if (s.has(packet::syn) && !s.has(packet::ack)) return *p;
   }
-  throw std::runtime_error("no SYN captured within 3 s");
+  throw std::runtime_error(cli::tr("no SYN captured within 3 s"));
 }
 
 int main(int argc, char** argv) {
@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     // The demo types iproute2's and procps' commands, as you would.
     if (std::system("command -v ip >/dev/null && command -v sysctl >/dev/null") != 0)
       throw std::runtime_error(
-          "needs ip and sysctl: apt-get install iproute2 procps (or: make deps)");
+          cli::tr("needs ip and sysctl: apt-get install iproute2 procps (or: make deps)"));
     Topology::remove_leftovers();  // namespaces of earlier runs that were killed
     // Names socklab-PID-a, -r, -b: parallel runs never collide. The destructor
     // deletes them (and so their veths), also when a step below throws.
@@ -119,7 +119,8 @@ int main(int argc, char** argv) {
     cli::say("  destination port on the wire: {:02x} {:02x} (8080 = 0x1f90, big-endian)",
              std::to_integer<int>(at_host.bytes[tcp + 2]),
              std::to_integer<int>(at_host.bytes[tcp + 3]));
-    if (before.ttl != after.ttl + 1) throw std::runtime_error("the TTL did not drop by one");
+    if (before.ttl != after.ttl + 1)
+      throw std::runtime_error(cli::tr("the TTL did not drop by one"));
     return 0;
   });
 }

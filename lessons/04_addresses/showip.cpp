@@ -27,9 +27,10 @@ int main(int argc, char** argv) {
 
   return cli::run(argc, argv, args, [&] {
     std::string f = args.get("--family");
-    if (f != "any" && f != "4" && f != "6") throw cli::UsageError("--family is any, 4 or 6");
+    if (f != "any" && f != "4" && f != "6")
+      throw cli::UsageError(cli::tr("--family is any, 4 or 6"));
     Family family = f == "4" ? Family::ipv4 : f == "6" ? Family::ipv6 : Family::unspecified;
-    if (args.words().empty()) throw cli::UsageError("give at least one HOST");
+    if (args.words().empty()) throw cli::UsageError(cli::tr("give at least one HOST"));
 
     for (const std::string& host : args.words()) {
       // Step 1, getaddrinfo(): one call, a list of answers (one per address; we ask

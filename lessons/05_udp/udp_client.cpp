@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
   return cli::run(argc, argv, args, [&] {
     const auto reply_timeout = args.milliseconds("--timeout");
     const long long tries = args.integer("--tries", 1, 100);
-    if (args.words().empty()) throw cli::UsageError("give at least one MESSAGE");
+    if (args.words().empty()) throw cli::UsageError(cli::tr("give at least one MESSAGE"));
 
     // --host may name several addresses (lesson 04): the first one we can use.
     Socket udp =

@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
   return cli::run(argc, argv, args, [&] {
     const std::string framing = args.get("--framing");
     if (framing != "raw" && framing != "line" && framing != "length")
-      throw cli::UsageError("--framing: expected raw, line or length");
+      throw cli::UsageError(cli::tr("--framing: expected raw, line or length"));
     const std::chrono::milliseconds timeout = args.milliseconds("--timeout");
 
     // Frame the messages, back to back, into one buffer: step 5 (lines) or 6 (lengths).

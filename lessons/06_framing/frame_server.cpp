@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
   return cli::run(argc, argv, args, [&] {
     const std::string framing = args.get("--framing");
     if (framing != "raw" && framing != "line" && framing != "length")
-      throw cli::UsageError("--framing: expected raw, line or length");
+      throw cli::UsageError(cli::tr("--framing: expected raw, line or length"));
     const std::size_t recv_size = size_option(args, "--recv-size");
     const std::size_t max_size = size_option(args, "--max-size");
 

@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
       found = true;
       run();
     }
-    if (!found) throw cli::UsageError(fmt::format("--show: no case '{}'", wanted));
+    if (!found) throw cli::UsageError(cli::trf("--show: no case '{}'", wanted));
     if (wanted == "all" && !reuse) address_in_use(true);  // and the fix
     return 0;
   });

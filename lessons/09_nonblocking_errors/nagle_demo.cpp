@@ -86,7 +86,7 @@ int main(int argc, char** argv) {
     if (modes[0] == "all") modes = {"small-writes", "nodelay", "whole"};
     for (const std::string& mode : modes) {
       if (mode != "small-writes" && mode != "nodelay" && mode != "whole")
-        throw cli::UsageError("--mode must be small-writes, nodelay, whole or all");
+        throw cli::UsageError(cli::tr("--mode must be small-writes, nodelay, whole or all"));
       std::vector<double> ms = round_trips_ms(mode, rounds);
       double total = 0;
       for (double t : ms) total += t;

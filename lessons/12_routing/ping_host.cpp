@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
       .option("--interval", "MS", "1000", "time between requests")
       .positionals("HOST", "the host to ping");
   return cli::run(argc, argv, args, [&] {
-    if (args.words().size() > 1) throw cli::UsageError("give one HOST");
+    if (args.words().size() > 1) throw cli::UsageError(cli::tr("give one HOST"));
     const std::string host = args.words().empty() ? args.get("--host") : args.words()[0];
     const long long count = args.integer("--count", 1, 1000);
     const auto timeout = args.milliseconds("--timeout");

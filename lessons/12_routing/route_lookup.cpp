@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   args.option("--table", "FILE", "-", "the routing table, as `ip route` prints it (- = stdin)")
       .positionals("ADDRESS", "IPv4 destinations to look up");
   return cli::run(argc, argv, args, [&] {
-    if (args.words().empty()) throw cli::UsageError("give at least one ADDRESS");
+    if (args.words().empty()) throw cli::UsageError(cli::tr("give at least one ADDRESS"));
     // 1. Read the table: each line "PREFIX [via ROUTER] [dev INTERFACE] ...".
     std::string text;
     const std::string file = args.get("--table");

@@ -47,15 +47,15 @@ int main(int argc, char** argv) {
       .option("--wait", "MS", "1000", "wait this long for each probe's answer")
       .positionals("HOST", "the host to trace to");
   return cli::run(argc, argv, args, [&] {
-    if (args.words().size() > 1) throw cli::UsageError("give one HOST");
+    if (args.words().size() > 1) throw cli::UsageError(cli::tr("give one HOST"));
     const std::string host = args.words().empty() ? args.get("--host") : args.words()[0];
     const int max_hops = static_cast<int>(args.integer("--max-hops", 1, 255));
     const int probes = static_cast<int>(args.integer("--probes", 1, 10));
     const long long first_port = args.port();
     const auto wait = args.milliseconds("--wait");
     if (first_port == 0 || first_port + max_hops * probes > 65536)
-      throw cli::UsageError("--port must leave room for one port per probe (1.." +
-                            std::to_string(65536 - max_hops * probes) + ")");
+      throw cli::UsageError(cli::trf("--port must leave room for one port per probe (1..{})",
+                                     65536 - max_hops * probes));
     Address target = cli::host_port(host, 0, Type::datagram);
     cli::say("trace_route to {}, {} hops max, {} probes, UDP port {}+", target.ip(), max_hops,
              probes, first_port);

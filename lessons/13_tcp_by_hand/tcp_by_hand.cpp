@@ -72,12 +72,11 @@ int main(int argc, char** argv) {
                                "zero-window"}
              .count(scenario))
       throw cli::UsageError(
-          "--scenario: expected normal, bad-checksum, closed-port, no-ack, "
-          "out-of-order or zero-window");
+          cli::tr("--scenario: expected normal, bad-checksum, closed-port, no-ack, "
+                  "out-of-order or zero-window"));
     if (message.size() < 2 || message.size() > 1000)
       throw cli::UsageError(
-          "--message: 2 to 1000 bytes (one segment, split in two for "
-          "out-of-order)");
+          cli::tr("--message: 2 to 1000 bytes (one segment, split in two for out-of-order)"));
     std::uint16_t port = args.port();
     // Root, or a user namespace of our own in which we are root (own_namespaces.hpp);
     // the TUN device also needs /dev/net/tun to be open to us.

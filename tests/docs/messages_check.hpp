@@ -10,13 +10,13 @@
 //   - the TODO a stub throws: std::logic_error("...") on a stub line (the student
 //     edition's stub marker, spelled here in two pieces, "SOLUTION-" "STUB:"), which
 //     must translate (an entry of its own or an entry with {} it matches);
-//   - of a *translated lesson* — lessons 01 and 02, and any lesson with a step's `why` or
-//     a Parser summary in the catalogue (a lesson is Chinese whole or not at all; the help
-//     of an option may be shared by lessons, so it does not start one): the
-//     `why` of every Step (tests/lessonNN_*_test.cpp), the Parser's summary and the help
-//     of every option, flag and positionals (lessons/NN_*/*.cpp); and no failure
-//     explanation there is left unmarked (`<< "words"` or narrate("words") / detail(...)
-//     with a literal: wrap it in tr()).
+//   - of a *translated lesson* — lessons 01 to 13 (the test's kTranslatedLessons), and any
+//     lesson with a step's `why` or a Parser summary in the catalogue (a lesson is Chinese
+//     whole or not at all; the help of an option may be shared by lessons, so it does not
+//     start one): the `why` of every Step (tests/lessonNN_*_test.cpp), the Parser's
+//     summary and the help of every option, flag and positionals (lessons/NN_*/*.cpp);
+//     and no failure explanation there is left unmarked (`<< "words"` or
+//     narrate("words") / detail(...) with a literal: wrap it in tr()).
 // And for every entry of the catalogue: the Chinese is not empty and not English only;
 // its placeholders ({}, {:x}, {0} ...) are the English's, in the same order; it is
 // written in the glossary's voice: —— not a lone —, and an ASCII-quoted span only if
