@@ -213,7 +213,7 @@ if ! cmake --build "$snap/build" -j "$jobs" --target $targets >"$cache/build.log
 fi
 echo "$fingerprint" >"$cache/fingerprint"
 cp "$here/sandbox.sh" "$cache/sandbox.sh"
-[ -z "$user" ] || chown -R "$user" "$snap"
+[ -z "$user" ] || chown -R "$user:$(id -g "$user")" "$snap"
 echo "grade: the instructor's tree is built ($snap, $(($(date +%s) - start)) s)"
 
 # --- the sandbox ----------------------------------------------------------------
@@ -227,7 +227,7 @@ ro="$root:$out"
 sandbox_run() {
   local nn=$1 run=$2 rc=0
   mkdir -p "$run/files" "$run/upper" "$run/work" "$run/tmp"
-  [ -z "$user" ] || chown -R "$user" "$run"
+  [ -z "$user" ] || chown -R "$user:$(id -g "$user")" "$run"
   local as=()
   [ -z "$user" ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
   env -i PATH="$PATH" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
@@ -254,7 +254,7 @@ results() {
   else
     cp "$run/dump1" "$run/dump" 2>/dev/null || true
   fi
-  awk -F '\t' 'NR == FNR { again[$2] = $1; next }
+  awk -F '\t' 'FILENAME == ARGV[1] { again[$2] = $1; next }
     { s = $1
       if (s != "pass" && s != "skip" && ($2 in again)) s = (again[$2] == "pass" ? "flaky" : s)
       print s "\t" $2 "\t" $3 }' "$run/run2.tsv" "$run/run1.tsv" >"$run/tests"
@@ -399,7 +399,7 @@ while IFS= read -r name; do
         if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
           lesson_state="does not compile: the build took longer than ${GRADE_TIMEOUT:-600} s"
         else
-          lesson_state="does not compile: $(grep -m 1 -E 'error' "$run/build.log" | sed "s|$snap/||g" | cut -c 1-200)"
+          lesson_state="does not compile: $(grep -m 1 -E 'error' "$run/build.log" | sed "s|$snap/||g; s/^[[:space:]]*//" | cut -c 1-200)"
         fi
       else
         results "$run"
@@ -468,7 +468,7 @@ while IFS= read -r name; do
     echo "Graded with the instructor's tests: $total of $max points."
     for l in "$rep"/lesson*/state; do
       s=$(cat "$l")
-      [ "$s" = ok ] || echo "lesson ${l%/state}: $s" | sed "s|lesson $rep/lesson|lesson |"
+      [ "$s" = ok ] || echo "lesson ${l#"$rep"/lesson}: $s" | sed 's|/state:|:|'
     done
     [ -z "$flaky" ] || { echo "Flaky (failed, then passed when re-run; counted as passed):"; printf '  %s\n' $flaky; }
     if [ -s "$rep/ignored" ]; then
@@ -485,7 +485,11 @@ while IFS= read -r name; do
           (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'
   } >"$rep/results.json"
-  notes=$(grep -v '^Graded with' "$rep/summary.txt" | grep -v '^  ' | tr '\n' ' ' | sed 's/ $//')
+  notes=$(for l in "$rep"/lesson*/state; do
+             st=$(cat "$l"); [ "$st" = ok ] || echo "lesson ${l#"$rep"/lesson}: $st" | sed 's|/state:|:|'
+           done
+           [ ! -s "$rep/ignored" ] || echo "$(wc -l <"$rep/ignored") files ignored ($name/summary.txt)")
+  notes=$(printf '%s' "$notes" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
   echo "$(csv "$name")$row,$total,$max,$(printf '%s' "$flaky" | tr '\n' ' ' | sed 's/ $//'),$(csv "$notes")" >>"$out/class.csv"
   rm -f "$rep/tests.tsv.tmp"
   count=$((count + 1))

@@ -12,8 +12,8 @@
 #                                -> exactly that exercise lost; the test file ignored, said so
 #   broken: lesson 02 does not compile -> lesson 02 lost only, with the compiler's line
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
-#   results.json has Gradescope's fields; class.csv a row each; a second run gives the
-#   same class.csv (from the cached map)
+#   results.json has Gradescope's fields; class.csv a row each; grading a submission
+#   again gives the same row (from the cached map)
 #   bad input: an empty folder, a corrupt archive, a submission with none of the
 #   student's files -> one line on stderr, exit 2, nothing built
 # Exit 0 when all holds, 1 with what did not, 77 (skipped) where this machine cannot
@@ -22,7 +22,7 @@ set -u
 src=$(cd "${1:?usage: grade_test.sh SOURCE_ROOT TOOL}" && pwd)
 tool=${2:?usage: grade_test.sh SOURCE_ROOT TOOL}
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${GRADE_TEST_KEEP:-}" ] || rm -rf "$tmp"' EXIT
 fails=0
 check() {  # check WHAT COMMAND...: one line per check
   what=$1
@@ -67,7 +67,8 @@ CPP
 cat >"$course/compile.cmake" <<'CMAKE'
 file(READ ${IN} text)
 if(text MATCHES "#error")
-  message(FATAL_ERROR "${IN}:1:1: error: #error in the program")
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo "${IN}:1:1: error: #error in the program")
+  message(FATAL_ERROR "the compiler failed")
 endif()
 file(WRITE ${OUT} "${text}")
 CMAKE
@@ -79,7 +80,7 @@ echo "[ RUN      ] $name"
 echo "  step $step/2 the step's narration"
 echo "  [runs $program --port 0]"
 text=$(cat "$BIN/$program.txt")
-todo=$(printf '%s\n' "$text" | sed -n 's/.*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
+todo=$(printf '%s\n' "$text" | sed -n 's/^ *throw .*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
 for word in "$@"; do
   case $text in *"$word();"*) ;; *)
     [ -z "$todo" ] || echo "$program: error: $todo"
@@ -158,6 +159,7 @@ check "reference: 3 of 3 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-6)
 check "hand-out: 0 of 3 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-6)" = "0,0,0,0,3" ]
 check "planted: exactly lesson 01 step 2 lost ($(grep '^planted,' "$csv"))" [ "$(row planted 2-6)" = "1,0,1,2,3" ]
 check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-6)" = "1,1,0,2,3" ]
+check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does not compile: lessons/02_other/prog2.cpp:1:1: error: #error in the program$' "$csv"
 check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
 check "planted: the edited test file is ignored, and said so" \
   grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
@@ -174,9 +176,11 @@ else
 fi
 check "the map: each exercise's tests, from its mutant" \
   grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 1 tests fail when it is undone" "$tmp/log"
-cp "$csv" "$tmp/first.csv"
-sh_grade "$subs" "$tmp/out" >"$tmp/log2" 2>&1
-check "a second run gives the same class.csv, from the cached map" cmp -s "$csv" "$tmp/first.csv"
+mkdir -p "$tmp/again"
+cp "$subs/planted.zip" "$tmp/again/"
+sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
+check "grading again gives the same row, from the cached map" \
+  [ "$(grep '^planted,' "$tmp/out2/class.csv")" = "$(grep '^planted,' "$csv")" ]
 check "the second run does not map again" sh -c "! grep -q 'which tests each exercise' '$tmp/log2'"
 
 # --- bad input: one line, exit 2, before any build ----------------------------------
@@ -184,8 +188,10 @@ bad() {  # bad WHAT EXPECTED-TEXT SUBMISSIONS
   rm -rf "$tmp/bad-out"
   GRADE_CACHE="$tmp/bad-cache" sh_grade "$3" "$tmp/bad-out" >/dev/null 2>"$tmp/bad-err"
   brc=$?
-  check "$1: exit 2 (got $brc), one line ($(head -n 1 "$tmp/bad-err"))" \
-    sh -c "[ $brc -eq 2 ] && [ \$(wc -l <'$tmp/bad-err') -eq 1 ] && grep -q '$2' '$tmp/bad-err' && [ ! -e '$tmp/bad-cache/tree/build' ]"
+  check "$1: exit 2 (got $brc), one line ($(head -n 1 "$tmp/bad-err"))" one_line "$brc" "$2"
+}
+one_line() {
+  [ "$1" -eq 2 ] && [ "$(wc -l <"$tmp/bad-err")" -eq 1 ] && grep -q "$2" "$tmp/bad-err" && [ ! -e "$tmp/bad-cache/tree/build" ]
 }
 mkdir -p "$tmp/empty" "$tmp/corrupt" "$tmp/nothing/alice"
 bad "an empty folder" "holds no submission" "$tmp/empty"
