@@ -11,6 +11,8 @@
 #   planted (a .zip): lesson 01 step 2 done wrong, and its test file edited to pass
 #                                -> exactly that exercise lost; the test file ignored, said so
 #   broken: lesson 02 does not compile -> lesson 02 lost only, with the compiler's line
+#   hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot
+#                                -> nothing written there; graded as any other
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same row (from the cached map)
@@ -80,6 +82,10 @@ echo "[ RUN      ] $name"
 echo "  step $step/2 the step's narration"
 echo "  [runs $program --port 0]"
 text=$(cat "$BIN/$program.txt")
+# A hostile program: write_outside("PATH"); tries to write PATH (the sandbox must refuse).
+printf '%s\n' "$text" | sed -n 's/^ *write_outside("\(.*\)");.*/\1/p' | while IFS= read -r path; do
+  (echo pwned >"$path") 2>/dev/null && echo "wrote $path"
+done
 todo=$(printf '%s\n' "$text" | sed -n 's/^ *throw .*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
 for word in "$@"; do
   case $text in *"$word();"*) ;; *)
@@ -147,6 +153,11 @@ printf '#error half written\n' >>"$subs/broken/lessons/02_other/prog2.cpp"
 
 # As root, the sandbox runs as nobody here (grade.sh would create socklab-grader).
 [ "$(id -u)" -ne 0 ] || export GRADE_USER=${GRADE_USER:-nobody}
+# Hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot.
+mkdir -p "$subs/hostile" && cp -R "$course/lessons" "$subs/hostile/"
+for path in "$course/pwned" "$tmp/out/pwned" "$tmp/cache/tree/pwned" "$tmp/cache/tree/build/bin/prog2.txt"; do
+  printf 'write_outside("%s");\n' "$path" >>"$subs/hostile/lessons/02_other/prog2.cpp"
+done
 export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60
 sh_grade() { bash "$course/tools/grade/grade.sh" "$tool" "$@"; }
 sh_grade "$subs" "$tmp/out" >"$tmp/log" 2>"$tmp/err"
@@ -160,6 +171,9 @@ check "hand-out: 0 of 3 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-6)" = "
 check "planted: exactly lesson 01 step 2 lost ($(grep '^planted,' "$csv"))" [ "$(row planted 2-6)" = "1,0,1,2,3" ]
 check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-6)" = "1,1,0,2,3" ]
 check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does not compile: lessons/02_other/prog2.cpp:1:1: error: #error in the program$' "$csv"
+check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-6)" = "1,1,1,3,3" ]
+check "hostile: nothing written outside its run" \
+  sh -c "! ls '$course/pwned' '$tmp/out/pwned' '$tmp/cache/tree/pwned' 2>/dev/null | grep -q . && ! grep -q pwned '$tmp/cache/tree/build/bin/prog2.txt'"
 check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
 check "planted: the edited test file is ignored, and said so" \
   grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
