@@ -15,7 +15,8 @@
 #                                -> nothing written there; graded as any other
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
-#   again gives the same row (from the cached map)
+#   again gives the same credit (from the cached map), with points from GRADE_POINTS
+#   no user namespaces (unshare refused) -> "not gradable here", exit 1, no score
 #   bad input: an empty folder, a corrupt archive, a submission with none of the
 #   student's files -> one line on stderr, exit 2, nothing built
 # Exit 0 when all holds, 1 with what did not, 77 (skipped) where this machine cannot
@@ -192,9 +193,21 @@ check "the map: each exercise's tests, from its mutant" \
   grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 1 tests fail when it is undone" "$tmp/log"
 mkdir -p "$tmp/again"
 cp "$subs/planted.zip" "$tmp/again/"
-sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
-check "grading again gives the same row, from the cached map" \
-  [ "$(grep '^planted,' "$tmp/out2/class.csv")" = "$(grep '^planted,' "$csv")" ]
+printf '# NN STEP POINTS\n01 2 3\n' >"$tmp/points"
+GRADE_POINTS="$tmp/points" sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
+check "grading again gives the same credit; lesson 01 step 2 is worth 3 points (GRADE_POINTS)" \
+  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-6)" = "1,0,1,2,5" ]
+# No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
+mkdir -p "$tmp/nons"
+printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"
+chmod 755 "$tmp/nons/unshare"
+PATH="$tmp/nons:$PATH" sh_grade "$tmp/again" "$tmp/out3" >/dev/null 2>"$tmp/err3"
+rc3=$?
+not_gradable() {
+  [ "$rc3" -eq 1 ] && grep -q '^grade: not gradable here: .*Operation not permitted' "$tmp/err3" &&
+    grep -q '^planted,not gradable here$' "$tmp/out3/class.csv" && ! grep -q '"score"' "$tmp/out3/planted/results.json"
+}
+check "no user namespaces: not gradable here, exit 1 (got $rc3), no score" not_gradable
 check "the second run does not map again" sh -c "! grep -q 'which tests each exercise' '$tmp/log2'"
 
 # --- bad input: one line, exit 2, before any build ----------------------------------
