@@ -170,7 +170,10 @@ else
   (cd "$root" && find . -type f ! -path './build*' ! -path './.git/*' | sed 's|^\./||') >"$tmp/tree"
 fi
 (cd "$root" && tr '\n' '\0' <"$tmp/tree" | xargs -0 cksum 2>/dev/null) >"$tmp/sums"
-fingerprint=$(cksum <"$tmp/sums" | awk '{ print $1 }')
+# The fingerprint (the snapshot's and the map's key): what the build and the tests read,
+# not the docs (an edited page must not cost a new map).
+fingerprint=$(awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums" |
+  cksum | awk '{ print $1 }')
 cache=${GRADE_CACHE:-/var/tmp/socklab-grade-$(id -u)/$(printf '%s' "$root" | cksum | awk '{ print $1 }')}
 snap=$cache/tree
 case $cache/ in "$root"/* | "$out"/*) usage "GRADE_CACHE=$cache is inside the tree or OUT: put it elsewhere (they are read-only in the sandbox)" ;; esac
@@ -341,7 +344,7 @@ awk -F '\t' 'NR == FNR { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "g
 # json_string FILE: the file's text as one JSON string (control characters escaped).
 json_string() {
   LC_ALL=C awk 'BEGIN { printf "\"" }
-    { s = $0; gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); gsub(/\r/, "\\r", s)
+    { s = $0; gsub(/\\/, "\\\\\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, "\\t", s); gsub(/\r/, "\\r", s)
       gsub(/[\001-\037]/, " ", s); printf "%s%s", (NR > 1 ? "\\n" : ""), s }
     END { printf "\"" }' "$1"
 }
@@ -480,7 +483,7 @@ while IFS= read -r name; do
   {
     printf '{\n  "score": %s,\n  "output": %s,\n  "visibility": "visible",\n  "stdout_visibility": "hidden",\n  "tests": [' \
       "$total" "$(json_string "$rep/summary.txt")"
-    awk -F '\t' '{ t = $1; gsub(/\\/, "\\\\", t); gsub(/"/, "\\\"", t)
+    awk -F '\t' '{ t = $1; gsub(/\\/, "\\\\\\\\", t); gsub(/"/, "\\\"", t)
         printf "%s\n    {\"name\": %s, \"score\": %s, \"max_score\": %s, \"status\": \"%s\", \"visibility\": \"visible\", \"output\": %s}",
           (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'

@@ -93,6 +93,7 @@ for word in "$@"; do
     [ -z "$todo" ] || echo "$program: error: $todo"
     echo "/src/tests/fake_test.cpp:40: Failure"
     echo "expected $program to call $word()"
+    printf '%s\n' 'got "\xe6" (1 bytes)'  # a backslash and quotes, as the real tests print
     echo "[  FAILED  ] $name (0 ms)"
     exit 1 ;;
   esac
