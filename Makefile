@@ -13,7 +13,7 @@ CMAKE_ARGS ?=
 CTEST_ARGS ?=
 
 .PHONY: help deps deps-tshark configure build run test progress doctor check-% clean format test-windows \
-        student-edition check-student-edition check-exercises new-lesson bench check-examples pictures \
+        student-edition check-student-edition check-exercises grade new-lesson bench check-examples pictures \
         test-asan test-tsan test-valgrind test-faults fuzz test-as-user doctor
 
 help:
@@ -44,6 +44,8 @@ help:
 	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
 	@echo "  make check-student-edition     prove every marked lesson fails without its solution"
 	@echo "  make check-exercises [LESSONS=\"01 06\"]  each exercise undone alone fails a test naming its step"
+	@echo "  make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE]"
+	@echo "                  grade a class with the instructor's tests, in a sandbox (docs/grading.md)"
 	@echo "  make new-lesson NN=12 NAME=my_topic   scaffold a lesson"
 
 deps:
@@ -116,24 +118,38 @@ progress: configure
 
 # --- instructors' tools (not in the student edition) ---
 OUT ?= student-edition
-INSTRUCTOR_TOOL = @[ -f scripts/$(1) ] || { echo "make $@: an instructors' tool, not part of the student edition"; exit 1; }
+INSTRUCTOR_TOOL = @[ -f $(1) ] || { echo "make $@: an instructors' tool, not part of the student edition"; exit 1; }
 
 student-edition: configure
-	$(call INSTRUCTOR_TOOL,student-edition.sh)
+	$(call INSTRUCTOR_TOOL,scripts/student-edition.sh)
 	cmake --build $(BUILD) -j $(JOBS) --target student_edition
 	@sh scripts/student-edition.sh $(BUILD)/bin/student_edition $(OUT)
 
 check-student-edition: build
-	$(call INSTRUCTOR_TOOL,check-student-edition.sh)
+	$(call INSTRUCTOR_TOOL,scripts/check-student-edition.sh)
 	@JOBS=$(JOBS) sh scripts/check-student-edition.sh $(BUILD)
 
 # Per exercise: each SOLUTION block undone alone must fail a test naming its step.
 check-exercises: build
-	$(call INSTRUCTOR_TOOL,check-exercises.sh)
+	$(call INSTRUCTOR_TOOL,scripts/check-exercises.sh)
 	@JOBS=$(JOBS) sh scripts/check-exercises.sh $(BUILD) $(LESSONS)
 
+# Grades a class (docs/grading.md): each submission's files over a build of this tree
+# done once, each lesson in a sandbox, credit per exercise. The snapshot is built with
+# this build's compiler and launcher (ccache), in GRADE_CACHE (default /var/tmp).
+SUBMISSIONS ?=
+POINTS ?=
+GRADE_CMAKE_ARGS ?= $(shell sed -n 's/^\(CMAKE_CXX_COMPILER\(_LAUNCHER\)\{0,1\}\):[A-Z]*=\(..*\)$$/-D\1=\3/p' $(BUILD)/CMakeCache.txt 2>/dev/null)
+grade: configure
+	$(call INSTRUCTOR_TOOL,tools/grade/grade.sh)
+	@[ -n "$(SUBMISSIONS)" ] && [ "$(origin OUT)" != file ] || \
+	  { echo "make grade: usage: make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE]" >&2; exit 2; }
+	@cmake --build $(BUILD) -j $(JOBS) --target student_edition >/dev/null
+	@GRADE_JOBS=$(JOBS) GRADE_POINTS="$(POINTS)" GRADE_CMAKE_ARGS="$(GRADE_CMAKE_ARGS)" \
+	  bash tools/grade/grade.sh $(BUILD)/bin/student_edition "$(SUBMISSIONS)" "$(OUT)" $(LESSONS)
+
 new-lesson:
-	$(call INSTRUCTOR_TOOL,new-lesson.sh)
+	$(call INSTRUCTOR_TOOL,scripts/new-lesson.sh)
 	@sh scripts/new-lesson.sh $(NN) $(NAME)
 
 format:

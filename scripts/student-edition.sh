@@ -89,6 +89,9 @@ ZH
 set -- --source "$root" $from \
   --substitute "README.md=$readme" \
   --exclude tools/student_edition \
+  --exclude tools/grade \
+  --exclude docs/grading.md \
+  --exclude docs/zh-CN/grading.md \
   --exclude scripts/student-edition.sh \
   --exclude scripts/check-student-edition.sh \
   --exclude scripts/check-exercises.sh \

@@ -1,0 +1,233 @@
+#!/usr/bin/env sh
+# grade_test.sh — make grade on a small fake course, run by the real grader, cmake,
+# ctest and sandbox (seconds, no compiler). Usage: grade_test.sh SOURCE_ROOT TOOL
+#   TOOL  the built generator (BUILD/bin/student_edition): the record and the mutants
+# The course: lesson 01 (one program, two exercises: step 1 and step 2, whose test
+# also needs step 1) and lesson 02 (one exercise); its "compiler" copies the program
+# into the build and fails on a line "#error"; its tests read the copy, narrate their
+# step and fail as GoogleTest does. Checked:
+#   reference (a folder)         -> every exercise earned, 3 of 3
+#   hand-out (a .tar.gz)         -> none, 0 of 3
+#   planted (a .zip): lesson 01 step 2 done wrong, and its test file edited to pass
+#                                -> exactly that exercise lost; the test file ignored, said so
+#   broken: lesson 02 does not compile -> lesson 02 lost only, with the compiler's line
+#   hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot
+#                                -> nothing written there; graded as any other
+#   a flaky test (fails, then passes when re-run) -> counted as passed, listed
+#   results.json has Gradescope's fields; class.csv a row each; grading a submission
+#   again gives the same credit (from the cached map), with points from GRADE_POINTS
+#   no user namespaces (unshare refused) -> "not gradable here", exit 1, no score
+#   bad input: an empty folder, a corrupt archive, a submission with none of the
+#   student's files -> one line on stderr, exit 2, nothing built
+# Exit 0 when all holds, 1 with what did not, 77 (skipped) where this machine cannot
+# make the sandbox (no user namespaces), with the cause.
+set -u
+src=$(cd "${1:?usage: grade_test.sh SOURCE_ROOT TOOL}" && pwd)
+tool=${2:?usage: grade_test.sh SOURCE_ROOT TOOL}
+tmp=$(mktemp -d)
+trap '[ -n "${GRADE_TEST_KEEP:-}" ] || rm -rf "$tmp"' EXIT
+fails=0
+check() {  # check WHAT COMMAND...: one line per check
+  what=$1
+  shift
+  if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
+}
+
+if ! err=$(unshare --user --map-root-user --net --mount true 2>&1); then
+  echo "skipped: no user namespaces here ($err); on Debian/Ubuntu: sysctl -w kernel.unprivileged_userns_clone=1 (and kernel.apparmor_restrict_unprivileged_userns=0)"
+  exit 77
+fi
+
+course=$tmp/course
+mkdir -p "$course/scripts" "$course/tools/grade" "$course/tools/student_edition" "$course/lessons/01_fake" \
+  "$course/lessons/02_other" "$course/tests"
+cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$course/scripts/"
+cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$course/tools/grade/"
+cp "$src/tools/student_edition/student-readme.awk" "$src/tools/student_edition/student-intro.md" \
+  "$course/tools/student_edition/"
+printf '# fake course\n' >"$course/README.md"
+cat >"$course/lessons/01_fake/prog.cpp" <<'CPP'
+int main() {
+  // SOLUTION-BEGIN: TODO(step 1): bind() the socket (man 2 bind).
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 1): bind() is not written yet");
+  bind_done();
+  // SOLUTION-END
+  // SOLUTION-BEGIN: TODO(step 2): send the "echo" back.
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 2): the echo is not written yet");
+  echo_done();
+  // SOLUTION-END
+}
+CPP
+cat >"$course/lessons/02_other/prog2.cpp" <<'CPP'
+int main() {
+  // SOLUTION-BEGIN: TODO(step 1): connect() (man 2 connect).
+  // SOLUTION-STUB: throw std::logic_error("TODO(step 1): connect() is not written yet");
+  other_done();
+  // SOLUTION-END
+}
+CPP
+# The compiler: copies the program into bin/, fails on "#error" (as a compiler would).
+cat >"$course/compile.cmake" <<'CMAKE'
+file(READ ${IN} text)
+if(text MATCHES "#error")
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo "${IN}:1:1: error: #error in the program")
+  message(FATAL_ERROR "the compiler failed")
+endif()
+file(WRITE ${OUT} "${text}")
+CMAKE
+# A test: TEST STEP PROGRAM WORD...: passes when every WORD is in bin/PROGRAM.txt.
+cat >"$course/tests/fake_test.sh" <<'SH'
+name=$1 step=$2 program=$3
+shift 3
+echo "[ RUN      ] $name"
+echo "  step $step/2 the step's narration"
+echo "  [runs $program --port 0]"
+text=$(cat "$BIN/$program.txt")
+# A hostile program: write_outside("PATH"); tries to write PATH (the sandbox must refuse).
+printf '%s\n' "$text" | sed -n 's/^ *write_outside("\(.*\)");.*/\1/p' | while IFS= read -r path; do
+  (echo pwned >"$path") 2>/dev/null && echo "wrote $path"
+done
+todo=$(printf '%s\n' "$text" | sed -n 's/^ *throw .*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
+for word in "$@"; do
+  case $text in *"$word();"*) ;; *)
+    [ -z "$todo" ] || echo "$program: error: $todo"
+    echo "/src/tests/fake_test.cpp:40: Failure"
+    echo "expected $program to call $word()"
+    printf '%s\n' 'got "\xe6" (1 bytes)'  # a backslash and quotes, as the real tests print
+    echo "[  FAILED  ] $name (0 ms)"
+    exit 1 ;;
+  esac
+done
+echo "[       OK ] $name (0 ms)"
+echo "[  PASSED  ] 1 test."
+SH
+# The flaky test: fails the first time in a run's TMPDIR, passes the second.
+cat >"$course/tests/flaky_test.sh" <<'SH'
+echo "[ RUN      ] $1"
+if [ ! -f "$TMPDIR/flaky-seen" ]; then
+  : >"$TMPDIR/flaky-seen"; echo "a timing accident"; echo "[  FAILED  ] $1 (0 ms)"; exit 1
+fi
+echo "[       OK ] $1 (0 ms)"; echo "[  PASSED  ] 1 test."
+SH
+cp "$course/tests/fake_test.sh" "$course/tests/lesson01_fake_test.sh"
+cat >"$course/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.16)
+project(fake_course NONE)
+enable_testing()
+function(fake_lesson nn slug program)
+  set(out ${CMAKE_BINARY_DIR}/bin/${program}.txt)
+  add_custom_command(OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DIN=${CMAKE_SOURCE_DIR}/lessons/${nn}_${slug}/${program}.cpp -DOUT=${out}
+            -P ${CMAKE_SOURCE_DIR}/compile.cmake
+    DEPENDS ${CMAKE_SOURCE_DIR}/lessons/${nn}_${slug}/${program}.cpp)
+  add_custom_target(lesson${nn}_test ALL DEPENDS ${out})
+endfunction()
+function(fake_test nn name script)
+  add_test(NAME ${name} COMMAND sh ${CMAKE_SOURCE_DIR}/tests/${script} ${name} ${ARGN})
+  set_tests_properties(${name} PROPERTIES LABELS lesson${nn} ENVIRONMENT BIN=${CMAKE_BINARY_DIR}/bin)
+endfunction()
+fake_lesson(01 fake prog)
+fake_lesson(02 other prog2)
+fake_test(01 Lesson01.Step1_Binds lesson01_fake_test.sh 1 prog bind_done)
+fake_test(01 Lesson01.Step2_Echoes lesson01_fake_test.sh 2 prog bind_done echo_done)
+fake_test(01 Lesson01.Flaky flaky_test.sh)
+fake_test(02 Lesson02.Step1_Connects fake_test.sh 1 prog2 other_done)
+CMAKE
+
+# --- the submissions -----------------------------------------------------------------
+subs=$tmp/subs
+mkdir -p "$subs/reference" "$tmp/planted/lessons" "$tmp/broken/lessons" "$subs/broken" "$tmp/handout-src"
+cp -R "$course/lessons" "$subs/reference/"
+cp -R "$course/lessons" "$tmp/planted/"
+# The hand-out: what the generator hands out for these files.
+printf 'lessons/01_fake/prog.cpp\nlessons/02_other/prog2.cpp\nREADME.md\n' >"$tmp/list"
+"$tool" --source "$course" --files-from "$tmp/list" --output "$tmp/handout-src/handout" >/dev/null ||
+  { echo "FAIL: the generator did not write the hand-out"; exit 1; }
+tar -czf "$subs/handout.tar.gz" -C "$tmp/handout-src" handout
+# Planted: step 2 calls the wrong function; its test file edited to pass whatever.
+sed -i 's/echo_done();/echo_wrong();/' "$tmp/planted/lessons/01_fake/prog.cpp"
+mkdir -p "$tmp/planted/tests"
+printf 'echo "[  PASSED  ] 1 test."\n' >"$tmp/planted/tests/lesson01_fake_test.sh"
+(cd "$tmp/planted" && zip -qr "$subs/planted.zip" .) || { echo "FAIL: zip is needed (apt-get install zip)"; exit 1; }
+# Broken: lesson 02 does not compile.
+cp -R "$course/lessons" "$subs/broken/"
+printf '#error half written\n' >>"$subs/broken/lessons/02_other/prog2.cpp"
+
+# As root, the sandbox runs as nobody here (grade.sh would create socklab-grader).
+[ "$(id -u)" -ne 0 ] || export GRADE_USER=${GRADE_USER:-nobody}
+# Hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot.
+mkdir -p "$subs/hostile" && cp -R "$course/lessons" "$subs/hostile/"
+for path in "$course/pwned" "$tmp/out/pwned" "$tmp/cache/tree/pwned" "$tmp/cache/tree/build/bin/prog2.txt"; do
+  printf 'write_outside("%s");\n' "$path" >>"$subs/hostile/lessons/02_other/prog2.cpp"
+done
+export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60
+sh_grade() { bash "$course/tools/grade/grade.sh" "$tool" "$@"; }
+sh_grade "$subs" "$tmp/out" >"$tmp/log" 2>"$tmp/err"
+rc=$?
+check "the grader exits 0 (got $rc: $(tail -n 1 "$tmp/err"))" [ "$rc" -eq 0 ]
+csv=$tmp/out/class.csv
+row() { grep "^$1," "$csv" | cut -d, -f "$2"; }
+check "class.csv's header names each exercise" grep -q '^student,lesson 01 step 1: bind() the socket (man 2 bind).,"lesson 01 step 2: send the ""echo"" back.",lesson 02 step 1: connect() (man 2 connect).,total,max,flaky,notes$' "$csv"
+check "reference: 3 of 3 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-6)" = "1,1,1,3,3" ]
+check "hand-out: 0 of 3 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-6)" = "0,0,0,0,3" ]
+check "planted: exactly lesson 01 step 2 lost ($(grep '^planted,' "$csv"))" [ "$(row planted 2-6)" = "1,0,1,2,3" ]
+check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-6)" = "1,1,0,2,3" ]
+check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does not compile: lessons/02_other/prog2.cpp:1:1: error: #error in the program$' "$csv"
+check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-6)" = "1,1,1,3,3" ]
+check "hostile: nothing written outside its run" \
+  sh -c "! ls '$course/pwned' '$tmp/out/pwned' '$tmp/cache/tree/pwned' 2>/dev/null | grep -q . && ! grep -q pwned '$tmp/cache/tree/build/bin/prog2.txt'"
+check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
+check "planted: the edited test file is ignored, and said so" \
+  grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
+check "broken: the compiler's line is in the report" \
+  grep -q 'lesson 02: does not compile: .*prog2.cpp:1:1: error: #error in the program' "$tmp/out/broken/summary.txt"
+json=$tmp/out/planted/results.json
+if command -v jq >/dev/null; then
+  check "results.json: Gradescope's fields (jq)" jq -e '(.score == 2) and (.tests | length == 3) and
+    all(.tests[]; has("name") and has("score") and has("max_score") and has("status") and has("visibility") and has("output"))
+    and (.tests[1].status == "failed") and (.tests[1].name | startswith("lesson 01 step 2: "))
+    and (.tests[1].output | test("step 2/2 the step.s narration"))' "$json" >/dev/null
+else
+  check "results.json: Gradescope's fields" grep -q '"name": "lesson 01 step 2: send the \\"echo\\" back.", "score": 0, "max_score": 1, "status": "failed", "visibility": "visible", "output": ' "$json"
+fi
+check "the map: each exercise's tests, from its mutant" \
+  grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 1 tests fail when it is undone" "$tmp/log"
+mkdir -p "$tmp/again"
+cp "$subs/planted.zip" "$tmp/again/"
+printf '# NN STEP POINTS\n01 2 3\n' >"$tmp/points"
+GRADE_POINTS="$tmp/points" sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
+check "grading again gives the same credit; lesson 01 step 2 is worth 3 points (GRADE_POINTS)" \
+  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-6)" = "1,0,1,2,5" ]
+# No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
+mkdir -p "$tmp/nons"
+printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"
+chmod 755 "$tmp/nons/unshare"
+PATH="$tmp/nons:$PATH" sh_grade "$tmp/again" "$tmp/out3" >/dev/null 2>"$tmp/err3"
+rc3=$?
+not_gradable() {
+  [ "$rc3" -eq 1 ] && grep -q '^grade: not gradable here: .*Operation not permitted' "$tmp/err3" &&
+    grep -q '^planted,not gradable here$' "$tmp/out3/class.csv" && ! grep -q '"score"' "$tmp/out3/planted/results.json"
+}
+check "no user namespaces: not gradable here, exit 1 (got $rc3), no score" not_gradable
+check "the second run does not map again" sh -c "! grep -q 'which tests each exercise' '$tmp/log2'"
+
+# --- bad input: one line, exit 2, before any build ----------------------------------
+bad() {  # bad WHAT EXPECTED-TEXT SUBMISSIONS
+  rm -rf "$tmp/bad-out"
+  GRADE_CACHE="$tmp/bad-cache" sh_grade "$3" "$tmp/bad-out" >/dev/null 2>"$tmp/bad-err"
+  brc=$?
+  check "$1: exit 2 (got $brc), one line ($(head -n 1 "$tmp/bad-err"))" one_line "$brc" "$2"
+}
+one_line() {
+  [ "$1" -eq 2 ] && [ "$(wc -l <"$tmp/bad-err")" -eq 1 ] && grep -q "$2" "$tmp/bad-err" && [ ! -e "$tmp/bad-cache/tree/build" ]
+}
+mkdir -p "$tmp/empty" "$tmp/corrupt" "$tmp/nothing/alice"
+bad "an empty folder" "holds no submission" "$tmp/empty"
+head -c 300 /dev/urandom >"$tmp/corrupt/bob.tar.gz"
+bad "a corrupt archive" "bob.tar.gz: not a readable .tar.gz" "$tmp/corrupt"
+printf 'my homework\n' >"$tmp/nothing/alice/notes.txt"
+bad "a submission without the student's files" "alice: none of the student's files" "$tmp/nothing"
+bad "no such folder" "is not a folder" "$tmp/missing"
+
+[ "$fails" -eq 0 ] || { echo "grade_test: $fails checks failed; the grader said:"; cat "$tmp/log" "$tmp/err"; exit 1; }
+echo "grade_test: all checks hold"
