@@ -15,6 +15,7 @@ add_c10k epoll2 epoll_echo  # the same C server with two loops (--threads 2, SO_
 add_c10k poll poll_echo_server
 add_c10k lesson11 epoll_echo_server
 add_c10k reactor reactor_server
+add_c10k uring uring_echo_server  # lesson 14: the proactor (io_uring)
 add_c10k asio asio_echo
 : >"$tmp/c10k"
 hold_ms=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", (w + d) * 1000 + 1500 }')
