@@ -216,6 +216,7 @@ int main(int argc, char** argv) {
     //    error says why). Made before "listening": a refusal is the first thing said.
     // SOLUTION-BEGIN: TODO(step 1): io_uring_queue_init() into `s.ring` with `entries`
     // (man 3 io_uring_queue_init).
+    // SOLUTION-STUB: (void)entries;
     // SOLUTION-STUB: throw std::logic_error("TODO(step 1): the ring is not written yet");
     s.ring = Uring::queue_init(entries);
     // SOLUTION-END
