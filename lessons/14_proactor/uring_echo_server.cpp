@@ -175,8 +175,7 @@ struct Server {
       // SOLUTION-BEGIN: TODO(step 4): the recv gave n bytes: c.filled = n, c.sent = 0,
       // then send_rest(c) (prep_send of buffer[sent, filled)).
       // SOLUTION-STUB: throw std::logic_error("TODO(step 4): the echo is not written yet");
-      c.filled = n;
-      c.sent = 0;
+      c.filled = n, c.sent = 0;
       send_rest(c);
       // SOLUTION-END
       return;
@@ -187,8 +186,7 @@ struct Server {
     // SOLUTION-STUB: throw std::logic_error("TODO(step 5): the short send is not written yet");
     c.sent += n;
     if (c.sent < c.filled) {
-      if (verbose)
-        cli::say("connection {}: short send, {} bytes resubmitted", c.serial, c.filled - c.sent);
+      if (verbose) cli::say("connection {}: short send, the rest resubmitted", c.serial);
       return send_rest(c);
     }
     recv_into(c);
