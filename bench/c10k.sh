@@ -16,6 +16,14 @@ add_c10k epollh epoll_echo  # two loops fed by an accepting main thread (--threa
 add_c10k poll poll_echo_server
 add_c10k lesson11 epoll_echo_server
 add_c10k reactor reactor_server
+# lesson 14: the proactor (io_uring). Where io_uring is refused (kernel.io_uring_disabled,
+# a container's seccomp profile) its one line says why, and the table goes on without it.
+if [ -x "$BIN/uring_echo_server" ] &&
+  ! timeout 1 "$BIN/uring_echo_server" --port 0 2>&1 | grep -q '^listening on'; then
+  echo "bench: uring_echo_server cannot run here ($(timeout 1 "$BIN/uring_echo_server" --port 0 2>&1 | head -n 1)): 'uring' left out"
+else
+  add_c10k uring uring_echo_server
+fi
 add_c10k asio asio_echo
 : >"$tmp/c10k"
 hold_ms=$(awk -v w="$WARMUP" -v d="$DURATION" 'BEGIN { printf "%d", (w + d) * 1000 + 1500 }')

@@ -375,8 +375,8 @@ table() {
   fi
 
   name "io_uring"
-  enables "io_uring servers (the proactor model): a later lesson (docs/lessons/11-epoll.md)" \
-          "io_uring 服务器（Proactor 模型）：以后的课（docs/zh-CN/lessons/11-epoll.md）"
+  enables "io_uring servers (the proactor model): lesson 14 (docs/lessons/14-proactor.md)" \
+          "io_uring 服务器（Proactor 模型）：第 14 课（docs/zh-CN/lessons/14-proactor.md）"
   disabled=$(proc kernel/io_uring_disabled)
   if [ "$os" != Linux ]; then
     not_linux
@@ -581,8 +581,8 @@ table() {
   library_row libgtest-dev gtest "make deps"
   enables "the formatting library (fmt 8 or newer)" "格式化库（fmt 8 或更新）"
   library_row libfmt-dev fmt "make deps"
-  enables "io_uring from C (liburing): the io_uring row's servers (optional)" \
-          "在 C 里使用 io_uring（liburing）：io_uring 那一行的服务器（可选）"
+  enables "io_uring from C (liburing): lesson 14's server (without it its tests skip)" \
+          "在 C 里使用 io_uring（liburing）：第 14 课的服务器（没有它，这一课的测试会跳过）"
   library_row liburing-dev liburing "sudo apt-get install liburing-dev"
 
   printf '\n'

@@ -6,14 +6,16 @@
 #                  routing demo: ip, sysctl), curl and netcat-openbsd (the
 #                  examples are tested against real third-party clients),
 #                  strace and util-linux's prlimit (lesson 11: the reactor's
-#                  system calls counted, its start under a low descriptor limit)
+#                  system calls counted, its start under a low descriptor limit),
+#                  liburing-dev + pkg-config (lesson 14: io_uring; without it the
+#                  build goes on and lesson 14's tests skip)
 #   macOS:         cmake, googletest, fmt (Homebrew)
 # Elsewhere it names the packages and stops. Extra Debian packages to install
 # may be given as arguments (e.g. tshark, lesson 03's independent pcap decoder:
 # ~120 MB installed, so it is optional — `make deps-tshark`).
 set -eu
 
-DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev zlib1g-dev iproute2 procps curl netcat-openbsd strace util-linux $*"
+DEB_PACKAGES="cmake g++ make libgtest-dev libfmt-dev zlib1g-dev iproute2 procps curl netcat-openbsd strace util-linux liburing-dev pkg-config $*"
 
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=""

@@ -244,6 +244,35 @@ say "run, it says why and what fixes it)." \
 "$BIN/tcp_by_hand" 2>&1 | sed 's/^/  /'
 fi
 
+banner "Lesson 14: the proactor — io_uring does the recv, and says when it is done" \
+       "第 14 课：Proactor — 由 io_uring 完成 recv，做完了再通知我们"
+if ! ready 14; then
+  :
+elif [ "$(uname -s)" = Linux ]; then
+  say "Each connection owns its buffer; the kernel holds it while its recv or send is in flight." \
+      "每个连接拥有自己的缓冲区；它的 recv 或 send 在途期间，缓冲区归内核所有。"
+  "$BIN/uring_echo_server" --port 0 --verbose --idle-timeout 300 >"$tmp/uring.out" 2>&1 &
+  uring_pid=$!
+  i=0
+  until [ -s "$tmp/uring.out" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+  first=$(head -n 1 "$tmp/uring.out")
+  case $first in
+    "listening on "*)
+      "$BIN/idle_clients" --port "${first##*:}" --clients 3 --hold-ms 600 | sed 's/^/  [clients] /'
+      kill "$uring_pid" 2>/dev/null || true
+      wait "$uring_pid" 2>/dev/null || true
+      sed 's/^/  [server] /' "$tmp/uring.out" ;;
+    *)
+      wait "$uring_pid" 2>/dev/null || true
+      say "io_uring is refused here (the server says why; make doctor too):" \
+          "这里不允许使用 io_uring（服务器会说明原因；make doctor 也会）："
+      sed 's/^/  [server] /' "$tmp/uring.out" ;;
+  esac
+else
+  say "io_uring is Linux's: run this stop on Linux, in WSL2 or a Linux VM." \
+      "io_uring 是 Linux 特有的：请在 Linux、WSL2 或 Linux 虚拟机里运行这一站。"
+fi
+
 if [ -x "$BIN/http_server" ]; then  # the examples come after the lessons
 banner "Example: a small HTTP/1.1 server (examples/http)" \
        "示例：一个小型 HTTP/1.1 服务器（examples/http）"

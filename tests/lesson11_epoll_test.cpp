@@ -33,6 +33,7 @@
 #include "socklab/epoll.hpp"
 #include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
+#include "support/echo_contract.hpp"
 #include "support/narrate.hpp"
 #include "support/programs.hpp"
 
@@ -800,3 +801,20 @@ TEST_F(Lesson11Server, Step8_ReactorDispatchesOnWhatEpollReported) {
       "interested in (muduo's Channel::handleEvent)");
 #endif
 }
+
+// --- The contract every event-loop server keeps (tests/support/echo_contract.hpp) -------
+// The same suite runs against lesson 14's io_uring server: one contract, every model.
+
+namespace {
+std::string epoll_unavailable() {
+  if (Epoll::supported()) return {};
+  return "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a Linux VM (here the "
+         "layer reports operation_not_supported)";
+}
+}  // namespace
+
+using socklab::test::EchoContract;
+INSTANTIATE_TEST_SUITE_P(Lesson11, EchoContract,
+                         ::testing::Values(test::ContractServer{
+                             "epoll_echo_server", {}, 8, test::ContractSteps{}, epoll_unavailable}),
+                         test::contract_name);

@@ -36,6 +36,16 @@ constexpr Translation kChinese[] = {
     {"this machine has no such address; try 127.0.0.1", "本机没有这个地址；试试 127.0.0.1"},
     {"epoll and eventfd are Linux calls: run lesson 11 on Linux, in WSL2 or a Linux VM",
      "epoll 和 eventfd 是 Linux 的调用：请在 Linux、WSL2 或 Linux 虚拟机上运行第 11 课"},
+    {"io_uring is Linux's and needs liburing at build time: run lesson 14 on Linux (WSL2 or a "
+     "Linux VM) with liburing-dev installed (make deps), then cmake again",
+     "io_uring 是 Linux 的功能，构建时需要 liburing：请在 Linux（WSL2 或 Linux 虚拟机）上安装 "
+     "liburing-dev（make deps）后重新运行 cmake，再运行第 14 课"},
+    {"this system refuses io_uring: the sysctl kernel.io_uring_disabled (1 or 2; sudo sysctl -w "
+     "kernel.io_uring_disabled=0) or a container's seccomp profile (Docker's default forbids "
+     "io_uring_setup); make doctor shows which",
+     "本系统拒绝使用 io_uring：原因是 sysctl 参数 kernel.io_uring_disabled（1 或 2；sudo sysctl -w "
+     "kernel.io_uring_disabled=0），或者容器的 seccomp 配置（Docker 默认禁止 io_uring_setup）；"
+     "make doctor 会显示是哪一个"},
     {"the peer closed the connection abruptly (RST)", "对端突然关闭了连接（复位，RST）"},
     {"the peer has closed the connection", "对端已经关闭了连接"},
     {"already bound — did listen() or connect() run first?",

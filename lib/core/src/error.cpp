@@ -202,6 +202,15 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
   if (ec == std::errc::operation_not_supported &&
       (call.starts_with("epoll") || call.starts_with("eventfd")))
     return "epoll and eventfd are Linux calls: run lesson 11 on Linux, in WSL2 or a Linux VM";
+  if (call.starts_with("io_uring")) {
+    if (ec == std::errc::operation_not_supported)
+      return "io_uring is Linux's and needs liburing at build time: run lesson 14 on Linux "
+             "(WSL2 or a Linux VM) with liburing-dev installed (make deps), then cmake again";
+    if (ec == std::errc::operation_not_permitted || ec == std::errc::function_not_supported)
+      return "this system refuses io_uring: the sysctl kernel.io_uring_disabled (1 or 2; "
+             "sudo sysctl -w kernel.io_uring_disabled=0) or a container's seccomp profile "
+             "(Docker's default forbids io_uring_setup); make doctor shows which";
+  }
   if (ec == std::errc::connection_reset) return "the peer closed the connection abruptly (RST)";
   if (ec == std::errc::broken_pipe) return "the peer has closed the connection";
   // EINVAL from the calls a student puts in the wrong order (man 2 bind, listen, accept).
