@@ -816,5 +816,5 @@ std::string epoll_unavailable() {
 using socklab::test::EchoContract;
 INSTANTIATE_TEST_SUITE_P(Lesson11, EchoContract,
                          ::testing::Values(test::ContractServer{
-                             "epoll_echo_server", {}, 8, test::ContractSteps{}, epoll_unavailable}),
+                             "epoll_echo_server", {}, 9, test::ContractSteps{}, epoll_unavailable}),
                          test::contract_name);

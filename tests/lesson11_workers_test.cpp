@@ -40,15 +40,18 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
 
-#define NEED_EPOLL()                                                                           \
-  do {                                                                                         \
-    if (!Epoll::supported())                                                                   \
-      GTEST_SKIP() << "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a Linux " \
-                      "VM (here the layer reports operation_not_supported)";                   \
+#define NEED_EPOLL()                                                         \
+  do {                                                                       \
+    if (!Epoll::supported())                                                 \
+      GTEST_SKIP() << tr(                                                    \
+          "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a " \
+          "Linux VM (here the layer reports operation_not_supported)");      \
   } while (0)
 
 Socket connect_to(const Address& a) {
@@ -113,7 +116,7 @@ TEST(Lesson11Demo, Step9_ReusePortLetsListenersShareAPortAndTheKernelSpreadsConn
   Socket plain = Socket::tcp();  // without the option: the port is taken
   std::error_code ec;
   plain.bind(at, ec);
-  EXPECT_EQ(ec, std::errc::address_in_use) << "a second bind() without SO_REUSEPORT";
+  EXPECT_EQ(ec, std::errc::address_in_use) << tr("a second bind() without SO_REUSEPORT");
   Socket second = Socket::tcp();
   second.set_reuse_port(true);
   second.bind(at);
@@ -130,10 +133,9 @@ TEST(Lesson11Demo, Step9_ReusePortLetsListenersShareAPortAndTheKernelSpreadsConn
     return n;
   };
   const int a = drain(first), b = drain(second);
-  test::narrate("  32 connections: " + std::to_string(a) + " in the first listener's queue, " +
-                std::to_string(b) + " in the second's");
+  test::detail(trf("32 connections: {} in the first listener's queue, {} in the second's", a, b));
   EXPECT_EQ(a + b, 32);
-  EXPECT_GT(a, 0) << "the kernel's hash spreads connections (all 32 on one: chance 2^-31)";
+  EXPECT_GT(a, 0) << tr("the kernel's hash spreads connections (all 32 on one: chance 2^-31)");
   EXPECT_GT(b, 0);
 }
 
@@ -166,29 +168,29 @@ TEST_F(Lesson11Workers, Step9_TwoWorkersEchoEveryByteAndShareTheConnections) {
     sent.push_back(std::move(text));
   }
   for (int i = 0; i < 64; ++i)
-    ASSERT_TRUE(test::receives(clients[i], sent[i], "a worker lost bytes")) << "client " << i;
+    ASSERT_TRUE(test::receives(clients[i], sent[i], tr("a worker lost bytes")))
+        << trf("client {}", i);
   // Every connection was accepted (its line written) before its echo came back.
   std::map<int, std::set<long>> pids_of;  // worker number -> the pids seen for it
   std::map<int, int> connections;         // worker number -> connections it accepted
   int seen = 0;
   while (seen < 64) {
     auto line = server.read_line(5s);
-    ASSERT_TRUE(line) << "expected 64 'connection N from' lines, got " << seen;
+    ASSERT_TRUE(line) << trf("expected 64 'connection N from' lines, got {}", seen);
     if (line->find(" from ") == std::string::npos) continue;
     auto w = worker_of(*line);
-    ASSERT_TRUE(w) << "a connection line without its worker: " << *line;
+    ASSERT_TRUE(w) << trf("a connection line without its worker: {}", *line);
     pids_of[w->first].insert(w->second);
     ++connections[w->first];
     ++seen;
   }
-  test::narrate("  worker 1: " + std::to_string(connections[1]) +
-                " connections, worker 2: " + std::to_string(connections[2]));
-  ASSERT_EQ(pids_of.size(), 2u) << "both workers must get connections (the kernel's hash)";
+  test::detail(trf("worker 1: {} connections, worker 2: {}", connections[1], connections[2]));
+  ASSERT_EQ(pids_of.size(), 2u) << tr("both workers must get connections (the kernel's hash)");
   EXPECT_EQ(pids_of[1].size(), 1u);
   EXPECT_EQ(pids_of[2].size(), 1u);
-  EXPECT_NE(*pids_of[1].begin(), *pids_of[2].begin()) << "two processes, two pids";
-  EXPECT_EQ(pids_of[1].count(server.pid()), 0u) << "the parent serves nobody";
-  EXPECT_EQ(pids_of[2].count(server.pid()), 0u) << "the parent serves nobody";
+  EXPECT_NE(*pids_of[1].begin(), *pids_of[2].begin()) << tr("two processes, two pids");
+  EXPECT_EQ(pids_of[1].count(server.pid()), 0u) << tr("the parent serves nobody");
+  EXPECT_EQ(pids_of[2].count(server.pid()), 0u) << tr("the parent serves nobody");
 }
 
 TEST_F(Lesson11Workers, Step9_KillingTheParentLeavesNoWorker) {
@@ -199,7 +201,7 @@ TEST_F(Lesson11Workers, Step9_KillingTheParentLeavesNoWorker) {
   Program& server = start({"--port", "0", "--workers", "2", "--verbose"});
   const Address addr = server.listening_address();
   const std::map<int, long> pids = serving_workers(server, 2);
-  ASSERT_EQ(pids.size(), 2u) << "expected 'worker N (pid P): serving' from both workers";
+  ASSERT_EQ(pids.size(), 2u) << tr("expected 'worker N (pid P): serving' from both workers");
   Socket c = connect_to(addr);
   send_all(c, std::string("served?\n"));
   ASSERT_TRUE(test::receives(c, "served?\n"));
@@ -208,9 +210,10 @@ TEST_F(Lesson11Workers, Step9_KillingTheParentLeavesNoWorker) {
   for (const auto& [n, pid] : pids) {
     if (ends_within(pid, 3s)) continue;
     orphans = true;
-    ADD_FAILURE() << "worker " << n << " (pid " << pid << ") still runs 3 s after its parent "
-                  << "was killed: an orphan holding the port (the worker must ask for "
-                  << "PR_SET_PDEATHSIG)";
+    ADD_FAILURE() << trf(
+        "worker {} (pid {}) still runs 3 s after its parent was killed: an orphan holding the "
+        "port (the worker must ask for PR_SET_PDEATHSIG)",
+        n, pid);
     ::kill(static_cast<pid_t>(pid), SIGKILL);  // this test's orphans go with it
   }
   if (orphans) return;
@@ -218,8 +221,8 @@ TEST_F(Lesson11Workers, Step9_KillingTheParentLeavesNoWorker) {
   std::error_code ec;
   Received r = c.recv(buf, ec);
   EXPECT_TRUE(r.eof || ec == std::errc::connection_reset)
-      << "the client's worker is gone: its connection must be closed";
-  test::narrate("  both workers ended with their parent; the client saw its connection close");
+      << tr("the client's worker is gone: its connection must be closed");
+  test::detail(tr("both workers ended with their parent; the client saw its connection close"));
 #endif
 }
 
@@ -231,14 +234,15 @@ TEST_F(Lesson11Workers, Step9_SigtermIsPassedOnAndTheParentExitsZero) {
   Program& server = start({"--port", "0", "--workers", "2", "--verbose"});
   (void)server.listening_address();
   const std::map<int, long> pids = serving_workers(server, 2);
-  ASSERT_EQ(pids.size(), 2u) << "expected 'worker N (pid P): serving' from both workers";
+  ASSERT_EQ(pids.size(), 2u) << tr("expected 'worker N (pid P): serving' from both workers");
   const test::Exit e = server.stop(5s);  // SIGTERM
-  EXPECT_FALSE(e.timed_out) << "the parent did not end after SIGTERM";
-  EXPECT_EQ(e.signal, 0) << "the parent must take SIGTERM (blocked, sigwaitinfo), not die of it";
+  EXPECT_FALSE(e.timed_out) << tr("the parent did not end after SIGTERM");
+  EXPECT_EQ(e.signal, 0) << tr(
+      "the parent must take SIGTERM (blocked, sigwaitinfo), not die of it");
   EXPECT_EQ(e.code, 0) << server.stderr_text();
   for (const auto& [n, pid] : pids)
     if (!ends_within(pid, 1s)) {
-      ADD_FAILURE() << "worker " << n << " outlived its parent's SIGTERM";
+      ADD_FAILURE() << trf("worker {} outlived its parent's SIGTERM", n);
       ::kill(static_cast<pid_t>(pid), SIGKILL);
     }
 #endif
@@ -252,19 +256,20 @@ TEST_F(Lesson11Workers, Step9_AWorkerKilledStopsTheOthersWithOneLine) {
   Program& server = start({"--port", "0", "--workers", "2", "--verbose"});
   (void)server.listening_address();
   const std::map<int, long> pids = serving_workers(server, 2);
-  ASSERT_EQ(pids.size(), 2u) << "expected 'worker N (pid P): serving' from both workers";
+  ASSERT_EQ(pids.size(), 2u) << tr("expected 'worker N (pid P): serving' from both workers");
   ASSERT_EQ(::kill(static_cast<pid_t>(pids.at(1)), SIGKILL), 0);
   const test::Exit e = server.wait(5s);
-  ASSERT_FALSE(e.timed_out) << "the parent went on after a worker died: half the port's "
-                               "connections would go to a listener nobody serves... or none";
+  ASSERT_FALSE(e.timed_out) << tr(
+      "the parent went on after a worker died: half the port's connections would go to a "
+      "listener nobody serves");
   EXPECT_EQ(e.code, 1);
   const std::string err = server.stderr_text();
-  test::narrate("  " + server.first_stderr_line());
+  test::detail(server.first_stderr_line());
   EXPECT_TRUE(test::contains(err, "epoll_echo_server: error: worker 1 (pid " +
                                       std::to_string(pids.at(1)) + ") was killed by signal 9"));
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line, got: " << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << trf("one line, got: {}", err);
   if (!ends_within(pids.at(2), 1s)) {
-    ADD_FAILURE() << "worker 2 outlived the parent";
+    ADD_FAILURE() << tr("worker 2 outlived the parent");
     ::kill(static_cast<pid_t>(pids.at(2)), SIGKILL);
   }
 #endif
@@ -278,9 +283,9 @@ TEST_F(Lesson11Workers, Step9_BadWorkerCountsAreUsageErrors) {
     Program p = Program::start("epoll_echo_server", {"--port", "0", "--workers", bad});
     const test::Exit e = p.wait(5s);
     const std::string err = p.stderr_text();
-    EXPECT_EQ(e.code, 2) << "--workers '" << bad << "': " << err;
-    EXPECT_TRUE(test::contains(err, "--workers")) << "the line names the option";
-    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line, got: " << err;
-    EXPECT_TRUE(p.stdout_text().empty()) << "nothing listens: " << p.stdout_text();
+    EXPECT_EQ(e.code, 2) << trf("--workers '{}': {}", bad, err);
+    EXPECT_TRUE(test::contains(err, "--workers")) << tr("the line names the option");
+    EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << trf("one line, got: {}", err);
+    EXPECT_TRUE(p.stdout_text().empty()) << trf("nothing listens: {}", p.stdout_text());
   }
 }
