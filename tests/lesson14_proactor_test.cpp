@@ -36,6 +36,8 @@ using namespace socklab;
 using namespace std::chrono_literals;
 using socklab::test::Program;
 using socklab::test::Step;
+using socklab::test::tr;
+using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 using socklab::test::EchoContract;
 
@@ -79,8 +81,8 @@ Socket connect_to(const Address& a) {
   if (!ec) recv_exact(c, back, ec);
   if (ec)
     return ::testing::AssertionFailure()
-           << "no echo (" << ec.message() << "): did the server stop? (its error line follows)";
-  if (back != text) return ::testing::AssertionFailure() << "echoed " << test::byte_text(back);
+           << trf("no echo ({}): did the server stop? (its error line follows)", ec.message());
+  if (back != text) return ::testing::AssertionFailure() << trf("echoed {}", test::byte_text(back));
   return ::testing::AssertionSuccess();
 }
 
@@ -111,15 +113,15 @@ TEST(Lesson14Demo, Step2_ARecvCompletesIntoOurBuffer) {
   SocketPair pair = tcp_pair();
   std::array<char, 16> buffer{};
   ring.prep_recv(pair.first.native_handle(), buffer, 42);
-  EXPECT_EQ(ring.submit(), 1u) << "one request handed to the kernel";
-  EXPECT_FALSE(ring.wait(0ms)) << "nothing sent yet: no completion";
+  EXPECT_EQ(ring.submit(), 1u) << tr("one request handed to the kernel");
+  EXPECT_FALSE(ring.wait(0ms)) << tr("nothing sent yet: no completion");
   (void)pair.second.send("abc");
   auto done = ring.wait(2s);
-  ASSERT_TRUE(done) << "the recv never completed";
+  ASSERT_TRUE(done) << tr("the recv never completed");
   EXPECT_EQ(done->data, 42u);
   EXPECT_EQ(done->result, 3);
-  EXPECT_EQ(std::string_view(buffer.data(), 3), "abc") << "no recv() call of ours: the kernel "
-                                                          "wrote into the buffer we gave it";
+  EXPECT_EQ(std::string_view(buffer.data(), 3), "abc")
+      << tr("no recv() call of ours: the kernel wrote into the buffer we gave it");
 }
 
 TEST(Lesson14Demo, Step5_ASendMayCompleteShort) {
@@ -133,14 +135,13 @@ TEST(Lesson14Demo, Step5_ASendMayCompleteShort) {
   ring.prep_send(pair.first.native_handle(), big, 7);
   ring.submit();
   auto done = ring.wait(5s);
-  ASSERT_TRUE(done) << "the send never completed";
+  ASSERT_TRUE(done) << tr("the send never completed");
   EXPECT_EQ(done->data, 7u);
   ASSERT_TRUE(done->ok()) << done->error().message();
   EXPECT_GT(done->result, 0);
   EXPECT_LT(static_cast<std::size_t>(done->result), big.size())
-      << "the socket buffers took 32 MiB at once? (then this machine's are huge)";
-  test::narrate("  asked 32 MiB, the completion says " + std::to_string(done->result >> 10) +
-                " KiB");
+      << tr("the socket buffers took 32 MiB at once? (then this machine's are huge)");
+  test::detail(trf("asked 32 MiB, the completion says {} KiB", done->result >> 10));
 }
 
 TEST(Lesson14Demo, Step7_CancelAnInFlightRecvAndATimeout) {
@@ -160,15 +161,15 @@ TEST(Lesson14Demo, Step7_CancelAnInFlightRecvAndATimeout) {
   std::array<std::optional<Completion>, 4> by_data{};
   for (int i = 0; i < 3; ++i) {
     auto done = ring.wait(2s);
-    ASSERT_TRUE(done) << "expected 3 completions, got " << i;
+    ASSERT_TRUE(done) << trf("expected 3 completions, got {}", i);
     ASSERT_LT(done->data, by_data.size());
     by_data[done->data] = done;
   }
   ASSERT_TRUE(by_data[1] && by_data[2] && by_data[3]);
   EXPECT_EQ(by_data[1]->error(), std::errc::operation_canceled) << by_data[1]->result;
-  EXPECT_EQ(by_data[2]->result, 0) << "the cancel found its target";
+  EXPECT_EQ(by_data[2]->result, 0) << tr("the cancel found its target");
   EXPECT_EQ(by_data[3]->error(), std::errc::stream_timeout) << by_data[3]->result;
-  EXPECT_GE(ms_since(start), 50) << "the timeout completed early";
+  EXPECT_GE(ms_since(start), 50) << tr("the timeout completed early");
 }
 
 // --- Part 2: the real server -------------------------------------------------------
@@ -195,7 +196,7 @@ TEST_F(Lesson14Server, Step1_TheQueuesAndTheFirstAccept) {
 
 TEST_F(Lesson14Server, Step1_RefusedSaysWhy) {
 #if !defined(__linux__)
-  GTEST_SKIP() << "refuses io_uring with a seccomp filter: Linux";
+  GTEST_SKIP() << tr("refuses io_uring with a seccomp filter: Linux");
 #else
   if (!Uring::supported()) GTEST_SKIP() << uring_unavailable();
   Step step(1, 7, "deny_io_uring uring_echo_server (seccomp: io_uring_setup fails with EPERM)",
@@ -205,15 +206,15 @@ TEST_F(Lesson14Server, Step1_RefusedSaysWhy) {
       Program::start("deny_io_uring", {test::program_path("uring_echo_server"), "--port", "0"});
   const test::Exit e = p.wait(10s);
   const std::string err = p.stderr_text();
-  if (e.code == 3) GTEST_SKIP() << "seccomp filters are not allowed here: " << err;
-  test::narrate("  " + p.first_stderr_line());
+  if (e.code == 3) GTEST_SKIP() << trf("seccomp filters are not allowed here: {}", err);
+  test::detail(p.first_stderr_line());
   EXPECT_EQ(e.code, 1) << err;
   EXPECT_TRUE(test::contains(err, "io_uring_queue_init"));
   EXPECT_TRUE(test::contains(err, "kernel.io_uring_disabled"));
   EXPECT_TRUE(test::contains(err, "seccomp"));
-  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << "one line, got: " << err;
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << trf("one line, got: {}", err);
   EXPECT_EQ(p.stdout_text().find("listening"), std::string::npos)
-      << "the refusal must come before 'listening on'";
+      << tr("the refusal must come before 'listening on'");
 #endif
 }
 
@@ -225,15 +226,15 @@ TEST_F(Lesson14Server, Step2_SleepsUntilACompletion) {
   Socket c = connect_to(server.listening_address());
   ASSERT_TRUE(echoes(c, "one echo, then silence\n"));
   const long long ms = test::busy_ms_during(server.pid(), 300ms);
-  test::narrate("  busy " + std::to_string(ms) + " ms of 0.3 s with one idle client");
-  EXPECT_LT(ms, 100) << "the loop spins: wait() must sleep until a completion or a deadline";
+  test::detail(trf("busy {} ms of 0.3 s with one idle client", ms));
+  EXPECT_LT(ms, 100) << tr("the loop spins: wait() must sleep until a completion or a deadline");
 }
 
 TEST_F(Lesson14Server, Step3_MoreConnectionsThanAnyFixedTable) {
   NEED_URING();
   constexpr std::size_t clients = 2000;  // the well-known example's table holds 1,024
   if (raise_open_file_limit(clients + 200) < clients + 200)
-    GTEST_SKIP() << "needs " << clients + 200 << " descriptors (RLIMIT_NOFILE's hard limit)";
+    GTEST_SKIP() << trf("needs {} descriptors (RLIMIT_NOFILE's hard limit)", clients + 200);
   Step step(3, 7, "2,000 connections, each with its own buffer and a recv in flight",
             "buffers belong to connections, not to a table indexed by descriptor: all are "
             "served");
@@ -245,8 +246,7 @@ TEST_F(Lesson14Server, Step3_MoreConnectionsThanAnyFixedTable) {
   const auto start_time = Clock::now();
   for (std::size_t i = 0; i < clients; i += 97) ASSERT_TRUE(echoes(conns[i], std::to_string(i)));
   ASSERT_TRUE(echoes(conns.back(), "the last one\n"));
-  test::narrate("  " + std::to_string(clients) + " connections held, a sample echoed in " +
-                std::to_string(ms_since(start_time)) + " ms");
+  test::detail(trf("{} connections held, a sample echoed in {} ms", clients, ms_since(start_time)));
 }
 
 TEST_F(Lesson14Server, Step5_ShortSendsResubmitTheRest) {
@@ -264,12 +264,15 @@ TEST_F(Lesson14Server, Step5_ShortSendsResubmitTheRest) {
   ASSERT_FALSE(ec) << ec.message();
   std::string back(message.size(), '\0');
   recv_exact(c, back, ec);
-  ASSERT_FALSE(ec) << "not every byte came back (" << ec.message()
-                   << "): after a short send, send buffer[sent, filled) again";
-  EXPECT_TRUE(back == message) << "the echo came back changed: resend from where the kernel "
-                                  "stopped (c.sent), not from the start";
+  ASSERT_FALSE(ec) << trf(
+      "not every byte came back ({}): after a short send, send "
+      "buffer[sent, filled) again",
+      ec.message());
+  EXPECT_TRUE(back == message) << tr(
+      "the echo came back changed: resend from where the kernel stopped (c.sent), not from the "
+      "start");
   std::string line;
-  EXPECT_TRUE(next_line(server, "short send", line)) << "the server never saw a short send";
+  EXPECT_TRUE(next_line(server, "short send", line)) << tr("the server never saw a short send");
 }
 
 TEST_F(Lesson14Server, Step6_AResetIsACompletionToo) {
@@ -287,7 +290,7 @@ TEST_F(Lesson14Server, Step6_AResetIsACompletionToo) {
   rude.close();  // RST
   std::string line;
   EXPECT_TRUE(next_line(server, "closed connection 2 (error)", line))
-      << "a failed completion closes the connection";
+      << tr("a failed completion closes the connection");
   ASSERT_TRUE(echoes(keeper, "still here\n"));
 }
 
@@ -303,11 +306,11 @@ TEST_F(Lesson14Server, Step7_TheIdleTimeoutCancelsTheRecv) {
   std::error_code ec;
   Received r = idle.recv(buf, ec);  // SO_RCVTIMEO 5 s
   EXPECT_TRUE(r.eof || ec == std::errc::connection_reset)
-      << "the idle connection was not closed: " << ec.message();
+      << trf("the idle connection was not closed: {}", ec.message());
   std::string line;
   EXPECT_TRUE(next_line(server, "closed connection 1 (idle)", line));
   EXPECT_EQ(server.stdout_text().find(": cancel: "), std::string::npos)
-      << "the cancel did not find the recv: " << server.stdout_text();
+      << trf("the cancel did not find the recv: {}", server.stdout_text());
 }
 
 // --- Part 3: the contract every event-loop server keeps (lesson 11's too) -------------

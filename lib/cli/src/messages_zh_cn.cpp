@@ -1460,6 +1460,73 @@ constexpr Translation kChinese[] = {
     {"nothing built, nothing sent", "什么也没搭建，什么也没发送"},
     {"a usage error before any segment: one line, exit 2",
      "在发出任何报文段之前报告用法错误：一行，退出码 2"},
+    // --- lesson 14: uring_echo_server (--help) and its tests (tests/lesson14_proactor_test.cpp)
+    {"Lesson 14: one thread serves many clients with io_uring (the proactor).",
+     "第 14 课：一个线程用 io_uring 服务许多客户端（前摄器，Proactor）。"},
+    {"submission queue entries (io_uring_queue_init)", "提交队列的条目数（io_uring_queue_init）"},
+    {"a line per connection: accepted, short sends, closed and why",
+     "每个连接的事件各打印一行：接受、部分发送、关闭及原因"},
+    {"the recv is the kernel's until it completes: then its data (42) and result (3 bytes) come "
+     "back, and the bytes are already in our buffer",
+     "recv 完成之前它归内核所有：完成时带回它的 data（42）和结果（3 "
+     "个字节），字节已经在我们的缓冲区里了"},
+    {"the send completes with what the kernel took, fewer bytes than asked: the rest is ours to "
+     "send again",
+     "send 完成时报告内核收下了多少，比要求的少：剩下的要由我们再发一次"},
+    {"the cancelled recv completes with -ECANCELED (its buffer is ours again only then), the "
+     "cancel with 0, the timeout with -ETIME",
+     "被取消的 recv 以 -ECANCELED 完成（直到这时它的缓冲区才重新归我们），取消操作以 0 完成，"
+     "超时以 -ETIME 完成"},
+    {"the server's one ring: a client is accepted and echoed",
+     "服务器唯一的环：客户端被接受并得到回显"},
+    {"where io_uring is refused the server says so in one line, with the causes, and exits 1",
+     "在拒绝 io_uring 的地方，服务器用一行说明这一点和原因，然后以 1 退出"},
+    {"nothing is done, nothing completes: the loop sleeps in wait(), it does not spin",
+     "没有操作完成，也没有完成事件：循环在 wait() 里睡眠，而不是空转"},
+    {"buffers belong to connections, not to a table indexed by descriptor: all are served",
+     "缓冲区属于连接，而不是一张按描述符索引的表：所有连接都得到服务"},
+    {"every send completes with at most 1000 bytes: the server sends the rest again, from where "
+     "the kernel stopped",
+     "每个 send 最多以 1000 字节完成：服务器从内核停下的地方把剩下的再发一次"},
+    {"the recv completes with -ECONNRESET: the server closes that connection, and serves the "
+     "others",
+     "recv 以 -ECONNRESET 完成：服务器关闭这个连接，继续服务其他连接"},
+    {"the cancel completes, then the recv with -ECANCELED: only then is its buffer freed and the "
+     "connection closed",
+     "取消操作先完成，然后 recv 以 -ECANCELED 完成：直到这时才释放它的缓冲区并关闭连接"},
+    {"no echo ({}): did the server stop? (its error line follows)",
+     "没有回显（{}）：服务器停止了吗？（它的错误行见下）"},
+    {"one request handed to the kernel", "一个请求交给了内核"},
+    {"nothing sent yet: no completion", "还什么都没发：没有完成事件"},
+    {"the recv never completed", "recv 始终没有完成"},
+    {"no recv() call of ours: the kernel wrote into the buffer we gave it",
+     "我们没有调用 recv()：是内核写进了我们交给它的缓冲区"},
+    {"the send never completed", "send 始终没有完成"},
+    {"the socket buffers took 32 MiB at once? (then this machine's are huge)",
+     "套接字缓冲区一次就收下了 32 MiB？（那这台机器的缓冲区可真大）"},
+    {"asked 32 MiB, the completion says {} KiB", "要求发送 32 MiB，完成事件报告 {} KiB"},
+    {"expected 3 completions, got {}", "应当有 3 个完成事件，实际只有 {} 个"},
+    {"the cancel found its target", "取消操作找到了它的目标"},
+    {"the timeout completed early", "超时提前完成了"},
+    {"refuses io_uring with a seccomp filter: Linux",
+     "用 seccomp 过滤器拒绝 io_uring：只在 Linux 上"},
+    {"seccomp filters are not allowed here: {}", "这里不允许使用 seccomp 过滤器：{}"},
+    {"the refusal must come before 'listening on'", "拒绝的消息必须出现在 'listening on' 之前"},
+    {"busy {} ms of 0.3 s with one idle client", "只有一个空闲客户端时，0.3 秒里忙了 {} 毫秒"},
+    {"the loop spins: wait() must sleep until a completion or a deadline",
+     "循环在空转：wait() 必须一直睡到有完成事件或到达期限"},
+    {"needs {} descriptors (RLIMIT_NOFILE's hard limit)",
+     "需要 {} 个描述符（RLIMIT_NOFILE 的硬限制）"},
+    {"{} connections held, a sample echoed in {} ms", "保持着 {} 个连接，抽样回显用了 {} 毫秒"},
+    {"not every byte came back ({}): after a short send, send buffer[sent, filled) again",
+     "不是每个字节都回来了（{}）：部分发送之后，要再发送 buffer[sent, filled)"},
+    {"the echo came back changed: resend from where the kernel stopped (c.sent), not from the "
+     "start",
+     "回显的内容变了：要从内核停下的地方（c.sent）重发，而不是从头开始"},
+    {"the server never saw a short send", "服务器从未遇到部分发送"},
+    {"a failed completion closes the connection", "失败的完成事件会关闭连接"},
+    {"the idle connection was not closed: {}", "空闲连接没有被关闭：{}"},
+    {"the cancel did not find the recv: {}", "取消操作没有找到那个 recv：{}"},
 };
 
 }  // namespace
