@@ -33,6 +33,13 @@ check() {  # check WHAT COMMAND...: one line per check
   if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; fails=$((fails + 1)); fi
 }
 
+# Submissions come as .zip too: the test makes one (zip) and the grader reads it (unzip).
+for tool in zip unzip; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    echo "skipped: $tool is not installed: apt-get install zip unzip"
+    exit 77
+  fi
+done
 if ! err=$(unshare --user --map-root-user --net --mount true 2>&1); then
   echo "skipped: no user namespaces here ($err); on Debian/Ubuntu: sysctl -w kernel.unprivileged_userns_clone=1 (and kernel.apparmor_restrict_unprivileged_userns=0)"
   exit 77
