@@ -45,7 +45,9 @@
 
 using namespace socklab;
 using namespace std::chrono_literals;
+using socklab::test::busy_ms_during;  // tests/support/echo_contract.hpp
 using socklab::test::Program;
+using socklab::test::set_soft_nofile;
 using socklab::test::Step;
 using socklab::test::tr;
 using socklab::test::trf;
@@ -127,80 +129,6 @@ std::vector<std::string> words_from(const std::string& line, std::string_view fr
   std::istringstream in(line.substr(at));
   return {std::istream_iterator<std::string>(in), {}};
 }
-
-#if defined(__linux__)
-// utime + stime of a process in clock ticks (/proc/PID/stat fields 14 and 15).
-std::optional<long long> cpu_ticks(long pid) {
-  std::ifstream f("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  auto close_paren = text.rfind(')');  // the command name may hold spaces
-  if (close_paren == std::string::npos) return std::nullopt;
-  std::istringstream rest(text.substr(close_paren + 2));
-  std::string field;
-  long long utime = 0, stime = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
-    if (i == 14) utime = std::stoll(field);
-    if (i == 15) stime = std::stoll(field);
-  }
-  return utime + stime;
-}
-
-// How long (ms) process `pid` was runnable - on a CPU or waiting for one - over the
-// next `window`, all threads (/proc/PID/task/*/schedstat: run and wait time, ns). A
-// spinning loop is runnable all the time however busy the machine is; a loop that
-// sleeps in epoll_wait is not. Falls back to CPU time where schedstat is missing.
-// Several processes over one shared window (each its own figure): measuring them
-// together costs the test one window, not one each.
-std::vector<long long> busy_ms_during(const std::vector<long>& pids,
-                                      std::chrono::milliseconds window) {
-  auto runnable_ns = [](long pid) -> std::optional<long long> {
-    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-    long long sum = 0;
-    std::error_code ec;
-    for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
-      std::ifstream f(t.path() / "schedstat");
-      long long run = 0, wait = 0;
-      if (!(f >> run >> wait)) return std::nullopt;
-      sum += run + wait;
-    }
-    if (ec) return std::nullopt;
-    return sum;
-  };
-  std::vector<std::optional<long long>> before, cpu_before;
-  for (long pid : pids) {
-    before.push_back(runnable_ns(pid));
-    cpu_before.push_back(cpu_ticks(pid));
-  }
-  std::this_thread::sleep_for(window);  // the measurement window, not a synchronisation
-  std::vector<long long> ms;
-  for (std::size_t i = 0; i < pids.size(); ++i) {
-    const auto after = runnable_ns(pids[i]);
-    const auto cpu_after = cpu_ticks(pids[i]);
-    if (before[i] && after)
-      ms.push_back((*after - *before[i]) / 1000000);
-    else if (!cpu_before[i] || !cpu_after)
-      ms.push_back(-1);
-    else
-      ms.push_back((*cpu_after - *cpu_before[i]) * 1000 / ::sysconf(_SC_CLK_TCK));
-  }
-  return ms;
-}
-
-long long busy_ms_during(long pid, std::chrono::milliseconds window) {
-  return busy_ms_during(std::vector<long>{pid}, window)[0];
-}
-
-// A descriptor limit for a running process (prlimit(2)); the old one is returned.
-std::optional<rlimit> set_soft_nofile(long pid, rlim_t soft) {
-  rlimit old{};
-  if (::prlimit(static_cast<pid_t>(pid), RLIMIT_NOFILE, nullptr, &old) != 0) return std::nullopt;
-  rlimit now = old;
-  now.rlim_cur = soft;
-  if (::prlimit(static_cast<pid_t>(pid), RLIMIT_NOFILE, &now, nullptr) != 0) return std::nullopt;
-  return old;
-}
-
-#endif
 
 std::string never_woken() {
   return tr(
@@ -515,7 +443,7 @@ TEST_F(Lesson11Server, Step3_AtTheDescriptorLimitNoDeathNoSpin) {
     max_fd = std::max(max_fd, std::stol(e.path().filename().string()));
   ASSERT_GE(max_fd, 0);
   // Lower the server's soft limit: room for a few more descriptors.
-  if (!set_soft_nofile(server.pid(), static_cast<rlim_t>(max_fd + 1 + 4)))
+  if (!set_soft_nofile(server.pid(), static_cast<unsigned long long>(max_fd + 1 + 4)))
     GTEST_SKIP() << tr("prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)");
   // One more client each time: echoed (held) until the server has no descriptor left.
   // A client at the limit must be closed at once (EOF), not left waiting in the queue.
@@ -601,7 +529,7 @@ TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
   }
   ASSERT_TRUE(sleep_while_idle(servers));
   std::vector<Socket> first;
-  std::vector<rlimit> old;
+  std::vector<unsigned long long> old;
   std::vector<std::vector<Socket>> queued(servers.size());
   for (std::size_t i = 0; i < servers.size(); ++i) {
     auto& [server, addr] = servers[i];
@@ -612,12 +540,11 @@ TEST_F(Lesson11Server, Step3_NoSpareLeftBacksOffInsteadOfSpinning) {
     auto limit = set_soft_nofile(server->pid(), 3);
     if (!limit)
       GTEST_SKIP() << tr("prlimit(RLIMIT_NOFILE) on the server failed (needs the same user)");
-    old.push_back(*limit);
+    old.push_back(*limit);  // the old soft limit
     for (int k = 0; k < 3; ++k) queued[i].push_back(connect_to(addr));
   }
   const std::vector<long long> cpu_ms = busy_ms_during(pids, 500ms);
-  for (std::size_t i = 0; i < servers.size(); ++i)
-    ASSERT_TRUE(set_soft_nofile(pids[i], old[i].rlim_cur));
+  for (std::size_t i = 0; i < servers.size(); ++i) ASSERT_TRUE(set_soft_nofile(pids[i], old[i]));
   for (std::size_t i = 0; i < servers.size(); ++i) {
     test::detail(
         trf("{}: {} ms of 0.5 s busy with no descriptor and no spare", names[i], cpu_ms[i]));

@@ -110,10 +110,11 @@ std::optional<long long> cpu_ticks(long pid) {
 
 // --- the shared measurements ------------------------------------------------------
 
-long long busy_ms_during(long pid, std::chrono::milliseconds window) {
+std::vector<long long> busy_ms_during(const std::vector<long>& pids,
+                                      std::chrono::milliseconds window) {
 #if defined(__linux__)
-  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
-  auto runnable_ns = [&]() -> std::optional<long long> {
+  auto runnable_ns = [](long pid) -> std::optional<long long> {
+    const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
     long long sum = 0;
     std::error_code ec;
     for (const auto& t : std::filesystem::directory_iterator(tasks, ec)) {
@@ -125,18 +126,32 @@ long long busy_ms_during(long pid, std::chrono::milliseconds window) {
     if (ec) return std::nullopt;
     return sum;
   };
-  const auto before = runnable_ns();
-  const auto cpu_before = cpu_ticks(pid);
+  std::vector<std::optional<long long>> before, cpu_before;
+  for (long pid : pids) {
+    before.push_back(runnable_ns(pid));
+    cpu_before.push_back(cpu_ticks(pid));
+  }
   std::this_thread::sleep_for(window);  // the measurement window, not a synchronisation
-  const auto after = runnable_ns();
-  const auto cpu_after = cpu_ticks(pid);
-  if (before && after) return (*after - *before) / 1000000;
-  if (!cpu_before || !cpu_after) return -1;
-  return (*cpu_after - *cpu_before) * 1000 / ::sysconf(_SC_CLK_TCK);
+  std::vector<long long> ms;
+  for (std::size_t i = 0; i < pids.size(); ++i) {
+    const auto after = runnable_ns(pids[i]);
+    const auto cpu_after = cpu_ticks(pids[i]);
+    if (before[i] && after)
+      ms.push_back((*after - *before[i]) / 1000000);
+    else if (!cpu_before[i] || !cpu_after)
+      ms.push_back(-1);
+    else
+      ms.push_back((*cpu_after - *cpu_before[i]) * 1000 / ::sysconf(_SC_CLK_TCK));
+  }
+  return ms;
 #else
-  (void)pid, (void)window;
-  return -1;
+  (void)window;
+  return std::vector<long long>(pids.size(), -1);
 #endif
+}
+
+long long busy_ms_during(long pid, std::chrono::milliseconds window) {
+  return busy_ms_during(std::vector<long>{pid}, window)[0];
 }
 
 std::optional<unsigned long long> set_soft_nofile(long pid, unsigned long long soft) {

@@ -80,6 +80,11 @@ class EchoContract : public ::testing::TestWithParam<ContractServer> {
 /// back to CPU time (/proc/PID/stat) where schedstat is missing; -1 off Linux.
 long long busy_ms_during(long pid, std::chrono::milliseconds window);
 
+/// The same for several processes over ONE shared window (each its own figure): measuring
+/// them together costs a test one window, not one each.
+std::vector<long long> busy_ms_during(const std::vector<long>& pids,
+                                      std::chrono::milliseconds window);
+
 /// Sets the soft RLIMIT_NOFILE of a running process (prlimit(2)); returns the old soft
 /// limit, or nullopt if it could not (another user's process, not Linux).
 std::optional<unsigned long long> set_soft_nofile(long pid, unsigned long long soft);
