@@ -34,9 +34,9 @@ check() {  # check WHAT COMMAND...: one line per check
 }
 
 # Submissions come as .zip too: the test makes one (zip) and the grader reads it (unzip).
-for tool in zip unzip; do
-  if ! command -v "$tool" >/dev/null 2>&1; then
-    echo "skipped: $tool is not installed: apt-get install zip unzip"
+for need in zip unzip; do
+  if ! command -v "$need" >/dev/null 2>&1; then
+    echo "skipped: $need is not installed: apt-get install zip unzip"
     exit 77
   fi
 done
