@@ -277,7 +277,17 @@ void reset_mid_message(const Address& server, std::string_view partial) {
 NeverReads::NeverReads(const Address& server, const std::string& unit, std::size_t cap,
                        std::chrono::milliseconds stall) {
   std::error_code ec;
-  sock_ = connect_to(server, ec);
+  // Small buffers on our side, set before connect() (the window scale is agreed in
+  // the handshake): the replies fill our receive buffer after a few KiB instead of
+  // megabytes, so the server's send() blocks, and its reading stops, after about
+  // its own buffers' worth. Under `make test-faults` every send() moves one byte:
+  // with the default buffers this client sent 4 MiB, one byte per call (25 s).
+  sock_ = Socket::tcp(server.family(), ec);
+  if (ec) return;
+  sock_.set_recv_buffer_size(4096, ec);
+  if (!ec) sock_.set_send_buffer_size(4096, ec);
+  if (!ec) sock_.set_send_timeout(5s, ec);
+  if (!ec) sock_.connect(server, ec);
   if (ec) return;
   // A blocking send that moves nothing for `stall` fails with timed_out:
   // then the server has stopped reading, because we never read its replies.
