@@ -106,3 +106,61 @@ END {
   print "idle lost: runs in which an idle connection did not get its echo afterwards"
 }' "$tmp/c10k"
 echo "bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --calls: the system calls each server makes per request, counted, not assumed:
+# strace -f -c runs the server (so it may trace it without ptrace rights over others)
+# while loadgen makes 10 connections ping-pong 64 bytes for 1 s, no idle ones. strace
+# stops the server at every call, so this run's req/s is not compared; a server slowed
+# that way finds more ready at each epoll_wait / io_uring_enter, so those counts are if
+# anything lower than without it. Startup and shutdown calls are counted too (a few
+# dozen, against thousands of requests).
+if [ "$CALLS" = 1 ]; then
+echo
+echo "bench: system calls per request (strace -f -c; 10 connections x 64 B, 1 s, no idle ones)"
+printf '%-9s %9s %9s  %s\n' "server" "requests" "calls/req" "the most frequent calls, per request"
+for s in $C10K_SERVERS; do
+  name=${s%%:*} prog=${s#*:}
+  case $name in
+    reactor | epoll2) extra="--threads 2" ;;
+    epollh) extra="--threads 2 --handoff" ;;
+    *) extra="" ;;
+  esac
+  starts=$((starts + 1))
+  out="$tmp/server.$starts.out"
+  # shellcheck disable=SC2086  # (extra: several words)
+  strace -f -c -o "$tmp/calls.$name" "$BIN/$prog" --port 0 $extra >"$out" 2>&1 &
+  strace_pid=$!
+  i=0
+  until grep -q '^listening on' "$out" 2>/dev/null || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.05; done
+  port=$(sed -n '/^listening on/{s/.*://p;q;}' "$out")
+  # The server is strace's child: stop it (not strace), and strace writes its summary.
+  server_pid=$(cat "/proc/$strace_pid/task/$strace_pid/children" 2>/dev/null | cut -d' ' -f1)
+  if [ -z "$port" ] || [ -z "$server_pid" ]; then
+    echo "bench: $prog did not start under strace: $(head -n 1 "$out")"
+    kill "$strace_pid" 2>/dev/null || true
+    wait "$strace_pid" 2>/dev/null || true
+    continue
+  fi
+  line=$("$BIN/loadgen" --port "$port" --connections 10 --size 64 --duration 1 --warmup 0 --verify --tsv 2>&1 | tail -1)
+  kill "$server_pid" 2>/dev/null || true
+  wait "$strace_pid" 2>/dev/null || true
+  server_pid=""
+  requests=$(echo "$line" | awk -F'\t' 'NF >= 8 { printf "%d", $1; exit } { print 0 }')
+  # strace -c: "% time seconds usecs/call calls errors syscall"; the total line last.
+  awk -v req="$requests" -v name="$name" '
+    # Each row: % time, seconds, usecs/call, calls, [errors,] syscall.
+    $1 ~ /^[0-9.]+$/ && NF >= 5 { if ($NF == "total") total = $4; else n[$NF] = $4 }
+    END {
+      if (req <= 0) { printf "%-9s %9s %9s  %s\n", name, 0, "-", "(no request completed)"; exit }
+      top = ""
+      for (k = 0; k < 4; k++) {
+        best = ""; for (c in n) if (best == "" || n[c] > n[best]) best = c
+        if (best == "" || n[best] / req < 0.01) break
+        top = top sprintf("%s %.2f  ", best, n[best] / req); delete n[best]
+      }
+      sub(/ +$/, "", top)
+      printf "%-9s %9d %9.2f  %s\n", name, req, total / req, top
+    }' "$tmp/calls.$name"
+done
+echo "(run by: sh bench/run.sh BUILD/bin --c10k-only --calls; docs/performance.md)"
+fi

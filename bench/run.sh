@@ -19,7 +19,8 @@
 # the C epoll reference with one loop and with two (epoll2: --threads 2, SO_REUSEPORT;
 # epollh: --threads 2 --handoff, the reactor's own shape), lesson 11's epoll_echo_server and reactor_server --threads 2,
 # and Asio: req/s and the server's CPU time per request. --c10k-only: just that table;
-# --no-c10k: without it.
+# --no-c10k: without it. --calls: then each C10K server's system calls per request,
+# counted by strace -f -c in a 1-s run of its own at 0 idle connections.
 #   sh bench/run.sh BUILD/bin --c100k [--c100k-clients 100000] [--c100k-workers W] [--sources K]
 # is a separate mode: epoll_echo_server holding 100,000 idle connections (RSS per
 # connection, kernel memory, an active client's p99). Past one process's RLIMIT_NOFILE,
@@ -30,7 +31,7 @@ BIN=${1:?usage: bench/run.sh BUILD/bin [options]}
 shift
 REPS=3 DURATION=2 WARMUP=0.5 IDLE=10000 SMOKE=0 ONLY_SERVERS=""
 C10K=1 C10K_ONLY=0 C10K_IDLE="0 1000 10000" C100K=0 C100K_CLIENTS=100000 SOURCES=""
-C100K_WORKERS=""
+C100K_WORKERS="" CALLS=0
 WORKLOADS="1x64 100x64 1x64K 1000x64 connect"
 while [ $# -gt 0 ]; do
   case $1 in
@@ -42,6 +43,7 @@ while [ $# -gt 0 ]; do
     --c10k-only) C10K_ONLY=1; shift ;;
     --no-c10k) C10K=0; shift ;;
     --c10k-idle) C10K_IDLE=$2; shift 2 ;;
+    --calls) CALLS=1; shift ;;
     --c100k) C100K=1; shift ;;
     --c100k-clients) C100K_CLIENTS=$2; shift 2 ;;
     --c100k-workers) C100K_WORKERS=$2; shift 2 ;;
@@ -51,6 +53,10 @@ while [ $# -gt 0 ]; do
     *) echo "bench: unknown option $1" >&2; exit 2 ;;
   esac
 done
+if [ "$CALLS" = 1 ] && ! command -v strace >/dev/null 2>&1; then
+  echo "bench: --calls counts system calls with strace, which is not installed (apt-get install strace)" >&2
+  exit 2
+fi
 
 tmp=$(mktemp -d)
 server_pid=""

@@ -220,8 +220,9 @@ TEST_F(Lesson14Server, Step1_RefusedSaysWhy) {
 
 TEST_F(Lesson14Server, Step2_SleepsUntilACompletion) {
   NEED_URING();
-  Step step(2, 7, "submit(); wait(timeout) with one idle client",
-            "nothing is done, nothing completes: the loop sleeps in wait(), it does not spin");
+  Step step(
+      2, 7, "submit_and_wait(timeout) with one idle client",
+      "nothing is done, nothing completes: the loop sleeps in submit_and_wait(), it does not spin");
   Program& server = start({"--port", "0"});
   Socket c = connect_to(server.listening_address());
   ASSERT_TRUE(echoes(c, "one echo, then silence\n"));

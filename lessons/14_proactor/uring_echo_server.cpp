@@ -7,7 +7,9 @@
 // we gave the request: here the connection's number and which operation it was.
 // The turn of the loop:
 //   1. io_uring_queue_init(): the two queues                   (once)
-//   2. submit() what was prepared, wait() for ONE completion    (the only wait)
+//   2. submit_and_wait(): hand over what was prepared AND sleep until a completion
+//      is in (one system call: the only wait); then peek() every completion that is
+//      in the queue — shared memory, no system call each
 //   3. accept done: a new connection gets its own buffer and its first recv; accept
 //      again. -EMFILE: AcceptGuard sheds a client (the spare), or we pause on a timeout
 //   4. recv done with n bytes: send those n bytes from the same buffer
@@ -226,10 +228,12 @@ int main(int argc, char** argv) {
     s.ring.prep_accept(listener.native_handle(), tag(0, accept_op));  // 3. the first accept
 
     for (;;) {
-      // 2. Hand the kernel what we prepared, then sleep until one operation is done
-      //    or the earliest idle deadline is due.
-      s.ring.submit();
-      if (auto done = s.ring.wait(s.timers.timeout(Clock::now()))) s.completed(*done, Clock::now());
+      // 2. Hand the kernel what we prepared and sleep until an operation is done or the
+      //    earliest idle deadline is due: one io_uring_enter(). Then every completion
+      //    that is in the queue (steps 3-6), read from shared memory: under load one
+      //    system call serves many requests.
+      s.ring.submit_and_wait(s.timers.timeout(Clock::now()));
+      while (auto done = s.ring.peek()) s.completed(*done, Clock::now());
       // 7. Idle deadlines that are due. An entry whose connection is gone is dropped;
       //    one whose connection was active since is pushed again.
       while (auto id = s.timers.pop_expired(Clock::now())) {

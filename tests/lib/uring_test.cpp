@@ -126,3 +126,38 @@ TEST(Uring, SendIsMsgNoSignal) {
   }
   EXPECT_GT(epipe, 0) << "a send to a closed peer must fail (and not raise SIGPIPE)";
 }
+
+TEST(Uring, SubmitAndWaitIsOneCallAndLeavesTheCompletionsForPeek) {
+  NEED_RING(ring, 8);
+  EXPECT_FALSE(ring.peek()) << "a new ring has no completion";
+  // Three timeouts of 1 ms in one submission: submit_and_wait() returns once at least
+  // one is done; peek() then takes whatever is in the queue, without waiting.
+  for (std::uint64_t i = 1; i <= 3; ++i) ring.prep_timeout(1ms, i);
+  EXPECT_EQ(ring.submit_and_wait(2s), 3u) << "all three prepared requests handed over";
+  std::set<std::uint64_t> seen;
+  const auto start = std::chrono::steady_clock::now();
+  while (seen.size() < 3 && std::chrono::steady_clock::now() - start < 2s) {
+    if (auto done = ring.peek()) {
+      EXPECT_EQ(done->error(), std::errc::stream_timeout);
+      seen.insert(done->data);
+    } else {
+      ring.submit_and_wait(2s);  // nothing left to hand over: only the wait
+    }
+  }
+  EXPECT_EQ(seen, (std::set<std::uint64_t>{1, 2, 3}));
+  EXPECT_FALSE(ring.peek()) << "every completion was taken once";
+}
+
+TEST(Uring, SubmitAndWaitTimesOutNoEarlierThanAsked) {
+  NEED_RING(ring, 4);
+  const auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  EXPECT_EQ(ring.submit_and_wait(50ms, ec), 0u);
+  EXPECT_FALSE(ec) << "the time running out is not an error: " << ec.message();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 50ms);
+  EXPECT_FALSE(ring.peek());
+  Uring closed;
+  EXPECT_EQ(closed.submit_and_wait(0ms, ec), 0u);
+  EXPECT_EQ(ec, errc::not_open);
+  EXPECT_FALSE(closed.peek());
+}

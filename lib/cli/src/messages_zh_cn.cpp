@@ -1481,8 +1481,8 @@ constexpr Translation kChinese[] = {
      "服务器唯一的环：客户端被接受并得到回显"},
     {"where io_uring is refused the server says so in one line, with the causes, and exits 1",
      "在拒绝 io_uring 的地方，服务器用一行说明这一点和原因，然后以 1 退出"},
-    {"nothing is done, nothing completes: the loop sleeps in wait(), it does not spin",
-     "没有操作完成，也没有完成事件：循环在 wait() 里睡眠，而不是空转"},
+    {"nothing is done, nothing completes: the loop sleeps in submit_and_wait(), it does not spin",
+     "没有操作完成，也没有完成事件：循环在 submit_and_wait() 里睡眠，而不是空转"},
     {"buffers belong to connections, not to a table indexed by descriptor: all are served",
      "缓冲区属于连接，而不是一张按描述符索引的表：所有连接都得到服务"},
     {"every send completes with at most 1000 bytes: the server sends the rest again, from where "

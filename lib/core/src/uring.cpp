@@ -140,6 +140,26 @@ std::size_t Uring::submit() {
   return n;
 }
 
+std::size_t Uring::submit_and_wait(std::chrono::milliseconds timeout,
+                                   std::error_code& ec) noexcept {
+  if (!state_) {
+    ec = not_open();
+    return 0;
+  }
+  return sys::uring_submit_and_wait(state_, timeout, ec);
+}
+std::size_t Uring::submit_and_wait(std::chrono::milliseconds timeout) {
+  std::error_code ec;
+  std::size_t n = submit_and_wait(timeout, ec);
+  throw_if(ec, fmt::format("io_uring_submit_and_wait_timeout({} ms)", timeout.count()));
+  return n;
+}
+
+std::optional<Completion> Uring::peek() noexcept {
+  if (!state_) return std::nullopt;
+  return sys::uring_peek(state_);
+}
+
 std::optional<Completion> Uring::wait(std::chrono::milliseconds timeout,
                                       std::error_code& ec) noexcept {
   if (!state_) {

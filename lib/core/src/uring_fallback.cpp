@@ -45,6 +45,14 @@ std::size_t uring_submit(detail::UringState*, std::error_code& ec) noexcept {
   ec = not_supported();
   return 0;
 }
+std::size_t uring_submit_and_wait(detail::UringState*, std::chrono::milliseconds,
+                                  std::error_code& ec) noexcept {
+  ec = not_supported();
+  return 0;
+}
+std::optional<Completion> uring_peek(detail::UringState*) noexcept {
+  return std::nullopt;
+}
 std::optional<Completion> uring_wait(detail::UringState*, std::chrono::milliseconds,
                                      std::error_code& ec) noexcept {
   ec = not_supported();

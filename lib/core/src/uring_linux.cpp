@@ -163,6 +163,51 @@ std::size_t uring_submit(UringState* s, std::error_code& ec) noexcept {
   return static_cast<std::size_t>(rc);
 }
 
+std::size_t uring_submit_and_wait(UringState* s, std::chrono::milliseconds timeout,
+                                  std::error_code& ec) noexcept {
+  const bool forever = timeout.count() < 0;
+  const auto deadline = Clock::now() + (forever ? std::chrono::milliseconds(0) : timeout);
+  std::size_t submitted = 0;
+  for (;;) {
+    io_uring_cqe* cqe = nullptr;
+    int rc;
+    if (forever) {
+      rc = io_uring_submit_and_wait(&s->ring, 1);
+    } else {
+      const long long left = std::max<long long>(
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count(),
+          0);
+      __kernel_timespec ts{};
+      ts.tv_sec = left / 1000;
+      ts.tv_nsec = (left % 1000) * 1000000;
+      // One io_uring_enter(): submit, and wait for one completion or the time (with
+      // IORING_FEAT_EXT_ARG, Linux 5.11; before it liburing adds a timeout request).
+      rc = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, nullptr);
+    }
+    if (rc >= 0) submitted += static_cast<std::size_t>(rc);
+    if (rc == -EINTR) continue;
+    // As in uring_wait(): the kernel's timer may end a little before the deadline.
+    if (rc == -ETIME && Clock::now() < deadline) continue;
+    if (rc < 0 && rc != -ETIME) {
+      ec = from_errno(-rc);
+      return submitted;
+    }
+    break;
+  }
+  ec.clear();
+  return submitted;
+}
+
+std::optional<Completion> uring_peek(UringState* s) noexcept {
+  io_uring_cqe* cqe = nullptr;
+  if (io_uring_peek_cqe(&s->ring, &cqe) != 0 || cqe == nullptr) return std::nullopt;
+  Completion c;
+  c.data = io_uring_cqe_get_data64(cqe);
+  c.result = cqe->res;
+  io_uring_cqe_seen(&s->ring, cqe);
+  return c;
+}
+
 std::optional<Completion> uring_wait(UringState* s, std::chrono::milliseconds timeout,
                                      std::error_code& ec) noexcept {
   const bool forever = timeout.count() < 0;

@@ -32,6 +32,9 @@ void uring_prep_cancel(detail::UringState* ring, std::uint64_t target, std::uint
 void uring_prep_timeout(detail::UringState* ring, std::chrono::milliseconds after,
                         std::uint64_t data, std::error_code& ec) noexcept;
 std::size_t uring_submit(detail::UringState* ring, std::error_code& ec) noexcept;
+std::size_t uring_submit_and_wait(detail::UringState* ring, std::chrono::milliseconds timeout,
+                                  std::error_code& ec) noexcept;
+std::optional<Completion> uring_peek(detail::UringState* ring) noexcept;
 std::optional<Completion> uring_wait(detail::UringState* ring, std::chrono::milliseconds timeout,
                                      std::error_code& ec) noexcept;
 

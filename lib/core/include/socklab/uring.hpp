@@ -15,6 +15,8 @@
 //   io_uring_prep_timeout(sqe, &ts, 0, 0)          ring.prep_timeout(500ms, data);
 //   io_uring_submit(&ring)                         std::size_t n = ring.submit();
 //   io_uring_wait_cqe_timeout() + io_uring_cqe_seen()  auto done = ring.wait(timeout);
+//   io_uring_submit_and_wait_timeout(&ring, .., 1, ..)  ring.submit_and_wait(timeout);
+//   io_uring_peek_cqe() + io_uring_cqe_seen()      auto done = ring.peek();
 //   io_uring_queue_exit(&ring)                     the destructor, or ring.close()
 //
 // THE RULE of the proactor: a buffer given to prep_recv()/prep_send() belongs to the
@@ -107,6 +109,18 @@ class Uring {
   /// io_uring_submit(): hands every prepared request to the kernel; returns how many.
   std::size_t submit();
   std::size_t submit(std::error_code& ec) noexcept;
+
+  /// io_uring_submit_and_wait_timeout(): hands every prepared request to the kernel
+  /// AND sleeps until at least one completion is in the queue or `timeout` passed
+  /// (negative: no limit), in one system call; returns how many were handed over.
+  /// The completions stay in the queue: take them with peek(). Again after EINTR,
+  /// and when the kernel's timer ends before the deadline, with the time left.
+  std::size_t submit_and_wait(std::chrono::milliseconds timeout);
+  std::size_t submit_and_wait(std::chrono::milliseconds timeout, std::error_code& ec) noexcept;
+
+  /// io_uring_peek_cqe() + io_uring_cqe_seen(): the next completion already in the
+  /// queue, or nullopt; never waits and makes no system call (shared memory).
+  std::optional<Completion> peek() noexcept;
 
   /// The next completion, waiting at most `timeout` (negative: forever); nullopt when
   /// the time ran out. io_uring_wait_cqe_timeout(), then io_uring_cqe_seen(): the
