@@ -58,6 +58,18 @@ io_uring_sqe* entry(UringState* s, std::error_code& ec) noexcept {
   return sqe;
 }
 
+// The time from now until `deadline` as the kernel's timespec, 0 once it has passed. In
+// nanoseconds: rounded down to milliseconds, the last fraction of one would be 0 ms,
+// and a wait loop would spin through it.
+__kernel_timespec time_until(Clock::time_point deadline) noexcept {
+  const auto left = std::max(deadline - Clock::now(), Clock::duration::zero());
+  const long long ns = std::chrono::duration_cast<std::chrono::nanoseconds>(left).count();
+  __kernel_timespec ts{};
+  ts.tv_sec = ns / 1'000'000'000;
+  ts.tv_nsec = ns % 1'000'000'000;
+  return ts;
+}
+
 }  // namespace
 
 bool uring_supported() noexcept {
@@ -174,12 +186,7 @@ std::size_t uring_submit_and_wait(UringState* s, std::chrono::milliseconds timeo
     if (forever) {
       rc = io_uring_submit_and_wait(&s->ring, 1);
     } else {
-      const long long left = std::max<long long>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count(),
-          0);
-      __kernel_timespec ts{};
-      ts.tv_sec = left / 1000;
-      ts.tv_nsec = (left % 1000) * 1000000;
+      __kernel_timespec ts = time_until(deadline);
       // One io_uring_enter(): submit, and wait for one completion or the time (with
       // IORING_FEAT_EXT_ARG, Linux 5.11; before it liburing adds a timeout request).
       rc = io_uring_submit_and_wait_timeout(&s->ring, &cqe, 1, &ts, nullptr);
@@ -218,12 +225,7 @@ std::optional<Completion> uring_wait(UringState* s, std::chrono::milliseconds ti
     if (forever) {
       rc = io_uring_wait_cqe(&s->ring, &cqe);
     } else {
-      const long long left = std::max<long long>(
-          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count(),
-          0);
-      __kernel_timespec ts{};
-      ts.tv_sec = left / 1000;
-      ts.tv_nsec = (left % 1000) * 1000000;
+      __kernel_timespec ts = time_until(deadline);
       rc = io_uring_wait_cqe_timeout(&s->ring, &cqe, &ts);
     }
     if (rc == -EINTR) continue;
