@@ -52,13 +52,14 @@ TEST(ExampleLoadgen, Step2_ARealRunAgainstLesson08) {
   Step step(2, 5, "loadgen --connections 20 --verify", "every reply is the message; no errors");
   auto server = Program::start("poll_echo_server", {"--port", "0"});
   const std::string port = std::to_string(server.listening_address().port());
+  // Both runs at once (the server serves them together): one run's time, not two.
   auto run = Program::start("loadgen", {"--port", port, "--connections", "20", "--size", "100",
                                         "--duration", "0.5", "--warmup", "0.1", "--verify"});
+  auto connect = Program::start("loadgen", {"--port", port, "--mode", "connect", "--duration",
+                                            "0.3", "--warmup", "0", "--tsv"});
   auto exit = run.wait(15s);
   EXPECT_EQ(exit.code, 0) << run.stdout_text() << run.stderr_text();
   EXPECT_NE(run.stdout_text().find("errors        0"), std::string::npos) << run.stdout_text();
-  auto connect = Program::start("loadgen", {"--port", port, "--mode", "connect", "--duration",
-                                            "0.3", "--warmup", "0", "--tsv"});
   EXPECT_EQ(connect.wait(15s).code, 0) << connect.stderr_text();
   auto v = tsv(connect.read_line().value_or(""));
   ASSERT_EQ(v.size(), 8u);
