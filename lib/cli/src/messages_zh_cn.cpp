@@ -67,6 +67,63 @@ constexpr Translation kChinese[] = {
     {"the length header claims too much; is the peer speaking this protocol?",
      "长度首部声称的长度太大；对端说的是这个协议吗？"},
 
+    // --- the lab's and the capture's hints, said through the core's hint hook
+    //     (hint_hook::tr/trf: lib/lab/src/own_namespaces_*.cpp, capture_common.cpp) ---
+    {"WSL1 has no network namespaces{}: switch this distribution to WSL2 (in PowerShell: "
+     "wsl --set-version <distro> 2)",
+     "WSL1 根本没有网络命名空间{}：把这个发行版切换到 WSL2（在 PowerShell 里：wsl --set-version "
+     "<distro> 2）"},
+    {"AppArmor forbids user namespaces to ordinary programs here "
+     "(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later){}: sudo "
+     "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot), or run the lab "
+     "with sudo",
+     "这里的 AppArmor 不让普通程序创建用户命名空间（kernel.apparmor_restrict_unprivileged_userns "
+     "= 1，Ubuntu 23.10 及以后）{}：sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"
+     "（重启前有效），或者用 sudo 运行实验"},
+    {"user namespaces are switched off for ordinary users (kernel.unprivileged_userns_clone = "
+     "0){}: sudo sysctl -w kernel.unprivileged_userns_clone=1, or run the lab with sudo",
+     "用户命名空间对普通用户关闭了（kernel.unprivileged_userns_clone = 0）{}：sudo sysctl -w "
+     "kernel.unprivileged_userns_clone=1，或者用 sudo 运行实验"},
+    {"user namespaces are switched off (user.max_user_namespaces = 0){}: sudo sysctl -w "
+     "user.max_user_namespaces=15000, or run the lab with sudo",
+     "用户命名空间被关闭了（user.max_user_namespaces = 0）{}：sudo sysctl -w "
+     "user.max_user_namespaces=15000，或者用 sudo 运行实验"},
+    {"unshare(CLONE_NEWUSER) refuses a process that has started a thread{}: call "
+     "lab::use_own_namespaces() first thing in main()",
+     "unshare(CLONE_NEWUSER) 拒绝已经启动了线程的进程{}：在 main() 里第一件事就调用 "
+     "lab::use_own_namespaces()"},
+    {"this user has too many user namespaces already (user.max_user_namespaces){}: end the lab "
+     "programs still running, or raise the sysctl",
+     "这个用户的用户命名空间已经太多了（user.max_user_namespaces）{}：结束还在运行的实验程序，"
+     "或者调大这个 sysctl 参数"},
+    {"this container forbids user namespaces (its seccomp profile or missing capabilities){}: "
+     "run the lab as root inside it with --cap-add NET_ADMIN --cap-add SYS_ADMIN, or start the "
+     "container with --security-opt seccomp=unconfined",
+     "这个容器禁止用户命名空间（它的 seccomp 配置，或者缺少能力）{}：在容器里以 root 运行实验，"
+     "并加上 --cap-add NET_ADMIN --cap-add SYS_ADMIN；或者用 --security-opt seccomp=unconfined "
+     "启动容器"},
+    {"this system does not allow an ordinary user a network namespace of their own{}: run the "
+     "lab with sudo",
+     "本系统不允许普通用户拥有自己的网络命名空间{}：请用 sudo 运行实验"},
+    {"network namespaces are Linux only: run the lab in a Linux virtual machine, or in WSL2 on "
+     "Windows",
+     "网络命名空间只有 Linux 才有：请在 Linux 虚拟机里，或者 Windows 上的 WSL2 里运行实验"},
+    {"there is no TUN device here (/dev/net/tun: {}): sudo modprobe tun",
+     "这里没有 TUN 设备（/dev/net/tun：{}）：sudo modprobe tun"},
+    {"/dev/net/tun cannot be opened by this user ({}): sudo chmod 0666 /dev/net/tun, as "
+     "Debian's and Ubuntu's udev set it (making a device still needs CAP_NET_ADMIN, which a "
+     "namespace of your own gives)",
+     "这个用户打不开 /dev/net/tun（{}）：sudo chmod 0666 /dev/net/tun，Debian 和 Ubuntu 的 udev "
+     "就是这样设置的（创建设备仍然需要 CAP_NET_ADMIN，你自己的命名空间会给你）"},
+    {"TUN devices of the lab are Linux only: run it in a Linux virtual machine, or in WSL2",
+     "实验用的 TUN 设备只有 Linux 才有：请在 Linux 虚拟机或 WSL2 里运行"},
+    {"capturing packets needs CAP_NET_RAW: run as root (sudo), or give the program the "
+     "capability once: sudo setcap cap_net_raw+ep PROGRAM",
+     "抓包需要 CAP_NET_RAW：以 root 运行（sudo），或者一次性把能力授予程序：sudo setcap "
+     "cap_net_raw+ep PROGRAM"},
+    {"packet capture is implemented for Linux only; the lesson shows the states instead",
+     "抓包只在 Linux 上实现；这一课改为显示连接状态"},
+
     // --- the command line (lib/cli/src/cli.cpp) ---
     {"{}: usage: {} (try --help)", "{}: usage: {}（可以试试 --help）"},
     {"unexpected argument '{}'", "多余的参数 '{}'"},
