@@ -319,6 +319,8 @@ constexpr Translation kChinese[] = {
      "--close：应当是 client、server、half、abort、unread 或 syn-sent"},
     {"--format: expected ladder or lines", "--format：应当是 ladder 或 lines"},
     {"no capture ({}): {}", "无法抓包（{}）：{}"},
+    {"no capture ({}): {}\nshowing the states the kernel reports instead.",
+     "无法抓包（{}）：{}\n改为显示内核报告的连接状态。"},
     {"kernel: client {}, server {}", "内核：客户端 {}，服务器 {}"},
     {"the client's FIN reads as EOF", "客户端的 FIN 读出来是 EOF"},
     {"the captured ladder:", "抓到的时序图："},
@@ -416,6 +418,11 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 04: showip, byte_order, dual_stack_server, routing (--help), and their tests
     //     (tests/lesson04_addresses_test.cpp) ---
+    {"skipped: {}", "跳过：{}"},
+    {"It builds host A, a router and host B from network namespaces, shows their\nrouting "
+     "tables, connects A to B and shows the TTL dropping at the router.",
+     "它用网络命名空间搭建主机 A、一台路由器和主机 B，显示它们的路由表，让 A 连接 B，\n"
+     "并显示 TTL 在路由器处减 1。"},
     {"Lesson 04: show the IP addresses of host names (getaddrinfo).",
      "第 04 课：显示主机名对应的 IP 地址（getaddrinfo）。"},
     {"ask for IPv4 only, IPv6 only, or both", "只要 IPv4、只要 IPv6，或者两者都要"},
@@ -603,6 +610,10 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 06: frame_client, frame_server (--help), and their tests
     //     (tests/lesson06_framing_test.cpp) ---
+    {"message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut in half?); "
+     "Python's data.decode() raises UnicodeDecodeError here",
+     "第 {} 条消息：recv() 返回的 {} 字节不是有效的 UTF-8（一个字符被切成了两半？）；"
+     "Python 的 data.decode() 在这里会抛出 UnicodeDecodeError"},
     {"Lesson 06: send messages with (or without) framing.",
      "第 06 课：发送消息，分帧（或者不分帧）。"},
     {"raw (no framing), line or length", "raw（不分帧）、line 或 length"},
@@ -1260,6 +1271,13 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 12: ping_host, route_lookup, routing_lab, trace_route (--help), and their tests
     //     (tests/lesson12_routing_test.cpp) ---
+    {"no echo reply from {} within {} ms", "没有收到 {} 的回显应答（等了 {} 毫秒）"},
+    {"cannot read {}: it is a directory", "无法读取 {}：它是一个目录"},
+    {"cannot read {}", "无法读取 {}"},
+    {"It builds A - R1 - R2 - R3 - B from network namespaces and traces the path,\na missing "
+     "route, a routing loop and a small MTU.",
+     "它用网络命名空间搭建 A - R1 - R2 - R3 - B，追踪路径，\n"
+     "并演示缺少路由、路由环路和过小的 MTU。"},
     {"Lesson 12: ICMP echo, with TTL and round-trip time per reply.",
      "第 12 课：ICMP 回显，每个应答附上 TTL 和往返时间。"},
     {"where to send (or give HOST as a word)", "发往哪里（也可以直接把 HOST 写成参数）"},
@@ -1364,6 +1382,9 @@ constexpr Translation kChinese[] = {
      "用跳数限制（Hop Limit）代替 TTL，ICMPv6 时间超过（类型 3）和端口不可达"},
 
     // --- lesson 13: tcp_by_hand (--help), and its tests (tests/lesson13_tcp_by_hand_test.cpp) ---
+    {"this lesson needs a network namespace: {}", "这一课需要一个网络命名空间：{}"},
+    {"this lesson needs a TUN device: {}", "这一课需要一个 TUN 设备：{}"},
+    {"this lesson needs {}", "这一课需要 {}"},
     {"Lesson 13: TCP by hand, against the kernel, over TUN.",
      "第 13 课：通过 TUN 设备，亲手和内核说 TCP。"},
     {"what to send the kernel's echo server", "发给内核回显服务器的内容"},
