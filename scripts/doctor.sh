@@ -290,10 +290,11 @@ table() {
     needs_userns
     row no
   else
+    # In English whatever the student's language: the line read below is its English.
     if [ "$uid" = 0 ]; then
-      probe=$(bounded "$BIN/handshake" --format lines 2>&1)
+      probe=$(SOCKLAB_LANG=en; export SOCKLAB_LANG; bounded "$BIN/handshake" --format lines 2>&1)
     else
-      probe=$(in_lab "$BIN/handshake" --format lines 2>&1)
+      probe=$(SOCKLAB_LANG=en; export SOCKLAB_LANG; in_lab "$BIN/handshake" --format lines 2>&1)
     fi
     status=$?
     nocap=$(printf '%s\n' "$probe" | grep '^no capture (' | head -n 1)

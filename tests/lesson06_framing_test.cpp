@@ -251,7 +251,11 @@ TEST(Lesson06Programs, E2E2_RawServerWithSmallReadsSplitsAMessage) {
 TEST(Lesson06Programs, E2E3_RawServerDiesOnAHalfCharacter) {
   Step step(3, 8, tr("frame_server --framing raw; send 1022 x 'a' + 你"),
             "the tutorial's bug: recv(1024) ends inside 你, decoding fails, the server dies");
-  auto run = start_server({"--framing", "raw"});
+  // In English whatever the student's language: its error line is matched below.
+  auto run = [] {
+    test::ScopedEnvironment english("SOCKLAB_LANG", "en");
+    return start_server({"--framing", "raw"});
+  }();
   Program client =
       Program::start("frame_client", {"--port", std::to_string(run.address.port()), "--framing",
                                       "raw", std::string(1022, 'a') + kNi});

@@ -309,6 +309,8 @@ TEST(Lesson12Programs, Step5_BadTableIsOneLineAndExitOne) {
   const auto dir = std::filesystem::temp_directory_path();
   const std::string file = (dir / ("socklab-lesson12-" + std::to_string(random()))).string();
   auto run = [](const std::vector<std::string>& args) {
+    // In English whatever the student's language: its error lines are matched below.
+    test::ScopedEnvironment english("SOCKLAB_LANG", "en");
     Program p = Program::start("route_lookup", args);
     p.close_stdin();
     auto exit = p.wait(10s);
@@ -676,7 +678,12 @@ TEST_F(Lesson12Network, Step13_PingThroughThreeRoutersAndIntoABlackhole) {
         << u.stdout_text();
   }
   auto start = std::chrono::steady_clock::now();
-  Program none = in_a("ping_host", {"10.12.7.1", "--count", "1", "--timeout", "300"});
+  std::optional<Program> started;
+  {
+    test::ScopedEnvironment english("SOCKLAB_LANG", "en");  // its error line is matched below
+    started.emplace(in_a("ping_host", {"10.12.7.1", "--count", "1", "--timeout", "300"}));
+  }
+  Program& none = *started;
   auto silent = none.wait(10s);
   EXPECT_EQ(silent.code, 1);
   EXPECT_EQ(none.first_stderr_line(),
@@ -714,6 +721,8 @@ TEST(Lesson12Lab, Step15_AsAnOrdinaryUser) {
   Step step(15, total_steps, tr("routing_lab (not root)"),
             "builds the same network in namespaces of its own: no sudo, nothing outside changes");
   std::optional<Program> p;
+  // In English whatever the student's language: "skipped: " is matched below.
+  test::ScopedEnvironment english("SOCKLAB_LANG", "en");
   if (lab::own_namespaces()) {
     p = Program::start("routing_lab", {});  // we are an ordinary user's test; it inherits ours
   } else if (lab::missing_privileges().empty() && std::filesystem::exists("/usr/bin/setpriv")) {

@@ -635,6 +635,8 @@ TEST(Lesson13Program, AsAnOrdinaryUser) {
             "to open it (exit 1)");
   std::optional<Program> p;
   bool tun_open_to_all = false;
+  // In English whatever the student's language: its error line is matched below.
+  test::ScopedEnvironment english("SOCKLAB_LANG", "en");
   if (lab::own_namespaces()) {
     // This test is itself an ordinary user's (tests/support/own_network.hpp); the
     // program inherits its namespaces.

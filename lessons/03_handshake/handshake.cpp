@@ -205,9 +205,10 @@ int main(int argc, char** argv) {
     // Start capturing before the first SYN can leave.
     Recorder rec(listener.local_address());
     if (!rec.capturing())
-      cli::say("no capture ({}): {}\nshowing the states the kernel reports instead.",
-               rec.capture_error().message(),
-               own_ec ? lab::own_namespaces_hint(own_ec) : Capture::hint(rec.capture_error()));
+      cli::say("{}", cli::trf("no capture ({}): {}\nshowing the states the kernel reports instead.",
+                              rec.capture_error().message(),
+                              own_ec ? lab::own_namespaces_hint(own_ec)
+                                     : Capture::hint(rec.capture_error())));
 
     Run run{listener, rec, args.is_set("--step"), Socket::tcp(rec.server().family()), Socket{}};
     variant->open(run);

@@ -56,9 +56,10 @@ int main(int argc, char** argv) {
     // Namespaces need root, or (as an ordinary user) a user namespace of our own in
     // which we are root: lib/lab/own_namespaces.hpp. Nothing outside changes.
     if (std::error_code ec = use_own_namespaces()) {
-      cli::say("skipped: {}", own_namespaces_hint(ec));
-      cli::say("It builds host A, a router and host B from network namespaces, shows their");
-      cli::say("routing tables, connects A to B and shows the TTL dropping at the router.");
+      cli::say("{}", cli::trf("skipped: {}", own_namespaces_hint(ec)));
+      cli::say("{}", cli::tr("It builds host A, a router and host B from network namespaces, "
+                             "shows their\nrouting tables, connects A to B and shows the TTL "
+                             "dropping at the router."));
       return 0;
     }
     if (own_namespaces())

@@ -35,10 +35,10 @@ void serve_raw(Socket& client, std::size_t recv_size) {
     if (!is_valid_utf8(data))  // what data.decode() checks
       // Python's data.decode() raises UnicodeDecodeError here, and the tutorial's
       // server dies. So does this one: the message is one clear line on stderr.
-      throw std::runtime_error(fmt::format(
-          "message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut "
-          "in half?); Python's data.decode() raises UnicodeDecodeError here",
-          n, chunk.bytes));
+      throw std::runtime_error(
+          cli::trf("message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut "
+                   "in half?); Python's data.decode() raises UnicodeDecodeError here",
+                   n, chunk.bytes));
     cli::say("message {} ({} bytes): {}", n, chunk.bytes, printable(data));
     send_all(client, fmt::format("#{}: {}\n", n, data));
   }

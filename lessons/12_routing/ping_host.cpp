@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
              (count - received) * 100 / count);
     if (received == 0)
       throw std::runtime_error(
-          fmt::format("no echo reply from {} within {} ms", target.ip(), timeout.count()));
+          cli::trf("no echo reply from {} within {} ms", target.ip(), timeout.count()));
     cli::say("rtt min/avg/max = {:.3f}/{:.3f}/{:.3f} ms", fastest.count(),
              total.count() / static_cast<double>(received), slowest.count());
     return 0;

@@ -41,12 +41,13 @@ int main(int argc, char** argv) {
       // A directory opens like a file on Linux and reads as nothing: say so.
       std::error_code ec;
       if (std::filesystem::is_directory(file, ec))
-        throw std::runtime_error("cannot read " + printable(file, 60) + ": it is a directory");
+        throw std::runtime_error(
+            cli::trf("cannot read {}: it is a directory", printable(file, 60)));
       std::ifstream in(file);
-      if (!in) throw std::runtime_error("cannot read " + printable(file, 60));
+      if (!in) throw std::runtime_error(cli::trf("cannot read {}", printable(file, 60)));
       std::ostringstream all;
       all << in.rdbuf();
-      if (in.bad()) throw std::runtime_error("cannot read " + printable(file, 60));
+      if (in.bad()) throw std::runtime_error(cli::trf("cannot read {}", printable(file, 60)));
       text = all.str();
     }
     std::vector<lab::Route> table;

@@ -142,9 +142,9 @@ int main(int argc, char** argv) {
   return cli::run(argc, argv, args, [&] {
     // Root, or a user namespace of our own in which we are root (own_namespaces.hpp).
     if (std::error_code ec = lab::use_own_namespaces()) {
-      cli::say("skipped: {}", lab::own_namespaces_hint(ec));
-      cli::say("It builds A - R1 - R2 - R3 - B from network namespaces and traces the path,");
-      cli::say("a missing route, a routing loop and a small MTU.");
+      cli::say("{}", cli::trf("skipped: {}", lab::own_namespaces_hint(ec)));
+      cli::say("{}", cli::tr("It builds A - R1 - R2 - R3 - B from network namespaces and traces "
+                             "the path,\na missing route, a routing loop and a small MTU."));
       return 0;
     }
     if (lab::own_namespaces())

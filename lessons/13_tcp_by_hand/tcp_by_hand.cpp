@@ -81,12 +81,12 @@ int main(int argc, char** argv) {
     // Root, or a user namespace of our own in which we are root (own_namespaces.hpp);
     // the TUN device also needs /dev/net/tun to be open to us.
     if (std::error_code ec = lab::use_own_namespaces())
-      throw std::runtime_error("this lesson needs a network namespace: " +
-                               lab::own_namespaces_hint(ec));
+      throw std::runtime_error(
+          cli::trf("this lesson needs a network namespace: {}", lab::own_namespaces_hint(ec)));
     if (std::string why = lab::tun_node_hint(); !why.empty())
-      throw std::runtime_error("this lesson needs a TUN device: " + why);
+      throw std::runtime_error(cli::trf("this lesson needs a TUN device: {}", why));
     if (std::string missing = lab::missing_privileges(); !missing.empty())
-      throw std::runtime_error("this lesson needs " + missing);
+      throw std::runtime_error(cli::trf("this lesson needs {}", missing));
 
     // The network: a namespace of our own; in it a TUN device whose address
     // 10.13.0.1 is the kernel's. Packets the kernel sends to 10.13.0.0/24 come

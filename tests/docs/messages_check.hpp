@@ -5,7 +5,8 @@
 // This check extracts the student-visible messages from the sources, as gettext's
 // xgettext would, and asks the catalogue for each:
 //   - marked: the first argument of tr(...) and trf(...), when it is a string literal,
-//     anywhere in lib/, lessons/, tests/ (not tests/docs), examples/, tools/;
+//     anywhere in lib/, lessons/, tests/ (not tests/docs), examples/, tools/ (cli::tr,
+//     and the core's hint_hook::tr/trf, which lib/lab and lib/observe say hints with);
 //   - the hints: every string literal that hint_for() returns (lib/core/src/error.cpp);
 //   - the TODO a stub throws: std::logic_error("...") on a stub line (the student
 //     edition's stub marker, spelled here in two pieces, "SOLUTION-" "STUB:"), which

@@ -11,6 +11,8 @@
 #include "socklab/cli.hpp"
 #include "socklab/error.hpp"
 #include "socklab/hint_hook.hpp"
+#include "socklab/lab/own_namespaces.hpp"
+#include "socklab/observe/capture.hpp"
 
 using namespace socklab;
 
@@ -104,6 +106,41 @@ TEST(Language, AnErrorsHintSpeaksTheLanguageItsTextDoesNot) {
                  "connect(127.0.0.1:1): Connection refused \u2014 is the server running?");
   }
   cli::translate_hints();
+}
+
+// A hook that translates everything to one Chinese text with a single {}.
+std::string one_placeholder(std::string_view) {
+  return "\u53ea\u6709\u4e00\u4e2a {}";  // 只有一个 {}
+}
+
+// lib/lab and lib/observe sit below lib/cli: they say their hints through the core's
+// hook (hint_hook::tr/trf), which cli::translate_hints() points at the catalogue.
+TEST(Language, TheRoomsBelowCliSpeakThroughTheHintHook) {
+  // Variables, not literals: the docs check would ask the catalogue for a literal's Chinese.
+  const std::string_view two = "a {} b {}", one = "a {}", braces = "{{}} {}";
+  hint_hook::install(nullptr);  // no hook: the English, its {} filled
+  EXPECT_EQ(hint_hook::trf(two, {"x", "y"}), "a x b y");
+  EXPECT_EQ(hint_hook::trf(braces, {"x"}), "{} x");
+  EXPECT_EQ(hint_hook::trf(two, {"x"}), "a {} b {}");  // too few values: as it is
+  hint_hook::install(&one_placeholder);  // a translation with the wrong {}: the English
+  EXPECT_EQ(hint_hook::trf(two, {"x", "y"}), "a x b y");
+  EXPECT_EQ(hint_hook::trf(one, {"x"}), "\u53ea\u6709\u4e00\u4e2a x");
+  cli::translate_hints();
+
+  const auto eperm = std::make_error_code(std::errc::operation_not_permitted);
+  const std::string capture_en = observe::Capture::hint(eperm);
+  const std::string lab_en = lab::own_namespaces_hint(eperm);
+  EXPECT_TRUE(capture_en.starts_with("capturing packets needs CAP_NET_RAW")) << capture_en;
+  EXPECT_NE(lab_en.find(" (" + eperm.message() + ")"), std::string::npos) << lab_en;
+  Chinese zh;
+  // 抓包需要 CAP_NET_RAW
+  EXPECT_TRUE(observe::Capture::hint(eperm).starts_with("\u6293\u5305\u9700\u8981 CAP_NET_RAW"))
+      << observe::Capture::hint(eperm);
+  // Whichever cause this machine has, its line is Chinese, with the error filled in.
+  const std::string lab_zh = lab::own_namespaces_hint(eperm);
+  EXPECT_NE(lab_zh, lab_en);
+  EXPECT_NE(lab_zh.find(" (" + eperm.message() + ")"), std::string::npos) << lab_zh;
+  EXPECT_NE(lab_zh.find("\uff1a"), std::string::npos) << lab_zh;  // ：
 }
 
 TEST(Language, RunKeepsItsPrefixesAndTranslatesWhatFollows) {

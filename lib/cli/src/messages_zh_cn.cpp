@@ -67,6 +67,63 @@ constexpr Translation kChinese[] = {
     {"the length header claims too much; is the peer speaking this protocol?",
      "长度首部声称的长度太大；对端说的是这个协议吗？"},
 
+    // --- the lab's and the capture's hints, said through the core's hint hook
+    //     (hint_hook::tr/trf: lib/lab/src/own_namespaces_*.cpp, capture_common.cpp) ---
+    {"WSL1 has no network namespaces{}: switch this distribution to WSL2 (in PowerShell: "
+     "wsl --set-version <distro> 2)",
+     "WSL1 根本没有网络命名空间{}：把这个发行版切换到 WSL2（在 PowerShell 里：wsl --set-version "
+     "<distro> 2）"},
+    {"AppArmor forbids user namespaces to ordinary programs here "
+     "(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later){}: sudo "
+     "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot), or run the lab "
+     "with sudo",
+     "这里的 AppArmor 不让普通程序创建用户命名空间（kernel.apparmor_restrict_unprivileged_userns "
+     "= 1，Ubuntu 23.10 及以后）{}：sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0"
+     "（重启前有效），或者用 sudo 运行实验"},
+    {"user namespaces are switched off for ordinary users (kernel.unprivileged_userns_clone = "
+     "0){}: sudo sysctl -w kernel.unprivileged_userns_clone=1, or run the lab with sudo",
+     "用户命名空间对普通用户关闭了（kernel.unprivileged_userns_clone = 0）{}：sudo sysctl -w "
+     "kernel.unprivileged_userns_clone=1，或者用 sudo 运行实验"},
+    {"user namespaces are switched off (user.max_user_namespaces = 0){}: sudo sysctl -w "
+     "user.max_user_namespaces=15000, or run the lab with sudo",
+     "用户命名空间被关闭了（user.max_user_namespaces = 0）{}：sudo sysctl -w "
+     "user.max_user_namespaces=15000，或者用 sudo 运行实验"},
+    {"unshare(CLONE_NEWUSER) refuses a process that has started a thread{}: call "
+     "lab::use_own_namespaces() first thing in main()",
+     "unshare(CLONE_NEWUSER) 拒绝已经启动了线程的进程{}：在 main() 里第一件事就调用 "
+     "lab::use_own_namespaces()"},
+    {"this user has too many user namespaces already (user.max_user_namespaces){}: end the lab "
+     "programs still running, or raise the sysctl",
+     "这个用户的用户命名空间已经太多了（user.max_user_namespaces）{}：结束还在运行的实验程序，"
+     "或者调大这个 sysctl 参数"},
+    {"this container forbids user namespaces (its seccomp profile or missing capabilities){}: "
+     "run the lab as root inside it with --cap-add NET_ADMIN --cap-add SYS_ADMIN, or start the "
+     "container with --security-opt seccomp=unconfined",
+     "这个容器禁止用户命名空间（它的 seccomp 配置，或者缺少能力）{}：在容器里以 root 运行实验，"
+     "并加上 --cap-add NET_ADMIN --cap-add SYS_ADMIN；或者用 --security-opt seccomp=unconfined "
+     "启动容器"},
+    {"this system does not allow an ordinary user a network namespace of their own{}: run the "
+     "lab with sudo",
+     "本系统不允许普通用户拥有自己的网络命名空间{}：请用 sudo 运行实验"},
+    {"network namespaces are Linux only: run the lab in a Linux virtual machine, or in WSL2 on "
+     "Windows",
+     "网络命名空间只有 Linux 才有：请在 Linux 虚拟机里，或者 Windows 上的 WSL2 里运行实验"},
+    {"there is no TUN device here (/dev/net/tun: {}): sudo modprobe tun",
+     "这里没有 TUN 设备（/dev/net/tun：{}）：sudo modprobe tun"},
+    {"/dev/net/tun cannot be opened by this user ({}): sudo chmod 0666 /dev/net/tun, as "
+     "Debian's and Ubuntu's udev set it (making a device still needs CAP_NET_ADMIN, which a "
+     "namespace of your own gives)",
+     "这个用户打不开 /dev/net/tun（{}）：sudo chmod 0666 /dev/net/tun，Debian 和 Ubuntu 的 udev "
+     "就是这样设置的（创建设备仍然需要 CAP_NET_ADMIN，你自己的命名空间会给你）"},
+    {"TUN devices of the lab are Linux only: run it in a Linux virtual machine, or in WSL2",
+     "实验用的 TUN 设备只有 Linux 才有：请在 Linux 虚拟机或 WSL2 里运行"},
+    {"capturing packets needs CAP_NET_RAW: run as root (sudo), or give the program the "
+     "capability once: sudo setcap cap_net_raw+ep PROGRAM",
+     "抓包需要 CAP_NET_RAW：以 root 运行（sudo），或者一次性把能力授予程序：sudo setcap "
+     "cap_net_raw+ep PROGRAM"},
+    {"packet capture is implemented for Linux only; the lesson shows the states instead",
+     "抓包只在 Linux 上实现；这一课改为显示连接状态"},
+
     // --- the command line (lib/cli/src/cli.cpp) ---
     {"{}: usage: {} (try --help)", "{}: usage: {}（可以试试 --help）"},
     {"unexpected argument '{}'", "多余的参数 '{}'"},
@@ -262,6 +319,8 @@ constexpr Translation kChinese[] = {
      "--close：应当是 client、server、half、abort、unread 或 syn-sent"},
     {"--format: expected ladder or lines", "--format：应当是 ladder 或 lines"},
     {"no capture ({}): {}", "无法抓包（{}）：{}"},
+    {"no capture ({}): {}\nshowing the states the kernel reports instead.",
+     "无法抓包（{}）：{}\n改为显示内核报告的连接状态。"},
     {"kernel: client {}, server {}", "内核：客户端 {}，服务器 {}"},
     {"the client's FIN reads as EOF", "客户端的 FIN 读出来是 EOF"},
     {"the captured ladder:", "抓到的时序图："},
@@ -359,6 +418,11 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 04: showip, byte_order, dual_stack_server, routing (--help), and their tests
     //     (tests/lesson04_addresses_test.cpp) ---
+    {"skipped: {}", "跳过：{}"},
+    {"It builds host A, a router and host B from network namespaces, shows their\nrouting "
+     "tables, connects A to B and shows the TTL dropping at the router.",
+     "它用网络命名空间搭建主机 A、一台路由器和主机 B，显示它们的路由表，让 A 连接 B，\n"
+     "并显示 TTL 在路由器处减 1。"},
     {"Lesson 04: show the IP addresses of host names (getaddrinfo).",
      "第 04 课：显示主机名对应的 IP 地址（getaddrinfo）。"},
     {"ask for IPv4 only, IPv6 only, or both", "只要 IPv4、只要 IPv6，或者两者都要"},
@@ -546,6 +610,10 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 06: frame_client, frame_server (--help), and their tests
     //     (tests/lesson06_framing_test.cpp) ---
+    {"message {}: recv() returned {} bytes that are not valid UTF-8 (a character cut in half?); "
+     "Python's data.decode() raises UnicodeDecodeError here",
+     "第 {} 条消息：recv() 返回的 {} 字节不是有效的 UTF-8（一个字符被切成了两半？）；"
+     "Python 的 data.decode() 在这里会抛出 UnicodeDecodeError"},
     {"Lesson 06: send messages with (or without) framing.",
      "第 06 课：发送消息，分帧（或者不分帧）。"},
     {"raw (no framing), line or length", "raw（不分帧）、line 或 length"},
@@ -1203,6 +1271,13 @@ constexpr Translation kChinese[] = {
 
     // --- lesson 12: ping_host, route_lookup, routing_lab, trace_route (--help), and their tests
     //     (tests/lesson12_routing_test.cpp) ---
+    {"no echo reply from {} within {} ms", "没有收到 {} 的回显应答（等了 {} 毫秒）"},
+    {"cannot read {}: it is a directory", "无法读取 {}：它是一个目录"},
+    {"cannot read {}", "无法读取 {}"},
+    {"It builds A - R1 - R2 - R3 - B from network namespaces and traces the path,\na missing "
+     "route, a routing loop and a small MTU.",
+     "它用网络命名空间搭建 A - R1 - R2 - R3 - B，追踪路径，\n"
+     "并演示缺少路由、路由环路和过小的 MTU。"},
     {"Lesson 12: ICMP echo, with TTL and round-trip time per reply.",
      "第 12 课：ICMP 回显，每个应答附上 TTL 和往返时间。"},
     {"where to send (or give HOST as a word)", "发往哪里（也可以直接把 HOST 写成参数）"},
@@ -1307,6 +1382,9 @@ constexpr Translation kChinese[] = {
      "用跳数限制（Hop Limit）代替 TTL，ICMPv6 时间超过（类型 3）和端口不可达"},
 
     // --- lesson 13: tcp_by_hand (--help), and its tests (tests/lesson13_tcp_by_hand_test.cpp) ---
+    {"this lesson needs a network namespace: {}", "这一课需要一个网络命名空间：{}"},
+    {"this lesson needs a TUN device: {}", "这一课需要一个 TUN 设备：{}"},
+    {"this lesson needs {}", "这一课需要 {}"},
     {"Lesson 13: TCP by hand, against the kernel, over TUN.",
      "第 13 课：通过 TUN 设备，亲手和内核说 TCP。"},
     {"what to send the kernel's echo server", "发给内核回显服务器的内容"},

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <optional>
 
 #include "platform.hpp"
 #include "socklab/hint_hook.hpp"
@@ -149,6 +150,43 @@ void hint_hook::install(Function hook) noexcept {
 }
 hint_hook::Function hint_hook::installed() noexcept {
   return g_hint_hook.load(std::memory_order_relaxed);
+}
+
+namespace {
+
+// `text` with each {} replaced by the next value, "{{" and "}}" made single braces;
+// nullopt when its {} are not exactly values.size().
+std::optional<std::string> fill(std::string_view text,
+                                std::initializer_list<std::string_view> values) {
+  std::string out;
+  auto next = values.begin();
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if ((text[i] == '{' || text[i] == '}') && i + 1 < text.size() && text[i + 1] == text[i]) {
+      out += text[i++];
+    } else if (text.compare(i, 2, "{}") == 0) {
+      if (next == values.end()) return std::nullopt;
+      out += *next++;
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  if (next != values.end()) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+std::string hint_hook::tr(std::string_view english) {
+  if (Function hook = installed()) return hook(english);
+  return std::string(english);
+}
+
+std::string hint_hook::trf(std::string_view english,
+                           std::initializer_list<std::string_view> values) {
+  if (auto text = fill(tr(english), values)) return *text;
+  if (auto text = fill(english, values)) return *text;
+  return std::string(english);
 }
 
 const std::error_category& socket_category() noexcept {

@@ -2,6 +2,8 @@
 // reports std::errc::operation_not_supported and says where it can run.
 #include "socklab/lab/own_namespaces.hpp"
 
+#include "socklab/hint_hook.hpp"
+
 namespace socklab::lab {
 
 std::error_code use_own_namespaces() noexcept {
@@ -17,8 +19,9 @@ std::error_code use_own_network() noexcept {
 }
 
 std::string own_namespaces_hint(const std::error_code&) {
-  return "network namespaces are Linux only: run the lab in a Linux virtual machine, or in WSL2 "
-         "on Windows";
+  return hint_hook::tr(
+      "network namespaces are Linux only: run the lab in a Linux virtual machine, or in WSL2 "
+      "on Windows");
 }
 
 std::string mapped_group_range() {
@@ -26,7 +29,8 @@ std::string mapped_group_range() {
 }
 
 std::string tun_node_hint() {
-  return "TUN devices of the lab are Linux only: run it in a Linux virtual machine, or in WSL2";
+  return hint_hook::tr(
+      "TUN devices of the lab are Linux only: run it in a Linux virtual machine, or in WSL2");
 }
 
 }  // namespace socklab::lab

@@ -20,6 +20,7 @@
 #include <string>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/lab/own_namespaces.hpp"
 #include "socklab/lab/topology.hpp"
 #include "socklab/unique_fd.hpp"
@@ -133,38 +134,53 @@ std::error_code use_own_network() noexcept {
 }
 
 std::string own_namespaces_hint(const std::error_code& ec) {
+  // In the student's language through the core's hint hook (socklab/hint_hook.hpp);
+  // {} is " (the error)", or nothing.
   const std::string why = ec ? " (" + ec.message() + ")" : "";
   // WSL1 translates system calls and has no network namespaces; WSL2 is a real kernel.
   if (first_line("/proc/sys/kernel/osrelease").find("Microsoft") != std::string::npos)
-    return "WSL1 has no network namespaces" + why +
-           ": switch this distribution to WSL2 (in PowerShell: wsl --set-version <distro> 2)";
+    return hint_hook::trf(
+        "WSL1 has no network namespaces{}: switch this distribution to WSL2 (in PowerShell: "
+        "wsl --set-version <distro> 2)",
+        {why});
   if (proc_number("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").value_or(0) == 1)
-    return "AppArmor forbids user namespaces to ordinary programs here "
-           "(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later)" +
-           why +
-           ": sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot), "
-           "or run the lab with sudo";
+    return hint_hook::trf(
+        "AppArmor forbids user namespaces to ordinary programs here "
+        "(kernel.apparmor_restrict_unprivileged_userns = 1, Ubuntu 23.10 and later){}: sudo "
+        "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 (until reboot), or run the "
+        "lab with sudo",
+        {why});
   if (proc_number("/proc/sys/kernel/unprivileged_userns_clone").value_or(1) == 0)
-    return "user namespaces are switched off for ordinary users "
-           "(kernel.unprivileged_userns_clone = 0)" +
-           why + ": sudo sysctl -w kernel.unprivileged_userns_clone=1, or run the lab with sudo";
+    return hint_hook::trf(
+        "user namespaces are switched off for ordinary users "
+        "(kernel.unprivileged_userns_clone = 0){}: sudo sysctl -w "
+        "kernel.unprivileged_userns_clone=1, or run the lab with sudo",
+        {why});
   if (proc_number("/proc/sys/user/max_user_namespaces").value_or(1) == 0)
-    return "user namespaces are switched off (user.max_user_namespaces = 0)" + why +
-           ": sudo sysctl -w user.max_user_namespaces=15000, or run the lab with sudo";
+    return hint_hook::trf(
+        "user namespaces are switched off (user.max_user_namespaces = 0){}: sudo sysctl -w "
+        "user.max_user_namespaces=15000, or run the lab with sudo",
+        {why});
   if (ec == std::errc::invalid_argument)
-    return "unshare(CLONE_NEWUSER) refuses a process that has started a thread" + why +
-           ": call lab::use_own_namespaces() first thing in main()";
+    return hint_hook::trf(
+        "unshare(CLONE_NEWUSER) refuses a process that has started a thread{}: call "
+        "lab::use_own_namespaces() first thing in main()",
+        {why});
   if (ec == std::errc::no_space_on_device)
-    return "this user has too many user namespaces already (user.max_user_namespaces)" + why +
-           ": end the lab programs still running, or raise the sysctl";
+    return hint_hook::trf(
+        "this user has too many user namespaces already (user.max_user_namespaces){}: end "
+        "the lab programs still running, or raise the sysctl",
+        {why});
   if (exists("/.dockerenv") || exists("/run/.containerenv"))
-    return "this container forbids user namespaces (its seccomp profile or missing "
-           "capabilities)" +
-           why +
-           ": run the lab as root inside it with --cap-add NET_ADMIN --cap-add SYS_ADMIN, "
-           "or start the container with --security-opt seccomp=unconfined";
-  return "this system does not allow an ordinary user a network namespace of their own" + why +
-         ": run the lab with sudo";
+    return hint_hook::trf(
+        "this container forbids user namespaces (its seccomp profile or missing "
+        "capabilities){}: run the lab as root inside it with --cap-add NET_ADMIN --cap-add "
+        "SYS_ADMIN, or start the container with --security-opt seccomp=unconfined",
+        {why});
+  return hint_hook::trf(
+      "this system does not allow an ordinary user a network namespace of their own{}: run "
+      "the lab with sudo",
+      {why});
 }
 
 std::string mapped_group_range() {
@@ -183,14 +199,17 @@ std::string tun_node_hint() {
   UniqueFd fd(::open("/dev/net/tun", O_RDWR | O_CLOEXEC));
   if (fd.is_open()) return {};
   const int e = errno;
+  const std::string error = std::strerror(e);
   if (e == ENOENT || e == ENODEV || e == ENXIO)
-    return "there is no TUN device here (/dev/net/tun: " + std::string(std::strerror(e)) +
-           "): sudo modprobe tun";
+    return hint_hook::trf("there is no TUN device here (/dev/net/tun: {}): sudo modprobe tun",
+                          {error});
   if (e == EACCES || e == EPERM)
-    return "/dev/net/tun cannot be opened by this user (" + std::string(std::strerror(e)) +
-           "): sudo chmod 0666 /dev/net/tun, as Debian's and Ubuntu's udev set it (making a "
-           "device still needs CAP_NET_ADMIN, which a namespace of your own gives)";
-  return "/dev/net/tun: " + std::string(std::strerror(e));
+    return hint_hook::trf(
+        "/dev/net/tun cannot be opened by this user ({}): sudo chmod 0666 /dev/net/tun, as "
+        "Debian's and Ubuntu's udev set it (making a device still needs CAP_NET_ADMIN, which a "
+        "namespace of your own gives)",
+        {error});
+  return "/dev/net/tun: " + error;
 }
 
 }  // namespace socklab::lab

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/observe/capture.hpp"
 
 namespace socklab::observe {
@@ -53,12 +54,14 @@ std::vector<CapturedPacket> Capture::read_until(std::chrono::steady_clock::time_
   return packets;
 }
 
-std::string_view Capture::hint(const std::error_code& ec) noexcept {
+std::string Capture::hint(const std::error_code& ec) {
   if (ec == std::errc::operation_not_permitted || ec == std::errc::permission_denied)
-    return "capturing packets needs CAP_NET_RAW: run as root (sudo), or give the program the "
-           "capability once: sudo setcap cap_net_raw+ep PROGRAM";
+    return hint_hook::tr(
+        "capturing packets needs CAP_NET_RAW: run as root (sudo), or give the program the "
+        "capability once: sudo setcap cap_net_raw+ep PROGRAM");
   if (ec == std::errc::operation_not_supported)
-    return "packet capture is implemented for Linux only; the lesson shows the states instead";
+    return hint_hook::tr(
+        "packet capture is implemented for Linux only; the lesson shows the states instead");
   return "";
 }
 

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <system_error>
 #include <vector>
@@ -80,8 +81,9 @@ class Capture {
   /// recorder calls it before main(). Elsewhere than Linux: nothing.
   static void keep_arrival_stamps_on() noexcept;
 
-  /// What to tell a user whose capture failed with `ec`.
-  static std::string_view hint(const std::error_code& ec) noexcept;
+  /// What to tell a user whose capture failed with `ec` ("" if nothing to add), in
+  /// the student's language once lib/cli has installed it (socklab/hint_hook.hpp).
+  static std::string hint(const std::error_code& ec);
 
  private:
   explicit Capture(int fd) noexcept : fd_(fd) {}
