@@ -318,7 +318,8 @@ TEST_F(Lesson14Server, Step7_TheIdleTimeoutCancelsTheRecv) {
             "the cancel completes, then the recv with -ECANCELED: only then is its buffer "
             "freed and the connection closed");
   Program& server = start({"--port", "0", "--idle-timeout", "300", "--verbose"});
-  Socket idle = connect_to(server.listening_address());
+  const Address addr = server.listening_address();
+  Socket idle = connect_to(addr);
   ASSERT_TRUE(echoes(idle, "then silence\n"));
   std::array<char, 8> buf;
   std::error_code ec;
@@ -419,9 +420,10 @@ TEST_F(Lesson14Iocp, Step3_TheFirstAcceptEx) {
   Step step(3, 7, "iocp_echo_server: CreateIoCompletionPort, AcceptEx, WSARecv, WSASend",
             "a client is accepted and echoed, and a second one beside it");
   Program& server = start({"--port", "0"});
-  Socket a = connect_to(server.listening_address());
+  const Address addr = server.listening_address();
+  Socket a = connect_to(addr);
   ASSERT_TRUE(echoes(a, "hello, completion port\n"));
-  Socket b = connect_to(server.listening_address());
+  Socket b = connect_to(addr);
   ASSERT_TRUE(echoes(b, "and a second client\n"));
   ASSERT_TRUE(echoes(a, "the first one again\n"));
 }
@@ -454,7 +456,8 @@ TEST_F(Lesson14Iocp, Step7_TheIdleTimeoutCancelsTheRecv) {
             "its WSARecv completes with operation_canceled: only then is the connection "
             "freed and closed; a new client is served after it");
   Program& server = start({"--port", "0", "--idle-timeout", "300", "--verbose"});
-  Socket idle = connect_to(server.listening_address());
+  const Address addr = server.listening_address();
+  Socket idle = connect_to(addr);
   ASSERT_TRUE(echoes(idle, "then silence\n"));
   std::array<char, 8> buf;
   std::error_code ec;
@@ -464,7 +467,7 @@ TEST_F(Lesson14Iocp, Step7_TheIdleTimeoutCancelsTheRecv) {
   std::string line;
   EXPECT_TRUE(next_line(server, "closed connection 1 (idle)", line))
       << tr("closed for another reason (or never)");
-  Socket again = connect_to(server.listening_address());
+  Socket again = connect_to(addr);
   ASSERT_TRUE(echoes(again, "a new client after the cancel\n"));
 }
 
