@@ -287,7 +287,7 @@ TEST(Pcap, RejectsMalformedFiles) {
   pcap::File one;
   one.records.push_back({std::chrono::seconds(1), Bytes(40), 0});
   Bytes bytes = pcap::serialize(one);
-  bytes.resize(bytes.size() - 1);  // the record says 40 bytes; 39 are there
+  bytes.pop_back();  // the record says 40 bytes; 39 are there
   pcap::parse(bytes, ec);
   EXPECT_EQ(ec, packet_errc::truncated) << "libpcap: 'truncated dump file'";
   pcap::File huge;  // longer than any capture tool writes: a damaged file (libpcap refuses it)

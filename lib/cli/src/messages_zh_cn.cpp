@@ -1605,6 +1605,46 @@ constexpr Translation kChinese[] = {
     {"a failed completion closes the connection", "失败的完成事件会关闭连接"},
     {"the idle connection was not closed: {}", "空闲连接没有被关闭：{}"},
     {"the cancel did not find the recv: {}", "取消操作没有找到那个 recv：{}"},
+    // --- lesson 14, Windows: iocp_echo_server (--help), the hint of its calls elsewhere, and
+    // its tests (tests/lesson14_proactor_test.cpp, Part 4)
+    {"Lesson 14: one thread serves many clients with I/O completion ports (Windows' proactor).",
+     "第 14 课：一个线程用 I/O 完成端口（Windows 的前摄器，Proactor）服务许多客户端。"},
+    {"I/O completion ports are Windows': iocp_echo_server runs on Windows; on Linux see "
+     "uring_echo_server",
+     "I/O 完成端口是 Windows 的功能：iocp_echo_server 在 Windows 上运行；在 Linux 上请看 "
+     "uring_echo_server"},
+    {"the WSARecv is the system's until it completes: then our Overlapped (op), the socket's key "
+     "(9) and 3 bytes come back, and the bytes are already in our buffer",
+     "WSARecv 完成之前它归系统所有：完成时带回我们的 Overlapped（op）、套接字的键（9）和 3 "
+     "个字节，字节已经在我们的缓冲区里了"},
+    {"the cancelled WSARecv still completes, with operation_canceled: only then are its buffer and "
+     "its Overlapped ours again",
+     "被取消的 WSARecv 仍然会完成，结果是 operation_canceled：直到这时它的缓冲区和 Overlapped "
+     "才重新归我们"},
+    {"one line says that it runs on Windows and names Linux's proactor, uring_echo_server; exit 1, "
+     "before 'listening on'",
+     "用一行说明它在 Windows 上运行，并指出 Linux 的前摄器 uring_echo_server；在 'listening on' "
+     "之前以 1 退出"},
+    {"a client is accepted and echoed, and a second one beside it",
+     "一个客户端被接受并得到回显，旁边的第二个客户端也一样"},
+    {"every WSASend completes with at most 1000 bytes: the server sends the rest again, from where "
+     "the system stopped",
+     "每个 WSASend 最多以 1000 字节完成：服务器从系统停下的地方把剩下的再发一次"},
+    {"its WSARecv completes with operation_canceled: only then is the connection freed and closed; "
+     "a new client is served after it",
+     "它的 WSARecv 以 operation_canceled "
+     "完成：直到这时才释放并关闭这个连接；之后新的客户端照样得到服务"},
+    {"the completion gives back the operation's Overlapped",
+     "完成事件交还的是这个操作的 Overlapped"},
+    {"no recv() call of ours: the system wrote into the buffer we gave it",
+     "我们没有调用 recv()：是系统写进了我们交给它的缓冲区"},
+    {"the cancelled recv never completed", "被取消的 recv 始终没有完成"},
+    {"one operation, one completion: nothing more", "一个操作，一个完成事件：不会再多"},
+    {"this system has completion ports", "这个系统有完成端口"},
+    {"not every byte came back ({}): after a short send, send the rest",
+     "不是每个字节都回来了（{}）：部分发送之后，要把剩下的再发出去"},
+    {"the echo came back changed: resend from op->sent", "回显的内容变了：要从 op->sent 处重发"},
+    {"closed for another reason (or never)", "因为别的原因被关闭了（或者根本没有关闭）"},
 };
 
 }  // namespace

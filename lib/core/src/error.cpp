@@ -249,6 +249,12 @@ std::string hint_for(std::string_view call, const std::error_code& ec) {
              "sudo sysctl -w kernel.io_uring_disabled=0) or a container's seccomp profile "
              "(Docker's default forbids io_uring_setup); make doctor shows which";
   }
+  if (ec == std::errc::operation_not_supported &&
+      (call.starts_with("CreateIoCompletionPort") || call == "AcceptEx" || call == "WSARecv" ||
+       call == "WSASend" || call == "CancelIoEx" || call.starts_with("GetQueuedCompletionStatus") ||
+       call == "setsockopt(SO_UPDATE_ACCEPT_CONTEXT)"))
+    return "I/O completion ports are Windows': iocp_echo_server runs on Windows; on Linux see "
+           "uring_echo_server";
   if (ec == std::errc::connection_reset) return "the peer closed the connection abruptly (RST)";
   if (ec == std::errc::broken_pipe) return "the peer has closed the connection";
   // EINVAL from the calls a student puts in the wrong order (man 2 bind, listen, accept).

@@ -213,6 +213,8 @@ std::error_condition to_condition(int code) noexcept {
       return c(errc::host_unreachable);
     case WSA_NOT_ENOUGH_MEMORY:
       return c(errc::not_enough_memory);
+    case WSA_OPERATION_ABORTED:  // an overlapped operation cancelled (CancelIoEx, closesocket)
+      return c(errc::operation_canceled);
     default:
       return {code, socket_category()};  // no portable equivalent: stays a Winsock code
   }
