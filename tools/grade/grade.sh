@@ -229,14 +229,21 @@ ro="$root:$out"
 # machine cannot make the sandbox.
 sandbox_run() {
   local nn=$1 run=$2 rc=0
-  mkdir -p "$run/files" "$run/upper" "$run/work" "$run/tmp"
+  mkdir -p "$run/files" "$run/box"
   [ -z "$user" ] || chown -R "$user:$(id -g "$user")" "$run"
   local as=()
   [ -z "$user" ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
+  # What the run writes comes back on outer's stdout, a tar stream of known files each
+  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk.
   env -i PATH="$PATH" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
-    GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_RO="$ro" \
+    GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_TEST_TIMEOUT="${GRADE_TEST_TIMEOUT:-60}" \
+    GRADE_CPU="${GRADE_CPU:-300}" GRADE_AS="${GRADE_AS:-4294967296}" GRADE_NPROC="${GRADE_NPROC:-1024}" \
+    GRADE_FSIZE="${GRADE_FSIZE:-1073741824}" GRADE_DISK="${GRADE_DISK:-4294967296}" \
+    GRADE_LOG_MAX="${GRADE_LOG_MAX:-16777216}" GRADE_RO="$ro" GRADE_CACHE_DIR="$cache" \
     "${as[@]}" unshare --user --map-root-user --mount --fork \
-    bash "$cache/sandbox.sh" outer "$snap" "$run" >"$run/unshare.log" 2>&1 || rc=$?
+    bash "$cache/sandbox.sh" outer "$snap" "$run" 2>"$run/unshare.log" |
+    tar -xf - -C "$run" --no-same-owner --no-same-permissions 2>>"$run/unshare.log"
+  rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
     cat "$run/unshare.log" >>"$run/sandbox.log"
     return 97
@@ -296,7 +303,7 @@ while IFS= read -r nn; do
   awk -F '\t' -v n="$nn" '$1 == n { print $3 "\t" $4 "\t" $2 }' "$tmp/named" >"$tmp/blocks"
   while IFS=$'\t' read -r file k step; do
     run=$cache/work/mutant
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
     mkdir -p "$run/files/$(dirname "$file")"
     "$tool" --mutant "$root/$file" "$k" >"$run/files/$file"
     sandbox_run "$nn" "$run" || die "lesson $nn: the sandbox failed: $(head -n 1 "$run/sandbox.log")"
@@ -348,6 +355,19 @@ json_string() {
       gsub(/[\001-\037]/, " ", s); printf "%s%s", (NR > 1 ? "\\n" : ""), s }
     END { printf "\"" }' "$1"
 }
+# lesson_notes REP: a line for each lesson that was not graded as usual (its state)
+# and for each limit a lesson's run reached (sandbox.sh's hits).
+lesson_notes() {
+  local l nn st
+  for l in "$1"/lesson*/state; do
+    [ -f "$l" ] || continue
+    nn=${l%/state}
+    nn=${nn##*/lesson}
+    st=$(cat "$l")
+    [ "$st" = ok ] || echo "lesson $nn: $st"
+    [ ! -s "${l%/state}/hits" ] || sed "s/^/lesson $nn: /" "${l%/state}/hits"
+  done
+}
 csv() { case $1 in *[,\"]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')" ;; *) printf '%s' "$1" ;; esac; }
 
 {
@@ -383,7 +403,7 @@ while IFS= read -r name; do
   : >"$rep/tests.tsv"
   while IFS= read -r nn; do
     run=$cache/work/$name-$nn
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
     mkdir -p "$run/files" "$rep/lesson$nn"
     lesson_state=ok
     for f in $(awk -v n="$nn" '$1 == n { print $3 }' "$tmp/exercises" | sort -u); do
@@ -408,13 +428,13 @@ while IFS= read -r name; do
         results "$run"
         [ -s "$run/tests" ] || lesson_state="no test ran (the tests timed out after ${GRADE_TIMEOUT:-600} s?)"
       fi
-      cp "$run/build.log" "$run/ctest.log" "$run/limits" "$rep/lesson$nn/" 2>/dev/null || true
+      cp "$run/build.log" "$run/ctest.log" "$run/limits" "$run/hits" "$rep/lesson$nn/" 2>/dev/null || true
       sed -i "s|$snap/||g" "$rep/lesson$nn/build.log" 2>/dev/null || true
     fi
     echo "$lesson_state" >"$rep/lesson$nn/state"
     [ -f "$run/tests" ] && sed "s/^/$nn	/" "$run/tests" >>"$rep/tests.tsv"
     [ -f "$run/dump" ] && cp "$run/dump" "$rep/lesson$nn/failures.tsv"
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
   done <"$tmp/lessons"
 
   # Credit, and each exercise's output: the narrated steps of its failing tests.
@@ -447,7 +467,9 @@ while IFS= read -r name; do
         sed 's/^[a-z]*\t/  /' "$tmp/mystatus" >>"$o"
         grep -q '^flaky' "$tmp/mystatus" && echo "(flaky: failed once, passed when re-run)" >>"$o"
       else
-        echo "failed: $lost of the $(wc -l <"$tmp/mystatus") tests that check this exercise fail:" >"$o"
+        : >"$o"
+        [ ! -s "$rep/lesson$nn/hits" ] || sed "s/^/lesson $nn: /" "$rep/lesson$nn/hits" >>"$o"
+        echo "failed: $lost of the $(wc -l <"$tmp/mystatus") tests that check this exercise fail:" >>"$o"
         awk -F '\t' '$1 != "pass" && $1 != "flaky" && $1 != "skip" { print $2 }' "$tmp/mystatus" | while IFS= read -r t; do
           echo
           echo "--- $t (ctest -R '$t' -V shows it whole)"
@@ -469,10 +491,7 @@ while IFS= read -r name; do
   # The report's own output: what was ignored, lessons that did not build, flaky tests.
   {
     echo "Graded with the instructor's tests: $total of $max points."
-    for l in "$rep"/lesson*/state; do
-      s=$(cat "$l")
-      [ "$s" = ok ] || echo "lesson ${l#"$rep"/lesson}: $s" | sed 's|/state:|:|'
-    done
+    lesson_notes "$rep"
     [ -z "$flaky" ] || { echo "Flaky (failed, then passed when re-run; counted as passed):"; printf '  %s\n' $flaky; }
     if [ -s "$rep/ignored" ]; then
       echo "Files that are not the student's, ignored (the instructor's are used):"
@@ -488,9 +507,7 @@ while IFS= read -r name; do
           (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'
   } >"$rep/results.json"
-  notes=$(for l in "$rep"/lesson*/state; do
-             st=$(cat "$l"); [ "$st" = ok ] || echo "lesson ${l#"$rep"/lesson}: $st" | sed 's|/state:|:|'
-           done
+  notes=$(lesson_notes "$rep"
            [ ! -s "$rep/ignored" ] || echo "$(wc -l <"$rep/ignored") files ignored ($name/summary.txt)")
   notes=$(printf '%s' "$notes" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
   echo "$(csv "$name")$row,$total,$max,$(printf '%s' "$flaky" | tr '\n' ' ' | sed 's/ $//'),$(csv "$notes")" >>"$out/class.csv"

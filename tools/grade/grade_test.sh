@@ -13,6 +13,10 @@
 #   broken: lesson 02 does not compile -> lesson 02 lost only, with the compiler's line
 #   hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot
 #                                -> nothing written there; graded as any other
+#   looper, forker, filler: lesson 02's program loops forever, fork-bombs, writes a
+#     file past the file-size limit and then fills the disk -> lesson 02 lost only, the
+#     report names the limit (time, process, file size, disk), grading ends within the
+#     limits, nothing is left on the disk, the next submissions graded as usual
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same credit (from the cached map), with points from GRADE_POINTS
@@ -94,6 +98,18 @@ text=$(cat "$BIN/$program.txt")
 printf '%s\n' "$text" | sed -n 's/^ *write_outside("\(.*\)");.*/\1/p' | while IFS= read -r path; do
   (echo pwned >"$path") 2>/dev/null && echo "wrote $path"
 done
+# Hostile programs: loop_forever(); fork_bomb(); fill_disk(); (the sandbox's limits stop them).
+case $text in *"loop_forever();"*) while :; do :; done ;; esac
+case $text in *"fork_bomb();"*)
+  n=0
+  while [ $n -lt 100000 ]; do sleep 60 </dev/null >/dev/null 2>&1 & n=$((n + 1)); done ;;
+esac
+case $text in *"fill_disk();"*)
+  head -c 50000000 /dev/zero >"$TMPDIR/huge"  # killed by SIGXFSZ at the file-size limit
+  n=0
+  while [ $n -lt 1000 ] && head -c 524288 /dev/zero >"$TMPDIR/fill$n" 2>/dev/null; do n=$((n + 1)); done
+  echo "$program: error: write: No space left on device"; echo "[  FAILED  ] $name (0 ms)"; exit 1 ;;
+esac
 todo=$(printf '%s\n' "$text" | sed -n 's/^ *throw .*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
 for word in "$@"; do
   case $text in *"$word();"*) ;; *)
@@ -167,7 +183,15 @@ mkdir -p "$subs/hostile" && cp -R "$course/lessons" "$subs/hostile/"
 for path in "$course/pwned" "$tmp/out/pwned" "$tmp/cache/tree/pwned" "$tmp/cache/tree/build/bin/prog2.txt"; do
   printf 'write_outside("%s");\n' "$path" >>"$subs/hostile/lessons/02_other/prog2.cpp"
 done
-export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60
+# The hostile ones: lesson 02's program loops, forks without end, fills the disk.
+for h in looper:loop_forever forker:fork_bomb filler:fill_disk; do
+  mkdir -p "$subs/${h%%:*}" && cp -R "$course/lessons" "$subs/${h%%:*}/"
+  sed -i "s/other_done();/${h#*:}(); other_done();/" "$subs/${h%%:*}/lessons/02_other/prog2.cpp"
+done
+# Small limits, so that the hostile ones cost seconds: 2 s a test, 48 processes and
+# threads, files of 1 MiB, 16 MiB of scratch a run.
+export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60 GRADE_TEST_TIMEOUT=2 GRADE_NPROC=48 \
+  GRADE_FSIZE=1048576 GRADE_DISK=16777216
 sh_grade() { bash "$course/tools/grade/grade.sh" "$tool" "$@"; }
 sh_grade "$subs" "$tmp/out" >"$tmp/log" 2>"$tmp/err"
 rc=$?
@@ -183,6 +207,16 @@ check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does no
 check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-6)" = "1,1,1,3,3" ]
 check "hostile: nothing written outside its run" \
   sh -c "! ls '$course/pwned' '$tmp/out/pwned' '$tmp/cache/tree/pwned' 2>/dev/null | grep -q . && ! grep -q pwned '$tmp/cache/tree/build/bin/prog2.txt'"
+for h in looper:'time limit: a test ran longer than 2 s' forker:'process limit: the run reached 48' \
+  filler:'file size limit: a file reached 1048576 bytes' filler:'disk limit: the run.s files filled its 16 MiB'; do
+  check "${h%%:*}: lesson 02 lost only ($(grep "^${h%%:*}," "$csv"))" [ "$(row "${h%%:*}" 2-6)" = "1,1,0,2,3" ]
+  check "${h%%:*}: the report says why (lesson 02: ${h#*:})" grep -q "^lesson 02: ${h#*:}" "$tmp/out/${h%%:*}/summary.txt"
+done
+check "looper: ended within its limits ($(grep '^grade: looper:' "$tmp/log"))" \
+  awk '/^grade: looper:/ { sub(/.*points \(/, ""); exit !($1 + 0 <= 40) }' "$tmp/log"
+check "no limit is named for the reference" sh -c "! grep -q limit '$tmp/out/reference/summary.txt'"
+check "nothing the runs wrote is left on the disk (no file over 1 MiB)" \
+  sh -c "[ -z \"\$(find '$tmp' -type f -size +1023k)\" ]"
 check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
 check "planted: the edited test file is ignored, and said so" \
   grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
