@@ -27,7 +27,7 @@
 # are done once per instructor tree and cached (CACHE/map-FINGERPRINT/NN.map).
 #
 # Environment: GRADE_POINTS (a file of "NN STEP POINTS" lines; default 1 point an
-# exercise), GRADE_CACHE (default /var/tmp/socklab-grade-UID/<tree>), GRADE_JOBS (2),
+# exercise), GRADE_HIDDEN (a folder of hidden tests, reported after the due date), GRADE_CACHE (default /var/tmp/socklab-grade-UID/<tree>), GRADE_JOBS (2),
 # GRADE_TIMEOUT (wall seconds for a lesson's build, and again for its tests: 600),
 # GRADE_USER (when run as root, the unprivileged user the sandbox runs as:
 # socklab-grader, created if missing), GRADE_CMAKE_ARGS (for the snapshot's configure).
@@ -48,6 +48,11 @@ shift 3
 [ -n "$out" ] || usage "OUT is not set"
 [ -d "$subs" ] || usage "SUBMISSIONS=$subs is not a folder"
 jobs=${GRADE_JOBS:-2}
+hidden=${GRADE_HIDDEN:-}
+if [ -n "$hidden" ]; then
+  [ -d "$hidden" ] || usage "HIDDEN=$hidden is not a folder"
+  hidden=$(cd "$hidden" && pwd)
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -163,6 +168,30 @@ while read -r nn step file k; do
   printf '%s\t%s\t%s\t%s\t%s\tlesson %s step %s: %s\n' "$nn" "$step" "$file" "$k" "$points" "$nn" "$step" "$text"
 done <"$tmp/exercises" >"$tmp/named"
 
+# --- hidden tests: the instructor's extra test files (GRADE_HIDDEN) ----------------
+# lessonNN_*_test.cpp files join lessonNN_test (GoogleTest: their TEST/TEST_F names),
+# *.cmake files are included at the end of the top CMakeLists.txt (their add_test(NAME
+# ...) names; they set the test's LABELS lessonNN); other files are copied beside them
+# (a script a .cmake file runs). They are copied into the snapshot's .grade-hidden/ and
+# registered by a CMAKE_PROJECT_INCLUDE hook; their tests are reported apart, with
+# Gradescope's visibility after_due_date.
+: >"$tmp/hidden-files"
+: >"$tmp/hidden-tests"
+if [ -n "$hidden" ]; then
+  (cd "$hidden" && find . -maxdepth 1 -type f | sed 's|^\./||' | LC_ALL=C sort) >"$tmp/hidden-files"
+  [ -s "$tmp/hidden-files" ] || usage "HIDDEN=$hidden holds no file"
+  while IFS= read -r f; do
+    case $f in
+      *[!A-Za-z0-9._-]*) usage "HIDDEN: $f: a hidden file's name must be letters, digits and . _ -" ;;
+      lesson[0-9][0-9]_*_test.cpp)
+        sed -n 's/^[[:space:]]*TEST\(_F\)\{0,1\}([[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*,[[:space:]]*\([A-Za-z0-9_]*\).*/\2.\3/p' "$hidden/$f" ;;
+      *.cpp) usage "HIDDEN: $f: a hidden test file is named lessonNN_NAME_test.cpp (it joins lessonNN_test)" ;;
+      *.cmake) sed -n 's/.*add_test([[:space:]]*NAME[[:space:]]\{1,\}\([^[:space:])]*\).*/\1/p' "$hidden/$f" ;;
+    esac
+  done <"$tmp/hidden-files" | LC_ALL=C sort -u >"$tmp/hidden-tests"
+  [ -s "$tmp/hidden-tests" ] || usage "HIDDEN=$hidden names no test (TEST(Suite, Name) in lessonNN_*_test.cpp, add_test(NAME ...) in *.cmake)"
+fi
+
 # --- the snapshot: the instructor's tree, copied and built once ------------------
 if [ -d "$root/.git" ] || git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git -C "$root" -c core.quotePath=false ls-files --cached --others --exclude-standard >"$tmp/tree"
@@ -172,7 +201,8 @@ fi
 (cd "$root" && tr '\n' '\0' <"$tmp/tree" | xargs -0 cksum 2>/dev/null) >"$tmp/sums"
 # The fingerprint (the snapshot's and the map's key): what the build and the tests read,
 # not the docs (an edited page must not cost a new map).
-fingerprint=$(awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums" |
+fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums"
+  [ -z "$hidden" ] || (cd "$hidden" && tr '\n' '\0' <"$tmp/hidden-files" | xargs -0 cksum | sed 's/^/hidden /'); } |
   cksum | awk '{ print $1 }')
 cache=${GRADE_CACHE:-/var/tmp/socklab-grade-$(id -u)/$(printf '%s' "$root" | cksum | awk '{ print $1 }')}
 snap=$cache/tree
@@ -202,11 +232,39 @@ if [ "$(cat "$cache/fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
     fi
   done <"$tmp/tree"
 fi
-if [ ! -f "$snap/build/CMakeCache.txt" ]; then
+# The hook (always there: with no hidden folder it registers nothing). CMake reads it
+# at configure time, so a changed hook configures again.
+mkdir -p "$snap/.grade-hidden"
+for f in "$snap/.grade-hidden"/*; do
+  [ -e "$f" ] || continue
+  grep -qxF "${f##*/}" "$tmp/hidden-files" || [ "${f##*/}" = hook.cmake ] || rm -f "$f"
+done
+while IFS= read -r f; do
+  cmp -s "$hidden/$f" "$snap/.grade-hidden/$f" || cp "$hidden/$f" "$snap/.grade-hidden/$f"
+done <"$tmp/hidden-files"
+{
+  echo "# written by tools/grade/grade.sh: the instructor's hidden tests (GRADE_HIDDEN=${hidden:-})"
+  echo 'if(NOT CMAKE_CURRENT_SOURCE_DIR STREQUAL CMAKE_SOURCE_DIR OR COMMAND _grade_hidden)'
+  echo '  return()'
+  echo 'endif()'
+  echo 'function(_grade_hidden)'
+  grep '^lesson[0-9][0-9]_.*_test\.cpp$' "$tmp/hidden-files" | while IFS= read -r f; do
+    echo "  target_sources(lesson${f:6:2}_test PRIVATE \${CMAKE_CURRENT_FUNCTION_LIST_DIR}/$f)"
+  done
+  grep '\.cmake$' "$tmp/hidden-files" | grep -vx hook.cmake | while IFS= read -r f; do
+    echo "  include(\${CMAKE_CURRENT_FUNCTION_LIST_DIR}/$f)"
+  done
+  echo 'endfunction()'
+  echo 'cmake_language(DEFER CALL _grade_hidden)'
+} >"$tmp/hook.cmake"
+cmp -s "$tmp/hook.cmake" "$snap/.grade-hidden/hook.cmake" || cp "$tmp/hook.cmake" "$snap/.grade-hidden/hook.cmake"
+if ! grep -q '^CMAKE_PROJECT_INCLUDE:.*grade-hidden' "$snap/build/CMakeCache.txt" 2>/dev/null; then
   gen=""
   command -v ninja >/dev/null && gen="-G Ninja"
   # shellcheck disable=SC2086
-  cmake -S "$snap" -B "$snap/build" $gen -DSOCKLAB_WERROR=OFF ${GRADE_CMAKE_ARGS:-} >"$cache/configure.log" 2>&1 ||
+  [ ! -f "$snap/build/CMakeCache.txt" ] || gen=""
+  cmake -S "$snap" -B "$snap/build" $gen -DSOCKLAB_WERROR=OFF -DCMAKE_PROJECT_INCLUDE="$snap/.grade-hidden/hook.cmake" \
+    ${GRADE_CMAKE_ARGS:-} >"$cache/configure.log" 2>&1 ||
     die "the instructor's tree does not configure: see $cache/configure.log"
 fi
 targets=$(sed 's/^/lesson/; s/$/_test/' "$tmp/lessons" | tr '\n' ' ')
@@ -347,6 +405,18 @@ done <"$tmp/lessons" >"$tmp/checks"
 awk -F '\t' 'NR == FNR { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
   "$tmp/checks" "$tmp/named" >&2
 
+# The entries of a report: each exercise by its visible tests and, when hidden tests
+# check it too, again by those (Gradescope's visibility after_due_date, the same
+# points). An exercise that only hidden tests check has only the hidden entry.
+while IFS=$'\t' read -r nn step file k points title; do
+  awk -F '\t' -v f="$file" -v k="$k" '$1 == f && $2 == k { print $3 }' "$tmp/checks" >"$tmp/mine"
+  nh=$(grep -cxF -f "$tmp/hidden-tests" "$tmp/mine" 2>/dev/null) || nh=0
+  [ -s "$tmp/hidden-tests" ] || nh=0
+  nv=$(($(wc -l <"$tmp/mine") - nh))
+  { [ "$nv" -eq 0 ] && [ "$nh" -gt 0 ]; } || printf '%s\t%s\t%s\t%s\t%s\t%s\tvisible\n' "$nn" "$step" "$file" "$k" "$points" "$title"
+  [ "$nh" -eq 0 ] || printf '%s\t%s\t%s\t%s\t%s\t%s (hidden tests)\tafter_due_date\n' "$nn" "$step" "$file" "$k" "$points" "$title"
+done <"$tmp/named" >"$tmp/entries"
+
 # --- JSON and CSV helpers -----------------------------------------------------------
 # json_string FILE: the file's text as one JSON string (control characters escaped).
 json_string() {
@@ -372,7 +442,7 @@ csv() { case $1 in *[,\"]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')"
 
 {
   printf 'student'
-  cut -f 6 "$tmp/named" | while IFS= read -r n; do printf ',%s' "$(csv "$n")"; done
+  cut -f 6 "$tmp/entries" | while IFS= read -r n; do printf ',%s' "$(csv "$n")"; done
   printf ',total,max,flaky,notes\n'
 } >"$out/class.csv"
 
@@ -440,9 +510,11 @@ while IFS= read -r name; do
   # Credit, and each exercise's output: the narrated steps of its failing tests.
   : >"$rep/exercises.tsv"
   total=0 max=0 row=""
-  while IFS=$'\t' read -r nn step file k points title; do
+  while IFS=$'\t' read -r nn step file k points title vis; do
     state=$(cat "$rep/lesson$nn/state")
-    awk -F '\t' -v f="$file" -v k="$k" '$1 == f && $2 == k { print $3 }' "$tmp/checks" >"$tmp/mine"
+    # This entry's tests: the exercise's visible ones, or its hidden ones.
+    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'NR == FNR { hid[$0] = 1; next }
+      $1 == f && $2 == k && (($3 in hid) == (vis != "visible")) { print $3 }' "$tmp/hidden-tests" "$tmp/checks" >"$tmp/mine"
     o=$tmp/output
     : >"$o"
     score=0 verdict=failed
@@ -484,10 +556,10 @@ while IFS= read -r name; do
     cell=$score
     [ "$verdict" = ungraded ] && cell="n/g"
     row="$row,$cell"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$title" "$score" "$points" "$verdict" "$(json_string "$o")" >>"$rep/exercises.tsv"
-  done <"$tmp/named"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$score" "$points" "$verdict" "$(json_string "$o")" "$vis" >>"$rep/exercises.tsv"
+  done <"$tmp/entries"
 
-  flaky=$(awk -F '\t' '$2 == "flaky" { print $3 }' "$rep/tests.tsv" | sort -u)
+  flaky=$(awk -F '\t' '$2 == "flaky" { print $3 }' "$rep/tests.tsv" | sort -u | grep -vxF -f "$tmp/hidden-tests")
   # The report's own output: what was ignored, lessons that did not build, flaky tests.
   {
     echo "Graded with the instructor's tests: $total of $max points."
@@ -503,8 +575,8 @@ while IFS= read -r name; do
     printf '{\n  "score": %s,\n  "output": %s,\n  "visibility": "visible",\n  "stdout_visibility": "hidden",\n  "tests": [' \
       "$total" "$(json_string "$rep/summary.txt")"
     awk -F '\t' '{ t = $1; gsub(/\\/, "\\\\\\\\", t); gsub(/"/, "\\\"", t)
-        printf "%s\n    {\"name\": %s, \"score\": %s, \"max_score\": %s, \"status\": \"%s\", \"visibility\": \"visible\", \"output\": %s}",
-          (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $5 }' "$rep/exercises.tsv"
+        printf "%s\n    {\"name\": %s, \"score\": %s, \"max_score\": %s, \"status\": \"%s\", \"visibility\": \"%s\", \"output\": %s}",
+          (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $6, $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'
   } >"$rep/results.json"
   notes=$(lesson_notes "$rep"

@@ -17,6 +17,9 @@
 #     file past the file-size limit and then fills the disk -> lesson 02 lost only, the
 #     report names the limit (time, process, file size, disk), grading ends within the
 #     limits, nothing is left on the disk, the next submissions graded as usual
+#   hidden tests (GRADE_HIDDEN: a .cmake file and its script) -> compiled in, mapped,
+#     reported as a second entry of lesson 01 step 2 with visibility after_due_date,
+#     named nowhere in what the student sees before
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same credit (from the cached map), with points from GRADE_POINTS
@@ -157,6 +160,16 @@ fake_test(01 Lesson01.Flaky flaky_test.sh)
 fake_test(02 Lesson02.Step1_Connects fake_test.sh 1 prog2 other_done)
 CMAKE
 
+# Hidden tests (GRADE_HIDDEN): one more test of lesson 01 step 2, registered by a .cmake
+# file, run by a script beside it; reported apart, visibility after_due_date.
+mkdir -p "$tmp/hidden"
+cp "$course/tests/fake_test.sh" "$tmp/hidden/hidden_test.sh"
+cat >"$tmp/hidden/lesson01_hidden.cmake" <<'CMAKE'
+add_test(NAME Lesson01.Hidden_EchoesTwice
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/hidden_test.sh Lesson01.Hidden_EchoesTwice 2 prog bind_done echo_done)
+set_tests_properties(Lesson01.Hidden_EchoesTwice PROPERTIES LABELS lesson01 ENVIRONMENT BIN=${CMAKE_BINARY_DIR}/bin)
+CMAKE
+
 # --- the submissions -----------------------------------------------------------------
 subs=$tmp/subs
 mkdir -p "$subs/reference" "$tmp/planted/lessons" "$tmp/broken/lessons" "$subs/broken" "$tmp/handout-src"
@@ -190,7 +203,7 @@ for h in looper:loop_forever forker:fork_bomb filler:fill_disk; do
 done
 # Small limits, so that the hostile ones cost seconds: 2 s a test, 48 processes and
 # threads, files of 1 MiB, 16 MiB of scratch a run.
-export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60 GRADE_TEST_TIMEOUT=2 GRADE_NPROC=48 \
+export GRADE_HIDDEN="$tmp/hidden" GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60 GRADE_TEST_TIMEOUT=2 GRADE_NPROC=48 \
   GRADE_FSIZE=1048576 GRADE_DISK=16777216
 sh_grade() { bash "$course/tools/grade/grade.sh" "$tool" "$@"; }
 sh_grade "$subs" "$tmp/out" >"$tmp/log" 2>"$tmp/err"
@@ -198,18 +211,18 @@ rc=$?
 check "the grader exits 0 (got $rc: $(tail -n 1 "$tmp/err"))" [ "$rc" -eq 0 ]
 csv=$tmp/out/class.csv
 row() { grep "^$1," "$csv" | cut -d, -f "$2"; }
-check "class.csv's header names each exercise" grep -q '^student,lesson 01 step 1: bind() the socket (man 2 bind).,"lesson 01 step 2: send the ""echo"" back.",lesson 02 step 1: connect() (man 2 connect).,total,max,flaky,notes$' "$csv"
-check "reference: 3 of 3 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-6)" = "1,1,1,3,3" ]
-check "hand-out: 0 of 3 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-6)" = "0,0,0,0,3" ]
-check "planted: exactly lesson 01 step 2 lost ($(grep '^planted,' "$csv"))" [ "$(row planted 2-6)" = "1,0,1,2,3" ]
-check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-6)" = "1,1,0,2,3" ]
+check "class.csv's header names each exercise, and the hidden tests' entry" grep -q '^student,lesson 01 step 1: bind() the socket (man 2 bind).,"lesson 01 step 2: send the ""echo"" back.","lesson 01 step 2: send the ""echo"" back. (hidden tests)",lesson 02 step 1: connect() (man 2 connect).,total,max,flaky,notes$' "$csv"
+check "reference: 4 of 4 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-7)" = "1,1,1,1,4,4" ]
+check "hand-out: 0 of 4 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-7)" = "0,0,0,0,0,4" ]
+check "planted: exactly lesson 01 step 2 lost, visible and hidden ($(grep '^planted,' "$csv"))" [ "$(row planted 2-7)" = "1,0,0,1,2,4" ]
+check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-7)" = "1,1,1,0,3,4" ]
 check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does not compile: lessons/02_other/prog2.cpp:1:1: error: #error in the program$' "$csv"
-check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-6)" = "1,1,1,3,3" ]
+check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-7)" = "1,1,1,1,4,4" ]
 check "hostile: nothing written outside its run" \
   sh -c "! ls '$course/pwned' '$tmp/out/pwned' '$tmp/cache/tree/pwned' 2>/dev/null | grep -q . && ! grep -q pwned '$tmp/cache/tree/build/bin/prog2.txt'"
 for h in looper:'time limit: a test ran longer than 2 s' forker:'process limit: the run reached 48' \
   filler:'file size limit: a file reached 1048576 bytes' filler:'disk limit: the run.s files filled its 16 MiB'; do
-  check "${h%%:*}: lesson 02 lost only ($(grep "^${h%%:*}," "$csv"))" [ "$(row "${h%%:*}" 2-6)" = "1,1,0,2,3" ]
+  check "${h%%:*}: lesson 02 lost only ($(grep "^${h%%:*}," "$csv"))" [ "$(row "${h%%:*}" 2-7)" = "1,1,1,0,3,4" ]
   check "${h%%:*}: the report says why (lesson 02: ${h#*:})" grep -q "^lesson 02: ${h#*:}" "$tmp/out/${h%%:*}/summary.txt"
 done
 check "looper: ended within its limits ($(grep '^grade: looper:' "$tmp/log"))" \
@@ -217,28 +230,32 @@ check "looper: ended within its limits ($(grep '^grade: looper:' "$tmp/log"))" \
 check "no limit is named for the reference" sh -c "! grep -q limit '$tmp/out/reference/summary.txt'"
 check "nothing the runs wrote is left on the disk (no file over 1 MiB)" \
   sh -c "[ -z \"\$(find '$tmp' -type f -size +1023k)\" ]"
-check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
+check "the flaky test is listed, counted as passed" [ "$(row reference 8)" = "Lesson01.Flaky" ]
 check "planted: the edited test file is ignored, and said so" \
   grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
 check "broken: the compiler's line is in the report" \
   grep -q 'lesson 02: does not compile: .*prog2.cpp:1:1: error: #error in the program' "$tmp/out/broken/summary.txt"
 json=$tmp/out/planted/results.json
 if command -v jq >/dev/null; then
-  check "results.json: Gradescope's fields (jq)" jq -e '(.score == 2) and (.tests | length == 3) and
+  check "results.json: Gradescope's fields; the hidden tests' entry after_due_date (jq)" jq -e '(.score == 2) and (.tests | length == 4) and
     all(.tests[]; has("name") and has("score") and has("max_score") and has("status") and has("visibility") and has("output"))
     and (.tests[1].status == "failed") and (.tests[1].name | startswith("lesson 01 step 2: "))
-    and (.tests[1].output | test("step 2/2 the step.s narration"))' "$json" >/dev/null
+    and (.tests[1].output | test("step 2/2 the step.s narration"))
+    and (.tests[2].visibility == "after_due_date") and (.tests[2].name | endswith("(hidden tests)"))
+    and (.tests[2].output | test("Hidden_EchoesTwice"))
+    and all(.tests[] | select(.visibility == "visible"); .output | test("Hidden") | not)
+    and (.output | test("Hidden") | not)' "$json" >/dev/null
 else
   check "results.json: Gradescope's fields" grep -q '"name": "lesson 01 step 2: send the \\"echo\\" back.", "score": 0, "max_score": 1, "status": "failed", "visibility": "visible", "output": ' "$json"
 fi
-check "the map: each exercise's tests, from its mutant" \
-  grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 1 tests fail when it is undone" "$tmp/log"
+check "the map: each exercise's tests, from its mutant (the hidden test too)" \
+  grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 2 tests fail when it is undone" "$tmp/log"
 mkdir -p "$tmp/again"
 cp "$subs/planted.zip" "$tmp/again/"
 printf '# NN STEP POINTS\n01 2 3\n' >"$tmp/points"
 GRADE_POINTS="$tmp/points" sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
 check "grading again gives the same credit; lesson 01 step 2 is worth 3 points (GRADE_POINTS)" \
-  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-6)" = "1,0,1,2,5" ]
+  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-7)" = "1,0,0,1,2,8" ]
 # No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
 mkdir -p "$tmp/nons"
 printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"
@@ -269,6 +286,8 @@ bad "a corrupt archive" "bob.tar.gz: not a readable .tar.gz" "$tmp/corrupt"
 printf 'my homework\n' >"$tmp/nothing/alice/notes.txt"
 bad "a submission without the student's files" "alice: none of the student's files" "$tmp/nothing"
 bad "no such folder" "is not a folder" "$tmp/missing"
+export GRADE_HIDDEN="$tmp/missing"
+bad "HIDDEN is not a folder" "HIDDEN=.* is not a folder" "$tmp/again"
 
 [ "$fails" -eq 0 ] || { echo "grade_test: $fails checks failed; the grader said:"; cat "$tmp/log" "$tmp/err"; exit 1; }
 echo "grade_test: all checks hold"
