@@ -339,6 +339,8 @@ if ! GRADE_TIMEOUT=60 sandbox_run probe "$probe"; then
     mkdir -p "$out/$name"
     printf '{"output": "not gradable here: the sandbox cannot be made on the grading machine (%s). This is no grade; the instructor will grade again.", "tests": []}\n' \
       "$(printf '%s' "$cause" | sed 's/["\\]/ /g')" >"$out/$name/results.json"
+    printf '{"gradable": false, "message": "not gradable here: the sandbox cannot be made on the grading machine (%s)."}\n' \
+      "$(printf '%s' "$cause" | sed 's/["\\]/ /g')" >"$out/$name/results-prairielearn.json"
   done <"$tmp/names"
   { echo "student,status"; sed 's/$/,not gradable here/' "$tmp/names"; } >"$out/class.csv"
   exit 1
@@ -438,6 +440,11 @@ lesson_notes() {
     [ ! -s "${l%/state}/hits" ] || sed "s/^/lesson $nn: /" "${l%/state}/hits"
   done
 }
+# xml_text FILE: the file's text escaped for XML (control characters but tab and
+# newline dropped, as XML 1.0 cannot carry them).
+xml_text() {
+  LC_ALL=C sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037'
+}
 csv() { case $1 in *[,\"]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')" ;; *) printf '%s' "$1" ;; esac; }
 
 {
@@ -509,6 +516,7 @@ while IFS= read -r name; do
 
   # Credit, and each exercise's output: the narrated steps of its failing tests.
   : >"$rep/exercises.tsv"
+  : >"$rep/junit.body"
   total=0 max=0 row=""
   while IFS=$'\t' read -r nn step file k points title vis; do
     state=$(cat "$rep/lesson$nn/state")
@@ -557,6 +565,18 @@ while IFS= read -r name; do
     [ "$verdict" = ungraded ] && cell="n/g"
     row="$row,$cell"
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$score" "$points" "$verdict" "$(json_string "$o")" "$vis" >>"$rep/exercises.tsv"
+    # The JUnit test case: a failure or a skip carries the same output.
+    printf '%s\n' "$title" >"$tmp/title"
+    {
+      printf '    <testcase classname="lesson%s" name="%s"' "$nn" "$(xml_text "$tmp/title")"
+      case $verdict in
+        passed) printf '/>\n' ;;
+        ungraded) printf '>\n      <skipped message="%s"/>\n    </testcase>\n' "$(head -n 1 "$o" >"$tmp/first"; xml_text "$tmp/first")" ;;
+        *) printf '>\n      <failure message="%s">' "$(head -n 1 "$o" >"$tmp/first"; xml_text "$tmp/first")"
+           xml_text "$o"
+           printf '</failure>\n    </testcase>\n' ;;
+      esac
+    } >>"$rep/junit.body"
   done <"$tmp/entries"
 
   flaky=$(awk -F '\t' '$2 == "flaky" { print $3 }' "$rep/tests.tsv" | sort -u | grep -vxF -f "$tmp/hidden-tests")
@@ -579,6 +599,25 @@ while IFS= read -r name; do
           (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $6, $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'
   } >"$rep/results.json"
+  # JUnit (a CI's or a dashboard's view): one test case per entry.
+  {
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+    printf '  <testsuite name="%s" tests="%s" failures="%s" skipped="%s">\n' "$name" "$(wc -l <"$rep/exercises.tsv")" \
+      "$(awk -F '\t' '$4 == "failed"' "$rep/exercises.tsv" | wc -l)" "$(awk -F '\t' '$4 == "ungraded"' "$rep/exercises.tsv" | wc -l)"
+    cat "$rep/junit.body"
+    printf '  </testsuite>\n</testsuites>\n'
+  } >"$rep/junit.xml"
+  rm -f "$rep/junit.body"
+  # PrairieLearn's external grader results: score from 0 to 1; it has no per-test
+  # visibility, so the hidden tests' entries count in the score and are not listed.
+  {
+    printf '{\n  "gradable": true,\n  "score": %s,\n  "message": %s,\n  "tests": [' \
+      "$(awk -v a="$total" -v b="$max" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')" "$(json_string "$rep/summary.txt")"
+    awk -F '\t' '$6 == "visible" { t = $1; gsub(/\\/, "\\\\\\\\", t); gsub(/"/, "\\\"", t)
+        printf "%s\n    {\"name\": %s, \"points\": %s, \"max_points\": %s, \"message\": \"%s\", \"output\": %s}",
+          (n++ ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), $4, $5 }' "$rep/exercises.tsv"
+    printf '\n  ]\n}\n'
+  } >"$rep/results-prairielearn.json"
   notes=$(lesson_notes "$rep"
            [ ! -s "$rep/ignored" ] || echo "$(wc -l <"$rep/ignored") files ignored ($name/summary.txt)")
   notes=$(printf '%s' "$notes" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
@@ -587,6 +626,34 @@ while IFS= read -r name; do
   count=$((count + 1))
   echo "grade: $name: $total of $max points ($(($(date +%s) - sstart)) s)$([ -s "$rep/ignored" ] && echo "; $(wc -l <"$rep/ignored") files ignored")"
 done <"$tmp/names"
+# OUT/index.html: each entry's pass rate across the class (which step the class found
+# hard), then each student with links to their reports.
+html() { sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'; }
+{
+  printf '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>socklab grades</title>\n'
+  printf '<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .6em;text-align:left}'
+  printf '.bar{background:#4a4;height:.8em;display:inline-block}.rest{background:#ddd;height:.8em;display:inline-block}</style></head>\n<body>\n'
+  printf '<h1>socklab grades: %s submissions</h1>\n' "$count"
+  printf '<h2>Exercises</h2>\n<table>\n<tr><th>exercise</th><th>passed</th><th></th><th>visibility</th></tr>\n'
+  while IFS= read -r name; do [ -f "$out/$name/exercises.tsv" ] && cat "$out/$name/exercises.tsv"; done <"$tmp/names" |
+    awk -F '\t' '{ k = $1 "\t" $6; if (!(k in n)) order[++m] = k; n[k] += 0
+                   if ($4 != "ungraded") { n[k]++; if ($4 == "passed") p[k]++ } }
+      END { for (i = 1; i <= m; i++) { k = order[i]; split(k, f, "\t")
+              r = (n[k] > 0 ? int(100 * p[k] / n[k] + 0.5) : 0)
+              printf "%s\t%d\t%d\t%d\t%s\n", f[1], p[k] + 0, n[k], r, f[2] } }' |
+    while IFS=$'\t' read -r title passed graded rate vis; do
+      printf '<tr><td>%s</td><td>%s of %s (%s%%)</td><td><span class="bar" style="width:%spx"></span><span class="rest" style="width:%spx"></span></td><td>%s</td></tr>\n' \
+        "$(printf '%s' "$title" | html)" "$passed" "$graded" "$rate" "$((rate * 2))" "$((200 - rate * 2))" "$vis"
+    done
+  printf '</table>\n<h2>Students</h2>\n<table>\n<tr><th>student</th><th>points</th><th>reports</th></tr>\n'
+  tail -n +2 "$out/class.csv" | while IFS= read -r line; do
+    name=${line%%,*}
+    pts=$(awk -F '\t' '$4 != "ungraded" { s += $2; m += $3 } END { printf "%s of %s", s + 0, m + 0 }' "$out/$name/exercises.tsv")
+    printf '<tr><td>%s</td><td>%s</td><td><a href="%s/summary.txt">summary</a> <a href="%s/results.json">results.json</a> <a href="%s/results-prairielearn.json">PrairieLearn</a> <a href="%s/junit.xml">JUnit</a></td></tr>\n' \
+      "$name" "$pts" "$name" "$name" "$name" "$name"
+  done
+  printf '</table>\n</body>\n</html>\n'
+} >"$out/index.html"
 elapsed=$(($(date +%s) - gstart))
 echo "grade: $count submissions graded in $elapsed s ($((elapsed / (count > 0 ? count : 1))) s each): $out/class.csv"
 exit $status

@@ -248,6 +248,24 @@ if command -v jq >/dev/null; then
 else
   check "results.json: Gradescope's fields" grep -q '"name": "lesson 01 step 2: send the \\"echo\\" back.", "score": 0, "max_score": 1, "status": "failed", "visibility": "visible", "output": ' "$json"
 fi
+pl=$tmp/out/planted/results-prairielearn.json
+check "results-prairielearn.json: PrairieLearn's fields, score 2 of 4, the hidden entry not listed" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["gradable"] is True and abs(r["score"] - 0.5) < 1e-9, r
+assert len(r["tests"]) == 3 and all(set(t) >= {"name", "points", "max_points", "output", "message"} for t in r["tests"])
+assert r["tests"][1]["points"] == 0 and r["tests"][1]["max_points"] == 1 and "Hidden" not in json.dumps(r)' "$pl"
+check "results.json and results-prairielearn.json of everyone parse (python3 -m json.tool)" \
+  sh -c "for f in '$tmp'/out/*/results*.json; do python3 -m json.tool \"\$f\" >/dev/null || exit 1; done"
+check "junit.xml of everyone is well-formed; planted: 1 failure, named lesson 01 step 2" \
+  python3 -c 'import sys, glob, xml.etree.ElementTree as ET
+for f in glob.glob(sys.argv[1] + "/out/*/junit.xml"): ET.parse(f)
+s = ET.parse(sys.argv[1] + "/out/planted/junit.xml").getroot().find("testsuite")
+bad = [c.get("name") for c in s.iter("testcase") if c.find("failure") is not None]
+assert s.get("tests") == "4" and s.get("failures") == "2" and bad[0].startswith("lesson 01 step 2: "), (s.attrib, bad)' "$tmp"
+check "index.html: each exercise's pass rate across the class, a link to each report" \
+  sh -c "grep -q '<td>lesson 01 step 2: send the &quot;echo&quot; back.</td><td>6 of 8 (75%)</td>' '$tmp/out/index.html' &&
+    [ \$(grep -c 'href=\"[a-z]*/results.json\"' '$tmp/out/index.html') -eq 8 ] && python3 -c 'import html.parser, sys; html.parser.HTMLParser().feed(open(sys.argv[1]).read())' '$tmp/out/index.html'"
 check "the map: each exercise's tests, from its mutant (the hidden test too)" \
   grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 2 tests fail when it is undone" "$tmp/log"
 mkdir -p "$tmp/again"
