@@ -20,6 +20,7 @@
 #   hidden tests (GRADE_HIDDEN: a .cmake file and its script) -> compiled in, mapped,
 #     reported as a second entry of lesson 01 step 2 with visibility after_due_date,
 #     named nowhere in what the student sees before
+#   Gradescope's run_autograder in a local /autograder layout -> results/results.json
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same credit (from the cached map), with points from GRADE_POINTS
@@ -57,6 +58,7 @@ mkdir -p "$course/scripts" "$course/tools/grade" "$course/tools/student_edition"
   "$course/lessons/02_other" "$course/tests"
 cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$course/scripts/"
 cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$course/tools/grade/"
+cp -R "$src/tools/grade/gradescope" "$course/tools/grade/"
 cp "$src/tools/student_edition/student-readme.awk" "$src/tools/student_edition/student-intro.md" \
   "$course/tools/student_edition/"
 printf '# fake course\n' >"$course/README.md"
@@ -274,6 +276,22 @@ printf '# NN STEP POINTS\n01 2 3\n' >"$tmp/points"
 GRADE_POINTS="$tmp/points" sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
 check "grading again gives the same credit; lesson 01 step 2 is worth 3 points (GRADE_POINTS)" \
   [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-7)" = "1,0,0,1,2,8" ]
+# Gradescope: run_autograder in a folder laid out as its /autograder (source/,
+# submission/, results/), grading the one submission with the same grader and cache.
+mkdir -p "$tmp/ag/submission"
+ln -s "$course" "$tmp/ag/source"
+cp -R "$subs/planted.zip" "$tmp/ag-planted.zip" && (cd "$tmp/ag/submission" && unzip -q "$tmp/ag-planted.zip")
+AUTOGRADER_ROOT="$tmp/ag" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/gradescope/run_autograder" >"$tmp/ag.log" 2>&1
+check "Gradescope's run_autograder: results/results.json, the planted submission's 2 of 4" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 2 and len(r["tests"]) == 4 and r["tests"][2]["visibility"] == "after_due_date", r' "$tmp/ag/results/results.json"
+rm -rf "$tmp/ag/submission"
+AUTOGRADER_ROOT="$tmp/ag" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/gradescope/run_autograder" >"$tmp/ag.log" 2>&1
+check "run_autograder without a submission: results.json says so, no score" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert "score" not in r and "submission is not there" in r["output"], r' "$tmp/ag/results/results.json"
 # No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
 mkdir -p "$tmp/nons"
 printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"
