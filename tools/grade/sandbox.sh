@@ -141,7 +141,7 @@ export TMPDIR=/tmp HOME=/tmp
 (cd "$run/files" && find . -type f) | while IFS= read -r f; do
   cp "$run/files/$f" "$snap/$f"
 done
-cd "$snap"
+cd "$snap" || { say "cannot enter the snapshot $snap"; exit 97; }
 limited cmake --build build --target "lesson${lesson}_test" -j "$jobs" >"$out/build.log" 2>&1
 rc=$?
 echo "$rc" >"$out/build.rc"
