@@ -49,7 +49,7 @@ help:
 	@echo "  make student-edition OUT=DIR   the student tree: solutions replaced by TODOs"
 	@echo "  make check-student-edition     prove every marked lesson fails without its solution"
 	@echo "  make check-exercises [LESSONS=\"01 06\"]  each exercise undone alone fails a test naming its step"
-	@echo "  make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE]"
+	@echo "  make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE] [HIDDEN=DIR]"
 	@echo "                  grade a class with the instructor's tests, in a sandbox (docs/grading.md)"
 	@echo "  make new-lesson NN=12 NAME=my_topic   scaffold a lesson"
 
@@ -150,13 +150,14 @@ check-exercises: build
 # this build's compiler and launcher (ccache), in GRADE_CACHE (default /var/tmp).
 SUBMISSIONS ?=
 POINTS ?=
+HIDDEN ?=
 GRADE_CMAKE_ARGS ?= $(shell sed -n 's/^\(CMAKE_CXX_COMPILER\(_LAUNCHER\)\{0,1\}\):[A-Z]*=\(..*\)$$/-D\1=\3/p' $(BUILD)/CMakeCache.txt 2>/dev/null)
 grade: configure
 	$(call INSTRUCTOR_TOOL,tools/grade/grade.sh)
 	@[ -n "$(SUBMISSIONS)" ] && [ "$(origin OUT)" != file ] || \
-	  { echo "make grade: usage: make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE]" >&2; exit 2; }
+	  { echo "make grade: usage: make grade SUBMISSIONS=DIR OUT=DIR [LESSONS=\"01 02\"] [POINTS=FILE] [HIDDEN=DIR]" >&2; exit 2; }
 	@cmake --build $(BUILD) -j $(JOBS) --target student_edition >/dev/null
-	@GRADE_JOBS=$(JOBS) GRADE_POINTS="$(POINTS)" GRADE_CMAKE_ARGS="$(GRADE_CMAKE_ARGS)" \
+	@GRADE_JOBS=$(JOBS) GRADE_POINTS="$(POINTS)" GRADE_HIDDEN="$(HIDDEN)" GRADE_CMAKE_ARGS="$(GRADE_CMAKE_ARGS)" \
 	  bash tools/grade/grade.sh $(BUILD)/bin/student_edition "$(SUBMISSIONS)" "$(OUT)" $(LESSONS)
 
 new-lesson:

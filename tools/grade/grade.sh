@@ -27,7 +27,7 @@
 # are done once per instructor tree and cached (CACHE/map-FINGERPRINT/NN.map).
 #
 # Environment: GRADE_POINTS (a file of "NN STEP POINTS" lines; default 1 point an
-# exercise), GRADE_CACHE (default /var/tmp/socklab-grade-UID/<tree>), GRADE_JOBS (2),
+# exercise), GRADE_HIDDEN (a folder of hidden tests, reported after the due date), GRADE_CACHE (default /var/tmp/socklab-grade-UID/<tree>), GRADE_JOBS (2),
 # GRADE_TIMEOUT (wall seconds for a lesson's build, and again for its tests: 600),
 # GRADE_USER (when run as root, the unprivileged user the sandbox runs as:
 # socklab-grader, created if missing), GRADE_CMAKE_ARGS (for the snapshot's configure).
@@ -48,6 +48,11 @@ shift 3
 [ -n "$out" ] || usage "OUT is not set"
 [ -d "$subs" ] || usage "SUBMISSIONS=$subs is not a folder"
 jobs=${GRADE_JOBS:-2}
+hidden=${GRADE_HIDDEN:-}
+if [ -n "$hidden" ]; then
+  [ -d "$hidden" ] || usage "HIDDEN=$hidden is not a folder"
+  hidden=$(cd "$hidden" && pwd)
+fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -163,6 +168,30 @@ while read -r nn step file k; do
   printf '%s\t%s\t%s\t%s\t%s\tlesson %s step %s: %s\n' "$nn" "$step" "$file" "$k" "$points" "$nn" "$step" "$text"
 done <"$tmp/exercises" >"$tmp/named"
 
+# --- hidden tests: the instructor's extra test files (GRADE_HIDDEN) ----------------
+# lessonNN_*_test.cpp files join lessonNN_test (GoogleTest: their TEST/TEST_F names),
+# *.cmake files are included at the end of the top CMakeLists.txt (their add_test(NAME
+# ...) names; they set the test's LABELS lessonNN); other files are copied beside them
+# (a script a .cmake file runs). They are copied into the snapshot's .grade-hidden/ and
+# registered by a CMAKE_PROJECT_INCLUDE hook; their tests are reported apart, with
+# Gradescope's visibility after_due_date.
+: >"$tmp/hidden-files"
+: >"$tmp/hidden-tests"
+if [ -n "$hidden" ]; then
+  (cd "$hidden" && find . -maxdepth 1 -type f | sed 's|^\./||' | LC_ALL=C sort) >"$tmp/hidden-files"
+  [ -s "$tmp/hidden-files" ] || usage "HIDDEN=$hidden holds no file"
+  while IFS= read -r f; do
+    case $f in
+      *[!A-Za-z0-9._-]*) usage "HIDDEN: $f: a hidden file's name must be letters, digits and . _ -" ;;
+      lesson[0-9][0-9]_*_test.cpp)
+        sed -n 's/^[[:space:]]*TEST\(_F\)\{0,1\}([[:space:]]*\([A-Za-z0-9_]*\)[[:space:]]*,[[:space:]]*\([A-Za-z0-9_]*\).*/\2.\3/p' "$hidden/$f" ;;
+      *.cpp) usage "HIDDEN: $f: a hidden test file is named lessonNN_NAME_test.cpp (it joins lessonNN_test)" ;;
+      *.cmake) sed -n 's/.*add_test([[:space:]]*NAME[[:space:]]\{1,\}\([^[:space:])]*\).*/\1/p' "$hidden/$f" ;;
+    esac
+  done <"$tmp/hidden-files" | LC_ALL=C sort -u >"$tmp/hidden-tests"
+  [ -s "$tmp/hidden-tests" ] || usage "HIDDEN=$hidden names no test (TEST(Suite, Name) in lessonNN_*_test.cpp, add_test(NAME ...) in *.cmake)"
+fi
+
 # --- the snapshot: the instructor's tree, copied and built once ------------------
 if [ -d "$root/.git" ] || git -C "$root" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git -C "$root" -c core.quotePath=false ls-files --cached --others --exclude-standard >"$tmp/tree"
@@ -172,7 +201,8 @@ fi
 (cd "$root" && tr '\n' '\0' <"$tmp/tree" | xargs -0 cksum 2>/dev/null) >"$tmp/sums"
 # The fingerprint (the snapshot's and the map's key): what the build and the tests read,
 # not the docs (an edited page must not cost a new map).
-fingerprint=$(awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums" |
+fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums"
+  [ -z "$hidden" ] || (cd "$hidden" && tr '\n' '\0' <"$tmp/hidden-files" | xargs -0 cksum | sed 's/^/hidden /'); } |
   cksum | awk '{ print $1 }')
 cache=${GRADE_CACHE:-/var/tmp/socklab-grade-$(id -u)/$(printf '%s' "$root" | cksum | awk '{ print $1 }')}
 snap=$cache/tree
@@ -202,11 +232,39 @@ if [ "$(cat "$cache/fingerprint" 2>/dev/null)" != "$fingerprint" ]; then
     fi
   done <"$tmp/tree"
 fi
-if [ ! -f "$snap/build/CMakeCache.txt" ]; then
+# The hook (always there: with no hidden folder it registers nothing). CMake reads it
+# at configure time, so a changed hook configures again.
+mkdir -p "$snap/.grade-hidden"
+for f in "$snap/.grade-hidden"/*; do
+  [ -e "$f" ] || continue
+  grep -qxF "${f##*/}" "$tmp/hidden-files" || [ "${f##*/}" = hook.cmake ] || rm -f "$f"
+done
+while IFS= read -r f; do
+  cmp -s "$hidden/$f" "$snap/.grade-hidden/$f" || cp "$hidden/$f" "$snap/.grade-hidden/$f"
+done <"$tmp/hidden-files"
+{
+  echo "# written by tools/grade/grade.sh: the instructor's hidden tests (GRADE_HIDDEN=${hidden:-})"
+  echo 'if(NOT CMAKE_CURRENT_SOURCE_DIR STREQUAL CMAKE_SOURCE_DIR OR COMMAND _grade_hidden)'
+  echo '  return()'
+  echo 'endif()'
+  echo 'function(_grade_hidden)'
+  grep '^lesson[0-9][0-9]_.*_test\.cpp$' "$tmp/hidden-files" | while IFS= read -r f; do
+    echo "  target_sources(lesson${f:6:2}_test PRIVATE \${CMAKE_CURRENT_FUNCTION_LIST_DIR}/$f)"
+  done
+  grep '\.cmake$' "$tmp/hidden-files" | grep -vx hook.cmake | while IFS= read -r f; do
+    echo "  include(\${CMAKE_CURRENT_FUNCTION_LIST_DIR}/$f)"
+  done
+  echo 'endfunction()'
+  echo 'cmake_language(DEFER CALL _grade_hidden)'
+} >"$tmp/hook.cmake"
+cmp -s "$tmp/hook.cmake" "$snap/.grade-hidden/hook.cmake" || cp "$tmp/hook.cmake" "$snap/.grade-hidden/hook.cmake"
+if ! grep -q '^CMAKE_PROJECT_INCLUDE:.*grade-hidden' "$snap/build/CMakeCache.txt" 2>/dev/null; then
   gen=""
   command -v ninja >/dev/null && gen="-G Ninja"
   # shellcheck disable=SC2086
-  cmake -S "$snap" -B "$snap/build" $gen -DSOCKLAB_WERROR=OFF ${GRADE_CMAKE_ARGS:-} >"$cache/configure.log" 2>&1 ||
+  [ ! -f "$snap/build/CMakeCache.txt" ] || gen=""
+  cmake -S "$snap" -B "$snap/build" $gen -DSOCKLAB_WERROR=OFF -DCMAKE_PROJECT_INCLUDE="$snap/.grade-hidden/hook.cmake" \
+    ${GRADE_CMAKE_ARGS:-} >"$cache/configure.log" 2>&1 ||
     die "the instructor's tree does not configure: see $cache/configure.log"
 fi
 targets=$(sed 's/^/lesson/; s/$/_test/' "$tmp/lessons" | tr '\n' ' ')
@@ -229,14 +287,21 @@ ro="$root:$out"
 # machine cannot make the sandbox.
 sandbox_run() {
   local nn=$1 run=$2 rc=0
-  mkdir -p "$run/files" "$run/upper" "$run/work" "$run/tmp"
+  mkdir -p "$run/files" "$run/box"
   [ -z "$user" ] || chown -R "$user:$(id -g "$user")" "$run"
   local as=()
   [ -z "$user" ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
+  # What the run writes comes back on outer's stdout, a tar stream of known files each
+  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk.
   env -i PATH="$PATH" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
-    GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_RO="$ro" \
+    GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_TEST_TIMEOUT="${GRADE_TEST_TIMEOUT:-60}" \
+    GRADE_CPU="${GRADE_CPU:-300}" GRADE_AS="${GRADE_AS:-4294967296}" GRADE_NPROC="${GRADE_NPROC:-1024}" \
+    GRADE_FSIZE="${GRADE_FSIZE:-1073741824}" GRADE_DISK="${GRADE_DISK:-4294967296}" \
+    GRADE_LOG_MAX="${GRADE_LOG_MAX:-16777216}" GRADE_RO="$ro" GRADE_CACHE_DIR="$cache" \
     "${as[@]}" unshare --user --map-root-user --mount --fork \
-    bash "$cache/sandbox.sh" outer "$snap" "$run" >"$run/unshare.log" 2>&1 || rc=$?
+    bash "$cache/sandbox.sh" outer "$snap" "$run" 2>"$run/unshare.log" |
+    tar -xf - -C "$run" --no-same-owner --no-same-permissions 2>>"$run/unshare.log"
+  rc=${PIPESTATUS[0]}
   if [ "$rc" -ne 0 ]; then
     cat "$run/unshare.log" >>"$run/sandbox.log"
     return 97
@@ -274,6 +339,8 @@ if ! GRADE_TIMEOUT=60 sandbox_run probe "$probe"; then
     mkdir -p "$out/$name"
     printf '{"output": "not gradable here: the sandbox cannot be made on the grading machine (%s). This is no grade; the instructor will grade again.", "tests": []}\n' \
       "$(printf '%s' "$cause" | sed 's/["\\]/ /g')" >"$out/$name/results.json"
+    printf '{"gradable": false, "message": "not gradable here: the sandbox cannot be made on the grading machine (%s)."}\n' \
+      "$(printf '%s' "$cause" | sed 's/["\\]/ /g')" >"$out/$name/results-prairielearn.json"
   done <"$tmp/names"
   { echo "student,status"; sed 's/$/,not gradable here/' "$tmp/names"; } >"$out/class.csv"
   exit 1
@@ -296,7 +363,7 @@ while IFS= read -r nn; do
   awk -F '\t' -v n="$nn" '$1 == n { print $3 "\t" $4 "\t" $2 }' "$tmp/named" >"$tmp/blocks"
   while IFS=$'\t' read -r file k step; do
     run=$cache/work/mutant
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
     mkdir -p "$run/files/$(dirname "$file")"
     "$tool" --mutant "$root/$file" "$k" >"$run/files/$file"
     sandbox_run "$nn" "$run" || die "lesson $nn: the sandbox failed: $(head -n 1 "$run/sandbox.log")"
@@ -340,6 +407,18 @@ done <"$tmp/lessons" >"$tmp/checks"
 awk -F '\t' 'NR == FNR { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
   "$tmp/checks" "$tmp/named" >&2
 
+# The entries of a report: each exercise by its visible tests and, when hidden tests
+# check it too, again by those (Gradescope's visibility after_due_date, the same
+# points). An exercise that only hidden tests check has only the hidden entry.
+while IFS=$'\t' read -r nn step file k points title; do
+  awk -F '\t' -v f="$file" -v k="$k" '$1 == f && $2 == k { print $3 }' "$tmp/checks" >"$tmp/mine"
+  nh=$(grep -cxF -f "$tmp/hidden-tests" "$tmp/mine" 2>/dev/null) || nh=0
+  [ -s "$tmp/hidden-tests" ] || nh=0
+  nv=$(($(wc -l <"$tmp/mine") - nh))
+  { [ "$nv" -eq 0 ] && [ "$nh" -gt 0 ]; } || printf '%s\t%s\t%s\t%s\t%s\t%s\tvisible\n' "$nn" "$step" "$file" "$k" "$points" "$title"
+  [ "$nh" -eq 0 ] || printf '%s\t%s\t%s\t%s\t%s\t%s (hidden tests)\tafter_due_date\n' "$nn" "$step" "$file" "$k" "$points" "$title"
+done <"$tmp/named" >"$tmp/entries"
+
 # --- JSON and CSV helpers -----------------------------------------------------------
 # json_string FILE: the file's text as one JSON string (control characters escaped).
 json_string() {
@@ -348,11 +427,29 @@ json_string() {
       gsub(/[\001-\037]/, " ", s); printf "%s%s", (NR > 1 ? "\\n" : ""), s }
     END { printf "\"" }' "$1"
 }
+# lesson_notes REP: a line for each lesson that was not graded as usual (its state)
+# and for each limit a lesson's run reached (sandbox.sh's hits).
+lesson_notes() {
+  local l nn st
+  for l in "$1"/lesson*/state; do
+    [ -f "$l" ] || continue
+    nn=${l%/state}
+    nn=${nn##*/lesson}
+    st=$(cat "$l")
+    [ "$st" = ok ] || echo "lesson $nn: $st"
+    [ ! -s "${l%/state}/hits" ] || sed "s/^/lesson $nn: /" "${l%/state}/hits"
+  done
+}
+# xml_text FILE: the file's text escaped for XML (control characters but tab and
+# newline dropped, as XML 1.0 cannot carry them).
+xml_text() {
+  LC_ALL=C sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g' "$1" | LC_ALL=C tr -d '\000-\010\013\014\016-\037'
+}
 csv() { case $1 in *[,\"]*) printf '"%s"' "$(printf '%s' "$1" | sed 's/"/""/g')" ;; *) printf '%s' "$1" ;; esac; }
 
 {
   printf 'student'
-  cut -f 6 "$tmp/named" | while IFS= read -r n; do printf ',%s' "$(csv "$n")"; done
+  cut -f 6 "$tmp/entries" | while IFS= read -r n; do printf ',%s' "$(csv "$n")"; done
   printf ',total,max,flaky,notes\n'
 } >"$out/class.csv"
 
@@ -383,7 +480,7 @@ while IFS= read -r name; do
   : >"$rep/tests.tsv"
   while IFS= read -r nn; do
     run=$cache/work/$name-$nn
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
     mkdir -p "$run/files" "$rep/lesson$nn"
     lesson_state=ok
     for f in $(awk -v n="$nn" '$1 == n { print $3 }' "$tmp/exercises" | sort -u); do
@@ -408,21 +505,24 @@ while IFS= read -r name; do
         results "$run"
         [ -s "$run/tests" ] || lesson_state="no test ran (the tests timed out after ${GRADE_TIMEOUT:-600} s?)"
       fi
-      cp "$run/build.log" "$run/ctest.log" "$run/limits" "$rep/lesson$nn/" 2>/dev/null || true
+      cp "$run/build.log" "$run/ctest.log" "$run/limits" "$run/hits" "$rep/lesson$nn/" 2>/dev/null || true
       sed -i "s|$snap/||g" "$rep/lesson$nn/build.log" 2>/dev/null || true
     fi
     echo "$lesson_state" >"$rep/lesson$nn/state"
     [ -f "$run/tests" ] && sed "s/^/$nn	/" "$run/tests" >>"$rep/tests.tsv"
     [ -f "$run/dump" ] && cp "$run/dump" "$rep/lesson$nn/failures.tsv"
-    rm -rf "$run"
+    [ -n "${GRADE_KEEP_RUN:-}" ] || rm -rf "$run"
   done <"$tmp/lessons"
 
   # Credit, and each exercise's output: the narrated steps of its failing tests.
   : >"$rep/exercises.tsv"
+  : >"$rep/junit.body"
   total=0 max=0 row=""
-  while IFS=$'\t' read -r nn step file k points title; do
+  while IFS=$'\t' read -r nn step file k points title vis; do
     state=$(cat "$rep/lesson$nn/state")
-    awk -F '\t' -v f="$file" -v k="$k" '$1 == f && $2 == k { print $3 }' "$tmp/checks" >"$tmp/mine"
+    # This entry's tests: the exercise's visible ones, or its hidden ones.
+    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'NR == FNR { hid[$0] = 1; next }
+      $1 == f && $2 == k && (($3 in hid) == (vis != "visible")) { print $3 }' "$tmp/hidden-tests" "$tmp/checks" >"$tmp/mine"
     o=$tmp/output
     : >"$o"
     score=0 verdict=failed
@@ -447,7 +547,9 @@ while IFS= read -r name; do
         sed 's/^[a-z]*\t/  /' "$tmp/mystatus" >>"$o"
         grep -q '^flaky' "$tmp/mystatus" && echo "(flaky: failed once, passed when re-run)" >>"$o"
       else
-        echo "failed: $lost of the $(wc -l <"$tmp/mystatus") tests that check this exercise fail:" >"$o"
+        : >"$o"
+        [ ! -s "$rep/lesson$nn/hits" ] || sed "s/^/lesson $nn: /" "$rep/lesson$nn/hits" >>"$o"
+        echo "failed: $lost of the $(wc -l <"$tmp/mystatus") tests that check this exercise fail:" >>"$o"
         awk -F '\t' '$1 != "pass" && $1 != "flaky" && $1 != "skip" { print $2 }' "$tmp/mystatus" | while IFS= read -r t; do
           echo
           echo "--- $t (ctest -R '$t' -V shows it whole)"
@@ -462,17 +564,26 @@ while IFS= read -r name; do
     cell=$score
     [ "$verdict" = ungraded ] && cell="n/g"
     row="$row,$cell"
-    printf '%s\t%s\t%s\t%s\t%s\n' "$title" "$score" "$points" "$verdict" "$(json_string "$o")" >>"$rep/exercises.tsv"
-  done <"$tmp/named"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$title" "$score" "$points" "$verdict" "$(json_string "$o")" "$vis" >>"$rep/exercises.tsv"
+    # The JUnit test case: a failure or a skip carries the same output.
+    printf '%s\n' "$title" >"$tmp/title"
+    {
+      printf '    <testcase classname="lesson%s" name="%s"' "$nn" "$(xml_text "$tmp/title")"
+      case $verdict in
+        passed) printf '/>\n' ;;
+        ungraded) printf '>\n      <skipped message="%s"/>\n    </testcase>\n' "$(head -n 1 "$o" >"$tmp/first"; xml_text "$tmp/first")" ;;
+        *) printf '>\n      <failure message="%s">' "$(head -n 1 "$o" >"$tmp/first"; xml_text "$tmp/first")"
+           xml_text "$o"
+           printf '</failure>\n    </testcase>\n' ;;
+      esac
+    } >>"$rep/junit.body"
+  done <"$tmp/entries"
 
-  flaky=$(awk -F '\t' '$2 == "flaky" { print $3 }' "$rep/tests.tsv" | sort -u)
+  flaky=$(awk -F '\t' '$2 == "flaky" { print $3 }' "$rep/tests.tsv" | sort -u | grep -vxF -f "$tmp/hidden-tests")
   # The report's own output: what was ignored, lessons that did not build, flaky tests.
   {
     echo "Graded with the instructor's tests: $total of $max points."
-    for l in "$rep"/lesson*/state; do
-      s=$(cat "$l")
-      [ "$s" = ok ] || echo "lesson ${l#"$rep"/lesson}: $s" | sed 's|/state:|:|'
-    done
+    lesson_notes "$rep"
     [ -z "$flaky" ] || { echo "Flaky (failed, then passed when re-run; counted as passed):"; printf '  %s\n' $flaky; }
     if [ -s "$rep/ignored" ]; then
       echo "Files that are not the student's, ignored (the instructor's are used):"
@@ -484,13 +595,30 @@ while IFS= read -r name; do
     printf '{\n  "score": %s,\n  "output": %s,\n  "visibility": "visible",\n  "stdout_visibility": "hidden",\n  "tests": [' \
       "$total" "$(json_string "$rep/summary.txt")"
     awk -F '\t' '{ t = $1; gsub(/\\/, "\\\\\\\\", t); gsub(/"/, "\\\"", t)
-        printf "%s\n    {\"name\": %s, \"score\": %s, \"max_score\": %s, \"status\": \"%s\", \"visibility\": \"visible\", \"output\": %s}",
-          (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $5 }' "$rep/exercises.tsv"
+        printf "%s\n    {\"name\": %s, \"score\": %s, \"max_score\": %s, \"status\": \"%s\", \"visibility\": \"%s\", \"output\": %s}",
+          (NR > 1 ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), ($4 == "passed" ? "passed" : "failed"), $6, $5 }' "$rep/exercises.tsv"
     printf '\n  ]\n}\n'
   } >"$rep/results.json"
-  notes=$(for l in "$rep"/lesson*/state; do
-             st=$(cat "$l"); [ "$st" = ok ] || echo "lesson ${l#"$rep"/lesson}: $st" | sed 's|/state:|:|'
-           done
+  # JUnit (a CI's or a dashboard's view): one test case per entry.
+  {
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites>\n'
+    printf '  <testsuite name="%s" tests="%s" failures="%s" skipped="%s">\n' "$name" "$(wc -l <"$rep/exercises.tsv")" \
+      "$(awk -F '\t' '$4 == "failed"' "$rep/exercises.tsv" | wc -l)" "$(awk -F '\t' '$4 == "ungraded"' "$rep/exercises.tsv" | wc -l)"
+    cat "$rep/junit.body"
+    printf '  </testsuite>\n</testsuites>\n'
+  } >"$rep/junit.xml"
+  rm -f "$rep/junit.body"
+  # PrairieLearn's external grader results: score from 0 to 1; it has no per-test
+  # visibility, so the hidden tests' entries count in the score and are not listed.
+  {
+    printf '{\n  "gradable": true,\n  "score": %s,\n  "message": %s,\n  "tests": [' \
+      "$(awk -v a="$total" -v b="$max" 'BEGIN { printf "%.4f", (b > 0 ? a / b : 0) }')" "$(json_string "$rep/summary.txt")"
+    awk -F '\t' '$6 == "visible" { t = $1; gsub(/\\/, "\\\\\\\\", t); gsub(/"/, "\\\"", t)
+        printf "%s\n    {\"name\": %s, \"points\": %s, \"max_points\": %s, \"message\": \"%s\", \"output\": %s}",
+          (n++ ? "," : ""), "\"" t "\"", $2, ($4 == "ungraded" ? 0 : $3), $4, $5 }' "$rep/exercises.tsv"
+    printf '\n  ]\n}\n'
+  } >"$rep/results-prairielearn.json"
+  notes=$(lesson_notes "$rep"
            [ ! -s "$rep/ignored" ] || echo "$(wc -l <"$rep/ignored") files ignored ($name/summary.txt)")
   notes=$(printf '%s' "$notes" | awk 'NR > 1 { printf "; " } { printf "%s", $0 }')
   echo "$(csv "$name")$row,$total,$max,$(printf '%s' "$flaky" | tr '\n' ' ' | sed 's/ $//'),$(csv "$notes")" >>"$out/class.csv"
@@ -498,6 +626,34 @@ while IFS= read -r name; do
   count=$((count + 1))
   echo "grade: $name: $total of $max points ($(($(date +%s) - sstart)) s)$([ -s "$rep/ignored" ] && echo "; $(wc -l <"$rep/ignored") files ignored")"
 done <"$tmp/names"
+# OUT/index.html: each entry's pass rate across the class (which step the class found
+# hard), then each student with links to their reports.
+html() { sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'; }
+{
+  printf '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>socklab grades</title>\n'
+  printf '<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .6em;text-align:left}'
+  printf '.bar{background:#4a4;height:.8em;display:inline-block}.rest{background:#ddd;height:.8em;display:inline-block}</style></head>\n<body>\n'
+  printf '<h1>socklab grades: %s submissions</h1>\n' "$count"
+  printf '<h2>Exercises</h2>\n<table>\n<tr><th>exercise</th><th>passed</th><th></th><th>visibility</th></tr>\n'
+  while IFS= read -r name; do [ -f "$out/$name/exercises.tsv" ] && cat "$out/$name/exercises.tsv"; done <"$tmp/names" |
+    awk -F '\t' '{ k = $1 "\t" $6; if (!(k in n)) order[++m] = k; n[k] += 0
+                   if ($4 != "ungraded") { n[k]++; if ($4 == "passed") p[k]++ } }
+      END { for (i = 1; i <= m; i++) { k = order[i]; split(k, f, "\t")
+              r = (n[k] > 0 ? int(100 * p[k] / n[k] + 0.5) : 0)
+              printf "%s\t%d\t%d\t%d\t%s\n", f[1], p[k] + 0, n[k], r, f[2] } }' |
+    while IFS=$'\t' read -r title passed graded rate vis; do
+      printf '<tr><td>%s</td><td>%s of %s (%s%%)</td><td><span class="bar" style="width:%spx"></span><span class="rest" style="width:%spx"></span></td><td>%s</td></tr>\n' \
+        "$(printf '%s' "$title" | html)" "$passed" "$graded" "$rate" "$((rate * 2))" "$((200 - rate * 2))" "$vis"
+    done
+  printf '</table>\n<h2>Students</h2>\n<table>\n<tr><th>student</th><th>points</th><th>reports</th></tr>\n'
+  tail -n +2 "$out/class.csv" | while IFS= read -r line; do
+    name=${line%%,*}
+    pts=$(awk -F '\t' '$4 != "ungraded" { s += $2; m += $3 } END { printf "%s of %s", s + 0, m + 0 }' "$out/$name/exercises.tsv")
+    printf '<tr><td>%s</td><td>%s</td><td><a href="%s/summary.txt">summary</a> <a href="%s/results.json">results.json</a> <a href="%s/results-prairielearn.json">PrairieLearn</a> <a href="%s/junit.xml">JUnit</a></td></tr>\n' \
+      "$name" "$pts" "$name" "$name" "$name" "$name"
+  done
+  printf '</table>\n</body>\n</html>\n'
+} >"$out/index.html"
 elapsed=$(($(date +%s) - gstart))
 echo "grade: $count submissions graded in $elapsed s ($((elapsed / (count > 0 ? count : 1))) s each): $out/class.csv"
 exit $status

@@ -13,6 +13,14 @@
 #   broken: lesson 02 does not compile -> lesson 02 lost only, with the compiler's line
 #   hostile: lesson 02's program writes to the instructor's tree, OUT and the snapshot
 #                                -> nothing written there; graded as any other
+#   looper, forker, filler: lesson 02's program loops forever, fork-bombs, writes a
+#     file past the file-size limit and then fills the disk -> lesson 02 lost only, the
+#     report names the limit (time, process, file size, disk), grading ends within the
+#     limits, nothing is left on the disk, the next submissions graded as usual
+#   hidden tests (GRADE_HIDDEN: a .cmake file and its script) -> compiled in, mapped,
+#     reported as a second entry of lesson 01 step 2 with visibility after_due_date,
+#     named nowhere in what the student sees before
+#   Gradescope's run_autograder in a local /autograder layout -> results/results.json
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same credit (from the cached map), with points from GRADE_POINTS
@@ -50,6 +58,7 @@ mkdir -p "$course/scripts" "$course/tools/grade" "$course/tools/student_edition"
   "$course/lessons/02_other" "$course/tests"
 cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$course/scripts/"
 cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$course/tools/grade/"
+cp -R "$src/tools/grade/gradescope" "$course/tools/grade/"
 cp "$src/tools/student_edition/student-readme.awk" "$src/tools/student_edition/student-intro.md" \
   "$course/tools/student_edition/"
 printf '# fake course\n' >"$course/README.md"
@@ -94,6 +103,18 @@ text=$(cat "$BIN/$program.txt")
 printf '%s\n' "$text" | sed -n 's/^ *write_outside("\(.*\)");.*/\1/p' | while IFS= read -r path; do
   (echo pwned >"$path") 2>/dev/null && echo "wrote $path"
 done
+# Hostile programs: loop_forever(); fork_bomb(); fill_disk(); (the sandbox's limits stop them).
+case $text in *"loop_forever();"*) while :; do :; done ;; esac
+case $text in *"fork_bomb();"*)
+  n=0
+  while [ $n -lt 100000 ]; do sleep 60 </dev/null >/dev/null 2>&1 & n=$((n + 1)); done ;;
+esac
+case $text in *"fill_disk();"*)
+  head -c 50000000 /dev/zero >"$TMPDIR/huge"  # killed by SIGXFSZ at the file-size limit
+  n=0
+  while [ $n -lt 1000 ] && head -c 524288 /dev/zero >"$TMPDIR/fill$n" 2>/dev/null; do n=$((n + 1)); done
+  echo "$program: error: write: No space left on device"; echo "[  FAILED  ] $name (0 ms)"; exit 1 ;;
+esac
 todo=$(printf '%s\n' "$text" | sed -n 's/^ *throw .*"\(TODO(step [0-9]*)[^"]*\)".*/\1/p' | head -n 1)
 for word in "$@"; do
   case $text in *"$word();"*) ;; *)
@@ -141,6 +162,16 @@ fake_test(01 Lesson01.Flaky flaky_test.sh)
 fake_test(02 Lesson02.Step1_Connects fake_test.sh 1 prog2 other_done)
 CMAKE
 
+# Hidden tests (GRADE_HIDDEN): one more test of lesson 01 step 2, registered by a .cmake
+# file, run by a script beside it; reported apart, visibility after_due_date.
+mkdir -p "$tmp/hidden"
+cp "$course/tests/fake_test.sh" "$tmp/hidden/hidden_test.sh"
+cat >"$tmp/hidden/lesson01_hidden.cmake" <<'CMAKE'
+add_test(NAME Lesson01.Hidden_EchoesTwice
+         COMMAND sh ${CMAKE_CURRENT_LIST_DIR}/hidden_test.sh Lesson01.Hidden_EchoesTwice 2 prog bind_done echo_done)
+set_tests_properties(Lesson01.Hidden_EchoesTwice PROPERTIES LABELS lesson01 ENVIRONMENT BIN=${CMAKE_BINARY_DIR}/bin)
+CMAKE
+
 # --- the submissions -----------------------------------------------------------------
 subs=$tmp/subs
 mkdir -p "$subs/reference" "$tmp/planted/lessons" "$tmp/broken/lessons" "$subs/broken" "$tmp/handout-src"
@@ -167,44 +198,100 @@ mkdir -p "$subs/hostile" && cp -R "$course/lessons" "$subs/hostile/"
 for path in "$course/pwned" "$tmp/out/pwned" "$tmp/cache/tree/pwned" "$tmp/cache/tree/build/bin/prog2.txt"; do
   printf 'write_outside("%s");\n' "$path" >>"$subs/hostile/lessons/02_other/prog2.cpp"
 done
-export GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60
+# The hostile ones: lesson 02's program loops, forks without end, fills the disk.
+for h in looper:loop_forever forker:fork_bomb filler:fill_disk; do
+  mkdir -p "$subs/${h%%:*}" && cp -R "$course/lessons" "$subs/${h%%:*}/"
+  sed -i "s/other_done();/${h#*:}(); other_done();/" "$subs/${h%%:*}/lessons/02_other/prog2.cpp"
+done
+# Small limits, so that the hostile ones cost seconds: 2 s a test, 48 processes and
+# threads, files of 1 MiB, 16 MiB of scratch a run.
+export GRADE_HIDDEN="$tmp/hidden" GRADE_CACHE="$tmp/cache" GRADE_JOBS=2 GRADE_TIMEOUT=60 GRADE_TEST_TIMEOUT=2 GRADE_NPROC=48 \
+  GRADE_FSIZE=1048576 GRADE_DISK=16777216
 sh_grade() { bash "$course/tools/grade/grade.sh" "$tool" "$@"; }
 sh_grade "$subs" "$tmp/out" >"$tmp/log" 2>"$tmp/err"
 rc=$?
 check "the grader exits 0 (got $rc: $(tail -n 1 "$tmp/err"))" [ "$rc" -eq 0 ]
 csv=$tmp/out/class.csv
 row() { grep "^$1," "$csv" | cut -d, -f "$2"; }
-check "class.csv's header names each exercise" grep -q '^student,lesson 01 step 1: bind() the socket (man 2 bind).,"lesson 01 step 2: send the ""echo"" back.",lesson 02 step 1: connect() (man 2 connect).,total,max,flaky,notes$' "$csv"
-check "reference: 3 of 3 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-6)" = "1,1,1,3,3" ]
-check "hand-out: 0 of 3 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-6)" = "0,0,0,0,3" ]
-check "planted: exactly lesson 01 step 2 lost ($(grep '^planted,' "$csv"))" [ "$(row planted 2-6)" = "1,0,1,2,3" ]
-check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-6)" = "1,1,0,2,3" ]
+check "class.csv's header names each exercise, and the hidden tests' entry" grep -q '^student,lesson 01 step 1: bind() the socket (man 2 bind).,"lesson 01 step 2: send the ""echo"" back.","lesson 01 step 2: send the ""echo"" back. (hidden tests)",lesson 02 step 1: connect() (man 2 connect).,total,max,flaky,notes$' "$csv"
+check "reference: 4 of 4 ($(grep '^reference,' "$csv"))" [ "$(row reference 2-7)" = "1,1,1,1,4,4" ]
+check "hand-out: 0 of 4 ($(grep '^handout,' "$csv"))" [ "$(row handout 2-7)" = "0,0,0,0,0,4" ]
+check "planted: exactly lesson 01 step 2 lost, visible and hidden ($(grep '^planted,' "$csv"))" [ "$(row planted 2-7)" = "1,0,0,1,2,4" ]
+check "broken: lesson 02 lost only ($(grep '^broken,' "$csv"))" [ "$(row broken 2-7)" = "1,1,1,0,3,4" ]
 check "broken: class.csv's notes say why" grep -q '^broken,.*,lesson 02: does not compile: lessons/02_other/prog2.cpp:1:1: error: #error in the program$' "$csv"
-check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-6)" = "1,1,1,3,3" ]
+check "hostile: graded as any other ($(grep '^hostile,' "$csv"))" [ "$(row hostile 2-7)" = "1,1,1,1,4,4" ]
 check "hostile: nothing written outside its run" \
   sh -c "! ls '$course/pwned' '$tmp/out/pwned' '$tmp/cache/tree/pwned' 2>/dev/null | grep -q . && ! grep -q pwned '$tmp/cache/tree/build/bin/prog2.txt'"
-check "the flaky test is listed, counted as passed" [ "$(row reference 7)" = "Lesson01.Flaky" ]
+for h in looper:'time limit: a test ran longer than 2 s' forker:'process limit: the run reached 48' \
+  filler:'file size limit: a file reached 1048576 bytes' filler:'disk limit: the run.s files filled its 16 MiB'; do
+  check "${h%%:*}: lesson 02 lost only ($(grep "^${h%%:*}," "$csv"))" [ "$(row "${h%%:*}" 2-7)" = "1,1,1,0,3,4" ]
+  check "${h%%:*}: the report says why (lesson 02: ${h#*:})" grep -q "^lesson 02: ${h#*:}" "$tmp/out/${h%%:*}/summary.txt"
+done
+check "looper: ended within its limits ($(grep '^grade: looper:' "$tmp/log"))" \
+  awk '/^grade: looper:/ { sub(/.*points \(/, ""); exit !($1 + 0 <= 40) }' "$tmp/log"
+check "no limit is named for the reference" sh -c "! grep -q limit '$tmp/out/reference/summary.txt'"
+check "nothing the runs wrote is left on the disk (no file over 1 MiB)" \
+  sh -c "[ -z \"\$(find '$tmp' -type f -size +1023k)\" ]"
+check "the flaky test is listed, counted as passed" [ "$(row reference 8)" = "Lesson01.Flaky" ]
 check "planted: the edited test file is ignored, and said so" \
   grep -q 'tests/lesson01_fake_test.sh (changed; the instructor' "$tmp/out/planted/summary.txt"
 check "broken: the compiler's line is in the report" \
   grep -q 'lesson 02: does not compile: .*prog2.cpp:1:1: error: #error in the program' "$tmp/out/broken/summary.txt"
 json=$tmp/out/planted/results.json
 if command -v jq >/dev/null; then
-  check "results.json: Gradescope's fields (jq)" jq -e '(.score == 2) and (.tests | length == 3) and
+  check "results.json: Gradescope's fields; the hidden tests' entry after_due_date (jq)" jq -e '(.score == 2) and (.tests | length == 4) and
     all(.tests[]; has("name") and has("score") and has("max_score") and has("status") and has("visibility") and has("output"))
     and (.tests[1].status == "failed") and (.tests[1].name | startswith("lesson 01 step 2: "))
-    and (.tests[1].output | test("step 2/2 the step.s narration"))' "$json" >/dev/null
+    and (.tests[1].output | test("step 2/2 the step.s narration"))
+    and (.tests[2].visibility == "after_due_date") and (.tests[2].name | endswith("(hidden tests)"))
+    and (.tests[2].output | test("Hidden_EchoesTwice"))
+    and all(.tests[] | select(.visibility == "visible"); .output | test("Hidden") | not)
+    and (.output | test("Hidden") | not)' "$json" >/dev/null
 else
   check "results.json: Gradescope's fields" grep -q '"name": "lesson 01 step 2: send the \\"echo\\" back.", "score": 0, "max_score": 1, "status": "failed", "visibility": "visible", "output": ' "$json"
 fi
-check "the map: each exercise's tests, from its mutant" \
-  grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 1 tests fail when it is undone" "$tmp/log"
+pl=$tmp/out/planted/results-prairielearn.json
+check "results-prairielearn.json: PrairieLearn's fields, score 2 of 4, the hidden entry not listed" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["gradable"] is True and abs(r["score"] - 0.5) < 1e-9, r
+assert len(r["tests"]) == 3 and all(set(t) >= {"name", "points", "max_points", "output", "message"} for t in r["tests"])
+assert r["tests"][1]["points"] == 0 and r["tests"][1]["max_points"] == 1 and "Hidden" not in json.dumps(r)' "$pl"
+check "results.json and results-prairielearn.json of everyone parse (python3 -m json.tool)" \
+  sh -c "for f in '$tmp'/out/*/results*.json; do python3 -m json.tool \"\$f\" >/dev/null || exit 1; done"
+check "junit.xml of everyone is well-formed; planted: 1 failure, named lesson 01 step 2" \
+  python3 -c 'import sys, glob, xml.etree.ElementTree as ET
+for f in glob.glob(sys.argv[1] + "/out/*/junit.xml"): ET.parse(f)
+s = ET.parse(sys.argv[1] + "/out/planted/junit.xml").getroot().find("testsuite")
+bad = [c.get("name") for c in s.iter("testcase") if c.find("failure") is not None]
+assert s.get("tests") == "4" and s.get("failures") == "2" and bad[0].startswith("lesson 01 step 2: "), (s.attrib, bad)' "$tmp"
+check "index.html: each exercise's pass rate across the class, a link to each report" \
+  sh -c "grep -q '<td>lesson 01 step 2: send the &quot;echo&quot; back.</td><td>6 of 8 (75%)</td>' '$tmp/out/index.html' &&
+    [ \$(grep -c 'href=\"[a-z]*/results.json\"' '$tmp/out/index.html') -eq 8 ] && python3 -c 'import html.parser, sys; html.parser.HTMLParser().feed(open(sys.argv[1]).read())' '$tmp/out/index.html'"
+check "the map: each exercise's tests, from its mutant (the hidden test too)" \
+  grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 2 tests fail when it is undone" "$tmp/log"
 mkdir -p "$tmp/again"
 cp "$subs/planted.zip" "$tmp/again/"
 printf '# NN STEP POINTS\n01 2 3\n' >"$tmp/points"
 GRADE_POINTS="$tmp/points" sh_grade "$tmp/again" "$tmp/out2" >"$tmp/log2" 2>&1
 check "grading again gives the same credit; lesson 01 step 2 is worth 3 points (GRADE_POINTS)" \
-  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-6)" = "1,0,1,2,5" ]
+  [ "$(grep '^planted,' "$tmp/out2/class.csv" | cut -d, -f 2-7)" = "1,0,0,1,2,8" ]
+# Gradescope: run_autograder in a folder laid out as its /autograder (source/,
+# submission/, results/), grading the one submission with the same grader and cache.
+mkdir -p "$tmp/ag/submission"
+ln -s "$course" "$tmp/ag/source"
+cp -R "$subs/planted.zip" "$tmp/ag-planted.zip" && (cd "$tmp/ag/submission" && unzip -q "$tmp/ag-planted.zip")
+AUTOGRADER_ROOT="$tmp/ag" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/gradescope/run_autograder" >"$tmp/ag.log" 2>&1
+check "Gradescope's run_autograder: results/results.json, the planted submission's 2 of 4" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 2 and len(r["tests"]) == 4 and r["tests"][2]["visibility"] == "after_due_date", r' "$tmp/ag/results/results.json"
+rm -rf "$tmp/ag/submission"
+AUTOGRADER_ROOT="$tmp/ag" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/gradescope/run_autograder" >"$tmp/ag.log" 2>&1
+check "run_autograder without a submission: results.json says so, no score" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert "score" not in r and "submission is not there" in r["output"], r' "$tmp/ag/results/results.json"
 # No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
 mkdir -p "$tmp/nons"
 printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"
@@ -235,6 +322,8 @@ bad "a corrupt archive" "bob.tar.gz: not a readable .tar.gz" "$tmp/corrupt"
 printf 'my homework\n' >"$tmp/nothing/alice/notes.txt"
 bad "a submission without the student's files" "alice: none of the student's files" "$tmp/nothing"
 bad "no such folder" "is not a folder" "$tmp/missing"
+export GRADE_HIDDEN="$tmp/missing"
+bad "HIDDEN is not a folder" "HIDDEN=.* is not a folder" "$tmp/again"
 
 [ "$fails" -eq 0 ] || { echo "grade_test: $fails checks failed; the grader said:"; cat "$tmp/log" "$tmp/err"; exit 1; }
 echo "grade_test: all checks hold"
