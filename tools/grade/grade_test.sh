@@ -42,9 +42,11 @@ check() {  # check WHAT COMMAND...: one line per check
 }
 
 # Submissions come as .zip too: the test makes one (zip) and the grader reads it (unzip).
-for need in zip unzip; do
+# The outputs are checked by parsing them: JSON and XML with python3 (jq, where installed,
+# checks Gradescope's fields too).
+for need in zip unzip python3; do
   if ! command -v "$need" >/dev/null 2>&1; then
-    echo "skipped: $need is not installed: apt-get install zip unzip"
+    echo "skipped: $need is not installed: apt-get install zip unzip python3"
     exit 77
   fi
 done
