@@ -393,7 +393,9 @@ TEST(Connections, SplittingASynFloodIsLinear) {
       "  split_connections: %zu SYNs on one pair %.2f ms; a transfer of %zu segments "
       "%.2f ms\n",
       n, syns * 1e3, n, bulk * 1e3);
-  EXPECT_LT(syns, bulk * 3) << "a flood on one pair must split in linear time";
+  // 20x: linear they take about as long (1-2x here, 5x seen on a fresh Debian building
+  // and testing beside other work); the quadratic split took 77x, and more with N.
+  EXPECT_LT(syns, bulk * 20) << "a flood on one pair must split in linear time";
 }
 
 TEST(Connections, NotesRetransmissionsDuplicateAcksZeroWindowsAndResets) {
