@@ -82,7 +82,16 @@ UringState* uring_queue_init(unsigned entries, std::error_code& ec) noexcept {
     ec = std::make_error_code(std::errc::not_enough_memory);
     return nullptr;
   }
-  int rc = io_uring_queue_init(entries, &s->ring, 0);
+  // One thread submits and reaps (the lesson's loop), so the kernel may run the
+  // completions' work when that thread asks for them (DEFER_TASKRUN, Linux 6.1) instead
+  // of interrupting it as each one arrives; before 6.1, COOP_TASKRUN (5.19) at least
+  // skips the interrupt; before that, neither (-EINVAL: asked again without).
+  int rc = -EINVAL;
+  for (unsigned flags :
+       {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN, IORING_SETUP_COOP_TASKRUN, 0u}) {
+    rc = io_uring_queue_init(entries, &s->ring, flags);
+    if (rc != -EINVAL) break;
+  }
   if (rc < 0) {  // -EPERM / -ENOSYS: refused (io_uring_disabled, seccomp); -EINVAL, -ENOMEM
     delete s;
     ec = from_errno(-rc);
