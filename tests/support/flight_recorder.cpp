@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <socklab/cli/language.hpp>
 #include <socklab/error.hpp>
 #include <socklab/lab/own_namespaces.hpp>
 #include <socklab/observe/capture.hpp>
@@ -73,7 +74,7 @@ class FlightRecorder : public ::testing::EmptyTestEventListener {
     if (!off_.empty()) return;
     std::error_code ec;
     capture_ = Capture::loopback(0, ec);  // every TCP segment on lo; nothing read yet
-    if (ec) off_ = fmt::format("cannot capture lo: {} ({})", ec.message(), Capture::hint(ec));
+    if (ec) off_ = cli::trf("cannot capture lo: {} ({})", ec.message(), Capture::hint(ec));
   }
 
   void OnTestEnd(const ::testing::TestInfo& info) override {
@@ -81,7 +82,7 @@ class FlightRecorder : public ::testing::EmptyTestEventListener {
     const ::testing::TestResult* result = info.result();
     if (result == nullptr || !result->Failed()) return;
     if (!capture.is_open()) {
-      if (!said_off_) std::printf("no flight recording: %s\n", off_.c_str());
+      if (!said_off_) std::printf("%s\n", cli::trf("no flight recording: {}", off_).c_str());
       said_off_ = true;
       std::fflush(stdout);
       return;
@@ -89,7 +90,7 @@ class FlightRecorder : public ::testing::EmptyTestEventListener {
     try {
       report(capture, recording_name(info.test_suite_name(), info.name()));
     } catch (const std::exception& e) {
-      std::printf("no flight recording: %s\n", e.what());
+      std::printf("%s\n", cli::trf("no flight recording: {}", e.what()).c_str());
     }
     std::fflush(stdout);
   }
@@ -195,7 +196,7 @@ std::string take_network() {
     Capture::keep_arrival_stamps_on();
     return {};
   }
-  return "no network namespace of its own (" + lab::own_namespaces_hint(ec) + ")";
+  return cli::trf("no network namespace of its own ({})", lab::own_namespaces_hint(ec));
 }
 
 const std::string& off_reason() {

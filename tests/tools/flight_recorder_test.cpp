@@ -46,6 +46,8 @@ struct DemoRun {
   std::string out;
 };
 DemoRun run_demo(const std::string& test_name) {
+  // In English whatever the student's language: this test reads the demo's lines.
+  test::ScopedEnvironment english("SOCKLAB_LANG", "en");
   auto demo = Program::start("flight_recorder_demo", {"--gtest_filter=" + test_name});
   auto exit = demo.wait(20s);
   return {exit.code, demo.stdout_text() + demo.stderr_text()};

@@ -69,6 +69,17 @@ constexpr Translation kChinese[] = {
 
     // --- the lab's and the capture's hints, said through the core's hint hook
     //     (hint_hook::tr/trf: lib/lab/src/own_namespaces_*.cpp, capture_common.cpp) ---
+    {"CAP_NET_ADMIN (to create the TUN device)", "CAP_NET_ADMIN（用来创建 TUN 设备）"},
+    {"CAP_SYS_ADMIN (to create the network namespace)", "CAP_SYS_ADMIN（用来创建网络命名空间）"},
+    {"{} and {}", "{}和{}"},
+    // (the flight recorder: tests/support/flight_recorder.cpp)
+    {"cannot capture lo: {} ({})", "无法在 lo 上抓包：{}（{}）"},
+    {"no flight recording: {}", "飞行记录仪没有记录：{}"},
+    {"no network namespace of its own ({})", "没有自己的网络命名空间（{}）"},
+    {"{}; run it as root (sudo)", "{}；请以 root 运行（sudo）"},
+    {"Linux: TUN devices and network namespaces are not supported on this system "
+     "(use WSL2 or a Linux VM, as root)",
+     "Linux：这个系统不支持 TUN 设备和网络命名空间（请用 WSL2 或 Linux 虚拟机，以 root 运行）"},
     {"WSL1 has no network namespaces{}: switch this distribution to WSL2 (in PowerShell: "
      "wsl --set-version <distro> 2)",
      "WSL1 根本没有网络命名空间{}：把这个发行版切换到 WSL2（在 PowerShell 里：wsl --set-version "

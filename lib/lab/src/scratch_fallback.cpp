@@ -1,6 +1,7 @@
 // scratch_fallback.cpp — network namespaces are Linux's: create() fails with
 // std::errc::operation_not_supported, and missing_privileges() says where to run.
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/lab/scratch.hpp"
 
 namespace socklab::lab {
@@ -23,8 +24,9 @@ ScratchNamespace::ScratchNamespace(ScratchNamespace&& other) noexcept
 ScratchNamespace::~ScratchNamespace() = default;
 
 std::string missing_privileges() {
-  return "Linux: TUN devices and network namespaces are not supported on this system "
-         "(use WSL2 or a Linux VM, as root)";
+  return hint_hook::tr(
+      "Linux: TUN devices and network namespaces are not supported on this system "
+      "(use WSL2 or a Linux VM, as root)");
 }
 
 std::optional<std::int64_t> snmp_counter(std::string_view, std::string_view) {

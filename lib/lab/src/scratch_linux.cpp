@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/lab/scratch.hpp"
 
 namespace socklab::lab {
@@ -102,13 +103,16 @@ std::string missing_privileges() {
   while (std::getline(status, line))
     if (line.rfind("CapEff:", 0) == 0) caps = std::stoull(line.substr(7), nullptr, 16);
   constexpr unsigned long long net_admin = 1ull << 12, sys_admin = 1ull << 21;
+  // In the student's language through the core's hint hook (socklab/hint_hook.hpp).
   std::vector<std::string> missing;
-  if (!(caps & net_admin)) missing.push_back("CAP_NET_ADMIN (to create the TUN device)");
-  if (!(caps & sys_admin)) missing.push_back("CAP_SYS_ADMIN (to create the network namespace)");
+  if (!(caps & net_admin))
+    missing.push_back(hint_hook::tr("CAP_NET_ADMIN (to create the TUN device)"));
+  if (!(caps & sys_admin))
+    missing.push_back(hint_hook::tr("CAP_SYS_ADMIN (to create the network namespace)"));
   if (missing.empty()) return {};
-  std::string text = missing[0];
-  if (missing.size() > 1) text += " and " + missing[1];
-  return text + "; run it as root (sudo)";
+  const std::string text =
+      missing.size() > 1 ? hint_hook::trf("{} and {}", {missing[0], missing[1]}) : missing[0];
+  return hint_hook::trf("{}; run it as root (sudo)", {text});
 }
 
 std::optional<std::int64_t> snmp_counter(std::string_view group, std::string_view name) {
