@@ -97,9 +97,10 @@ void path_mtu(const lab::Topology& net) {
   (void)big.send(std::string(1400, 'x'));
   cli::say("sent 1400 bytes with DF set");
   PollFd p{big.native_handle(), Events::none};
-  if (poll(std::span(&p, 1), 2000ms) == 0) throw std::runtime_error("no ICMP answer within 2 s");
+  if (poll(std::span(&p, 1), 2000ms) == 0)
+    throw std::runtime_error(cli::tr("no ICMP answer within 2 s"));
   auto e = recv_error(big);
-  if (!e) throw std::runtime_error("poll() said error, but the error queue is empty");
+  if (!e) throw std::runtime_error(cli::tr("poll() said error, but the error queue is empty"));
   cli::say("from {}: {}", e->offender.ip(), e->text());
   cli::say("path MTU to 10.12.4.2 now: {} (the kernel remembered it)", path_mtu(big));
   std::error_code ec;
@@ -127,7 +128,7 @@ void ladder(const lab::Topology& net) {
     std::error_code ec;
     auto packet = captures[i].next(steady_clock::now() + 2s, ec);
     auto ip = packet ? observe::icmp::decode_ip(packet->bytes) : std::nullopt;
-    if (!ip) throw std::runtime_error(std::string("nothing captured at ") + stops[i].first);
+    if (!ip) throw std::runtime_error(cli::trf("nothing captured at {}", stops[i].first));
     arrows.push_back({i, i + 1, "TTL " + std::to_string(ip->ttl), packet->time});
   }
   std::fputs(observe::render_path_ladder(

@@ -136,6 +136,6 @@ int main(int argc, char** argv) {
       cli::say("not reached: {}", stopped);
     else
       cli::say("not reached: no answer from {} within {} hops", target.ip(), max_hops);
-    throw std::runtime_error(fmt::format("{} not reached", target.ip()));
+    throw std::runtime_error(cli::trf("{} not reached", target.ip()));
   });
 }

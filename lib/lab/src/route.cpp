@@ -1,6 +1,7 @@
 // route.cpp — parsing `ip route` lines and the longest prefix match (pure, portable).
 #include "socklab/lab/route.hpp"
 
+#include <socklab/hint_hook.hpp>
 #include <socklab/text.hpp>
 
 #include <charconv>
@@ -35,7 +36,8 @@ std::int64_t parse_metric(std::string_view text) {
   // ip route's metric is a 32-bit unsigned number (the kernel's "priority").
   if (err != std::errc{} || end != text.data() + text.size() || value < 0 ||
       value > std::int64_t{0xffffffff})
-    throw std::invalid_argument("metric " + quoted(text) + " is not a number 0..4294967295");
+    throw std::invalid_argument(
+        hint_hook::trf("metric {} is not a number 0..4294967295", {quoted(text)}));
   return value;
 }
 
@@ -64,12 +66,12 @@ std::uint32_t parse_ipv4(std::string_view text) {
     std::size_t digits = static_cast<std::size_t>(end - first);
     if (err != std::errc{} || digits == 0 || digits > 3 || value > 255 ||
         (digits > 1 && *first == '0'))
-      throw std::invalid_argument("not an IPv4 address: " + quoted(text));
+      throw std::invalid_argument(hint_hook::trf("not an IPv4 address: {}", {quoted(text)}));
     address = (address << 8) | value;
     at += digits;
     if (part == 3 && at == text.size()) return address;
   }
-  throw std::invalid_argument("not an IPv4 address: " + quoted(text));
+  throw std::invalid_argument(hint_hook::trf("not an IPv4 address: {}", {quoted(text)}));
 }
 
 std::string format_ipv4(std::uint32_t a) {
@@ -102,12 +104,12 @@ Prefix Prefix::parse(std::string_view text) {
     auto [end, err] = std::from_chars(len.data(), len.data() + len.size(), p.length);
     if (err != std::errc{} || end != len.data() + len.size() || len.empty() || p.length < 0 ||
         p.length > 32)
-      throw std::invalid_argument("not a prefix length: " + quoted(text));
+      throw std::invalid_argument(hint_hook::trf("not a prefix length: {}", {quoted(text)}));
   }
   p.network = network_address(address, p.length);
   if (p.network != address)
-    throw std::invalid_argument("host bits set in prefix " + quoted(text) + " (did you mean " +
-                                p.to_string() + "?)");
+    throw std::invalid_argument(hint_hook::trf("host bits set in prefix {} (did you mean {}?)",
+                                               {quoted(text), p.to_string()}));
   return p;
 }
 
@@ -133,14 +135,14 @@ std::vector<Route> parse_routes(std::string_view text) {
       r.line = std::string(line);
       std::size_t i = 0;
       if (is_route_type(w[0])) r.type = std::string(w[i++]);
-      if (i >= w.size()) throw std::invalid_argument("no destination");
+      if (i >= w.size()) throw std::invalid_argument(hint_hook::tr("no destination"));
       r.destination = Prefix::parse(w[i++]);
       for (; i < w.size(); ++i) {  // the rest: "key value" pairs and single words
         field = w[i];
         if (w[i] == "linkdown" || w[i] == "onlink" || w[i] == "dead") continue;
         if (i + 1 >= w.size()) {  // a key without its value ("metric" at the end)
           if (w[i] == "via" || w[i] == "dev" || w[i] == "metric")
-            throw std::invalid_argument("no value after it");
+            throw std::invalid_argument(hint_hook::tr("no value after it"));
           continue;  // a word we do not know: ignored, as the lookup does not need it
         }
         std::string_view value = w[++i];
@@ -153,9 +155,9 @@ std::vector<Route> parse_routes(std::string_view text) {
       }
       table.push_back(std::move(r));
     } catch (const std::exception& e) {
-      throw std::invalid_argument("line " + std::to_string(number) + ", field " +
-                                  printable(field, 20) + ": " + e.what() + " (line " +
-                                  quoted(line) + ")");
+      throw std::invalid_argument(
+          hint_hook::trf("line {}, field {}: {} (line {})",
+                         {std::to_string(number), printable(field, 20), e.what(), quoted(line)}));
     }
   }
   return table;
