@@ -154,7 +154,9 @@ struct Server {
     // 5. The send took n bytes — maybe fewer than asked. The rest: send it again.
     op->sent += done.bytes;
     if (op->sent < op->filled) {
-      if (verbose) cli::say("connection {}: short send, the rest resubmitted", c.serial);
+      if (verbose)
+        cli::say("connection {}: short send, {} of {} bytes so far: WSASend() the rest", c.serial,
+                 op->sent, op->filled);
       return start(c, std::move(op));
     }
     op->kind = Kind::recv;
