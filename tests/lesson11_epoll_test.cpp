@@ -35,6 +35,7 @@
 #include "socklab/socklab.hpp"
 #include "support/echo_contract.hpp"
 #include "support/narrate.hpp"
+#include "support/need_epoll.hpp"
 #include "support/programs.hpp"
 
 #if defined(__linux__)
@@ -54,14 +55,6 @@ using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-#define NEED_EPOLL()                                                         \
-  do {                                                                       \
-    if (!Epoll::supported())                                                 \
-      GTEST_SKIP() << tr(                                                    \
-          "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a " \
-          "Linux VM (here the layer reports operation_not_supported)");      \
-  } while (0)
 
 // Raises this process's descriptor limit (children inherit it); skips if it can't.
 #define NEED_DESCRIPTORS(n)                                              \

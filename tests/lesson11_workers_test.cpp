@@ -25,6 +25,7 @@
 #include "socklab/poll.hpp"
 #include "socklab/socklab.hpp"
 #include "support/narrate.hpp"
+#include "support/need_epoll.hpp"
 #include "support/programs.hpp"
 
 #if defined(__linux__)
@@ -45,14 +46,6 @@ using socklab::test::trf;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-#define NEED_EPOLL()                                                         \
-  do {                                                                       \
-    if (!Epoll::supported())                                                 \
-      GTEST_SKIP() << tr(                                                    \
-          "epoll is a Linux facility: run lesson 11 on Linux, in WSL2 or a " \
-          "Linux VM (here the layer reports operation_not_supported)");      \
-  } while (0)
 
 Socket connect_to(const Address& a) {
   Socket s = Socket::tcp(a.family());
