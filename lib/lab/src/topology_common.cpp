@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/lab/topology.hpp"
 
 namespace socklab::lab {
@@ -116,7 +117,8 @@ std::string Topology::batch(const std::string& ip, const std::vector<std::string
       failed = ip + ", line " + std::to_string(n) + ": " + commands[n - 1];
   }
   const std::string first = output.substr(0, output.find('\n'));
-  throw std::runtime_error("failed: " + failed + (first.empty() ? "" : " (" + first + ")"));
+  throw std::runtime_error(
+      hint_hook::trf("failed: {}", {failed + (first.empty() ? "" : " (" + first + ")")}));
 }
 
 std::string Topology::exec_prefix(std::string_view host) const {

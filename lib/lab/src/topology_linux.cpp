@@ -12,6 +12,7 @@
 #include <string>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/lab/topology.hpp"
 
 namespace socklab::lab {
@@ -86,7 +87,8 @@ std::string Topology::run(std::string_view command, bool check, int* exit_status
   if (exit_status != nullptr) *exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (check && status != 0) {
     std::string first = output.substr(0, output.find('\n'));
-    throw std::runtime_error("failed: " + line + (first.empty() ? "" : " (" + first + ")"));
+    throw std::runtime_error(
+        hint_hook::trf("failed: {}", {line + (first.empty() ? "" : " (" + first + ")")}));
   }
   return output;
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "socklab/error.hpp"
+#include "socklab/hint_hook.hpp"
 #include "socklab/observe/encode.hpp"
 
 namespace socklab::lab {
@@ -61,7 +62,7 @@ std::optional<Segment> TunLab::receive(std::chrono::milliseconds wait) {
     Segment s = packet::decode(bytes, ec);
     if (ec || s.source != peer_ || s.destination != us_) continue;  // not ours
     if (!packet::checksums_ok(bytes))
-      throw std::runtime_error("a segment from the kernel with a bad checksum");
+      throw std::runtime_error(hint_hook::tr("a segment from the kernel with a bad checksum"));
     std::string line = log_.add(bytes, false) + "\n";
     std::fwrite(line.data(), 1, line.size(), stdout);
     std::fflush(stdout);
