@@ -271,6 +271,10 @@ elif [ "$(uname -s)" = Linux ]; then
 else
   say "io_uring is Linux's: run this stop on Linux, in WSL2 or a Linux VM." \
       "io_uring 是 Linux 特有的：请在 Linux、WSL2 或 Linux 虚拟机里运行这一站。"
+  say "On Windows the lesson's other proactor is iocp_echo_server (I/O completion ports):" \
+      "在 Windows 上，本课的另一个 Proactor 是 iocp_echo_server（I/O 完成端口）："
+  say "  $BIN/iocp_echo_server --verbose --idle-timeout 300, then connect to the port it prints." \
+      "  $BIN/iocp_echo_server --verbose --idle-timeout 300，然后连接它打印出的端口。"
 fi
 
 if [ -x "$BIN/http_server" ]; then  # the examples come after the lessons
