@@ -295,6 +295,20 @@ SourceMessages source_messages(std::string_view source, const std::string& file)
         out.unmarked.push_back({text, file, line_of(source, q)});
     }
   }
+  // A thrown error with a bare literal: runtime_error("words"), invalid_argument("words").
+  for (std::string_view type : {"runtime_error", "invalid_argument"}) {
+    for (std::size_t at : words_at(lx, type)) {
+      const std::size_t open = skip_space(lx.code, at + type.size());
+      if (open >= lx.code.size() || lx.code[open] != '(') continue;
+      const std::size_t q = skip_space(lx.code, open + 1);
+      if (q >= lx.code.size() || lx.code[q] != '"') continue;  // tr(...), a variable: fine
+      std::size_t end = q + 1;
+      while (end < lx.code.size() && lx.in_literal[end]) ++end;
+      std::string text;
+      if (literal_at(lx, source, q, end, text) && has_english_word(text))
+        out.thrown.push_back({text, file, line_of(source, q)});
+    }
+  }
   // A stub line, "// <stub marker> throw std::logic_error("...")" (a comment: read from the
   // source itself). The marker is spelled in two pieces: whole, the student edition would
   // take this file's own text for a marker.
@@ -451,6 +465,12 @@ std::vector<std::string> message_problems(
       if (chinese.count(x.text) == 0) missing(x, "a hint of hint_for()");
     for (const Message& x : m.stubs)
       if (translate(x.text) == x.text) missing(x, "the TODO a stub throws");
+    if (path.starts_with("lib/") || path.starts_with("lessons/"))
+      for (const Message& x : m.thrown)
+        problems.push_back(x.where() + ": \"" + x.text +
+                           "\" is an error a student reads, thrown without tr(): throw it "
+                           "with cli::tr()/trf() (hint_hook::tr()/trf() below cli), and give "
+                           "it its Chinese");
     const std::string nn = lesson_of(path);
     if (nn.empty() || lessons.count(nn) == 0) continue;
     const std::string lesson = "lesson " + nn + " speaks Chinese";

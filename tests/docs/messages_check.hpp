@@ -17,7 +17,12 @@
 //     start one): the `why` of every Step (tests/lessonNN_*_test.cpp), the Parser's
 //     summary and the help of every option, flag and positionals (lessons/NN_*/*.cpp);
 //     and no failure explanation there is left unmarked (`<< "words"` or
-//     narrate("words") / detail(...) with a literal: wrap it in tr()).
+//     narrate("words") / detail(...) with a literal: wrap it in tr());
+//   - in lib/ and lessons/, no error a program throws for the student to read starts
+//     from a bare literal: std::runtime_error("words ...") and std::invalid_argument(...)
+//     take tr()/trf() (cli) or hint_hook::tr()/trf() (the rooms below cli). A
+//     std::logic_error is a programmer's mistake, not a message, and is not asked; the
+//     examples' errors are logs and wire text (file_transfer's "error: ..."), English.
 // And for every entry of the catalogue: the Chinese is not empty and not English only;
 // its placeholders ({}, {:x}, {0} ...) are the English's, in the same order; it is
 // written in the glossary's voice: —— not a lone —, and an ASCII-quoted span only if
@@ -53,6 +58,7 @@ struct SourceMessages {
   std::vector<Message> unmarked;      // << "words", narrate("words"), detail("words")
   std::vector<Message> stubs;         // a stub line: throw std::logic_error("...")
   std::vector<Message> hints;         // return "..." inside hint_for()
+  std::vector<Message> thrown;        // runtime_error("words"), invalid_argument("words")
 };
 
 // Extracts the messages of one C++ source text. `file` is only copied into them.

@@ -165,6 +165,28 @@ TEST(MessagesCheck, APlantedMissingTranslationFailsNamingTheMessageAndWhere) {
   EXPECT_EQ(docs::message_problems(sources, planted, translate, {}), std::vector<std::string>{});
 }
 
+// An error a program throws for the student to read is marked like any other message:
+// in lib/ and lessons/ a bare literal in runtime_error/invalid_argument is named; a
+// marked one, a logic_error (a programmer's mistake) and the examples' logs are not.
+TEST(MessagesCheck, AnErrorThrownWithABareLiteralIsNamed) {
+  const std::vector<docs::SourceFile> sources{
+      {"lib/lab/src/x.cpp",
+       "void f() {\n  throw std::runtime_error(\"failed: \" + command);\n}\n"
+       "void g() { throw std::runtime_error(hint_hook::tr(\"a marked one\")); }\n"
+       "void h() { throw std::logic_error(\"write(): not established\"); }\n"},
+      {"lessons/01_x/x.cpp",
+       "void f() {\n  throw std::invalid_argument(\n      \"a bare address\");\n}\n"},
+      {"examples/x/x.cpp", "void f() { throw std::runtime_error(\"a log line\"); }\n"}};
+  std::vector<docs::Entry> catalogue{{"a marked one", "标记过的一条"}};
+  auto translate = [&](std::string_view e) { return exact_only(catalogue, e); };
+  const auto problems = docs::message_problems(sources, catalogue, translate, {});
+  EXPECT_TRUE(mentions(problems, "lib/lab/src/x.cpp:2", "thrown without tr()"))
+      << ::testing::PrintToString(problems);
+  EXPECT_TRUE(mentions(problems, "lessons/01_x/x.cpp:3", "\"a bare address\""))
+      << ::testing::PrintToString(problems);
+  EXPECT_EQ(problems.size(), 2u) << ::testing::PrintToString(problems);
+}
+
 TEST(MessagesCheck, PlaceholdersDashesAndQuotesOfTheChineseAreChecked) {
   EXPECT_EQ(docs::placeholders("{} '{:x}' {{literal}} {0}"),
             (std::vector<std::string>{"{}", "{:x}", "{0}"}));

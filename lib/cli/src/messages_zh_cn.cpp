@@ -1361,6 +1361,8 @@ constexpr Translation kChinese[] = {
      "本课的每个程序：一行清楚的错误，退出码 2"},
     {"building the network failed: {}", "搭建网络失败：{}"},
     {"failed: {}", "失败：{}"},
+    {"ip batch: one command a line, not \"EOF\": {}",
+     "ip 批处理：每行一条命令，且不能是 \"EOF\"：{}"},
     {"a segment from the kernel with a bad checksum", "内核发来的一个报文段校验和错误"},
     {"our longest prefix match picks what the kernel picks, for every address tried",
      "对试过的每个地址，我们的最长前缀匹配都和内核选的一样"},

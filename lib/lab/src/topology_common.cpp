@@ -102,7 +102,8 @@ std::string Topology::batch(const std::string& ip, const std::vector<std::string
   std::string script = "{ " + ip + " <<'EOF'\n";
   for (const std::string& command : commands) {
     if (command.find('\n') != std::string::npos || command == "EOF")
-      throw std::invalid_argument("ip batch: one command a line, not \"EOF\": " + command);
+      throw std::invalid_argument(
+          hint_hook::trf("ip batch: one command a line, not \"EOF\": {}", {command}));
     script += command + "\n";
   }
   script += "EOF\n}";
