@@ -282,31 +282,24 @@ SourceMessages source_messages(std::string_view source, const std::string& file)
     if (literal_at(lx, source, q, end, text) && has_english_word(text))
       out.unmarked.push_back({text, file, line_of(source, q)});
   }
-  for (std::string_view call : {"narrate", "detail"}) {
+  // A call whose first argument is a bare literal (tr(...) or a variable there is fine):
+  // narrate("words"), detail("words") are unmarked explanations; runtime_error("words"),
+  // invalid_argument("words") are errors thrown with a bare literal.
+  for (const auto& [call, list] :
+       {std::pair<std::string_view, std::vector<Message>*>{"narrate", &out.unmarked},
+        {"detail", &out.unmarked},
+        {"runtime_error", &out.thrown},
+        {"invalid_argument", &out.thrown}}) {
     for (std::size_t at : words_at(lx, call)) {
       const std::size_t open = skip_space(lx.code, at + call.size());
       if (open >= lx.code.size() || lx.code[open] != '(') continue;
       const std::size_t q = skip_space(lx.code, open + 1);
-      if (q >= lx.code.size() || lx.code[q] != '"') continue;  // tr(...), a variable: fine
+      if (q >= lx.code.size() || lx.code[q] != '"') continue;
       std::size_t end = q + 1;
       while (end < lx.code.size() && lx.in_literal[end]) ++end;
       std::string text;
       if (literal_at(lx, source, q, end, text) && has_english_word(text))
-        out.unmarked.push_back({text, file, line_of(source, q)});
-    }
-  }
-  // A thrown error with a bare literal: runtime_error("words"), invalid_argument("words").
-  for (std::string_view type : {"runtime_error", "invalid_argument"}) {
-    for (std::size_t at : words_at(lx, type)) {
-      const std::size_t open = skip_space(lx.code, at + type.size());
-      if (open >= lx.code.size() || lx.code[open] != '(') continue;
-      const std::size_t q = skip_space(lx.code, open + 1);
-      if (q >= lx.code.size() || lx.code[q] != '"') continue;  // tr(...), a variable: fine
-      std::size_t end = q + 1;
-      while (end < lx.code.size() && lx.in_literal[end]) ++end;
-      std::string text;
-      if (literal_at(lx, source, q, end, text) && has_english_word(text))
-        out.thrown.push_back({text, file, line_of(source, q)});
+        list->push_back({text, file, line_of(source, q)});
     }
   }
   // A stub line, "// <stub marker> throw std::logic_error("...")" (a comment: read from the
