@@ -1624,8 +1624,8 @@ constexpr Translation kChinese[] = {
     {"needs {} descriptors (RLIMIT_NOFILE's hard limit)",
      "需要 {} 个描述符（RLIMIT_NOFILE 的硬限制）"},
     {"{} connections held, a sample echoed in {} ms", "保持着 {} 个连接，抽样回显用了 {} 毫秒"},
-    {"not every byte came back ({}): after a short send, send buffer[sent, filled) again",
-     "不是每个字节都回来了（{}）：部分发送之后，要再发送 buffer[sent, filled)"},
+    {"not every byte came back: after a short send, send buffer[sent, filled) again",
+     "不是每个字节都回来了：部分发送之后，要再发送 buffer[sent, filled)"},
     {"the echo came back changed: resend from where the kernel stopped (c.sent), not from the "
      "start",
      "回显的内容变了：要从内核停下的地方（c.sent）重发，而不是从头开始"},
@@ -1669,8 +1669,8 @@ constexpr Translation kChinese[] = {
     {"the cancelled recv never completed", "被取消的 recv 始终没有完成"},
     {"one operation, one completion: nothing more", "一个操作，一个完成事件：不会再多"},
     {"this system has completion ports", "这个系统有完成端口"},
-    {"not every byte came back ({}): after a short send, send the rest",
-     "不是每个字节都回来了（{}）：部分发送之后，要把剩下的再发出去"},
+    {"not every byte came back: after a short send, send the rest",
+     "不是每个字节都回来了：部分发送之后，要把剩下的再发出去"},
     {"the echo came back changed: resend from op->sent", "回显的内容变了：要从 op->sent 处重发"},
     {"closed for another reason (or never)", "因为别的原因被关闭了（或者根本没有关闭）"},
 };
