@@ -1398,6 +1398,7 @@ constexpr Translation kChinese[] = {
     {"the reply arrives with TTL 61 (three routers); a blackhole gives no answer: exit 1",
      "应答到达时 TTL 为 61（经过三个路由器）；黑洞路由没有应答：退出码 1"},
     {"the wait is bounded", "等待是有时限的"},
+    {"the first step that failed in this run:", "这次运行中第一个失败的步骤："},
     {"builds the network, runs every scenario, draws the TTL ladder, removes it all",
      "搭好网络，运行每个场景，画出 TTL 的时序图，再全部删除"},
     {"routing_lab (not root)", "routing_lab（不是 root）"},
