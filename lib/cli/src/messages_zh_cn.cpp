@@ -1247,6 +1247,7 @@ constexpr Translation kChinese[] = {
     {"{}: both idle connections closed within {} ms", "{}：两个空闲连接在 {} 毫秒内都关闭了"},
     {"{} closed before the timeout", "{} 在超时之前就关闭了"},
     {"{} closed long after the timeout", "{} 在超时很久之后才关闭"},
+    {"closes seen (ms): {}; load average: {}", "看到的关闭（毫秒）：{}；负载均值：{}"},
     {"reactor_server --threads 2: accept on the main loop, hand over round-robin",
      "reactor_server --threads 2：主循环 accept，轮流交给各个循环"},
     {"both loops get connections; each connection is served and closed by the same loop",
