@@ -57,8 +57,14 @@ endfunction()
 # tests are slow. `ctest -j` starts the costliest first while it has no timings of
 # its own (a fresh build tree, as in CI; later it uses Testing/Temporary/CTestCostData.txt),
 # so that a long test does not start last and run alone on one core.
+# ONE_PROCESS: GoogleTest suites whose tests run in one process, as one ctest test
+# named after the suite, because their fixture builds something costly once
+# (SetUpTestSuite) that every test then uses: lesson 12's network of namespaces, built
+# once instead of once per step. Such a suite skips all or nothing (its fixture's
+# SetUp), and names its first failed step last (tests/support/narrate.hpp, last_step).
+# Needs CMake 3.22 (TEST_FILTER); older: one process per test, as the others.
 function(socklab_add_test target)
-  cmake_parse_arguments(T "" "COST" "LABELS;SOURCES;NEEDS" ${ARGN})
+  cmake_parse_arguments(T "" "COST" "LABELS;SOURCES;NEEDS;ONE_PROCESS" ${ARGN})
   add_executable(${target} ${T_SOURCES})
   target_link_libraries(${target} PRIVATE socklab::socklab socklab_test_support
                                           GTest::gtest GTest::gtest_main)
@@ -70,17 +76,31 @@ function(socklab_add_test target)
   if(T_COST)
     set(cost COST ${T_COST})
   endif()
-  gtest_discover_tests(${target}
+  set(filter)
+  if(T_ONE_PROCESS AND CMAKE_VERSION VERSION_GREATER_EQUAL 3.22)
+    list(TRANSFORM T_ONE_PROCESS APPEND ".*" OUTPUT_VARIABLE suites)
+    list(JOIN suites ":" suites)
+    set(filter TEST_FILTER "-${suites}")
+    foreach(suite IN LISTS T_ONE_PROCESS)
+      add_test(NAME ${suite} COMMAND ${target} --gtest_filter=${suite}.*)
+      # Several tests' bounded waits in one process: a program that hangs in every
+      # step (each waits for it up to 20 s) still ends as failed steps, not a timeout.
+      set_tests_properties(${suite} PROPERTIES LABELS "${T_LABELS}" TIMEOUT 240 ${cost}
+                           SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
+    endforeach()
+  endif()
+  gtest_discover_tests(${target} ${filter}
     PROPERTIES LABELS "${T_LABELS}" TIMEOUT 60 ${cost}
     DISCOVERY_TIMEOUT 120)
 endfunction()
 
-# socklab_add_lesson(<NN> <slug> PROGRAMS <names> TESTS <files> [NEEDS <programs>] [COST <s>])
+# socklab_add_lesson(<NN> <slug> PROGRAMS <names> TESTS <files> [NEEDS <programs>] [COST <s>]
+#                    [ONE_PROCESS <suites>])
 # Registers lesson NN: each program lessons/NN_slug/<name>.cpp, and one test
-# executable lessonNN_test labelled "lessonNN" (make check-NN runs it); COST as for
-# socklab_add_test.
+# executable lessonNN_test labelled "lessonNN" (make check-NN runs it); COST and
+# ONE_PROCESS as for socklab_add_test.
 function(socklab_add_lesson number slug)
-  cmake_parse_arguments(L "" "COST" "PROGRAMS;TESTS;NEEDS" ${ARGN})
+  cmake_parse_arguments(L "" "COST" "PROGRAMS;TESTS;NEEDS;ONE_PROCESS" ${ARGN})
   foreach(program IN LISTS L_PROGRAMS)
     socklab_add_program(${program} ${PROJECT_SOURCE_DIR}/lessons/${number}_${slug}/${program}.cpp)
   endforeach()
@@ -91,7 +111,7 @@ function(socklab_add_lesson number slug)
       set(cost COST ${L_COST})
     endif()
     socklab_add_test(lesson${number}_test LABELS lesson${number} SOURCES ${L_TESTS}
-                     NEEDS ${L_PROGRAMS} ${L_NEEDS} ${cost})
+                     NEEDS ${L_PROGRAMS} ${L_NEEDS} ${cost} ONE_PROCESS ${L_ONE_PROCESS})
     # A network of its own, and a capture kept when a test fails (tests/support/flight_recorder.hpp).
     target_link_libraries(lesson${number}_test PRIVATE socklab_flight_recorder)
   endif()

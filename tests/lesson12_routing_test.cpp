@@ -8,8 +8,10 @@
 //   .1.2   .1.1  .2.1  .2.2 .3.1 (MTU 1280) .3.2 .4.1   .4.2 and .4.130
 //                 └─── .5.1 ── shortcut ── .5.2 ───┘
 //
-// Each test process builds it once (SetUpTestSuite: one `ip -batch` per host) and
-// removes it at the end; names carry the PID. Every wait is bounded.
+// They run as ONE ctest test, Lesson12Network (CMakeLists.txt, ONE_PROCESS), so the
+// network is built once for all of them (SetUpTestSuite: one `ip -batch` per host) and
+// removed at the end; names carry the PID. Every wait is bounded. Each step still
+// narrates and fails on its own; the first failed step is named again at the end.
 #include <gtest/gtest.h>
 
 #include <socklab/ip.hpp>
@@ -431,11 +433,26 @@ class Lesson12Network : public ::testing::Test {
       build_error_ = e.what();
     }
   }
-  static void TearDownTestSuite() { net_.reset(); }  // ip netns del, every namespace
+  static void TearDownTestSuite() {
+    net_.reset();  // ip netns del, every namespace
+    // One ctest test runs every step here: scripts/junit.awk (check-NN, progress,
+    // check-exercises) takes the last step line of a failing test as its step, so the
+    // first step that failed is the last one named.
+    if (!first_failed_.empty()) {
+      test::narrate(tr("the first step that failed in this run:"));
+      test::narrate(first_failed_);
+    }
+  }
 
+  // Skips all or nothing, here and never in a step: the whole suite is one ctest test,
+  // marked skipped when its output has GoogleTest's "[  SKIPPED ]" (a step that skipped
+  // on its own would hide another's failure).
   void SetUp() override {
     if (!why_not_.empty()) GTEST_SKIP() << why_not_;
     ASSERT_TRUE(build_error_.empty()) << trf("building the network failed: {}", build_error_);
+  }
+  void TearDown() override {
+    if (HasFailure() && first_failed_.empty()) first_failed_ = test::last_step();
   }
 
   // A lesson program run inside host A.
@@ -458,6 +475,7 @@ class Lesson12Network : public ::testing::Test {
   static inline std::unique_ptr<lab::Topology> net_;
   static inline std::string why_not_;
   static inline std::string build_error_;
+  static inline std::string first_failed_;  // its step line
 };
 
 TEST_F(Lesson12Network, Step6_RouteLookupAgreesWithTheKernel) {

@@ -7,11 +7,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "socklab/byte_order.hpp"
 #include "socklab/lab/netns.hpp"
+#include "socklab/lab/topology.hpp"
 #include "socklab/observe/capture.hpp"
 #include "socklab/observe/packet.hpp"
 #include "socklab/socklab.hpp"
@@ -144,6 +148,50 @@ TEST(NetNamespaceTest, CurrentCanBeReenteredWithPrivilege) {
   NetNamespace moved = std::move(home);
   EXPECT_TRUE(moved.is_open());
   EXPECT_FALSE(home.is_open());  // NOLINT(bugprone-use-after-move): moved-from is empty
+}
+
+// Topology::run (docs/layer.md): a command of plain words is run as it is, one with
+// shell syntax through /bin/sh; either way stdout and stderr come back together, a
+// failure throws naming the command and its first line, and the exit status is sh's.
+// `cat /proc/self/stat` says whose child it was: ours, not a shell's.
+TEST(TopologyRun, PlainWordsRunWithoutAShellShellSyntaxWithOne) {
+  lab::Topology net("run-", /*echo=*/false);
+  const auto parent_of = [](const std::string& stat) {  // "PID (COMM) STATE PPID ..."
+    std::istringstream rest(stat.substr(stat.rfind(')') + 1));
+    std::string state, ppid;
+    rest >> state >> ppid;
+    return ppid;
+  };
+  std::string ours;
+  if (std::ifstream self("/proc/self/stat"); !(self >> ours))
+    GTEST_SKIP() << "no /proc/self/stat: Topology runs commands on Linux only";
+  std::string direct;
+  try {
+    direct = net.run("cat /proc/self/stat");
+  } catch (const Error& e) {
+    if (e.code() == std::errc::operation_not_supported) GTEST_SKIP() << e.what();
+    throw;
+  }
+  EXPECT_EQ(parent_of(direct), ours) << "plain words: no shell between us and cat: " << direct;
+  const std::string piped = net.run("cat /proc/self/stat | cat");
+  EXPECT_NE(parent_of(piped), ours) << "a pipe needs the shell: " << piped;
+  EXPECT_FALSE(parent_of(piped).empty()) << piped;
+  EXPECT_EQ(net.run("echo 'a  b'"), "a  b\n") << "quotes are the shell's";
+  EXPECT_EQ(net.run("echo a=1  b"), "a=1 b\n");
+  try {
+    net.run("ls /socklab-no-such-file");
+    ADD_FAILURE() << "a command that fails throws";
+  } catch (const std::runtime_error& e) {
+    const std::string what = e.what();
+    EXPECT_EQ(what.rfind("failed: ls /socklab-no-such-file (", 0), 0u) << what;
+    EXPECT_NE(what.find("socklab-no-such-file", 30), std::string::npos) << "ls's stderr: " << what;
+  }
+  int status = 0;
+  const std::string missing = net.run("socklab-no-such-program --flag", false, &status);
+  EXPECT_EQ(status, 127) << "as sh: not found";
+  EXPECT_NE(missing.find("socklab-no-such-program"), std::string::npos) << missing;
+  (void)net.run("false", false, &status);
+  EXPECT_EQ(status, 1);
 }
 
 TEST(CaptureOnInterface, AnUnknownInterfaceIsAnError) {

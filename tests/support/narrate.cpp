@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <string>
 
 #include "socklab/cli/language.hpp"
 #include "socklab/fault.hpp"
@@ -19,6 +20,11 @@ const bool g_faults_loaded = [] {
   return true;
 }();
 
+std::string& last_step_text() {
+  static std::string text;
+  return text;
+}
+
 }  // namespace
 
 Step::Step(int number, int total, std::string_view call, std::string_view why)
@@ -26,6 +32,11 @@ Step::Step(int number, int total, std::string_view call, std::string_view why)
     : text_(cli::trf("step {}/{} {}: {}", number, total, call, cli::tr(why))),
       trace_(__FILE__, __LINE__, text_) {
   narrate(text_);
+  last_step_text() = text_;
+}
+
+const std::string& last_step() {
+  return last_step_text();
 }
 
 void narrate(std::string_view text) {

@@ -39,6 +39,12 @@ class Step {
 /// Prints one narration line without opening a step.
 void narrate(std::string_view text);
 
+/// The line of the step opened last in this process ("step 3/6 listen(...): ..."), or
+/// "". A suite whose tests share one process (one ctest test, cmake/Socklab.cmake
+/// ONE_PROCESS) repeats its first failed step's line last: scripts/junit.awk takes
+/// the last step line as the step a failing ctest test points at.
+const std::string& last_step();
+
 /// Prints one line under the current step, indented (what the kernel chose, ...).
 void detail(std::string_view text);
 
