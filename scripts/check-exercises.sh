@@ -79,7 +79,8 @@ while IFS= read -r file; do
       continue
     fi
     rm -f "$tmp/run.xml"
-    ctest --test-dir "$build" -L "^lesson$nn\$" -j "$jobs" --timeout 60 --output-junit "$tmp/run.xml" \
+    ctest --test-dir "$build" -L "^lesson$nn\$" -j "$jobs" --timeout 60 \
+      --test-output-size-passed 1048576 --output-junit "$tmp/run.xml" \
       >"$tmp/ctest.log" 2>&1 </dev/null || true
     if [ -f "$tmp/run.xml" ]; then awk -f "$root/scripts/junit.awk" "$tmp/run.xml" >"$tmp/run.tsv"; else : >"$tmp/run.tsv"; fi
     failing=$(grep -c -v -e '^pass' -e '^skip' "$tmp/run.tsv" || true)

@@ -66,7 +66,7 @@ say "== lesson $lesson: running its tests (ctest -L '^lesson$nn\$')" \
     "== 第 $nn 课 $slug：运行它的测试（ctest -L '^lesson$nn\$'）"
 status=0
 ctest --test-dir "$build" -L "^lesson$nn\$" -j "$jobs" --output-on-failure --timeout 60 \
-  --output-junit "$tmp/run.xml" >"$log" 2>&1 </dev/null || status=$?
+  --test-output-size-passed 1048576 --output-junit "$tmp/run.xml" >"$log" 2>&1 </dev/null || status=$?
 if grep -a -q 'No tests were found' "$log"; then
   say "lesson $lesson: NO TESTS RAN (is lesson${nn}_test registered in CMakeLists.txt?)" \
       "第 $nn 课 $slug：一个测试都没有运行（lesson${nn}_test 在 CMakeLists.txt 里注册了吗？）"

@@ -34,7 +34,8 @@ lessons() {  # "NN slug" for each socklab_add_lesson() in $1/CMakeLists.txt
 }
 run_lesson() {  # run_lesson BUILD NN OUT.tsv: ctest of one lesson, one line per test
   rm -f "$tmp/run.xml"
-  ctest --test-dir "$1" -L "^lesson$2\$" -j "$jobs" --output-junit "$tmp/run.xml" \
+  ctest --test-dir "$1" -L "^lesson$2\$" -j "$jobs" \
+    --test-output-size-passed 1048576 --output-junit "$tmp/run.xml" \
     >"$tmp/ctest.log" 2>&1 </dev/null || true
   if [ -f "$tmp/run.xml" ]; then awk -f "$root/scripts/junit.awk" "$tmp/run.xml" >"$3"; else : >"$3"; fi
 }

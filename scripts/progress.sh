@@ -110,7 +110,8 @@ fi
 : >"$tmp/results"
 : >"$tmp/order"
 if [ -n "$regex" ]; then
-  ctest --test-dir "$build" -L "^lesson($regex)\$" -j "$jobs" --timeout 60 --output-junit "$tmp/all.xml" \
+  ctest --test-dir "$build" -L "^lesson($regex)\$" -j "$jobs" --timeout 60 \
+    --test-output-size-passed 1048576 --output-junit "$tmp/all.xml" \
     >"$tmp/ctest.log" 2>&1 </dev/null || true
   [ -f "$tmp/all.xml" ] && awk -f "$root/scripts/junit.awk" "$tmp/all.xml" >"$tmp/results"
   ctest --test-dir "$build" -N -L "^lesson($regex)\$" 2>/dev/null |

@@ -149,12 +149,12 @@ rc=$?
 echo "$rc" >"$out/build.rc"
 [ "$rc" -eq 0 ] || exit 0
 limited ctest --test-dir build -L "^lesson${lesson}\$" -j "$jobs" --timeout "$test_wall" \
-  --output-junit "$out/run1.xml" >"$out/ctest.log" 2>&1 </dev/null
+  --test-output-size-passed 1048576 --output-junit "$out/run1.xml" >"$out/ctest.log" 2>&1 </dev/null
 rc=$?
 if [ "$rc" -ne 0 ] && [ -s build/Testing/Temporary/LastTestsFailed.log ]; then
   # Each failing test once more: one that passes now is flaky (counted as passed, listed).
   limited ctest --test-dir build --rerun-failed -j "$jobs" --timeout "$test_wall" \
-    --output-junit "$out/run2.xml" >>"$out/ctest.log" 2>&1 </dev/null
+    --test-output-size-passed 1048576 --output-junit "$out/run2.xml" >>"$out/ctest.log" 2>&1 </dev/null
 fi
 # Still there after the tests (a bomb's processes): the watcher may have missed it.
 if kill "$watcher" 2>/dev/null && wait "$watcher" 2>/dev/null; [ ! -s "$out/hits" ]; then at_limit; fi
