@@ -8,7 +8,8 @@
 #   SUBMISSIONS  a folder with one entry per student: a folder (a student tree, a git
 #                clone included), NAME.tar.gz / NAME.tgz or NAME.zip of one
 #   OUT          where the reports go: OUT/NAME/results.json (Gradescope's format),
-#                OUT/NAME/lessonNN/ (build and test logs), OUT/class.csv
+#                OUT/NAME/lessonNN/ (build and test logs; failures/ the flight recorder's
+#                ladders of the failing tests), OUT/class.csv, OUT/index.html
 #   NN...        the lessons to grade (default: every lesson with exercises)
 #
 # What is graded: only the files the student edition hands out as the student's (the
@@ -292,8 +293,9 @@ sandbox_run() {
   local as=()
   [ -z "$user" ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
   # What the run writes comes back on outer's stdout, a tar stream of known files each
-  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk.
-  env -i PATH="$PATH" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
+  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk. PATH
+  # has /usr/sbin (ip, for the loopback; a user's PATH may lack it).
+  env -i PATH="$PATH:/usr/sbin:/sbin" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
     GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_TEST_TIMEOUT="${GRADE_TEST_TIMEOUT:-60}" \
     GRADE_CPU="${GRADE_CPU:-300}" GRADE_AS="${GRADE_AS:-4294967296}" GRADE_NPROC="${GRADE_NPROC:-1024}" \
     GRADE_FSIZE="${GRADE_FSIZE:-1073741824}" GRADE_DISK="${GRADE_DISK:-4294967296}" \
@@ -506,6 +508,11 @@ while IFS= read -r name; do
         [ -s "$run/tests" ] || lesson_state="no test ran (the tests timed out after ${GRADE_TIMEOUT:-600} s?)"
       fi
       cp "$run/build.log" "$run/ctest.log" "$run/limits" "$run/hits" "$rep/lesson$nn/" 2>/dev/null || true
+      # The flight recorder's ladders of the failing tests (sandbox.sh ships them).
+      if [ -n "$(ls "$run/failures" 2>/dev/null)" ]; then
+        mkdir -p "$rep/lesson$nn/failures"
+        cp "$run/failures"/*.html "$rep/lesson$nn/failures/" 2>/dev/null || true
+      fi
       sed -i "s|$snap/||g" "$rep/lesson$nn/build.log" 2>/dev/null || true
     fi
     echo "$lesson_state" >"$rep/lesson$nn/state"
@@ -556,6 +563,8 @@ while IFS= read -r name; do
           awk -F '\t' -v t="$t" '$1 == t { print $3 }' "$rep/lesson$nn/failures.tsv" 2>/dev/null |
             grep -v -e '^Running main' -e '^Note: Google Test filter' -e '^\[==========\]' -e '^\[----------\]' |
             head -n 40
+          ladder=lesson$nn/failures/$(printf '%s' "$t" | tr '/' '_').html
+          [ ! -f "$rep/$ladder" ] || echo "ladder: $ladder (the flight recorder's picture of this test's connections)"
         done >>"$o"
       fi
     fi
@@ -585,6 +594,14 @@ while IFS= read -r name; do
     echo "Graded with the instructor's tests: $total of $max points."
     lesson_notes "$rep"
     [ -z "$flaky" ] || { echo "Flaky (failed, then passed when re-run; counted as passed):"; printf '  %s\n' $flaky; }
+    # The ladders of the failing visible tests (a hidden test's is not named here).
+    (cd "$rep" && ls lesson*/failures/*.html 2>/dev/null) |
+      awk 'FILENAME == ARGV[1] { h[$0] = 1; next } { t = $0; sub(/^.*\//, "", t); sub(/\.html$/, "", t); if (!(t in h)) print }' \
+        "$tmp/hidden-tests" - >"$tmp/ladders"
+    if [ -s "$tmp/ladders" ]; then
+      echo "Ladders of the failing tests (the flight recorder's picture of their connections):"
+      sed 's/^/  /' "$tmp/ladders"
+    fi
     if [ -s "$rep/ignored" ]; then
       echo "Files that are not the student's, ignored (the instructor's are used):"
       head -n 20 "$rep/ignored" | sed 's/^ignored: /  /'
@@ -649,8 +666,12 @@ html() { sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'; }
   tail -n +2 "$out/class.csv" | while IFS= read -r line; do
     name=${line%%,*}
     pts=$(awk -F '\t' '$4 != "ungraded" { s += $2; m += $3 } END { printf "%s of %s", s + 0, m + 0 }' "$out/$name/exercises.tsv")
-    printf '<tr><td>%s</td><td>%s</td><td><a href="%s/summary.txt">summary</a> <a href="%s/results.json">results.json</a> <a href="%s/results-prairielearn.json">PrairieLearn</a> <a href="%s/junit.xml">JUnit</a></td></tr>\n' \
-      "$name" "$pts" "$name" "$name" "$name" "$name"
+    ladders=$(cd "$out/$name" && ls lesson*/failures/*.html 2>/dev/null | while IFS= read -r l; do
+      t=${l##*/}
+      printf ' <a href="%s/%s">ladder: %s</a>' "$name" "$l" "$(printf '%s' "${t%.html}" | html)"
+    done)
+    printf '<tr><td>%s</td><td>%s</td><td><a href="%s/summary.txt">summary</a> <a href="%s/results.json">results.json</a> <a href="%s/results-prairielearn.json">PrairieLearn</a> <a href="%s/junit.xml">JUnit</a>%s</td></tr>\n' \
+      "$name" "$pts" "$name" "$name" "$name" "$name" "$ladders"
   done
   printf '</table>\n</body>\n</html>\n'
 } >"$out/index.html"

@@ -28,7 +28,8 @@
 # and timeout (wall time), while a watcher notes when the processes and threads
 # reach the limit. The files shipped: build.log, build.rc, run1.xml, run2.xml (the
 # re-run, when a test failed), ctest.log, limits, hits (the limits reached, one
-# line each), sandbox.log.
+# line each), sandbox.log, and failures/Suite.Test.html (the flight recorder's
+# ladders of the tests that failed).
 # Environment: GRADE_LESSON (NN), GRADE_JOBS, GRADE_TIMEOUT (s of wall time for the
 # build, and again for the tests), GRADE_TEST_TIMEOUT (s a test may run, 60),
 # GRADE_CPU, GRADE_AS, GRADE_NPROC, GRADE_FSIZE, GRADE_DISK (the limits),
@@ -89,6 +90,14 @@ case $mode in
     for f in build.log build.rc run1.xml run2.xml ctest.log limits hits sandbox.log; do
       [ -f "$box/out/$f" ] && [ ! -L "$box/out/$f" ] || continue
       head -c "$max" <"$box/out/$f" >"$box/ship/$f"
+    done
+    # The flight recorder's ladders of the failing tests (BUILD/failures/Suite.Test.html,
+    # docs/flight-recorder.md), written through the overlay into the scratch: at most
+    # 16, each a regular file of at most 1 MiB with a plain name.
+    mkdir "$box/ship/failures"
+    find "$box/upper/build/failures" -maxdepth 1 -type f -name '*.html' -size -1025k 2>/dev/null |
+      grep -E '/[A-Za-z0-9_.-]+\.html$' | LC_ALL=C sort | head -n 16 | while IFS= read -r f; do
+      head -c 1048576 <"$f" >"$box/ship/failures/${f##*/}"
     done
     {
       big=$(find "$box/upper" "$box/tmp" "$box/var-tmp" "$box/shm" -xdev -type f -size +$((fsize / 1024 - 1))k 2>/dev/null | head -n 1)
