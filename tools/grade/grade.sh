@@ -201,8 +201,9 @@ else
 fi
 (cd "$root" && tr '\n' '\0' <"$tmp/tree" | xargs -0 cksum 2>/dev/null) >"$tmp/sums"
 # The fingerprint (the snapshot's and the map's key): what the build and the tests read,
-# not the docs (an edited page must not cost a new map).
-fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums"
+# not the docs (an edited page must not cost a new map), nor the grader's scripts but the
+# sandbox (what it allows decides which tests fail with the reference).
+fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } (p !~ /^(docs|tools\/grade)\// || p == "tools/grade/sandbox.sh") && p !~ /\.md$/' "$tmp/sums"
   [ -z "$hidden" ] || (cd "$hidden" && tr '\n' '\0' <"$tmp/hidden-files" | xargs -0 cksum | sed 's/^/hidden /'); } |
   cksum | awk '{ print $1 }')
 cache=${GRADE_CACHE:-/var/tmp/socklab-grade-$(id -u)/$(printf '%s' "$root" | cksum | awk '{ print $1 }')}
@@ -406,7 +407,7 @@ while IFS= read -r nn; do
       }
     }' "$map/$nn.map"
 done <"$tmp/lessons" >"$tmp/checks"
-awk -F '\t' 'NR == FNR { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
+awk -F '\t' 'FILENAME == ARGV[1] { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
   "$tmp/checks" "$tmp/named" >&2
 
 # The entries of a report: each exercise by its visible tests and, when hidden tests
@@ -528,7 +529,7 @@ while IFS= read -r name; do
   while IFS=$'\t' read -r nn step file k points title vis; do
     state=$(cat "$rep/lesson$nn/state")
     # This entry's tests: the exercise's visible ones, or its hidden ones.
-    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'NR == FNR { hid[$0] = 1; next }
+    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'FILENAME == ARGV[1] { hid[$0] = 1; next }
       $1 == f && $2 == k && (($3 in hid) == (vis != "visible")) { print $3 }' "$tmp/hidden-tests" "$tmp/checks" >"$tmp/mine"
     o=$tmp/output
     : >"$o"

@@ -345,14 +345,15 @@ assert r["gradable"] is False and "score" not in r and "student is not there" in
 # dpkg-query that finds nothing installed): it asks for scripts/install-deps.sh's
 # packages and zip, unzip; it leaves ROOT/run_autograder and a warm cache, so that
 # run_autograder then grades without mapping the exercises again (lesson 01 only: the
-# cheaper half of the fake course).
+# cheaper half of the fake course; and no hidden tests, the case every other run here
+# has not).
 mkdir -p "$tmp/apt" "$tmp/ag2/submission"
 printf '#!/bin/sh\nexit 1\n' >"$tmp/apt/dpkg-query"
 printf '#!/bin/sh\necho "$*" >>"%s"\n' "$tmp/apt.log" >"$tmp/apt/apt-get"
 printf '#!/bin/sh\nexec "$@"\n' >"$tmp/apt/sudo"
 chmod 755 "$tmp/apt/dpkg-query" "$tmp/apt/apt-get" "$tmp/apt/sudo"
 ln -s "$course" "$tmp/ag2/source"
-(unset GRADE_CACHE; PATH="$tmp/apt:$PATH" AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 \
+(unset GRADE_CACHE; PATH="$tmp/apt:$PATH" AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 GRADE_HIDDEN= \
   bash "$course/tools/grade/gradescope/setup.sh") >"$tmp/setup.log" 2>&1
 want=$(sed -n 's/^DEB_PACKAGES="\(.*\) \$\*"$/\1 zip unzip/p' "$src/scripts/install-deps.sh" | tr ' ' '\n' | sort | tr '\n' ' ')
 got=$(sed -n 's/^install -y -qq --no-install-recommends //p' "$tmp/apt.log" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
@@ -361,9 +362,13 @@ check "setup.sh asks apt-get for install-deps.sh's packages and zip, unzip (aske
 check "setup.sh leaves ROOT/run_autograder and a warm cache (the map)" \
   sh -c "[ -x '$tmp/ag2/run_autograder' ] && ls '$tmp/ag2/cache'/map-*/01.map >/dev/null 2>&1"
 (cd "$tmp/ag2/submission" && unzip -q "$tmp/ag-planted.zip")
-(unset GRADE_CACHE; AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 bash "$tmp/ag2/run_autograder") >"$tmp/ag2.log" 2>&1
-check "after setup.sh, run_autograder grades from the warm cache (no new map): lesson 01's 1 of 3" \
-  sh -c "! grep -q 'which tests each exercise' '$tmp/ag2.log' && grep -q '\"score\": 1,' '$tmp/ag2/results/results.json'"
+(unset GRADE_CACHE; AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 GRADE_HIDDEN= \
+  bash "$tmp/ag2/run_autograder") >"$tmp/ag2.log" 2>&1
+check "after setup.sh, run_autograder grades from the warm cache (no new map), no hidden tests: lesson 01's 1 of 2" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 1 and [t["score"] for t in r["tests"]] == [1, 0] and [t["max_score"] for t in r["tests"]] == [1, 1], r
+assert "which tests each exercise" not in open(sys.argv[2]).read()' "$tmp/ag2/results/results.json" "$tmp/ag2.log"
 # No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
 mkdir -p "$tmp/nons"
 printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"

@@ -12,7 +12,7 @@
 #
 # outer mounts a tmpfs of GRADE_DISK bytes on RUN/box (the scratch: everything the
 # submission may write, on no disk, gone when the run ends), an overlay on SNAP whose
-# writes go there, a private /tmp, /var/tmp and /dev/shm there (the folders the
+# writes go there, a private /tmp, /var/tmp, /dev/shm and /run there (the folders the
 # sandbox needs under /tmp or /var/tmp, the cache, are bound back in), makes the
 # paths in GRADE_RO and the cache read-only, then starts inner in a new user, mount,
 # network and PID namespace with a /proc of its own: the mounts are then locked (a
@@ -49,8 +49,8 @@ case $mode in
       say "cannot mount a tmpfs for the run's scratch (user namespaces without tmpfs?)"
       exit 97
     fi
-    mkdir -p "$box/upper" "$box/work" "$box/tmp" "$box/var-tmp" "$box/shm" "$box/out" "$box/ship"
-    chmod 1777 "$box/tmp" "$box/var-tmp" "$box/shm"
+    mkdir -p "$box/upper" "$box/work" "$box/tmp" "$box/var-tmp" "$box/shm" "$box/run/lock" "$box/out" "$box/ship"
+    chmod 1777 "$box/tmp" "$box/var-tmp" "$box/shm" "$box/run/lock"
     # The logs and JUnit files on a tmpfs of their own: a run that fills its scratch
     # still says what its tests did.
     max=${GRADE_LOG_MAX:-16777216}
@@ -68,7 +68,9 @@ case $mode in
       esac
       mount --rbind "$2" "$1"
     }
-    for pair in /tmp:tmp /var/tmp:var-tmp /dev/shm:shm; do
+    # /run too: the lab lessons' `ip netns add` (run as the sandbox's root) pins its
+    # namespaces in /run/netns, which the real root owns (ip-netns(8)).
+    for pair in /tmp:tmp /var/tmp:var-tmp /dev/shm:shm /run:run; do
       d=${pair%%:*}
       [ -d "$d" ] || continue
       private "$d" "$box/${pair#*:}" || { say "cannot make a private $d"; exit 97; }
