@@ -66,7 +66,7 @@ course=$tmp/course
 mkdir -p "$course/scripts" "$course/tools/grade" "$course/tools/student_edition" "$course/lessons/01_fake" \
   "$course/lessons/02_other" "$course/tests"
 cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$src/scripts/install-deps.sh" "$course/scripts/"
-cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$course/tools/grade/"
+cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$src/tools/grade/index.sh" "$course/tools/grade/"
 cp -R "$src/tools/grade/gradescope" "$src/tools/grade/prairielearn" "$course/tools/grade/"
 cp "$src/tools/student_edition/student-readme.awk" "$src/tools/student_edition/student-intro.md" \
   "$course/tools/student_edition/"
