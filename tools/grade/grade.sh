@@ -8,7 +8,8 @@
 #   SUBMISSIONS  a folder with one entry per student: a folder (a student tree, a git
 #                clone included), NAME.tar.gz / NAME.tgz or NAME.zip of one
 #   OUT          where the reports go: OUT/NAME/results.json (Gradescope's format),
-#                OUT/NAME/lessonNN/ (build and test logs), OUT/class.csv
+#                OUT/NAME/lessonNN/ (build and test logs; failures/ the flight recorder's
+#                ladders of the failing tests), OUT/class.csv, OUT/index.html
 #   NN...        the lessons to grade (default: every lesson with exercises)
 #
 # What is graded: only the files the student edition hands out as the student's (the
@@ -200,8 +201,9 @@ else
 fi
 (cd "$root" && tr '\n' '\0' <"$tmp/tree" | xargs -0 cksum 2>/dev/null) >"$tmp/sums"
 # The fingerprint (the snapshot's and the map's key): what the build and the tests read,
-# not the docs (an edited page must not cost a new map).
-fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } p !~ /^(docs|tools\/grade)\// && p !~ /\.md$/' "$tmp/sums"
+# not the docs (an edited page must not cost a new map), nor the grader's scripts but the
+# sandbox (what it allows decides which tests fail with the reference).
+fingerprint=$({ awk '{ p = $0; sub(/^[^ ]+ [^ ]+ /, "", p) } (p !~ /^(docs|tools\/grade)\// || p == "tools/grade/sandbox.sh") && p !~ /\.md$/' "$tmp/sums"
   [ -z "$hidden" ] || (cd "$hidden" && tr '\n' '\0' <"$tmp/hidden-files" | xargs -0 cksum | sed 's/^/hidden /'); } |
   cksum | awk '{ print $1 }')
 cache=${GRADE_CACHE:-/var/tmp/socklab-grade-$(id -u)/$(printf '%s' "$root" | cksum | awk '{ print $1 }')}
@@ -292,8 +294,9 @@ sandbox_run() {
   local as=()
   [ -z "$user" ] || as=(setpriv --reuid="$user" --regid="$(id -g "$user")" --clear-groups)
   # What the run writes comes back on outer's stdout, a tar stream of known files each
-  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk.
-  env -i PATH="$PATH" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
+  # cut at GRADE_LOG_MAX (sandbox.sh): the submission writes nothing to the disk. PATH
+  # has /usr/sbin (ip, for the loopback; a user's PATH may lack it).
+  env -i PATH="$PATH:/usr/sbin:/sbin" LANG=C.UTF-8 CCACHE_DISABLE=1 GRADE_LESSON="$nn" GRADE_JOBS="$jobs" \
     GRADE_TIMEOUT="${GRADE_TIMEOUT:-600}" GRADE_TEST_TIMEOUT="${GRADE_TEST_TIMEOUT:-60}" \
     GRADE_CPU="${GRADE_CPU:-300}" GRADE_AS="${GRADE_AS:-4294967296}" GRADE_NPROC="${GRADE_NPROC:-1024}" \
     GRADE_FSIZE="${GRADE_FSIZE:-1073741824}" GRADE_DISK="${GRADE_DISK:-4294967296}" \
@@ -404,7 +407,7 @@ while IFS= read -r nn; do
       }
     }' "$map/$nn.map"
 done <"$tmp/lessons" >"$tmp/checks"
-awk -F '\t' 'NR == FNR { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
+awk -F '\t' 'FILENAME == ARGV[1] { n[$1 "\t" $2]++; next } !(($3 "\t" $4) in n) { print "grade: warning: " $3 " block " $4 " (lesson " $1 " step " $2 "): no test fails when it is undone; it counts nothing (make check-exercises)" }' \
   "$tmp/checks" "$tmp/named" >&2
 
 # The entries of a report: each exercise by its visible tests and, when hidden tests
@@ -506,6 +509,11 @@ while IFS= read -r name; do
         [ -s "$run/tests" ] || lesson_state="no test ran (the tests timed out after ${GRADE_TIMEOUT:-600} s?)"
       fi
       cp "$run/build.log" "$run/ctest.log" "$run/limits" "$run/hits" "$rep/lesson$nn/" 2>/dev/null || true
+      # The flight recorder's ladders of the failing tests (sandbox.sh ships them).
+      if [ -n "$(ls "$run/failures" 2>/dev/null)" ]; then
+        mkdir -p "$rep/lesson$nn/failures"
+        cp "$run/failures"/*.html "$rep/lesson$nn/failures/" 2>/dev/null || true
+      fi
       sed -i "s|$snap/||g" "$rep/lesson$nn/build.log" 2>/dev/null || true
     fi
     echo "$lesson_state" >"$rep/lesson$nn/state"
@@ -521,7 +529,7 @@ while IFS= read -r name; do
   while IFS=$'\t' read -r nn step file k points title vis; do
     state=$(cat "$rep/lesson$nn/state")
     # This entry's tests: the exercise's visible ones, or its hidden ones.
-    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'NR == FNR { hid[$0] = 1; next }
+    awk -F '\t' -v f="$file" -v k="$k" -v vis="$vis" 'FILENAME == ARGV[1] { hid[$0] = 1; next }
       $1 == f && $2 == k && (($3 in hid) == (vis != "visible")) { print $3 }' "$tmp/hidden-tests" "$tmp/checks" >"$tmp/mine"
     o=$tmp/output
     : >"$o"
@@ -555,7 +563,9 @@ while IFS= read -r name; do
           echo "--- $t (ctest -R '$t' -V shows it whole)"
           awk -F '\t' -v t="$t" '$1 == t { print $3 }' "$rep/lesson$nn/failures.tsv" 2>/dev/null |
             grep -v -e '^Running main' -e '^Note: Google Test filter' -e '^\[==========\]' -e '^\[----------\]' |
-            head -n 40
+            head -n 40 | sed "s|$snap/||g"
+          ladder=lesson$nn/failures/$(printf '%s' "$t" | tr '/' '_').html
+          [ ! -f "$rep/$ladder" ] || echo "ladder: $ladder (the flight recorder's picture of this test's connections)"
         done >>"$o"
       fi
     fi
@@ -585,6 +595,14 @@ while IFS= read -r name; do
     echo "Graded with the instructor's tests: $total of $max points."
     lesson_notes "$rep"
     [ -z "$flaky" ] || { echo "Flaky (failed, then passed when re-run; counted as passed):"; printf '  %s\n' $flaky; }
+    # The ladders of the failing visible tests (a hidden test's is not named here).
+    (cd "$rep" && ls lesson*/failures/*.html 2>/dev/null) |
+      awk 'FILENAME == ARGV[1] { h[$0] = 1; next } { t = $0; sub(/^.*\//, "", t); sub(/\.html$/, "", t); if (!(t in h)) print }' \
+        "$tmp/hidden-tests" - >"$tmp/ladders"
+    if [ -s "$tmp/ladders" ]; then
+      echo "Ladders of the failing tests (the flight recorder's picture of their connections):"
+      sed 's/^/  /' "$tmp/ladders"
+    fi
     if [ -s "$rep/ignored" ]; then
       echo "Files that are not the student's, ignored (the instructor's are used):"
       head -n 20 "$rep/ignored" | sed 's/^ignored: /  /'
@@ -626,34 +644,8 @@ while IFS= read -r name; do
   count=$((count + 1))
   echo "grade: $name: $total of $max points ($(($(date +%s) - sstart)) s)$([ -s "$rep/ignored" ] && echo "; $(wc -l <"$rep/ignored") files ignored")"
 done <"$tmp/names"
-# OUT/index.html: each entry's pass rate across the class (which step the class found
-# hard), then each student with links to their reports.
-html() { sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g; s/"/\&quot;/g'; }
-{
-  printf '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8"><title>socklab grades</title>\n'
-  printf '<style>body{font-family:sans-serif;margin:2em}td,th{padding:.2em .6em;text-align:left}'
-  printf '.bar{background:#4a4;height:.8em;display:inline-block}.rest{background:#ddd;height:.8em;display:inline-block}</style></head>\n<body>\n'
-  printf '<h1>socklab grades: %s submissions</h1>\n' "$count"
-  printf '<h2>Exercises</h2>\n<table>\n<tr><th>exercise</th><th>passed</th><th></th><th>visibility</th></tr>\n'
-  while IFS= read -r name; do [ -f "$out/$name/exercises.tsv" ] && cat "$out/$name/exercises.tsv"; done <"$tmp/names" |
-    awk -F '\t' '{ k = $1 "\t" $6; if (!(k in n)) order[++m] = k; n[k] += 0
-                   if ($4 != "ungraded") { n[k]++; if ($4 == "passed") p[k]++ } }
-      END { for (i = 1; i <= m; i++) { k = order[i]; split(k, f, "\t")
-              r = (n[k] > 0 ? int(100 * p[k] / n[k] + 0.5) : 0)
-              printf "%s\t%d\t%d\t%d\t%s\n", f[1], p[k] + 0, n[k], r, f[2] } }' |
-    while IFS=$'\t' read -r title passed graded rate vis; do
-      printf '<tr><td>%s</td><td>%s of %s (%s%%)</td><td><span class="bar" style="width:%spx"></span><span class="rest" style="width:%spx"></span></td><td>%s</td></tr>\n' \
-        "$(printf '%s' "$title" | html)" "$passed" "$graded" "$rate" "$((rate * 2))" "$((200 - rate * 2))" "$vis"
-    done
-  printf '</table>\n<h2>Students</h2>\n<table>\n<tr><th>student</th><th>points</th><th>reports</th></tr>\n'
-  tail -n +2 "$out/class.csv" | while IFS= read -r line; do
-    name=${line%%,*}
-    pts=$(awk -F '\t' '$4 != "ungraded" { s += $2; m += $3 } END { printf "%s of %s", s + 0, m + 0 }' "$out/$name/exercises.tsv")
-    printf '<tr><td>%s</td><td>%s</td><td><a href="%s/summary.txt">summary</a> <a href="%s/results.json">results.json</a> <a href="%s/results-prairielearn.json">PrairieLearn</a> <a href="%s/junit.xml">JUnit</a></td></tr>\n' \
-      "$name" "$pts" "$name" "$name" "$name" "$name"
-  done
-  printf '</table>\n</body>\n</html>\n'
-} >"$out/index.html"
+# OUT/index.html: the class's page (index.sh).
+bash "$here/index.sh" "$out" || echo "grade: index.sh could not write $out/index.html" >&2
 elapsed=$(($(date +%s) - gstart))
 echo "grade: $count submissions graded in $elapsed s ($((elapsed / (count > 0 ? count : 1))) s each): $out/class.csv"
 exit $status

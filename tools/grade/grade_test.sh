@@ -3,7 +3,8 @@
 # ctest and sandbox (seconds, no compiler). Usage: grade_test.sh SOURCE_ROOT TOOL
 #   TOOL  the built generator (BUILD/bin/student_edition): the record and the mutants
 # The course: lesson 01 (one program, two exercises: step 1 and step 2, whose test
-# also needs step 1) and lesson 02 (one exercise); its "compiler" copies the program
+# also needs step 1) and lesson 02 (one exercise; a lab lesson: its test makes a
+# network namespace with a veth pair in the sandbox); its "compiler" copies the program
 # into the build and fails on a line "#error"; its tests read the copy, narrate their
 # step and fail as GoogleTest does. Checked:
 #   reference (a folder)         -> every exercise earned, 3 of 3
@@ -21,7 +22,13 @@
 #     reported as a second entry of lesson 01 step 2 with visibility after_due_date,
 #     named nowhere in what the student sees before
 #   Gradescope's run_autograder in a local /autograder layout -> results/results.json
+#   PrairieLearn's entry (tools/grade/prairielearn/run) in a local /grade layout ->
+#     results/results.json, score 0.5; no submission -> gradable false, a message
+#   Gradescope's setup.sh with a recording apt-get -> install-deps.sh's packages asked
+#     for; run_autograder and a warm cache left (run_autograder then maps nothing)
 #   a flaky test (fails, then passes when re-run) -> counted as passed, listed
+#   a failing test's ladder (written where the flight recorder writes it) -> copied
+#     into OUT/NAME/lessonNN/failures/, linked from index.html and the reports
 #   results.json has Gradescope's fields; class.csv a row each; grading a submission
 #   again gives the same credit (from the cached map), with points from GRADE_POINTS
 #   no user namespaces (unshare refused) -> "not gradable here", exit 1, no score
@@ -58,9 +65,9 @@ fi
 course=$tmp/course
 mkdir -p "$course/scripts" "$course/tools/grade" "$course/tools/student_edition" "$course/lessons/01_fake" \
   "$course/lessons/02_other" "$course/tests"
-cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$course/scripts/"
-cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$course/tools/grade/"
-cp -R "$src/tools/grade/gradescope" "$course/tools/grade/"
+cp "$src/scripts/student-edition.sh" "$src/scripts/junit.awk" "$src/scripts/install-deps.sh" "$course/scripts/"
+cp "$src/tools/grade/grade.sh" "$src/tools/grade/sandbox.sh" "$src/tools/grade/index.sh" "$course/tools/grade/"
+cp -R "$src/tools/grade/gradescope" "$src/tools/grade/prairielearn" "$course/tools/grade/"
 cp "$src/tools/student_edition/student-readme.awk" "$src/tools/student_edition/student-intro.md" \
   "$course/tools/student_edition/"
 printf '# fake course\n' >"$course/README.md"
@@ -101,6 +108,17 @@ echo "[ RUN      ] $name"
 echo "  step $step/2 the step's narration"
 echo "  [runs $program --port 0]"
 text=$(cat "$BIN/$program.txt")
+# Lesson 02 is a lab lesson (as 04, 12 and 13 are): its test first makes a network of
+# its own as lib/lab does (lab::use_own_network: a network namespace as root, user and
+# network namespaces as a user) and a veth pair in it; a sandbox that does not allow
+# the nested namespaces fails it, for the reference too.
+case $name in Lesson02.*)
+  ns="unshare --net"
+  [ "$(id -u)" -eq 0 ] || ns="unshare --user --map-root-user --net"
+  if ! err=$($ns sh -c 'ip link set lo up && ip link add v0 type veth peer name v1 && ip link set v0 up' 2>&1); then
+    echo "lab: cannot make the lesson's network: $err"; echo "[  FAILED  ] $name (0 ms)"; exit 1
+  fi ;;
+esac
 # A hostile program: write_outside("PATH"); tries to write PATH (the sandbox must refuse).
 printf '%s\n' "$text" | sed -n 's/^ *write_outside("\(.*\)");.*/\1/p' | while IFS= read -r path; do
   (echo pwned >"$path") 2>/dev/null && echo "wrote $path"
@@ -124,6 +142,8 @@ for word in "$@"; do
     echo "/src/tests/fake_test.cpp:40: Failure"
     echo "expected $program to call $word()"
     printf '%s\n' 'got "\xe6" (1 bytes)'  # a backslash and quotes, as the real tests print
+    # The flight recorder's ladder of the failing test, where the real one writes it.
+    mkdir -p "$BIN/../failures" && printf '<!DOCTYPE html>\n<title>%s</title><p>the ladder</p>\n' "$name" >"$BIN/../failures/$name.html"
     echo "[  FAILED  ] $name (0 ms)"
     exit 1 ;;
   esac
@@ -270,6 +290,12 @@ assert s.get("tests") == "4" and s.get("failures") == "2" and bad[0].startswith(
 check "index.html: each exercise's pass rate across the class, a link to each report" \
   sh -c "grep -q '<td>lesson 01 step 2: send the &quot;echo&quot; back.</td><td>6 of 8 (75%)</td>' '$tmp/out/index.html' &&
     [ \$(grep -c 'href=\"[a-z]*/results.json\"' '$tmp/out/index.html') -eq 8 ] && python3 -c 'import html.parser, sys; html.parser.HTMLParser().feed(open(sys.argv[1]).read())' '$tmp/out/index.html'"
+# The flight recorder's ladder of a failing test: copied into the report, linked.
+ladder=lesson01/failures/Lesson01.Step2_Echoes.html
+check "planted: the failing test's ladder is in OUT/planted/$ladder, linked from index.html, summary.txt and its exercise's output" \
+  sh -c "grep -q 'the ladder' '$tmp/out/planted/$ladder' && grep -q 'href=\"planted/$ladder\"' '$tmp/out/index.html' &&
+    grep -qx '  $ladder' '$tmp/out/planted/summary.txt' && grep -q 'ladder: $ladder' '$tmp/out/planted/results.json' &&
+    [ ! -e '$tmp/out/reference/lesson01/failures' ]"
 check "the map: each exercise's tests, from its mutant (the hidden test too)" \
   grep -q "lessons/01_fake/prog.cpp block 2 (step 2): 2 tests fail when it is undone" "$tmp/log"
 mkdir -p "$tmp/again"
@@ -294,6 +320,55 @@ check "run_autograder without a submission: results.json says so, no score" \
   python3 -c 'import json, sys
 r = json.load(open(sys.argv[1]))
 assert "score" not in r and "submission is not there" in r["output"], r' "$tmp/ag/results/results.json"
+# PrairieLearn: its entry point in a folder laid out as its /grade (student/ holding
+# the files by name, as pl-file-upload gives them; data/data.json; results/ made by
+# the entry), grading with the same grader and cache: the planted submission's 2 of 4.
+mkdir -p "$tmp/pl/student" "$tmp/pl/data"
+printf '{"params": {}, "submitted_answers": {}}\n' >"$tmp/pl/data/data.json"
+cp "$tmp/planted/lessons/01_fake/prog.cpp" "$course/lessons/02_other/prog2.cpp" "$tmp/pl/student/"
+printf 'my notes\n' >"$tmp/pl/student/notes.txt"
+GRADE_ROOT="$tmp/pl" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/prairielearn/run" >"$tmp/pl.log" 2>&1
+check "PrairieLearn's entry: results/results.json, gradable, score 0.5 (2 of 4), the grader's log as output" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["gradable"] is True and abs(r["score"] - 0.5) < 1e-9 and len(r["tests"]) == 3, r
+assert r["tests"][1]["points"] == 0 and r["tests"][1]["name"].startswith("lesson 01 step 2: "), r["tests"]
+assert "grade: submission: 2 of 4 points" in r["output"] and "notes.txt (not one of the student" in r["output"], r["output"]' \
+  "$tmp/pl/results/results.json"
+rm -rf "$tmp/pl/student" "$tmp/pl/results"
+GRADE_ROOT="$tmp/pl" SOCKLAB_TOOL="$tool" bash "$course/tools/grade/prairielearn/run" >"$tmp/pl.log" 2>&1
+check "PrairieLearn's entry without a submission: gradable false, a message, no score" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["gradable"] is False and "score" not in r and "student is not there" in r["message"], r' "$tmp/pl/results/results.json"
+# Gradescope's setup.sh, with an apt-get that records what it is asked for (and a
+# dpkg-query that finds nothing installed): it asks for scripts/install-deps.sh's
+# packages and zip, unzip; it leaves ROOT/run_autograder and a warm cache, so that
+# run_autograder then grades without mapping the exercises again (lesson 01 only: the
+# cheaper half of the fake course; and no hidden tests, the case every other run here
+# has not).
+mkdir -p "$tmp/apt" "$tmp/ag2/submission"
+printf '#!/bin/sh\nexit 1\n' >"$tmp/apt/dpkg-query"
+printf '#!/bin/sh\necho "$*" >>"%s"\n' "$tmp/apt.log" >"$tmp/apt/apt-get"
+printf '#!/bin/sh\nexec "$@"\n' >"$tmp/apt/sudo"
+chmod 755 "$tmp/apt/dpkg-query" "$tmp/apt/apt-get" "$tmp/apt/sudo"
+ln -s "$course" "$tmp/ag2/source"
+(unset GRADE_CACHE; PATH="$tmp/apt:$PATH" AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 GRADE_HIDDEN= \
+  bash "$course/tools/grade/gradescope/setup.sh") >"$tmp/setup.log" 2>&1
+want=$(sed -n 's/^DEB_PACKAGES="\(.*\) \$\*"$/\1 zip unzip/p' "$src/scripts/install-deps.sh" | tr ' ' '\n' | sort | tr '\n' ' ')
+got=$(sed -n 's/^install -y -qq --no-install-recommends //p' "$tmp/apt.log" | tr ' ' '\n' | sed '/^$/d' | sort | tr '\n' ' ')
+setup_asked() { [ -n "$want" ] && [ "$got" = "$want" ] && grep -qx 'update -qq' "$tmp/apt.log"; }
+check "setup.sh asks apt-get for install-deps.sh's packages and zip, unzip (asked: $got)" setup_asked
+check "setup.sh leaves ROOT/run_autograder and a warm cache (the map)" \
+  sh -c "[ -x '$tmp/ag2/run_autograder' ] && ls '$tmp/ag2/cache'/map-*/01.map >/dev/null 2>&1"
+(cd "$tmp/ag2/submission" && unzip -q "$tmp/ag-planted.zip")
+(unset GRADE_CACHE; AUTOGRADER_ROOT="$tmp/ag2" SOCKLAB_TOOL="$tool" GRADE_LESSONS=01 GRADE_HIDDEN= \
+  bash "$tmp/ag2/run_autograder") >"$tmp/ag2.log" 2>&1
+check "after setup.sh, run_autograder grades from the warm cache (no new map), no hidden tests: lesson 01's 1 of 2" \
+  python3 -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["score"] == 1 and [t["score"] for t in r["tests"]] == [1, 0] and [t["max_score"] for t in r["tests"]] == [1, 1], r
+assert "which tests each exercise" not in open(sys.argv[2]).read()' "$tmp/ag2/results/results.json" "$tmp/ag2.log"
 # No user namespaces (an unshare that is refused): nobody is graded, nobody gets 0.
 mkdir -p "$tmp/nons"
 printf '#!/bin/sh\necho "unshare: unshare failed: Operation not permitted" >&2\nexit 1\n' >"$tmp/nons/unshare"

@@ -12,7 +12,7 @@
 #
 # outer mounts a tmpfs of GRADE_DISK bytes on RUN/box (the scratch: everything the
 # submission may write, on no disk, gone when the run ends), an overlay on SNAP whose
-# writes go there, a private /tmp, /var/tmp and /dev/shm there (the folders the
+# writes go there, a private /tmp, /var/tmp, /dev/shm and /run there (the folders the
 # sandbox needs under /tmp or /var/tmp, the cache, are bound back in), makes the
 # paths in GRADE_RO and the cache read-only, then starts inner in a new user, mount,
 # network and PID namespace with a /proc of its own: the mounts are then locked (a
@@ -28,7 +28,8 @@
 # and timeout (wall time), while a watcher notes when the processes and threads
 # reach the limit. The files shipped: build.log, build.rc, run1.xml, run2.xml (the
 # re-run, when a test failed), ctest.log, limits, hits (the limits reached, one
-# line each), sandbox.log.
+# line each), sandbox.log, and failures/Suite.Test.html (the flight recorder's
+# ladders of the tests that failed).
 # Environment: GRADE_LESSON (NN), GRADE_JOBS, GRADE_TIMEOUT (s of wall time for the
 # build, and again for the tests), GRADE_TEST_TIMEOUT (s a test may run, 60),
 # GRADE_CPU, GRADE_AS, GRADE_NPROC, GRADE_FSIZE, GRADE_DISK (the limits),
@@ -48,8 +49,8 @@ case $mode in
       say "cannot mount a tmpfs for the run's scratch (user namespaces without tmpfs?)"
       exit 97
     fi
-    mkdir -p "$box/upper" "$box/work" "$box/tmp" "$box/var-tmp" "$box/shm" "$box/out" "$box/ship"
-    chmod 1777 "$box/tmp" "$box/var-tmp" "$box/shm"
+    mkdir -p "$box/upper" "$box/work" "$box/tmp" "$box/var-tmp" "$box/shm" "$box/run/lock" "$box/out" "$box/ship"
+    chmod 1777 "$box/tmp" "$box/var-tmp" "$box/shm" "$box/run/lock"
     # The logs and JUnit files on a tmpfs of their own: a run that fills its scratch
     # still says what its tests did.
     max=${GRADE_LOG_MAX:-16777216}
@@ -67,7 +68,9 @@ case $mode in
       esac
       mount --rbind "$2" "$1"
     }
-    for pair in /tmp:tmp /var/tmp:var-tmp /dev/shm:shm; do
+    # /run too: the lab lessons' `ip netns add` (run as the sandbox's root) pins its
+    # namespaces in /run/netns, which the real root owns (ip-netns(8)).
+    for pair in /tmp:tmp /var/tmp:var-tmp /dev/shm:shm /run:run; do
       d=${pair%%:*}
       [ -d "$d" ] || continue
       private "$d" "$box/${pair#*:}" || { say "cannot make a private $d"; exit 97; }
@@ -89,6 +92,14 @@ case $mode in
     for f in build.log build.rc run1.xml run2.xml ctest.log limits hits sandbox.log; do
       [ -f "$box/out/$f" ] && [ ! -L "$box/out/$f" ] || continue
       head -c "$max" <"$box/out/$f" >"$box/ship/$f"
+    done
+    # The flight recorder's ladders of the failing tests (BUILD/failures/Suite.Test.html,
+    # docs/flight-recorder.md), written through the overlay into the scratch: at most
+    # 16, each a regular file of at most 1 MiB with a plain name.
+    mkdir "$box/ship/failures"
+    find "$box/upper/build/failures" -maxdepth 1 -type f -name '*.html' -size -1025k 2>/dev/null |
+      grep -E '/[A-Za-z0-9_.-]+\.html$' | LC_ALL=C sort | head -n 16 | while IFS= read -r f; do
+      head -c 1048576 <"$f" >"$box/ship/failures/${f##*/}"
     done
     {
       big=$(find "$box/upper" "$box/tmp" "$box/var-tmp" "$box/shm" -xdev -type f -size +$((fsize / 1024 - 1))k 2>/dev/null | head -n 1)
