@@ -7,13 +7,15 @@
 #   lesson 02: one passes, two skip (2 causes) -> partly checked, never passed; each
 #              cause on its own line
 #   lesson 03: step 6 (long output, registered first) and step 1 fail -> step 1 first, cut
+#   lessons 02, 03: two tests in one ctest test (a ONE_PROCESS suite), one with more than
+#              1 KiB of output -> each counted and reported alone (scripts/junit.awk)
 #   lesson 04: no exercise in the record    -> no exercises
 # The lessons' programs have no TODO lines: the record (.socklab-student-edition)
 # alone says they have exercises. Exit 0 when all holds, 1 with what did not.
 set -eu
 src=$(cd "${1:?usage: report_test.sh SOURCE_ROOT}" && pwd)
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -n "${KEEP:-}" ] || rm -rf "$tmp"' EXIT
 course="$tmp/course"
 mkdir -p "$course/scripts"
 cp "$src"/scripts/*.sh "$src"/scripts/*.awk "$course/scripts/"
@@ -56,6 +58,33 @@ case $result in
         echo "[  FAILED  ] $name"; exit 1 ;;
 esac
 FAKE
+# group_test.sh SUITE RESULT: two GoogleTest tests in one process, as a ONE_PROCESS
+# suite's one ctest test runs them (lesson 12's network): SUITE.Step3_Long passes with
+# more than the 1 KiB of output ctest keeps of a passing test by default, then
+# SUITE.Step4_Second passes or fails. Each must be reported as a test of its own.
+cat >"$course/group_test.sh" <<'GROUP'
+suite=$1 result=$2 program=$3
+echo "Running main() from gtest_main.cc"
+echo "[==========] Running 2 tests from 1 test suite."
+echo "[ RUN      ] $suite.Step3_Long"
+echo "  step 3/6 a long narration"
+echo "  [runs $program --port 0]"
+i=0; while [ $i -lt 40 ]; do echo "  detail line $i of a passing step, to be kept whole"; i=$((i + 1)); done
+echo "[       OK ] $suite.Step3_Long (5 ms)"
+echo "[ RUN      ] $suite.Step4_Second"
+echo "  step 4/6 the second step"
+echo "  [runs $program --port 0]"
+if [ "$result" = fail ]; then
+  echo "/src/tests/fake_test.cpp:80: Failure"; echo "the failure of step 4"
+  echo "[  FAILED  ] $suite.Step4_Second (1 ms)"
+  echo "[==========] 2 tests from 1 test suite ran. (6 ms total)"
+  echo "[  PASSED  ] 1 test."; echo "[  FAILED  ] 1 test, listed below:"
+  echo "[  FAILED  ] $suite.Step4_Second"; exit 1
+fi
+echo "[       OK ] $suite.Step4_Second (1 ms)"
+echo "[==========] 2 tests from 1 test suite ran. (6 ms total)"
+echo "[  PASSED  ] 2 tests."
+GROUP
 cat >"$course/CMakeLists.txt" <<'CMAKE'
 cmake_minimum_required(VERSION 3.16)
 project(fake_course NONE)
@@ -82,6 +111,13 @@ fake_test(03 Steps.Step6_Late fail three 6)
 fake_test(03 Steps.Step1_Early fail three 1)
 fake_test(03 Steps.Step2_Fine pass three 2)
 fake_test(04 Demo.Step1_F pass other 1)
+foreach(group IN ITEMS "02;pass;two" "03;fail;three")
+  list(GET group 0 nn)
+  list(GET group 1 result)
+  list(GET group 2 program)
+  add_test(NAME Lesson${nn}Group COMMAND sh ${CMAKE_SOURCE_DIR}/group_test.sh Lesson${nn}Group ${result} ${program})
+  set_tests_properties(Lesson${nn}Group PROPERTIES LABELS lesson${nn})
+endforeach()
 CMAKE
 # Configured once for the whole run. Ninja where it is installed: the scripts run
 # `cmake --build` once each (5 times here), a no-op build that costs make about 1 s on
@@ -115,7 +151,7 @@ exit_status sh "$course/scripts/check-lesson.sh" "$course/build" 2
 [ "$status" -eq 0 ] || { echo "FAIL: check-02 exit $status, want 0"; problems=$((problems + 1)); }
 expect "$out" "check-02" "^  1 skipped: needs CAP_NET_ADMIN"
 expect "$out" "check-02" "^  1 skipped: tshark is not installed"
-expect "$out" "check-02" "1 of 3 tests passed, 2 skipped"
+expect "$out" "check-02" "3 of 5 tests passed, 2 skipped"
 refuse "$out" "check-02" "100% tests passed"
 
 out="$tmp/check03"; echo "== check-lesson.sh 03 (step 6 and step 1 fail)"
@@ -126,13 +162,18 @@ case $first in *"step 1"*) ;; *) echo "FAIL: check-03 — the first failure show
 expect "$out" "check-03" "^---- step 1: Lesson03Steps.Step1_Early (failed)"
 expect "$out" "check-03" "more lines: ctest --test-dir .* -R '^Lesson03Steps\\\\.Step6_Late\\$' -V"
 refuse "$out" "check-03" "log line 50 of step 6"
+# The one-process group: its failing test is reported alone, under its own step; its
+# passing one counts as a test that passed.
+expect "$out" "check-03" "^---- step 4: Lesson03Group.Step4_Second (failed)"
+refuse "$out" "check-03" "Lesson03Group (failed)"
+expect "$out" "check-03" "3 of 5 tests fail, 2 pass"
 expect "$out" "check-03" "read the first failure above (step 1, Lesson03Steps.Step1_Early)"
 
 out="$tmp/progress"; echo "== progress.sh"
 exit_status sh "$course/scripts/progress.sh" "$course/build"
 expect "$out" "progress" "01 all_skip  *not checked here: needs CAP_NET_ADMIN"
 refuse "$out" "progress" "01 all_skip  *passed"
-expect "$out" "progress" "02 some_skip  *partly checked 1/3 tests of your code passed; 2 skipped"
+expect "$out" "progress" "02 some_skip  *partly checked 3/5 tests of your code passed; 2 skipped"
 refuse "$out" "progress" "02 some_skip  *passed"
 expect "$out" "progress" "  1 skipped: tshark is not installed"
 expect "$out" "progress" "03 fails  *failing  *three: error: TODO(step 1): three is not written yet\$"
