@@ -29,7 +29,11 @@ tool="$build/bin/student_edition"
 tmp=$(mktemp -d)
 current=""  # the lesson file being mutated, to put back
 restore() {
-  if [ -n "$current" ] && [ -f "$tmp/original.cpp" ]; then cp -p "$tmp/original.cpp" "$root/$current"; fi
+  # Put back with a new time: the build holds the mutant's objects, newer than the
+  # original's own time, and must see the file as changed to rebuild from it.
+  if [ -n "$current" ] && [ -f "$tmp/original.cpp" ]; then
+    cp -p "$tmp/original.cpp" "$root/$current" && touch "$root/$current"
+  fi
   rm -rf "$tmp"
 }
 trap restore EXIT
