@@ -75,6 +75,9 @@ echo "[ RUN      ] $suite.Step4_Second"
 echo "  step 4/6 the second step"
 echo "  [runs $program --port 0]"
 if [ "$result" = fail ]; then
+  # A 100 KB argument, narrated whole: junit.awk reads the line's first 2,000 bytes
+  # (its patterns take time that grows with the square of a line's length).
+  printf '    [the argument] %0100000d\n' 0
   echo "/src/tests/fake_test.cpp:80: Failure"; echo "the failure of step 4"
   echo "[  FAILED  ] $suite.Step4_Second (1 ms)"
   echo "[==========] 2 tests from 1 test suite ran. (6 ms total)"
@@ -167,6 +170,7 @@ refuse "$out" "check-03" "log line 50 of step 6"
 expect "$out" "check-03" "^---- step 4: Lesson03Group.Step4_Second (failed)"
 refuse "$out" "check-03" "Lesson03Group (failed)"
 expect "$out" "check-03" "3 of 5 tests fail, 2 pass"
+expect "$out" "check-03" "\[the argument\] 0* \.\.\. (100019 bytes)"
 expect "$out" "check-03" "read the first failure above (step 1, Lesson03Steps.Step1_Early)"
 
 out="$tmp/progress"; echo "== progress.sh"
