@@ -61,7 +61,9 @@ endfunction()
 # named after the suite, because their fixture builds something costly once
 # (SetUpTestSuite) that every test then uses: lesson 12's network of namespaces, built
 # once instead of once per step. Such a suite skips all or nothing (its fixture's
-# SetUp), and names its first failed step last (tests/support/narrate.hpp, last_step).
+# SetUp). scripts/junit.awk reports each of its tests on a line of its own; where the
+# output is cut, the first failed step, named again last, is the one reported
+# (tests/support/narrate.hpp, last_step).
 # Needs CMake 3.22 (TEST_FILTER); older: one process per test, as the others.
 function(socklab_add_test target)
   cmake_parse_arguments(T "" "COST" "LABELS;SOURCES;NEEDS;ONE_PROCESS" ${ARGN})

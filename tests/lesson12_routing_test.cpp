@@ -435,9 +435,10 @@ class Lesson12Network : public ::testing::Test {
   }
   static void TearDownTestSuite() {
     net_.reset();  // ip netns del, every namespace
-    // One ctest test runs every step here: scripts/junit.awk (check-NN, progress,
-    // check-exercises) takes the last step line of a failing test as its step, so the
-    // first step that failed is the last one named.
+    // One ctest test runs every step here. scripts/junit.awk (check-NN, progress,
+    // check-exercises, grade) gives each step its own line when the output holds each
+    // whole; when it is cut or the process crashed, the ctest test is one line, pointed
+    // at its last step line: so the first step that failed is the last one named.
     if (!first_failed_.empty()) {
       test::narrate(tr("the first step that failed in this run:"));
       test::narrate(first_failed_);

@@ -41,8 +41,9 @@ void narrate(std::string_view text);
 
 /// The line of the step opened last in this process ("step 3/6 listen(...): ..."), or
 /// "". A suite whose tests share one process (one ctest test, cmake/Socklab.cmake
-/// ONE_PROCESS) repeats its first failed step's line last: scripts/junit.awk takes
-/// the last step line as the step a failing ctest test points at.
+/// ONE_PROCESS) repeats its first failed step's line last: where scripts/junit.awk
+/// cannot split that ctest test into its tests (output cut, a crash), it takes the
+/// last step line as the step the failing ctest test points at.
 const std::string& last_step();
 
 /// Prints one line under the current step, indented (what the kernel chose, ...).
